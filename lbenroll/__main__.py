@@ -1,0 +1,4 @@
+"""Entry point for `python -m lbenroll`."""
+from lbenroll.cli import main
+
+main()

@@ -1,0 +1,165 @@
+"""The one module that writes host files: atomic, backed up once, mode/owner/SELinux kept, undoable."""
+import errno
+import logging
+import os
+import stat
+import tempfile
+
+from lbenroll import host
+from lbenroll.errors import WriteError
+
+log = logging.getLogger("lbenroll")
+
+SELINUX_XATTR = "security.selinux"
+ABSENT_SUFFIX = ".lbenroll-absent"
+
+
+def read_bytes(ctx, path):
+    """Current bytes of a host file, or None when it does not exist."""
+    try:
+        with open(ctx.path(path), "rb") as f:
+            return f.read()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        raise WriteError("cannot read %s: %s" % (path, exc.strerror), fix="check the file's permissions")
+
+
+def _owner_ids(ctx, owner, group):
+    """uid/gid for names, looked up in the managed root's own passwd/group files."""
+    return _lookup_id(ctx.path("/etc/passwd"), owner), _lookup_id(ctx.path("/etc/group"), group)
+
+
+def _lookup_id(db_path, name):
+    if name == "root":
+        return 0
+    try:
+        with open(db_path) as f:
+            for line in f:
+                fields = line.split(":")
+                if len(fields) > 2 and fields[0] == name:
+                    return int(fields[2])
+    except OSError:
+        pass
+    raise WriteError("user or group %r not found in %s" % (name, db_path))
+
+
+def _get_selinux(path):
+    try:
+        return os.getxattr(path, SELINUX_XATTR)
+    except OSError:
+        return None
+
+
+def _makedirs(ctx, directory):
+    real = ctx.path(directory)
+    if not os.path.isdir(real):
+        os.makedirs(real, 0o755)
+
+
+def _fsync_dir(directory):
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_replace(real, data, mode, uid, gid, selinux):
+    """Temp file in the target's directory, final metadata set before the data, fsync, rename."""
+    directory = os.path.dirname(real)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(real) + ".")
+    try:
+        os.fchmod(fd, mode)
+        if os.geteuid() == 0:
+            os.fchown(fd, uid, gid)
+        if selinux is not None:
+            try:
+                os.setxattr(tmp, SELINUX_XATTR, selinux)
+            except OSError as exc:
+                # Without SELinux support on this filesystem the label cannot be kept; on an
+                # enforcing host the label exists and setting it back works.
+                log.debug("could not keep SELinux label on %s: %s", real, exc)
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+        os.close(fd)
+        fd = None
+        os.rename(tmp, real)
+        tmp = None
+        _fsync_dir(directory)
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def backup_path(ctx, path):
+    return ctx.path(host.BACKUP_DIR + path)
+
+
+def backup_once(ctx, path, current):
+    """Keep the file as it was before lbenroll first touched it (or a marker that it was absent)."""
+    dest = backup_path(ctx, path)
+    if os.path.exists(dest) or os.path.exists(dest + ABSENT_SUFFIX):
+        return
+    directory = os.path.dirname(dest)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    if current is None:
+        _atomic_replace(dest + ABSENT_SUFFIX, b"", 0o600, 0, 0, None)
+    else:
+        _atomic_replace(dest, current, 0o600, 0, 0, None)
+
+
+def write_file(ctx, target, data, undo=True):
+    """Write data to the target atomically; return False (and touch nothing) if already equal.
+
+    target carries the path and the mode/owner/group used only when the file is created;
+    an existing file keeps its own mode, owner and SELinux label.
+    """
+    real = ctx.path(target.path)
+    current = read_bytes(ctx, target.path)
+    if current == data:
+        return False
+    try:
+        _makedirs(ctx, os.path.dirname(target.path))
+        backup_once(ctx, target.path, current)
+        if current is not None:
+            st = os.stat(real)
+            mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
+        else:
+            mode = target.mode
+            uid, gid = _owner_ids(ctx, target.owner, target.group)
+        _atomic_replace(real, data, mode, uid, gid, _get_selinux(real))
+    except OSError as exc:
+        raise WriteError("cannot write %s: %s" % (target.path, exc.strerror or exc),
+                         fix="check free space and permissions on %s" % os.path.dirname(real))
+    log.info("wrote %s", target.path)
+    if undo:
+        ctx.undo.push("restore %s" % target.path, lambda: restore_bytes(ctx, target, current))
+    return True
+
+
+def restore_bytes(ctx, target, previous):
+    """Put back earlier bytes (or remove a file that did not exist) without a new backup."""
+    real = ctx.path(target.path)
+    if previous is None:
+        if os.path.exists(real):
+            os.unlink(real)
+        return
+    if read_bytes(ctx, target.path) == previous:
+        return
+    st = os.stat(real) if os.path.exists(real) else None
+    if st is not None:
+        mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
+    else:
+        mode = target.mode
+        uid, gid = _owner_ids(ctx, target.owner, target.group)
+    _atomic_replace(real, previous, mode, uid, gid, _get_selinux(real) if st else None)

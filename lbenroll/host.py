@@ -1,0 +1,54 @@
+"""The distro layer: every path and command on the managed host, re-rooted through --root."""
+import os
+
+RHSM_CONF = "/etc/rhsm/rhsm.conf"
+RHSM_CA_DIR = "/etc/rhsm/ca"
+KATELLO_SERVER_CA = "/etc/rhsm/ca/katello-server-ca.pem"
+KATELLO_DEFAULT_CA = "/etc/rhsm/ca/katello-default-ca.pem"
+KAT_BACKUP = "/etc/rhsm/rhsm.conf.kat-backup"
+CA_TRUST_ANCHOR = "/etc/pki/ca-trust/source/anchors/katello-server-ca.pem"
+CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
+REDHAT_REPO = "/etc/yum.repos.d/redhat.repo"
+PUPPET_CONF = "/etc/puppetlabs/puppet/puppet.conf"
+YGGDRASIL_CONFIG = "/etc/yggdrasil/config.toml"
+GOFER_KATELLO_CONF = "/etc/gofer/plugins/katello.conf"
+OS_RELEASE = "/etc/os-release"
+STATE_DIR = "/var/lib/lbenroll"
+BACKUP_DIR = "/var/lib/lbenroll/backup"
+LOCK_FILE = "/var/lib/lbenroll/lock"
+DEFAULT_LOG_FILE = "/var/log/lbenroll.log"
+
+CONSUMER_RPM_PATH = "/pub/katello-ca-consumer-latest.noarch.rpm"
+CONSUMER_PACKAGE_PREFIX = "katello-ca-consumer-"
+
+# Packages whose presence means this machine is a Katello server or Smart Proxy (bootstrap.py's list).
+SERVER_PACKAGES = ("katello", "foreman-proxy-content", "katello-capsule", "spacewalk-proxy-common",
+                   "spacewalk-backend")
+
+# Files the consumer RPM's %post writes besides rhsm.conf (reference §2.3); snapshotted so a
+# failed run can put them back.
+CONSUMER_POST_FILES = (RHSM_CONF, KAT_BACKUP, KATELLO_SERVER_CA, KATELLO_DEFAULT_CA, CA_TRUST_ANCHOR)
+
+
+def reroot(root, path):
+    """Map an absolute host path into the tree mounted at root (like `rpm --root`)."""
+    if not os.path.isabs(path):
+        raise ValueError("host paths must be absolute: %r" % path)
+    if root in ("", "/"):
+        return path
+    return os.path.join(root, path.lstrip("/"))
+
+
+def rpm_argv(root, *args):
+    """rpm operates on another root with its own option; its scriptlets then chroot there."""
+    argv = ["rpm"]
+    if root not in ("", "/"):
+        argv += ["--root", root]
+    return argv + list(args)
+
+
+def in_root_argv(root, *argv):
+    """A host command (subscription-manager, systemctl) run inside the managed root."""
+    if root in ("", "/"):
+        return list(argv)
+    return ["chroot", root] + list(argv)

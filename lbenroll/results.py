@@ -1,0 +1,39 @@
+"""Structured step results: the report, --json and the exit code are all built from these."""
+import enum
+
+
+class Status(str, enum.Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    WARNING = "warning"
+    FAILED = "failed"
+
+
+class Result(object):
+    """What one step or writer did: id, status, a one-line summary, detail lines, remediation."""
+
+    def __init__(self, id, status, summary, detail=(), remediation=None, diff=None, data=None,
+                 exit_code=None):
+        self.id = id
+        self.status = Status(status)
+        self.summary = summary
+        self.detail = list(detail)
+        self.remediation = remediation
+        self.diff = diff
+        self.data = dict(data or {})
+        self.exit_code = exit_code
+
+    def as_dict(self):
+        out = {"id": self.id, "status": self.status.value, "summary": self.summary,
+               "detail": self.detail, "remediation": self.remediation}
+        if self.diff:
+            out["diff"] = self.diff
+        if self.data:
+            out["data"] = self.data
+        if self.exit_code is not None:
+            out["exit_code"] = int(self.exit_code)
+        return out
+
+    def __repr__(self):
+        return "Result(%s, %s, %r)" % (self.id, self.status.value, self.summary)

@@ -1,0 +1,1 @@
+"""One writer per managed file; each declares its target as data and plans before it applies."""

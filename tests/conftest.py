@@ -1,0 +1,136 @@
+"""Unit-test guards and shared fixtures.
+
+Unit tests (everything outside tests/e2e and tests/lab) may not touch the real network, start a
+real subprocess, or write outside their temporary directory: the guards below fail such a test.
+"""
+import builtins
+import os
+import socket
+import subprocess
+
+import pytest
+
+from lbenroll.context import Context
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+UNGUARDED = (os.path.join(HERE, "e2e"), os.path.join(HERE, "lab"))
+
+
+def _is_unit_test(request):
+    path = str(request.node.fspath)
+    return not path.startswith(UNGUARDED)
+
+
+class GuardViolation(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def unit_guards(request, monkeypatch, tmp_path):
+    if not _is_unit_test(request):
+        yield
+        return
+    allowed = (str(tmp_path), "/dev/null")
+
+    def no_network(*args, **kwargs):
+        raise GuardViolation("unit test tried to open a network connection: %r" % (args,))
+
+    def no_subprocess(*args, **kwargs):
+        raise GuardViolation("unit test tried to run a real command: %r" % (args[:1],))
+
+    real_open = builtins.open
+
+    def guarded_open(file, mode="r", *args, **kwargs):
+        if isinstance(file, (str, bytes, os.PathLike)) and any(c in mode for c in "wax+"):
+            path = os.path.abspath(os.fsdecode(file))
+            if not path.startswith(allowed):
+                raise GuardViolation("unit test tried to write %s outside its tmp root" % path)
+        return real_open(file, mode, *args, **kwargs)
+
+    real_os_open = os.open
+
+    def guarded_os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            full = os.path.abspath(os.fsdecode(path))
+            if not full.startswith(allowed):
+                raise GuardViolation("unit test tried to write %s outside its tmp root" % full)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(subprocess.Popen, "__init__", no_subprocess)
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_os_open)
+    yield
+
+
+class FakeRunner(object):
+    """A command runner matched by argv prefix; records calls; fails on any unexpected command.
+
+    Register expectations with `expect(prefix, returncode=0, stdout="", stderr="", effect=None)`.
+    The longest matching prefix wins; `effect(argv)` may simulate side effects on the tmp root.
+    """
+
+    def __init__(self, redactor=None, dry_run=False):
+        from lbenroll.redact import Redactor
+        self.redact = redactor or Redactor()
+        self.dry_run = dry_run
+        self.calls = []
+        self.would_run = []
+        self._rules = []
+
+    def expect(self, prefix, returncode=0, stdout="", stderr="", effect=None):
+        self._rules.append((list(prefix), returncode, stdout, stderr, effect))
+        return self
+
+    def display(self, argv):
+        return self.redact(" ".join(argv))
+
+    def output(self, result):
+        return self.redact((result.stderr or "").strip() or (result.stdout or "").strip())
+
+    def run(self, argv, changes_host=False, timeout=None, input=None, env=None):
+        from lbenroll.runner import CommandResult
+        argv = [str(a) for a in argv]
+        if changes_host and self.dry_run:
+            self.would_run.append(self.display(argv))
+            return None
+        matches = [r for r in self._rules if argv[:len(r[0])] == r[0]]
+        if not matches:
+            raise GuardViolation("unexpected command: %r" % argv)
+        prefix, rc, out, err, effect = max(matches, key=lambda r: len(r[0]))
+        self.calls.append(argv)
+        if effect is not None:
+            effect(argv)
+        return CommandResult(argv, rc, out, err)
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A temporary managed root (like `rpm --root`)."""
+    path = tmp_path / "root"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def fake_runner():
+    return FakeRunner()
+
+
+@pytest.fixture
+def ctx(root, fake_runner):
+    c = Context(root=str(root), runner=fake_runner)
+    fake_runner.redact = c.redact
+    return c
+
+
+def seed(root, files):
+    """Seed a temporary root from a dict {host path: text or bytes}."""
+    for path, content in files.items():
+        real = os.path.join(str(root), path.lstrip("/"))
+        os.makedirs(os.path.dirname(real), exist_ok=True)
+        data = content.encode() if isinstance(content, str) else content
+        with open(real, "wb") as f:
+            f.write(data)
