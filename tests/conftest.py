@@ -59,6 +59,8 @@ def unit_guards(request, monkeypatch, tmp_path):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket, "getfqdn", no_network)
     monkeypatch.setattr(subprocess.Popen, "__init__", no_subprocess)
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(os, "open", guarded_os_open)
@@ -90,7 +92,7 @@ class FakeRunner(object):
     def output(self, result):
         return self.redact((result.stderr or "").strip() or (result.stdout or "").strip())
 
-    def run(self, argv, changes_host=False, timeout=None, input=None, env=None):
+    def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
         from lbenroll.runner import CommandResult
         argv = [str(a) for a in argv]
         if changes_host and self.dry_run:

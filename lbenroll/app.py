@@ -1,0 +1,58 @@
+"""One enrollment run: context, lock, steps, report, exit code. Called by the CLI."""
+import logging
+import shutil
+import sys
+import tempfile
+import traceback
+
+import click
+
+from lbenroll import __version__, engine, host, logs, report
+from lbenroll.context import Context
+from lbenroll.errors import ExitCode, LbenrollError
+from lbenroll.lock import RunLock
+from lbenroll.steps.base import Run
+
+log = logging.getLogger("lbenroll")
+
+
+def log_file_path(options, ctx):
+    # The default log belongs to the managed host, so with --root it lands inside that root.
+    if options.log_file == host.DEFAULT_LOG_FILE:
+        return ctx.path(host.DEFAULT_LOG_FILE)
+    return options.log_file
+
+
+def run(options):
+    ctx = Context(root=options.root, dry_run=options.dry_run, secrets=options.secrets,
+                  timeout=options.timeout)
+    note = logs.configure(ctx.redact, None if options.dry_run else log_file_path(options, ctx),
+                          verbose=options.verbose)
+    if note:
+        click.echo("lbenroll: warning: %s" % note, err=True)
+    log.info("lbenroll %s starting: balancer %s, root %s, dry-run %s", __version__,
+             options.foreman_fqdn, ctx.root, ctx.dry_run)
+    state = Run(options, ctx)
+    state.tmpdir = tempfile.mkdtemp(prefix="lbenroll-")
+    try:
+        if ctx.dry_run:
+            results = engine.execute(state)
+        else:
+            with RunLock(ctx):
+                results = engine.execute(state)
+    except LbenrollError:
+        raise
+    except Exception:  # a bug: say so plainly, keep the traceback in the log only
+        log.error("internal error:\n%s", ctx.redact(traceback.format_exc()))
+        click.echo("lbenroll: internal error: %s (details in the log file); please report it" %
+                   ctx.redact(str(sys.exc_info()[1])), err=True)
+        return int(ExitCode.SOFTWARE)
+    finally:
+        shutil.rmtree(state.tmpdir, ignore_errors=True)
+    code = engine.exit_code(results)
+    if options.json:
+        click.echo(report.as_json(__version__, state, results, code))
+    else:
+        click.echo(report.as_text(state, results, code, verbose=options.verbose))
+    log.info("finished: exit %d", int(code))
+    return int(code)

@@ -1,0 +1,139 @@
+"""The command line: a click command built from the option table, outcomes mapped to exit codes.
+
+Only click features present in click 6.7 (EL8's python3-click) are used.
+"""
+import traceback
+
+import click
+
+from lbenroll import __version__, options
+from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode, LbenrollError
+from lbenroll.redact import Redactor
+
+PROG = "lbenroll"
+
+# ctx.meta key of the set of dests the user gave on the command line.
+GIVEN = "lbenroll.given"
+
+SUMMARY = ("Enroll this host with Katello through a load-balanced Smart Proxy name. Accepts "
+           "bootstrap.py's options; those marked below are not available in this version.")
+
+
+class TableOption(click.Option):
+    """A click option made from an OptionSpec that records whether the user gave it.
+
+    click 6.7 cannot tell a default from a given value (get_parameter_source came in 8.0), but
+    the parser's `opts` holds only what was on the command line, in every click version.
+    """
+
+    def __init__(self, spec, decls, **attrs):
+        super(TableOption, self).__init__(decls, **attrs)
+        self.spec = spec
+
+    def handle_parse_result(self, ctx, opts, args):
+        if self.expose_value and self.name in opts:
+            ctx.meta.setdefault(GIVEN, set()).add(self.name)
+        return super(TableOption, self).handle_parse_result(ctx, opts, args)
+
+    def get_help_record(self, ctx):
+        record = super(TableOption, self).get_help_record(ctx)
+        return record[0], options.help_text(self.spec)
+
+
+class EnrollCommand(click.Command):
+    """Help grouped as in the option table, with the exit codes as an epilog."""
+
+    def format_options(self, ctx, formatter):
+        params = [p for p in self.get_params(ctx) if isinstance(p, TableOption)]
+        for group, title in options.GROUPS:
+            rows = [p.get_help_record(ctx) for p in params if p.spec.group == group]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+    def format_epilog(self, ctx, formatter):
+        with formatter.section("Exit status"):
+            formatter.write_dl([(str(int(code)), meaning) for code, meaning in EXIT_CODE_MEANINGS])
+
+
+def _show_help(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
+def _show_version(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo("%s %s" % (PROG, __version__))
+        ctx.exit()
+
+
+def _click_option(spec):
+    longs = list(spec.longs)
+    if spec.negation:
+        longs[-1] = "%s/%s" % (longs[-1], spec.negation)
+    decls = ([spec.short] if spec.short else []) + longs
+    if spec.type in (options.HELP, options.VERSION):
+        callback = _show_help if spec.type == options.HELP else _show_version
+        return TableOption(spec, decls, is_flag=True, expose_value=False, is_eager=True,
+                           callback=callback)
+    # Defaults stay in the table: validate() applies them to what the user did not give.
+    decls = [spec.dest] + decls
+    if spec.type == options.FLAG:
+        return TableOption(spec, decls, is_flag=True, default=spec.default)
+    if spec.type == options.INT:
+        value_type = click.INT
+    elif spec.choices:
+        value_type = click.Choice(spec.choices)
+    else:
+        value_type = click.STRING
+    return TableOption(spec, decls, type=value_type, multiple=spec.multiple,
+                       metavar=spec.metavar)
+
+
+def build_command():
+    return EnrollCommand(PROG, params=[_click_option(spec) for spec in options.OPTIONS],
+                         callback=_enroll, help=SUMMARY, add_help_option=False)
+
+
+def _echo_error(text):
+    click.echo("%s: error: %s" % (PROG, text), err=True)
+
+
+@click.pass_context
+def _enroll(ctx, **params):
+    given = ctx.meta.get(GIVEN, set())
+    ctx.exit(int(_validate_and_run(dict((dest, params[dest]) for dest in given))))
+
+
+def _validate_and_run(values):
+    try:
+        validated = options.validate(values)
+    except LbenrollError as error:
+        _echo_error(error.format_message())
+        return error.exit_code
+    for warning in validated.warnings:
+        click.echo("%s: warning: %s" % (PROG, warning), err=True)
+    redact = Redactor(validated.secrets)
+    # Imported here so that --help, --version and usage errors never load the engine.
+    from lbenroll import app
+    try:
+        return int(app.run(validated))
+    except LbenrollError as error:
+        _echo_error(redact(error.format_message()))
+        return error.exit_code
+    except click.Abort:
+        raise
+    except Exception:
+        # A bug: keep the traceback for the report, masked like every other message.
+        click.echo(redact(traceback.format_exc()), err=True)
+        _echo_error("internal error; this is a bug in lbenroll, please report it")
+        return ExitCode.SOFTWARE
+
+
+command = build_command()
+
+
+def main(args=None):
+    """The console entry point: parse, validate, run, exit with the outcome's code."""
+    command.main(args=args, prog_name=PROG)

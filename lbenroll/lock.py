@@ -1,0 +1,34 @@
+"""One lbenroll run at a time per managed root (flock on a file under /var/lib/lbenroll)."""
+import errno
+import fcntl
+import os
+
+from lbenroll import host
+from lbenroll.errors import LockedError
+
+
+class RunLock(object):
+    def __init__(self, ctx):
+        self.path = ctx.path(host.LOCK_FILE)
+        self.fd = None
+
+    def __enter__(self):
+        directory = os.path.dirname(self.path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(self.fd)
+            self.fd = None
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise LockedError("another lbenroll run is in progress (lock %s)" % self.path,
+                                  step="LOCK", fix="wait for it to finish, then run again")
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the flock
+            self.fd = None

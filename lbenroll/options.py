@@ -1,0 +1,506 @@
+"""The command-line option table (bootstrap.py's options plus lbenroll's own) and its validation.
+
+The table is the single source for the parser (cli.py), the man page, the shell completion and
+the tests. `validate()` turns the values the user explicitly gave into an `Options` object or
+raises `UsageError` (exit 2) naming the option and the fix.
+"""
+import os
+import re
+import shlex
+import socket
+
+from lbenroll import host
+from lbenroll.errors import UsageError
+
+# What this version does with an option.
+SUPPORTED = "supported"
+NOT_YET = "not_yet"  # belongs to a feature this version does not have yet: refused if given
+RETIRED = "retired"  # RHN Classic / Satellite 5 migration: refused if given
+DEPRECATED = "deprecated"  # accepted, mapped to its replacement, with a warning
+
+# Value types. The parser sees integers, choices, flags and plain strings; the finer string
+# types (url, path, ...) tell the man page and the shell completion what a value is.
+STRING = "string"
+INT = "int"
+CHOICE = "choice"
+FLAG = "flag"
+HOSTNAME = "hostname"
+URL = "url"
+PATH = "path"
+DIR = "dir"
+COMMA_LIST = "comma-list"
+PORT = "port"
+FINGERPRINT = "fingerprint"
+HELP = "help"  # -h/--help: prints the help and exits; no value, no dest
+VERSION = "version"  # --version: prints "lbenroll <version>" and exits; no value, no dest
+
+# (id, title) in help order: bootstrap.py's groups, then lbenroll's.
+GROUPS = (
+    ("identity", "Server, credentials, identity"),
+    ("host-record", "Foreman host record"),
+    ("registration", "Registration"),
+    ("puppet", "Puppet"),
+    ("rex", "Remote execution"),
+    ("steps", "Packages, steps, modes"),
+    ("lbenroll", "lbenroll options"),
+)
+
+# bootstrap.py's --skip values, in its order.
+SKIP_CHOICES = ("foreman", "puppet", "migration", "prereq-update", "katello-agent",
+                "remove-obsolete-packages", "puppet-enable", "katello-host-tools")
+
+# Features the not_yet options belong to (shown in help and in the refusal message).
+HOST_RECORD = "Foreman host records"
+REX = "remote execution keys"
+PACKAGES = "package installation and updates"
+DEPS_REPO = "the temporary dependency repository"
+ENABLE_REPOS = "enabling repositories after registration"
+REMOVE = "unenrolling a host"
+NEW_CAPSULE = "moving a host to another Smart Proxy"
+
+RETIRED_MESSAGE = "the RHN Classic migration path is retired and not supported"
+
+# subscription-manager register options whose values are secrets, when passed through -S.
+SMARGS_SECRET_OPTIONS = ("--password", "--activationkey", "--proxypassword")
+
+
+class OptionSpec(object):
+    """One command-line option: its names, value, documentation and status in this version."""
+
+    __slots__ = ("longs", "short", "dest", "type", "default", "choices", "multiple", "metavar",
+                 "help", "group", "status", "note", "negation", "secret", "default_text")
+
+    def __init__(self, longs, dest, group, help, short=None, type=STRING, default=None,
+                 choices=None, multiple=False, metavar=None, status=SUPPORTED, note=None,
+                 negation=None, secret=False, default_text=None):
+        self.longs = tuple(longs)
+        self.short = short
+        self.dest = dest  # bootstrap.py's dest name: the attribute on Options
+        self.type = type
+        # bootstrap.py's store_true options mostly default to None (optparse's "not given");
+        # False is the same answer to every "if options.x" and reads clearer in --json.
+        self.default = False if type == FLAG and default is None else default
+        self.choices = tuple(choices) if choices else None
+        self.multiple = multiple  # repeatable; the values are collected in a list
+        self.metavar = metavar
+        self.help = help
+        self.group = group
+        self.status = status
+        self.note = note  # the feature (not_yet) or the replacement (deprecated)
+        self.negation = negation  # the "--no-..." spelling of a flag, storing False
+        self.secret = secret  # the value is registered for redaction
+        self.default_text = default_text  # how help shows a default computed at run time
+
+    @property
+    def label(self):
+        """The option as messages name it: "-s/--server" or "--fqdn"."""
+        return "/".join(([self.short] if self.short else []) + list(self.longs))
+
+    @property
+    def names(self):
+        """Every spelling the parser accepts."""
+        return ([self.short] if self.short else []) + list(self.longs) + (
+            [self.negation] if self.negation else [])
+
+    @property
+    def takes_value(self):
+        return self.type not in (FLAG, HELP, VERSION)
+
+
+def _spec(*args, **kwargs):
+    return OptionSpec(*args, **kwargs)
+
+
+OPTIONS = (
+    # Server, credentials, identity (reference 1.1)
+    _spec(["--server"], "foreman_fqdn", "identity", short="-s", type=HOSTNAME, metavar="FQDN",
+          help="Name of the load balancer (or Foreman server or Smart Proxy) to enroll with, "
+               "without a scheme; also the default Puppet server and Puppet CA. Required."),
+    _spec(["--login"], "login", "identity", short="-l", default="admin", metavar="LOGIN",
+          status=NOT_YET, note=HOST_RECORD, help="Foreman API user."),
+    _spec(["--password"], "password", "identity", short="-p", metavar="PASSWORD", secret=True,
+          status=NOT_YET, note=HOST_RECORD, help="Foreman API password."),
+    _spec(["--fqdn"], "fqdn", "identity", type=HOSTNAME, metavar="FQDN",
+          default_text="this host's FQDN (socket.getfqdn())",
+          help="Name this host enrolls as. It needs a domain part unless --force or "
+               "--skip puppet is given."),
+    _spec(["--ip"], "ip", "identity", metavar="IP", status=NOT_YET, note=HOST_RECORD,
+          default_text="the local address used to reach --server",
+          help="IPv4 address reported to Foreman."),
+    _spec(["--timeout"], "timeout", "identity", short="-t", type=INT, default=900,
+          metavar="SECONDS", help="Timeout of each network request, in seconds."),
+    _spec(["--verbose"], "verbose", "identity", short="-v", type=FLAG,
+          help="Show each step's details; secrets stay masked."),
+
+    # Foreman host record (reference 1.2)
+    _spec(["--organization"], "org", "host-record", short="-o", default="Default Organization",
+          metavar="ORG",
+          help="Organization to register into. Without Foreman (--skip foreman, the only mode "
+               "available now) this is the organization's label, not its name."),
+    _spec(["--location"], "location", "host-record", short="-L", metavar="LOCATION",
+          status=NOT_YET, note=HOST_RECORD, help="Location title of the host record."),
+    _spec(["--hostgroup"], "hostgroup", "host-record", short="-g", metavar="HOSTGROUP",
+          status=NOT_YET, note=HOST_RECORD, help="Host group title of the host record."),
+    _spec(["--operatingsystem"], "operatingsystem", "host-record", short="-O", metavar="OS",
+          status=NOT_YET, note=HOST_RECORD, help="Operating system title of the host record."),
+    _spec(["--partitiontable"], "partitiontable", "host-record", metavar="PTABLE",
+          status=NOT_YET, note=HOST_RECORD, help="Partition table name of the host record."),
+    _spec(["--comment"], "comment", "host-record", short="-c", metavar="COMMENT",
+          status=NOT_YET, note=HOST_RECORD, help="Comment on the host record."),
+    _spec(["--add-domain"], "add_domain", "host-record", type=FLAG, status=NOT_YET,
+          note=HOST_RECORD, help="Create the host's DNS domain in Foreman if it is missing."),
+    _spec(["--unmanaged"], "unmanaged", "host-record", type=FLAG, status=NOT_YET,
+          note=HOST_RECORD, help="Create the host record as unmanaged."),
+    _spec(["--force-content-source"], "force_content_source", "host-record", type=FLAG,
+          status=NOT_YET, note=HOST_RECORD,
+          help="Set the host's content source to the Smart Proxy named like --server."),
+    _spec(["--skip-foreman"], "no_foreman", "host-record", type=FLAG, status=DEPRECATED,
+          note="--skip foreman", help="Old spelling of --skip foreman."),
+    _spec(["--content-only"], "content_only", "host-record", type=FLAG,
+          help="Enroll for content only, without a Foreman host record: the same as "
+               "--skip foreman."),
+
+    # Registration (reference 1.3)
+    _spec(["--activationkey"], "activationkey", "registration", short="-a", metavar="KEY",
+          secret=True,
+          help="Activation key (or comma-separated keys) for subscription-manager. Needed only "
+               "when the host has to be registered."),
+    _spec(["--release"], "release", "registration", short="-r", metavar="RELEASE",
+          help="Release to lock the host to when registering."),
+    _spec(["--subscription-manager-args"], "smargs", "registration", short="-S", default="",
+          metavar="ARGS",
+          help="Extra arguments for 'subscription-manager register', split into words like a "
+               "shell does."),
+    _spec(["--rhn-migrate-args"], "rhsmargs", "registration", default="", metavar="ARGS",
+          status=RETIRED, help="Extra arguments for rhn-migrate-classic-to-rhsm."),
+    _spec(["--force"], "force", "registration", short="-f", type=FLAG,
+          help="Re-enroll a host that is registered elsewhere; also accepts an FQDN without a "
+               "domain."),
+    _spec(["--ignore-registration-failures"], "ignore_registration_failures", "registration",
+          type=FLAG, help="Report a failed registration as a warning instead of failing."),
+    _spec(["--preserve-rhsm-proxy"], "preserve_rhsm_proxy", "registration", type=FLAG,
+          help="Keep the proxy settings in rhsm.conf's [server] section when the consumer RPM "
+               "rewrites the file."),
+    _spec(["--enablerepos"], "enablerepos", "registration", type=COMMA_LIST, metavar="REPOS",
+          status=NOT_YET, note=ENABLE_REPOS,
+          help="Comma-separated repository ids to enable after registering."),
+    _spec(["--download-method"], "download_method", "registration", type=CHOICE,
+          choices=("http", "https"), default="https", metavar="METHOD",
+          help="Scheme used to download the consumer RPM from --server."),
+    _spec(["--legacy-login"], "legacy_login", "registration", default="admin", metavar="LOGIN",
+          status=RETIRED, help="RHN Classic / Satellite 5 user."),
+    _spec(["--legacy-password"], "legacy_password", "registration", metavar="PASSWORD",
+          secret=True, status=RETIRED, help="RHN Classic / Satellite 5 password."),
+    _spec(["--legacy-purge"], "legacy_purge", "registration", type=FLAG, status=RETIRED,
+          help="Delete the RHN Classic / Satellite 5 profile while migrating."),
+
+    # Puppet (reference 1.4)
+    _spec(["--puppet-server"], "puppet_server", "puppet", type=HOSTNAME, metavar="FQDN",
+          default_text="--server", help="'server' in puppet.conf."),
+    _spec(["--puppet-ca-server"], "puppet_ca_server", "puppet", type=HOSTNAME, metavar="FQDN",
+          default_text="--server", help="'ca_server' in puppet.conf."),
+    _spec(["--puppet-ca-port"], "puppet_ca_port", "puppet", type=PORT, metavar="PORT",
+          default_text="no ca_port line",
+          help="'ca_port' in puppet.conf, for balancers that forward the Puppet CA on a port of "
+               "its own (8141 in the usual layout)."),
+    _spec(["--puppet-noop"], "puppet_noop", "puppet", type=FLAG,
+          help="Set 'noop = true' in puppet.conf."),
+    _spec(["--skip-puppet"], "no_puppet", "puppet", short="-P", type=FLAG, status=DEPRECATED,
+          note="--skip puppet", help="Old spelling of --skip puppet."),
+
+    # Remote execution (reference 1.5)
+    _spec(["--rex"], "remote_exec", "rex", type=FLAG, status=NOT_YET, note=REX,
+          help="Install the remote execution SSH public key."),
+    _spec(["--rex-user"], "remote_exec_user", "rex", default="root", metavar="USER",
+          status=NOT_YET, note=REX, help="User whose authorized_keys receives the key."),
+    _spec(["--rex-proxies"], "remote_exec_proxies", "rex", type=COMMA_LIST, metavar="PROXIES",
+          status=NOT_YET, note=REX, help="Comma-separated Smart Proxies to fetch keys from."),
+    _spec(["--rex-urlkeyfile"], "remote_exec_url", "rex", type=URL, metavar="URL",
+          status=NOT_YET, note=REX, help="URL of a file of public keys to install."),
+    _spec(["--rex-apikeys"], "remote_exec_apikeys", "rex", type=FLAG, status=NOT_YET, note=REX,
+          help="Install the keys of every Smart Proxy known to Foreman."),
+    _spec(["--rex-authpath"], "remote_exec_authpath", "rex", type=PATH, metavar="PATH",
+          status=NOT_YET, note=REX, default_text="~USER/.ssh/authorized_keys",
+          help="File the keys are added to."),
+
+    # Packages, steps, modes (reference 1.6)
+    _spec(["--skip"], "skip", "steps", type=CHOICE, choices=SKIP_CHOICES, multiple=True,
+          default=(), metavar="STEP",
+          help="Skip a step; repeatable. Unlike bootstrap.py, 'foreman' does not imply "
+               "'puppet'; 'katello-agent' is accepted with a warning and does nothing; "
+               "'migration' is accepted and does nothing."),
+    _spec(["--update"], "update", "steps", short="-u", type=FLAG, status=NOT_YET, note=PACKAGES,
+          help="Update all packages after registering."),
+    _spec(["--install-packages"], "install_packages", "steps", type=COMMA_LIST,
+          metavar="PACKAGES", status=NOT_YET, note=PACKAGES,
+          help="Comma-separated packages to install at the end."),
+    _spec(["--install-katello-agent"], "install_katello_agent", "steps", type=FLAG,
+          status=NOT_YET, note=PACKAGES, help="Install katello-agent and start goferd."),
+    _spec(["--remove-obsolete-packages"], "removepkgs", "steps", short="-R", type=FLAG,
+          default=True, negation="--no-remove-obsolete-packages",
+          help="Remove RHN Classic, RHUI and Spacewalk client packages (the default, so -R "
+               "changes nothing). --no-remove-obsolete-packages is the same as "
+               "--skip remove-obsolete-packages."),
+    _spec(["--deps-repository-url"], "deps_repository_url", "steps", type=URL, metavar="URL",
+          status=NOT_YET, note=DEPS_REPO,
+          help="Repository to install subscription-manager from."),
+    _spec(["--deps-repository-gpg-key"], "deps_repository_gpg_key", "steps", type=URL,
+          default="file:///etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release", metavar="URL",
+          status=NOT_YET, note=DEPS_REPO, help="GPG key of that repository."),
+    _spec(["--remove"], "remove", "steps", type=FLAG, status=NOT_YET, note=REMOVE,
+          help="Unregister the host and remove what enrolling installed."),
+    _spec(["--new-capsule"], "new_capsule", "steps", type=FLAG, status=NOT_YET,
+          note=NEW_CAPSULE, help="Move a registered host to the Smart Proxy named by --server."),
+
+    # lbenroll's own
+    _spec(["--dry-run"], "dry_run", "lbenroll", type=FLAG,
+          help="Show every file change and command without changing anything."),
+    _spec(["--json"], "json", "lbenroll", type=FLAG, help="Print the report as JSON."),
+    _spec(["--root"], "root", "lbenroll", type=DIR, default="/", metavar="DIR",
+          help="Manage the system installed under DIR (an existing directory), like rpm --root."),
+    _spec(["--ca-fingerprint"], "ca_fingerprint", "lbenroll", type=FINGERPRINT,
+          metavar="SHA256",
+          help="Expected SHA-256 fingerprint of the server's CA certificate: 64 hex digits, "
+               "colons optional."),
+    _spec(["--log-file"], "log_file", "lbenroll", type=PATH, default=host.DEFAULT_LOG_FILE,
+          metavar="PATH", help="File the detailed log is appended to."),
+    _spec(["--version"], None, "lbenroll", type=VERSION, help="Print the version and exit."),
+    _spec(["--help"], None, "lbenroll", short="-h", type=HELP,
+          help="Show this help and exit."),
+)
+
+BY_DEST = dict((spec.dest, spec) for spec in OPTIONS if spec.dest)
+
+
+def status_text(spec):
+    """How help and the man page mark an option that is not plainly supported, or None."""
+    if spec.status == NOT_YET:
+        return "not available yet: %s" % spec.note
+    if spec.status == RETIRED:
+        return "retired: RHN Classic migration"
+    if spec.status == DEPRECATED:
+        return "deprecated: use %s" % spec.note
+    return None
+
+
+def default_text(spec):
+    """The default as help shows it, or None when there is nothing worth showing."""
+    if spec.default_text:
+        return spec.default_text
+    if spec.type == FLAG or spec.default in (None, "", ()):
+        return None
+    return str(spec.default)
+
+
+def help_text(spec):
+    """The full help of one option: status, description, choices and default."""
+    parts = []
+    status = status_text(spec)
+    if status:
+        parts.append("[%s]" % status)
+    parts.append(spec.help)
+    if spec.choices:
+        parts.append("One of: %s." % ", ".join(spec.choices))
+    default = default_text(spec)
+    if default:
+        parts.append("[default: %s]" % default)
+    return " ".join(parts)
+
+
+class Options(object):
+    """Validated options: one attribute per dest, the derived fields, warnings and secrets.
+
+    Derived: `skip` (a set, with the deprecated flags folded in), `foreman_skipped`,
+    `fqdn_hostname`/`fqdn_domain`, `smargs` (a list of words); `puppet_server` and
+    `puppet_ca_server` default to `foreman_fqdn` (--server). The flags that only add a --skip
+    value (no_foreman, content_only, no_puppet, removepkgs) keep their parsed value; read `skip`.
+    """
+
+    def __init__(self, values):
+        for dest, value in values.items():
+            setattr(self, dest, value)
+        self.warnings = []  # printed to stderr by cli before anything runs
+        self.secrets = []  # values every message must redact
+
+
+def validate(values):
+    """Check the values the user gave (a dict dest -> value) and return an Options.
+
+    Options not in `values` take their default, so an explicitly given option can be told from
+    a default one (a not-yet option is refused only when given). Raises UsageError.
+    """
+    unknown = sorted(set(values) - set(BY_DEST))
+    if unknown:
+        raise ValueError("not option dests: %s" % ", ".join(unknown))
+    _refuse_unavailable(set(values))
+    options = Options(_complete(values))
+    options.secrets = _secrets(options)
+    _fold_skips(options)
+    _require_server(options)
+    _require_content_only(options)
+    _check_hostnames(options)
+    _default_puppet_servers(options)
+    _check_numbers(options)
+    _check_root(options)
+    _normalise_fingerprint(options)
+    _split_fqdn(options)
+    _split_smargs(options)
+    return options
+
+
+def _refuse_unavailable(given):
+    retired = [spec.label for spec in OPTIONS if spec.dest in given and spec.status == RETIRED]
+    if retired:
+        raise UsageError("%s: %s" % (", ".join(retired), RETIRED_MESSAGE),
+                         fix="leave it out; lbenroll registers with subscription-manager only")
+    not_yet = ["%s (%s)" % (spec.label, spec.note) for spec in OPTIONS
+               if spec.dest in given and spec.status == NOT_YET]
+    if not_yet:
+        raise UsageError("not available yet in this version of lbenroll: %s"
+                         % ", ".join(not_yet), fix="leave these options out")
+
+
+def _complete(values):
+    """Every dest with the given value (type-checked) or the default."""
+    complete = {}
+    for dest, spec in BY_DEST.items():
+        if dest in values:
+            complete[dest] = _convert(spec, values[dest])
+        elif spec.multiple:
+            complete[dest] = list(spec.default)
+        else:
+            complete[dest] = spec.default
+    return complete
+
+
+def _convert(spec, value):
+    # The parser already converted these; checking again keeps validate() usable on its own.
+    shown = "the given value" if spec.secret else repr(value)
+    if spec.type == INT:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise UsageError("%s: %s is not a whole number" % (spec.label, shown)) from None
+    if spec.multiple:
+        value = list(value)
+    for item in (value if spec.multiple else [value]):
+        if spec.choices and item not in spec.choices:
+            raise UsageError("%s: %r is not a valid choice" % (spec.label, item),
+                             fix="use one of: %s" % ", ".join(spec.choices))
+    return value
+
+
+def _secrets(options):
+    secrets = []
+    for spec in OPTIONS:
+        value = getattr(options, spec.dest) if spec.secret else None
+        if value:
+            # subscription-manager takes comma-separated activation keys; mask each one too.
+            secrets += [value] + [part for part in value.split(",") if part and part != value]
+    return secrets
+
+
+def _fold_skips(options):
+    """Map the flags that mean a --skip value onto `skip`, warning about deprecated ones."""
+    skip = set(options.skip)
+    for spec, value in ((BY_DEST["no_foreman"], "foreman"), (BY_DEST["no_puppet"], "puppet")):
+        if getattr(options, spec.dest):
+            skip.add(value)
+            options.warnings.append("%s is deprecated; use %s" % (spec.label, spec.note))
+    if options.content_only:
+        skip.add("foreman")
+    if not options.removepkgs:
+        skip.add("remove-obsolete-packages")
+    if "katello-agent" in skip:
+        options.warnings.append("--skip katello-agent is deprecated and does nothing: "
+                                "katello-agent is installed only with --install-katello-agent")
+    options.skip = skip
+    # Deliberately unlike bootstrap.py, a skipped Foreman does not skip Puppet: the balancer
+    # settings in puppet.conf do not depend on a host record. Only --skip puppet skips them.
+    options.foreman_skipped = "foreman" in skip
+
+
+def _require_server(options):
+    if not options.foreman_fqdn:
+        raise UsageError("-s/--server is required",
+                         fix="give the load balancer's name, e.g. -s lb.example.com")
+
+
+def _require_content_only(options):
+    if not options.foreman_skipped:
+        raise UsageError("enrolling with a Foreman host record (bootstrap.py's default mode) is "
+                         "not available yet", fix="add --skip foreman (or --content-only)")
+
+
+def _check_hostnames(options):
+    for dest in ("foreman_fqdn", "puppet_server", "puppet_ca_server", "fqdn"):
+        name = getattr(options, dest)
+        if name is not None and not re.match(r"^[A-Za-z0-9_.-]+$", name):
+            raise UsageError("%s: %r is not a host name" % (BY_DEST[dest].label, name),
+                             fix="give the name only, without a scheme, port or path")
+
+
+def _default_puppet_servers(options):
+    options.puppet_server = options.puppet_server or options.foreman_fqdn
+    options.puppet_ca_server = options.puppet_ca_server or options.foreman_fqdn
+
+
+def _check_numbers(options):
+    if options.timeout <= 0:
+        raise UsageError("-t/--timeout: %d is not a positive number of seconds" % options.timeout)
+    port = options.puppet_ca_port
+    if port is not None:
+        # Kept a string like bootstrap.py's, but it must be a port puppet can use.
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise UsageError("--puppet-ca-port: %r is not a port number" % port,
+                             fix="give a number from 1 to 65535, e.g. --puppet-ca-port 8141")
+        options.puppet_ca_port = str(int(port))
+
+
+def _check_root(options):
+    if not os.path.isdir(options.root):
+        raise UsageError("--root: %s is not an existing directory" % options.root)
+    options.root = os.path.abspath(options.root)
+
+
+def _normalise_fingerprint(options):
+    fingerprint = options.ca_fingerprint
+    if fingerprint is None:
+        return
+    plain = fingerprint.replace(":", "").lower()
+    if not re.match(r"^[0-9a-f]{64}$", plain):
+        raise UsageError("--ca-fingerprint: %r is not a SHA-256 fingerprint" % fingerprint,
+                         fix="give 64 hex digits, with or without colons, e.g. the output of "
+                             "'openssl x509 -noout -fingerprint -sha256'")
+    options.ca_fingerprint = plain
+
+
+def _split_fqdn(options):
+    if options.fqdn is None:
+        options.fqdn = socket.getfqdn()
+    hostname, _, domain = options.fqdn.partition(".")
+    options.fqdn_hostname = hostname
+    options.fqdn_domain = domain or None
+    # bootstrap.py's rule: Puppet certificates and Foreman need a domain.
+    if options.fqdn_domain is None and not (options.force or "puppet" in options.skip):
+        raise UsageError("the host name %r has no domain part" % options.fqdn,
+                         fix="give the fully qualified name with --fqdn, or add --force or "
+                             "--skip puppet")
+
+
+def _split_smargs(options):
+    try:
+        words = shlex.split(options.smargs)
+    except ValueError:
+        # No value in the message: it may hold a password.
+        raise UsageError("-S/--subscription-manager-args cannot be split into words",
+                         fix="check its quotes") from None
+    for index, word in enumerate(words):
+        option, equals, value = word.partition("=")
+        if option not in SMARGS_SECRET_OPTIONS:
+            continue
+        if not equals and index + 1 < len(words):
+            value = words[index + 1]
+        if value:
+            options.secrets.append(value)
+    options.smargs = words

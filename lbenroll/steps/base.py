@@ -1,0 +1,57 @@
+"""Step contract and the per-run state that steps share."""
+from lbenroll.results import Result, Status
+
+
+class Step(object):
+    """A non-file action. Subclasses set id/title/requires and implement run(run) -> Result.
+
+    Expected failures are raised as LbenrollError where they happen; the engine turns them
+    into a failed Result.
+    """
+
+    id = None
+    title = None
+    requires = ()
+
+    def run(self, run):
+        raise NotImplementedError
+
+
+class WriterStep(Step):
+    """A step that is one writer: plan against the current file, apply (or show in dry-run)."""
+
+    def writer(self, run):
+        raise NotImplementedError
+
+    def run(self, run):
+        writer = self.writer(run)
+        if writer is None:
+            return Result(self.id, Status.SKIPPED, self.skip_reason(run))
+        result = writer.run(run.ctx)
+        result.id = self.id
+        return result
+
+    def skip_reason(self, run):
+        return "skipped"
+
+
+class Run(object):
+    """Everything one enrollment run has learned so far, shared between steps."""
+
+    def __init__(self, options, ctx):
+        self.options = options
+        self.ctx = ctx
+        self.results = {}
+        self.consumer = None          # ConsumerRpm fetched through the balancer
+        self.answering_proxy = None   # which proxy behind the balancer answered
+        self.proxy_settings = None    # rhsm.conf proxy_* keys from before the consumer RPM ran
+        self.registered_before = None
+        self.registered_now = False
+
+    @property
+    def balancer(self):
+        return self.options.foreman_fqdn
+
+    def changed(self, step_id):
+        result = self.results.get(step_id)
+        return result is not None and result.status == Status.CHANGED

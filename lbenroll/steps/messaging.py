@@ -1,0 +1,111 @@
+"""CHECK_AMQP, GOFER_CONFIG, YGGDRASIL_CONFIG, CHECK_MQTT: agents that follow rhsm.conf's server.
+
+goferd (katello-agent) connects to <server.hostname>:5647 over AMQP 1.0; remote-execution pull
+mode (yggdrasil) to mqtts://<server.hostname>:1883 (reference §6, §7).
+"""
+import os
+
+from lbenroll import consumer, fileio, host
+from lbenroll.probe import amqp_exchange, mqtt_exchange, tls_probe
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Step, WriterStep
+from lbenroll.urls import host_of
+from lbenroll.writers.base import decode
+from lbenroll.writers.gofer import GoferKatelloWriter
+from lbenroll.writers.yggdrasil import YggdrasilWriter, broker_urls
+
+AMQP_PORT = 5647
+MQTT_PORT = 1883
+CNAME_FIX = ("generate the proxies' certificates with `foreman-proxy-certs-generate "
+             "--foreman-proxy-cname %s` so every proxy's certificate carries the balancer name")
+
+
+def _katello_ca(run):
+    if run.consumer is not None:
+        return run.consumer.server_ca_pem
+    return consumer.first_pem(decode(fileio.read_bytes(run.ctx, host.KATELLO_SERVER_CA) or b""))
+
+
+def messaging_result(step_id, run, port, service, exchange, required):
+    """Probe balancer:port as the agent would; unreachable is a warning only where it matters."""
+    where = "%s:%d" % (run.balancer, port)
+    probe = tls_probe(run.balancer, port, _katello_ca(run), timeout=min(run.options.timeout, 15),
+                      exchange=exchange)
+    if not probe.reachable:
+        summary = "%s not reachable (%s): %s cannot connect" % (where, probe.error, service)
+        fix = "forward port %d on the balancer to the proxies" % port
+        if required:
+            return Result(step_id, Status.WARNING, summary, remediation=fix)
+        return Result(step_id, Status.SKIPPED, summary + "; not in use on this host",
+                      detail=["only needed when %s runs here" % service])
+    if not probe.chain_ok:
+        return Result(step_id, Status.WARNING, "%s presents a certificate that does not chain to "
+                      "the Katello CA (%s)" % (where, probe.error),
+                      remediation="all proxies must use certificates from the Katello CA")
+    if not probe.name_ok:
+        proxy = ", ".join(probe.other_names()) or "the answering proxy"
+        return Result(step_id, Status.WARNING, "the certificate of %s on %s lacks the balancer name "
+                      "%s: %s will refuse it" % (proxy, where, run.balancer, service),
+                      remediation=CNAME_FIX % run.balancer)
+    if not probe.protocol_ok:
+        return Result(step_id, Status.WARNING, "%s: %s" % (where, probe.protocol_detail),
+                      remediation="check the %s service on the proxies" % service)
+    return Result(step_id, Status.UNCHANGED, "%s answers %s with a valid certificate" % (
+        where, service), detail=[probe.protocol_detail])
+
+
+class CheckAmqp(Step):
+    id = "CHECK_AMQP"
+    title = "goferd/katello-agent can reach the balancer's AMQP port"
+    requires = ("RHSM_CONF",)
+
+    def run(self, run):
+        uses_agent = os.path.exists(run.ctx.path(host.GOFER_KATELLO_CONF)) or bool(
+            getattr(run.options, "install_katello_agent", False))
+        return messaging_result(self.id, run, AMQP_PORT, "goferd (katello-agent)", amqp_exchange,
+                                required=uses_agent)
+
+
+class GoferConfig(WriterStep):
+    id = "GOFER_CONFIG"
+    title = "A broker url in goferd's katello plugin names the balancer"
+    requires = ("RHSM_CONF",)
+
+    def writer(self, run):
+        return GoferKatelloWriter(run.balancer)
+
+    def skip_reason(self, run):
+        return "%s not present" % host.GOFER_KATELLO_CONF
+
+
+class YggdrasilConfig(WriterStep):
+    id = "YGGDRASIL_CONFIG"
+    title = "Remote-execution pull mode's MQTT broker is the balancer"
+    requires = ("RHSM_CONF",)
+
+    def writer(self, run):
+        return YggdrasilWriter(run.balancer)
+
+    def skip_reason(self, run):
+        return "%s not present (pull-mode remote execution not set up)" % host.YGGDRASIL_CONFIG
+
+
+class CheckMqtt(Step):
+    id = "CHECK_MQTT"
+    title = "yggdrasil can reach the balancer's MQTT port"
+    requires = ("YGGDRASIL_CONFIG",)
+
+    def run(self, run):
+        text = decode(fileio.read_bytes(run.ctx, host.YGGDRASIL_CONFIG) or b"")
+        ports = sorted({_port(url) for url in broker_urls(text) if host_of(url)} or {MQTT_PORT})
+        results = [messaging_result(self.id, run, port, "yggdrasil (pull-mode REX)", mqtt_exchange,
+                                    required=True) for port in ports]
+        worst = [r for r in results if r.status != Status.UNCHANGED]
+        return worst[0] if worst else results[0]
+
+
+def _port(url):
+    rest = url.split("://", 1)[-1].split("/", 1)[0]
+    if rest.rsplit(":", 1)[-1].isdigit() and not rest.endswith("]"):
+        return int(rest.rsplit(":", 1)[-1])
+    return MQTT_PORT

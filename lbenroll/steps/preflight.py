@@ -1,0 +1,79 @@
+"""PREFLIGHT: refuse early, before anything changes, when the run cannot succeed."""
+import os
+import socket
+
+from lbenroll import host
+from lbenroll.errors import LbenrollError, PermissionDenied, UnavailableError, UsageError
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Step
+
+RHEL_FAMILY = ("rhel", "centos", "rocky", "almalinux", "ol", "fedora", "eurolinux", "circle")
+
+
+def os_release(ctx):
+    """(id, version, pretty name) of the managed root, read with `distro` from its os-release."""
+    import distro
+    path = ctx.path(host.OS_RELEASE)
+    if not os.path.exists(path):
+        return None, None, None
+    sources = dict(include_lsb=False, os_release_file=path, distro_release_file=os.devnull)
+    try:
+        # Newer distro also runs `uname`; the managed root's os-release is all we want.
+        info = distro.LinuxDistribution(include_uname=False, **sources)
+    except TypeError:  # distro < 1.6 (EL8 ships 1.4) has no uname source to turn off
+        info = distro.LinuxDistribution(**sources)
+    return info.id(), info.version(), info.name(pretty=True)
+
+
+def installed_packages(ctx, names):
+    """Which of names are installed in the managed root (rpm -q prints one line each)."""
+    result = ctx.run(ctx.rpm("-q", "--qf", "%{NAME}\n") + list(names))
+    if result.returncode == 127:
+        raise LbenrollError("rpm is not installed", step=Preflight.id,
+                            fix="lbenroll needs rpm; this must be a RHEL-family host")
+    return [line.strip() for line in result.stdout.splitlines()
+            if line.strip() in names]
+
+
+class Preflight(Step):
+    id = "PREFLIGHT"
+    title = "Check the host and the options before changing anything"
+
+    def run(self, run):
+        ctx, options = run.ctx, run.options
+        if os.geteuid() != 0 and not ctx.dry_run and ctx.root == "/":
+            raise PermissionDenied("lbenroll must run as root to change this host", step=self.id,
+                                   fix="run it with sudo, or use --dry-run to only see the plan")
+        detail = []
+        servers = installed_packages(ctx, host.SERVER_PACKAGES)
+        if servers:
+            raise UsageError("this machine is a Katello server or Smart Proxy (%s installed)" % (
+                ", ".join(servers)), step=self.id, fix="run lbenroll on client hosts only")
+        try:
+            addresses = sorted({info[4][0] for info in socket.getaddrinfo(
+                run.balancer, None, 0, socket.SOCK_STREAM)})
+        except socket.gaierror as exc:
+            raise UnavailableError(
+                "the balancer name %s does not resolve (%s)" % (run.balancer, exc.strerror),
+                step=self.id, fix="check --server, DNS and /etc/hosts on this host")
+        detail.append("balancer %s resolves to %s" % (run.balancer, ", ".join(addresses)))
+        self._check_registration_inputs(run)
+        status = Status.UNCHANGED
+        os_id, version, pretty = os_release(ctx)
+        if os_id in RHEL_FAMILY:
+            detail.append("operating system: %s" % pretty)
+        else:
+            status = Status.WARNING
+            detail.append("operating system %s is not RHEL-family; continuing" % (pretty or "unknown"))
+        return Result(self.id, status, "host checks passed", detail=detail,
+                      remediation=None if status == Status.UNCHANGED else
+                      "lbenroll targets EL8, EL9 and EL10 hosts")
+
+    def _check_registration_inputs(self, run):
+        options = run.options
+        registered = os.path.exists(run.ctx.path(host.CONSUMER_CERT))
+        run.registered_before = registered
+        if (not registered or options.force) and not options.activationkey:
+            why = "--force re-registers" if registered else "this host is not registered yet"
+            raise UsageError("an activation key is needed: %s" % why, step=self.id,
+                             fix="add -a/--activationkey KEY and -o/--organization ORG_LABEL")

@@ -1,0 +1,157 @@
+"""RHSM_CONF, REGISTER, REDHAT_REPO: subscription-manager's view of the host names the balancer."""
+from lbenroll import fileio, host
+from lbenroll.errors import ExitCode, LbenrollError
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Step, WriterStep
+from lbenroll.writers.base import decode
+from lbenroll.writers.redhat_repo import RedhatRepoWriter
+from lbenroll.writers.rhsm_conf import RhsmConfWriter, read_rhsm
+
+# subscription-manager exit codes (reference §4.1) -> ours, with the usual cause and fix.
+REGISTER_FAILURES = {
+    64: (ExitCode.USAGE, "subscription-manager rejected the register options",
+         "check -o/--organization, -a/--activationkey and -S/--subscription-manager-args"),
+    69: (ExitCode.UNAVAILABLE, "subscription-manager could not reach the RHSM service",
+         "check that the balancer forwards the RHSM port to the proxies and they are up"),
+    70: (ExitCode.PROTOCOL, "the server refused the registration",
+         "check the organization label and the activation key in Katello"),
+    78: (ExitCode.CONFIG, "subscription-manager could not verify the server's certificate",
+         "check /etc/rhsm/ca/katello-server-ca.pem against the proxies' certificates"),
+}
+
+
+def subscription_manager(ctx, *args):
+    return ctx.in_root("subscription-manager", *args)
+
+
+def rhsm_values(ctx):
+    return read_rhsm(decode(fileio.read_bytes(ctx, host.RHSM_CONF) or b""))
+
+
+class RhsmConf(WriterStep):
+    id = "RHSM_CONF"
+    title = "Point rhsm.conf at the balancer"
+    requires = ("INSTALL_CONSUMER_RPM",)
+
+    def writer(self, run):
+        return RhsmConfWriter(run.balancer, proxy_settings=run.proxy_settings
+                              if run.options.preserve_rhsm_proxy else None)
+
+    def skip_reason(self, run):
+        return "%s is missing: subscription-manager is not installed" % host.RHSM_CONF
+
+
+class Register(Step):
+    id = "REGISTER"
+    title = "Register with subscription-manager through the balancer"
+    requires = ("RHSM_CONF",)
+
+    def run(self, run):
+        ctx, options = run.ctx, run.options
+        identity = ctx.run(subscription_manager(ctx, "identity"), timeout=options.timeout)
+        registered = identity.returncode == 0
+        if registered and not options.force:
+            uuid = _identity_uuid(identity.stdout)
+            return Result(self.id, Status.UNCHANGED, "already registered (%s)" % uuid,
+                          detail=["the consumer identity is valid through any proxy"],
+                          data={"uuid": uuid})
+        if identity.returncode not in (0, 1):
+            cause = ctx.runner.output(identity)
+            raise LbenrollError("subscription-manager identity failed (exit %s): %s" % (
+                identity.returncode, cause), step=self.id,
+                fix="re-run with --force to register this host again",
+                exit_code=REGISTER_FAILURES.get(identity.returncode, (ExitCode.FAILED,))[0])
+        argv = self.register_argv(run, force=registered)
+        result = ctx.run(argv, changes_host=True, timeout=options.timeout)
+        if result is None:
+            return Result(self.id, Status.CHANGED, "would register with the balancer",
+                          detail=["would run: %s" % ctx.runner.display(argv)])
+        if not result.ok:
+            return self._failed(run, result)
+        run.registered_now = True
+        if not registered:
+            ctx.undo.push("unregister the consumer registered by this run",
+                          lambda: ctx.run(subscription_manager(ctx, "unregister"), changes_host=True))
+        return Result(self.id, Status.CHANGED, "registered as %s through %s" % (
+            options.fqdn, run.balancer), detail=[ctx.runner.display(argv)])
+
+    def register_argv(self, run, force):
+        options = run.options
+        rhsm = rhsm_values(run.ctx)
+        baseurl_path = _path_of(rhsm["baseurl"]) or "/pulp/content/"
+        argv = subscription_manager(run.ctx, "register", "--org", options.org,
+                                    "--name", options.fqdn)
+        for key in options.activationkey.split(","):
+            argv += ["--activationkey", key.strip()]
+        argv += list(options.smargs)
+        argv += ["--serverurl", "https://%s:%s%s" % (run.balancer, rhsm["port"], rhsm["prefix"]),
+                 "--baseurl", "https://%s%s" % (run.balancer, baseurl_path)]
+        if options.release:
+            argv += ["--release", options.release]
+        if force or options.force:
+            argv.append("--force")
+        return argv
+
+    def _failed(self, run, result):
+        code, cause, fix = REGISTER_FAILURES.get(
+            result.returncode, (ExitCode.FAILED, "subscription-manager register failed",
+                                "run subscription-manager register by hand to see why"))
+        message = "%s (exit %s): %s" % (cause, result.returncode, run.ctx.runner.output(result))
+        if run.options.ignore_registration_failures:
+            return Result(self.id, Status.WARNING, message, remediation=fix,
+                          detail=["continuing: --ignore-registration-failures"])
+        raise LbenrollError(message, step=self.id, fix=fix, exit_code=code)
+
+
+def _identity_uuid(text):
+    for line in text.splitlines():
+        if line.lower().startswith("system identity:"):
+            return line.split(":", 1)[1].strip()
+    return "identity unknown"
+
+
+def _path_of(url):
+    from lbenroll.urls import host_of
+    if not url or not host_of(url):
+        return None
+    rest = url.split("://", 1)[-1]
+    slash = rest.find("/")
+    return rest[slash:] if slash >= 0 else "/"
+
+
+class RedhatRepo(Step):
+    id = "REDHAT_REPO"
+    title = "Every repository in redhat.repo goes through the balancer"
+    requires = ("REGISTER",)
+
+    def run(self, run):
+        ctx = run.ctx
+        before = fileio.read_bytes(ctx, host.REDHAT_REPO)
+        writer = RedhatRepoWriter(run.balancer)
+        needs_refresh = not run.registered_now and (
+            run.changed("RHSM_CONF") or writer.plan(before).changed)
+        detail = []
+        if needs_refresh:
+            # redhat.repo is generated from rhsm.baseurl; hand edits would be undone by the
+            # next dnf run, so subscription-manager regenerates it first.
+            argv = subscription_manager(ctx, "refresh")
+            result = ctx.run(argv, changes_host=True, timeout=run.options.timeout)
+            if result is None:
+                detail.append("would run: %s" % ctx.runner.display(argv))
+            elif not result.ok:
+                return Result(self.id, Status.WARNING, "subscription-manager refresh failed: %s" %
+                              ctx.runner.output(result), remediation="run it by hand to see why")
+            else:
+                detail.append("regenerated by subscription-manager refresh")
+        current = fileio.read_bytes(ctx, host.REDHAT_REPO)
+        plan = writer.plan(current)
+        if plan.wanted is None and current is None:
+            return Result(self.id, Status.SKIPPED, "%s does not exist (no repositories, or "
+                          "manage_repos = 0)" % host.REDHAT_REPO)
+        result = writer.apply(ctx, plan)
+        result.id = self.id
+        result.detail = detail + result.detail
+        if current != before and result.status == Status.UNCHANGED:
+            result.status = Status.CHANGED
+            result.summary = "%s regenerated on the balancer" % host.REDHAT_REPO
+        return result

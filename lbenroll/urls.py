@@ -1,0 +1,47 @@
+"""URL host handling shared by the writers: read a URL's host, swap it, keep everything else."""
+import re
+
+# scheme://authority then the rest (path, query, fragment) taken verbatim.
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)\Z", re.S)
+
+
+def _split(url):
+    """(text before the host, host without brackets, text after the host), or None."""
+    match = _URL.match(url)
+    if match is None:
+        return None
+    scheme, authority, rest = match.groups()
+    # rpartition: a password may not hold a raw "@", but the host never does.
+    userinfo, at, hostport = authority.rpartition("@")
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end < 0:
+            return None
+        host, port = hostport[1:end], hostport[end + 1:]
+    else:
+        host, colon, port = hostport.partition(":")
+        port = colon + port
+    return scheme + userinfo + at, host, port + rest
+
+
+def host_of(url):
+    """The host of a URL as written (IPv6 without brackets); "" for file:///, None if not a URL."""
+    parts = _split(url)
+    return None if parts is None else parts[1]
+
+
+def same_host(a, b):
+    """DNS names compare case-insensitively and a trailing root dot changes nothing."""
+    if a is None or b is None:
+        return False
+    return a.rstrip(".").lower() == b.rstrip(".").lower()
+
+
+def replace_host(url, new_host):
+    """The URL with its host replaced by new_host; scheme, userinfo, port, path kept."""
+    parts = _split(url)
+    if parts is None or not parts[1]:
+        raise ValueError("not a URL with a host: %r" % url)
+    if ":" in new_host and not new_host.startswith("["):
+        new_host = "[%s]" % new_host
+    return parts[0] + new_host + parts[2]

@@ -1,0 +1,124 @@
+"""rhsm.conf: point subscription-manager's server and content base URL at the balancer."""
+import posixpath
+import re
+
+from lbenroll import host
+from lbenroll.ini import IniDocument
+from lbenroll.urls import host_of, replace_host, same_host
+from lbenroll.writers.base import Target, Writer
+
+# subscription-manager's built-in defaults for the keys lbenroll reads (src/rhsm/config.py).
+DEFAULTS = {
+    ("server", "hostname"): "subscription.rhsm.redhat.com",
+    ("server", "port"): "443",
+    ("server", "prefix"): "/subscription",
+    ("rhsm", "baseurl"): "https://cdn.redhat.com",
+    ("rhsm", "repo_ca_cert"): "%(ca_cert_dir)sredhat-uep.pem",
+    ("rhsm", "ca_cert_dir"): "/etc/rhsm/ca/",
+}
+CDN_HOST = "cdn.redhat.com"
+CONTENT_PATH = "/pulp/content/"
+CA_CERT_DIR_REF = "%(ca_cert_dir)s"
+# proxy_password is shown as changed, never with its value.
+SECRET_KEYS = ("proxy_password",)
+
+_REFERENCE = re.compile(r"%\(([^)]+)\)s|%%")
+
+
+def read_rhsm(text):
+    """The settings lbenroll needs, raw (not interpolated), with subscription-manager's defaults.
+
+    As in subscription-manager, a key that is present but empty reads as "" (not the default).
+    """
+    return _settings(IniDocument(text))
+
+
+def _settings(doc):
+    return {key: doc.get(section, key, default) for (section, key), default in DEFAULTS.items()}
+
+
+def read_proxy_settings(text):
+    """The `[server] proxy*` keys as written, for bootstrap's --preserve-rhsm-proxy."""
+    return {key: value for key, value in IniDocument(text).items("server")
+            if key.startswith("proxy")}
+
+
+def interpolate(value, settings):
+    """A value as subscription-manager reads it, for readers that need a real path.
+
+    `%(name)s` is expanded from settings (read_rhsm's dict) and `%%` becomes `%`; unknown names
+    stay as written. Writers never call this: rhsm.conf keeps the reference verbatim.
+    """
+    def expand(match):
+        if match.group(0) == "%%":
+            return "%"
+        return settings.get(match.group(1).lower(), match.group(0))
+    return _REFERENCE.sub(expand, value)
+
+
+class RhsmConfWriter(Writer):
+    """Sets server.hostname and the host of rhsm.baseurl to the balancer and the repo CA file."""
+
+    id = "RHSM_CONF"
+    target = Target(host.RHSM_CONF, 0o644, "root", "root",
+                    "subscription-manager: server hostname, port and prefix, content base URL, "
+                    "repository CA")
+
+    def __init__(self, balancer, ca_file="katello-server-ca.pem", port=None, prefix=None,
+                 proxy_settings=None):
+        self.balancer = balancer
+        self.ca_file = ca_file
+        self.port = port
+        self.prefix = prefix
+        self.proxy_settings = dict(proxy_settings or {})
+
+    def render(self, current_text):
+        if current_text is None:
+            return None  # rhsm.conf belongs to subscription-manager; never create it
+        doc = IniDocument(current_text)
+        settings = _settings(doc)
+        notes = []
+
+        def put(section, key, value, secret=False):
+            old = doc.get(section, key)
+            if doc.set(section, key, value):
+                if secret:
+                    notes.append("%s.%s: changed" % (section, key))
+                else:
+                    notes.append("%s.%s: %s -> %s" % (section, key, _shown(old), value))
+
+        if not same_host(settings["hostname"], self.balancer):
+            put("server", "hostname", self.balancer)
+        if self.port is not None:
+            put("server", "port", str(self.port))
+        if self.prefix is not None:
+            put("server", "prefix", self.prefix)
+        wanted_baseurl = self._baseurl(doc.get("rhsm", "baseurl"))
+        if wanted_baseurl is not None:
+            put("rhsm", "baseurl", wanted_baseurl)
+        if not self._ca_is_right(settings):
+            put("rhsm", "repo_ca_cert", CA_CERT_DIR_REF + self.ca_file)
+        for key, value in self.proxy_settings.items():
+            # Absent and empty mean the same to subscription-manager: no churn for an empty key.
+            if (doc.get("server", key) or "") != value:
+                put("server", key, value, secret=key in SECRET_KEYS)
+        return doc.text(), notes
+
+    def _baseurl(self, current):
+        """The baseurl to write, or None when the current one already names the balancer."""
+        current_host = host_of(current or "")
+        if not current_host or same_host(current_host, CDN_HOST):
+            return "https://%s%s" % (self.balancer, CONTENT_PATH)
+        if same_host(current_host, self.balancer):
+            return None
+        return replace_host(current, self.balancer)
+
+    def _ca_is_right(self, settings):
+        """`%(ca_cert_dir)s<file>` and the path it resolves to are both right: no churn."""
+        current = interpolate(settings["repo_ca_cert"], settings)
+        wanted = interpolate(CA_CERT_DIR_REF + self.ca_file, settings)
+        return posixpath.normpath(current) == posixpath.normpath(wanted)
+
+
+def _shown(value):
+    return "(unset)" if value is None else value or "(empty)"

@@ -1,0 +1,43 @@
+"""Builds minimal RPM and cpio byte strings in memory for unit tests (no rpmbuild needed)."""
+import struct
+
+
+def _header(entries):
+    """entries: list of (tag, type, value) with type 6 (string) or 4 (int32 list)."""
+    index, store = b"", b""
+    for tag, typ, value in entries:
+        if typ == 4:
+            store += b"\0" * (-len(store) % 4)
+            offset = len(store)
+            store += struct.pack(">%dI" % len(value), *value)
+            count = len(value)
+        else:
+            offset = len(store)
+            store += value.encode() + b"\0"
+            count = 1
+        index += struct.pack(">IIII", tag, typ, offset, count)
+    return (b"\x8e\xad\xe8\x01" + b"\0" * 4 + struct.pack(">II", len(entries), len(store))
+            + index + store)
+
+
+def cpio(files):
+    """newc archive of {path: bytes}."""
+    out = b""
+    for ino, (name, data) in enumerate(list(files.items()) + [("TRAILER!!!", b"")], 1):
+        mode = 0o100755 if name != "TRAILER!!!" else 0
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+        head = b"070701" + b"".join(b"%08X" % f for f in fields)
+        out += head + name.encode() + b"\0"
+        out += b"\0" * (-len(out) % 4)
+        out += data
+        out += b"\0" * (-len(out) % 4)
+    return out
+
+
+def rpm(name, version="1.0", release="1", payload=b""):
+    lead = b"\xed\xab\xee\xdb" + b"\0" * 92
+    header = _header([(1000, 6, name), (1001, 6, version), (1002, 6, release)])
+    size = len(header) + len(payload)
+    signature = _header([(1000, 4, [size])])
+    signature += b"\0" * (-(96 + len(signature)) % 8)
+    return lead + signature + header + payload

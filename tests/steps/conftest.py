@@ -1,0 +1,66 @@
+import os
+
+import pytest
+
+from lbenroll import options as options_module
+from lbenroll.steps.base import Run
+from tests.conftest import DATA, seed
+
+CA = open(os.path.join(DATA, "pki", "ca.pem")).read()
+OTHER_CA = open(os.path.join(DATA, "pki", "other-ca.pem")).read()
+BALANCER = "smartproxy.example.test"
+
+RHSM_CONF = """\
+# Server hostname:
+[server]
+hostname = proxy02.example.test
+# prefix
+prefix = /rhsm
+port = %(port)s
+
+[rhsm]
+# Content base URL:
+baseurl = https://proxy02.example.test%(path)s
+ca_cert_dir = /etc/rhsm/ca/
+repo_ca_cert = %%(ca_cert_dir)skatello-server-ca.pem
+"""
+
+REDHAT_REPO = """\
+#
+# Certificate-Based Repositories
+# Managed by (rhsm) subscription-manager
+#
+[ACME_Lab_hello]
+name = hello
+baseurl = https://%(host)s/pulp/content/ACME/Library/custom/Lab/hello
+enabled = 1
+"""
+
+
+def make_options(**given):
+    values = {"foreman_fqdn": BALANCER, "fqdn": "client01.example.test", "skip": ["foreman"],
+              "org": "ACME", "activationkey": "ak-lab-secret", "puppet_ca_port": "8141"}
+    values.update(given)
+    for key in [k for k, v in values.items() if v is None]:
+        del values[key]
+    return options_module.validate(values)
+
+
+@pytest.fixture
+def make_run(ctx):
+    def factory(**given):
+        options = make_options(**given)
+        for secret in options.secrets:
+            ctx.redact.add(secret)
+        run = Run(options, ctx)
+        return run
+    return factory
+
+
+def rhsm_conf(layout="current"):
+    port, path = ("443", "/pulp/content/") if layout == "current" else ("8443", "/pulp/repos")
+    return RHSM_CONF % {"port": port, "path": path}
+
+
+def seed_host(root, files):
+    seed(root, files)

@@ -1,0 +1,141 @@
+import os
+import socket
+
+import pytest
+
+from lbenroll import consumer
+from lbenroll.errors import ExitCode, LbenrollError
+from lbenroll.results import Status
+from lbenroll.steps.consumer_rpm import InstallConsumerRpm
+from lbenroll.steps.preflight import Preflight
+from tests.rpmbytes import cpio, rpm
+from tests.steps.conftest import CA, OTHER_CA, rhsm_conf, seed_host
+
+NVR = "katello-ca-consumer-proxy02.example.test-1.0-1"
+SCRIPT = "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\nPORT=443\n" % CA.strip()
+
+
+def rpm_q(root):
+    return ["rpm", "--root", str(root), "-qa"]
+
+
+def fetched(run, tmp_path):
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": SCRIPT.encode()})
+    rpm_consumer = consumer.parse("http://x/pub/c.rpm", rpm("katello-ca-consumer-proxy02.example.test",
+                                                             payload=payload), lambda d: payload)
+    rpm_consumer.path = str(tmp_path / "consumer.rpm")
+    run.consumer = rpm_consumer
+    return run
+
+
+def test_same_ca_installed_under_another_proxys_name_is_unchanged(make_run, fake_runner, root,
+                                                                   tmp_path):
+    seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA, "/etc/rhsm/rhsm.conf": rhsm_conf()})
+    fake_runner.expect(rpm_q(root), 0, "katello-ca-consumer-proxy01.example.test-1.0-1\n")
+    result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
+    assert result.status == Status.UNCHANGED
+    assert len(fake_runner.calls) == 1  # only the query
+
+
+def test_fresh_host_installs_the_package_and_can_undo_it(make_run, fake_runner, root, tmp_path):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
+
+    def post_script(argv):  # what the package's %post does to the host
+        seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA,
+                         "/etc/rhsm/rhsm.conf.kat-backup": rhsm_conf(),
+                         "/etc/rhsm/rhsm.conf": rhsm_conf().replace("proxy02", "proxy01")})
+
+    fake_runner.expect(rpm_q(root), 0, "")
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0, effect=post_script)
+    fake_runner.expect(["rpm", "--root", str(root), "-e", "--noscripts"], 0)
+    run = fetched(make_run(), tmp_path)
+    result = InstallConsumerRpm().run(run)
+    assert result.status == Status.CHANGED and NVR in result.summary
+    assert fake_runner.calls[-1] == ["rpm", "--root", str(root), "-U", "--replacepkgs",
+                                     run.consumer.path]
+    run.ctx.undo.rollback()
+    assert fake_runner.calls[-1][:5] == ["rpm", "--root", str(root), "-e", "--noscripts"]
+    assert (root / "etc/rhsm/rhsm.conf").read_text() == rhsm_conf()
+    assert not (root / "etc/rhsm/ca").exists()  # the directory %post created is gone too
+    assert not (root / "etc/rhsm/rhsm.conf.kat-backup").exists()
+
+
+def test_other_proxys_package_with_another_ca_is_replaced_without_postun(
+        make_run, fake_runner, root, tmp_path):
+    seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": OTHER_CA,
+                     "/etc/rhsm/rhsm.conf": rhsm_conf()})
+    old = "katello-ca-consumer-proxy01.example.test-1.0-1"
+    fake_runner.expect(rpm_q(root), 0, old + "\n")
+    fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
+    InstallConsumerRpm().run(fetched(make_run(), tmp_path))
+    assert fake_runner.calls[1] == ["rpm", "--root", str(root), "-e", "--nopostun", "--nodeps", old]
+
+
+def test_rpm_failure_names_the_step_and_the_output(make_run, fake_runner, root, tmp_path):
+    fake_runner.expect(rpm_q(root), 0, "")
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 1, "",
+                       "error: Failed dependencies: subscription-manager is needed")
+    with pytest.raises(LbenrollError) as exc:
+        InstallConsumerRpm().run(fetched(make_run(), tmp_path))
+    assert exc.value.step == "INSTALL_CONSUMER_RPM"
+    assert "subscription-manager is needed" in exc.value.message
+
+
+def test_dry_run_only_lists_the_commands(make_run, fake_runner, root, tmp_path):
+    fake_runner.dry_run = True
+    fake_runner.expect(rpm_q(root), 0, "")
+    result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
+    assert result.summary.startswith("would install")
+    assert fake_runner.would_run and "-U" in fake_runner.would_run[0]
+    assert len(fake_runner.calls) == 1
+
+
+@pytest.fixture
+def resolvable(monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda *a, **k: [(2, 1, 6, "", ("127.0.1.10", 0))])
+
+
+def _preflight_runner(fake_runner, root, installed=""):
+    fake_runner.expect(["rpm", "--root", str(root), "-q"], 5, installed)
+
+
+def test_preflight_passes_on_a_rhel_host(make_run, fake_runner, root, resolvable):
+    seed_host(root, {"/etc/os-release": 'ID="rhel"\nVERSION_ID="9.4"\nNAME="Red Hat Enterprise Linux"\n'
+                                        'PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n'})
+    _preflight_runner(fake_runner, root, "package katello is not installed\n")
+    result = Preflight().run(make_run())
+    assert result.status == Status.UNCHANGED
+    assert "127.0.1.10" in result.detail[0]
+
+
+def test_preflight_refuses_a_katello_server(make_run, fake_runner, root, resolvable):
+    _preflight_runner(fake_runner, root, "foreman-proxy-content\npackage katello is not installed\n")
+    with pytest.raises(LbenrollError) as exc:
+        Preflight().run(make_run())
+    assert "foreman-proxy-content" in exc.value.message
+
+
+def test_preflight_needs_a_key_on_an_unregistered_host(make_run, fake_runner, root, resolvable):
+    _preflight_runner(fake_runner, root)
+    with pytest.raises(LbenrollError) as exc:
+        Preflight().run(make_run(activationkey=None))
+    assert exc.value.exit_code == ExitCode.USAGE and "activation key" in exc.value.message
+
+
+def test_preflight_repair_run_needs_no_key(make_run, fake_runner, root, resolvable):
+    seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
+    _preflight_runner(fake_runner, root)
+    assert Preflight().run(make_run(activationkey=None)).status == Status.WARNING  # no os-release
+
+
+def test_preflight_unresolvable_balancer(make_run, fake_runner, root, monkeypatch):
+    def fail(*a, **k):
+        raise socket.gaierror(-2, "Name or service not known")
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    _preflight_runner(fake_runner, root)
+    with pytest.raises(LbenrollError) as exc:
+        Preflight().run(make_run())
+    assert exc.value.exit_code == ExitCode.UNAVAILABLE
+    assert "does not resolve" in exc.value.message and exc.value.fix

@@ -1,0 +1,127 @@
+import pytest
+
+from lbenroll.errors import ExitCode, LbenrollError
+from lbenroll.results import Result, Status
+from lbenroll.steps.registration import Register, RedhatRepo
+from tests.steps.conftest import BALANCER, REDHAT_REPO, rhsm_conf, seed_host
+
+def sm(root, *args):
+    """subscription-manager runs inside the managed root."""
+    return ["chroot", str(root), "subscription-manager"] + list(args)
+
+
+IDENTITY = "system identity: 5d3c-uuid\nname: client01.example.test\norg name: ACME Corp\n"
+
+
+def test_registered_host_is_left_alone(make_run, fake_runner, root):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
+    fake_runner.expect(sm(root, "identity"), 0, IDENTITY)
+    result = Register().run(make_run())
+    assert result.status == Status.UNCHANGED and "5d3c-uuid" in result.summary
+    assert fake_runner.calls == [sm(root, "identity")]
+
+
+@pytest.mark.parametrize("layout,serverurl,baseurl", [
+    ("current", "https://smartproxy.example.test:443/rhsm",
+     "https://smartproxy.example.test/pulp/content/"),
+    ("pulp2", "https://smartproxy.example.test:8443/rhsm",
+     "https://smartproxy.example.test/pulp/repos"),
+])
+def test_register_uses_the_balancer_with_the_rpms_port_and_path(
+        make_run, fake_runner, root, layout, serverurl, baseurl):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf(layout)})
+    fake_runner.expect(sm(root, "identity"), 1, "", "not registered")
+    fake_runner.expect(sm(root, "register"), 0)
+    run = make_run(smargs="--auto-attach", release="9.4")
+    result = Register().run(run)
+    assert result.status == Status.CHANGED
+    assert fake_runner.calls[-1] == sm(root) + [
+        "register", "--org", "ACME", "--name", "client01.example.test",
+        "--activationkey", "ak-lab-secret", "--auto-attach", "--serverurl", serverurl,
+        "--baseurl", baseurl, "--release", "9.4"]
+    assert run.registered_now
+    assert "ak-lab-secret" not in " ".join(result.detail)
+
+
+def test_force_re_registers_a_registered_host(make_run, fake_runner, root):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
+    fake_runner.expect(sm(root, "identity"), 0, IDENTITY)
+    fake_runner.expect(sm(root, "register"), 0)
+    Register().run(make_run(force=True))
+    assert fake_runner.calls[-1][-1] == "--force"
+
+
+@pytest.mark.parametrize("rc,code", [(69, ExitCode.UNAVAILABLE), (70, ExitCode.PROTOCOL),
+                                     (78, ExitCode.CONFIG), (64, ExitCode.USAGE),
+                                     (5, ExitCode.FAILED)])
+def test_register_exit_codes_map_to_ours(make_run, fake_runner, root, rc, code):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
+    fake_runner.expect(sm(root, "identity"), 1)
+    fake_runner.expect(sm(root, "register"), rc, "",
+                       "Invalid activation key ak-lab-secret")
+    with pytest.raises(LbenrollError) as exc:
+        Register().run(make_run())
+    assert exc.value.exit_code == code
+    assert exc.value.fix
+    assert "ak-lab-secret" not in exc.value.format_message()
+
+
+def test_ignore_registration_failures_turns_failure_into_warning(make_run, fake_runner, root):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
+    fake_runner.expect(sm(root, "identity"), 1)
+    fake_runner.expect(sm(root, "register"), 70, "", "no such key")
+    result = Register().run(make_run(ignore_registration_failures=True))
+    assert result.status == Status.WARNING
+
+
+def test_dry_run_registers_nothing(make_run, fake_runner, root):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
+    fake_runner.dry_run = True
+    fake_runner.expect(sm(root, "identity"), 1)
+    result = Register().run(make_run())
+    assert result.status == Status.CHANGED and result.summary.startswith("would register")
+    assert fake_runner.calls == [sm(root, "identity")]
+    assert "ak-lab-secret" not in " ".join(fake_runner.would_run)
+
+
+def _repo_run(make_run, rhsm_changed=False, registered_now=False):
+    run = make_run()
+    run.results["RHSM_CONF"] = Result("RHSM_CONF", Status.CHANGED if rhsm_changed
+                                      else Status.UNCHANGED, "")
+    run.registered_now = registered_now
+    return run
+
+
+def test_correct_redhat_repo_needs_no_command(make_run, fake_runner, root):
+    seed_host(root, {"/etc/yum.repos.d/redhat.repo": REDHAT_REPO % {"host": BALANCER}})
+    result = RedhatRepo().run(_repo_run(make_run))
+    assert result.status == Status.UNCHANGED
+    assert fake_runner.calls == []
+
+
+def test_drifted_redhat_repo_is_regenerated_then_checked(make_run, fake_runner, root):
+    seed_host(root, {"/etc/yum.repos.d/redhat.repo": REDHAT_REPO % {"host": "proxy03.example.test"}})
+
+    def regenerate(argv):
+        seed_host(root, {"/etc/yum.repos.d/redhat.repo": REDHAT_REPO % {"host": BALANCER}})
+
+    fake_runner.expect(sm(root, "refresh"), 0, effect=regenerate)
+    result = RedhatRepo().run(_repo_run(make_run))
+    assert result.status == Status.CHANGED
+    assert "regenerated by subscription-manager refresh" in result.detail
+
+
+def test_hosts_left_by_regeneration_are_rewritten(make_run, fake_runner, root):
+    text = REDHAT_REPO % {"host": "proxy03.example.test"}
+    seed_host(root, {"/etc/yum.repos.d/redhat.repo": text})
+    fake_runner.expect(sm(root, "refresh"), 0)  # leaves the file as it was
+    result = RedhatRepo().run(_repo_run(make_run))
+    assert result.status == Status.CHANGED
+    written = (root / "etc/yum.repos.d/redhat.repo").read_text()
+    assert "proxy03" not in written and BALANCER in written
+    assert any("ACME_Lab_hello" in line for line in result.detail)
+
+
+def test_missing_redhat_repo_is_skipped(make_run, fake_runner, root):
+    result = RedhatRepo().run(_repo_run(make_run, registered_now=True))
+    assert result.status == Status.SKIPPED

@@ -1,0 +1,80 @@
+import os
+
+import pytest
+
+from lbenroll import consumer
+from lbenroll.errors import ConfigError, DataError, ExitCode
+from tests.conftest import DATA
+from tests.rpmbytes import cpio, rpm
+
+CA = open(os.path.join(DATA, "pki", "ca.pem")).read()
+OTHER_CA = open(os.path.join(DATA, "pki", "other-ca.pem")).read()
+CA_SHA256 = open(os.path.join(DATA, "pki", "ca.sha256")).read().strip()
+URL = "http://smartproxy.example.test/pub/katello-ca-consumer-latest.noarch.rpm"
+
+
+def script(server_ca=CA, default_ca=OTHER_CA, port="443"):
+    return ("#!/bin/bash\nset -e\n"
+            "read -r -d '' KATELLO_DEFAULT_CA_DATA << EOM || true\n%s\nEOM\n\n"
+            "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\n\n"
+            "KATELLO_SERVER=proxy02.example.test\nPORT=%s\nPREFIX=/rhsm\n") % (
+                default_ca.strip(), server_ca.strip(), port)
+
+
+def package(name="katello-ca-consumer-proxy02.example.test", files=None):
+    payload = cpio(files if files is not None else
+                   {"./usr/bin/katello-rhsm-consumer": script().encode()})
+    return rpm(name, "1.0", "2", payload), payload
+
+
+def parse(data, payload):
+    return consumer.parse(URL, data, lambda _d: payload)
+
+
+def test_parse_names_answering_proxy_ca_and_port():
+    rpm_data, payload = package()
+    result = parse(rpm_data, payload)
+    assert result.answering_proxy == "proxy02.example.test"
+    assert result.package.nvr == "katello-ca-consumer-proxy02.example.test-1.0-2"
+    assert result.fingerprint == CA_SHA256  # the SERVER CA block, not the default CA
+    assert result.rhsm_port == 443
+
+
+def test_pulp2_layout_port_8443():
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": script(port="8443").encode()})
+    assert parse(rpm("katello-ca-consumer-p1", payload=payload), payload).rhsm_port == 8443
+
+
+def test_html_page_is_a_data_error_with_a_fix():
+    with pytest.raises(DataError) as exc:
+        parse(b"<html><body>Service Unavailable</body></html>" + b" " * 100, b"")
+    assert exc.value.exit_code == ExitCode.DATAERR
+    assert "<html>" in exc.value.message and exc.value.fix
+
+
+def test_other_package_is_refused():
+    data, payload = package(name="httpd")
+    with pytest.raises(DataError) as exc:
+        parse(data, payload)
+    assert "not a katello-ca-consumer package" in exc.value.message
+
+
+def test_missing_script_is_refused():
+    data, payload = package(files={"./etc/other": b"x"})
+    with pytest.raises(DataError) as exc:
+        parse(data, payload)
+    assert "/usr/bin/katello-rhsm-consumer" in exc.value.message
+
+
+def test_pin_mismatch_is_a_config_error_naming_both_fingerprints():
+    data, payload = package()
+    result = parse(data, payload)
+    consumer.check_pin(result, CA_SHA256)  # matching pin passes
+    with pytest.raises(ConfigError) as exc:
+        consumer.check_pin(result, "00" * 32)
+    assert consumer.pretty_fingerprint(CA_SHA256) in exc.value.message
+    assert "proxy02.example.test" in exc.value.message
+
+
+def test_pretty_fingerprint():
+    assert consumer.pretty_fingerprint("ab01ff") == "AB:01:FF"

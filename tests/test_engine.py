@@ -1,0 +1,74 @@
+from lbenroll import engine, fileio
+from lbenroll.errors import ExitCode, UnavailableError
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Run, Step
+from lbenroll.writers.base import Target
+
+
+class Options(object):
+    foreman_fqdn = "smartproxy.example.test"
+
+
+def make_step(step_id, status=Status.UNCHANGED, requires=(), raises=None, effect=None):
+    class S(Step):
+        id = step_id
+
+        def run(self, run):
+            if effect:
+                effect(run)
+            if raises:
+                raise raises
+            return Result(step_id, status, "did %s" % step_id)
+    S.requires = requires
+    return S
+
+
+def test_all_ok_is_exit_0(ctx):
+    run = Run(Options(), ctx)
+    results = engine.execute(run, [make_step("A"), make_step("B", Status.CHANGED)])
+    assert [r.status for r in results] == [Status.UNCHANGED, Status.CHANGED]
+    assert engine.exit_code(results) == ExitCode.OK
+
+
+def test_warning_gives_the_warnings_exit_code(ctx):
+    results = engine.execute(Run(Options(), ctx), [make_step("A", Status.WARNING)])
+    assert engine.exit_code(results) == ExitCode.WARNINGS
+
+
+def test_failure_skips_the_rest_and_carries_its_exit_code(ctx):
+    error = UnavailableError("balancer refused", step="B", fix="start it")
+    results = engine.execute(Run(Options(), ctx), [make_step("A"), make_step("B", raises=error),
+                                                   make_step("C")])
+    assert [r.status for r in results] == [Status.UNCHANGED, Status.FAILED, Status.SKIPPED]
+    assert results[1].remediation == "start it"
+    assert results[2].summary == "not run: B failed"
+    assert engine.exit_code(results) == ExitCode.UNAVAILABLE
+
+
+def test_skipped_dependency_skips_dependents(ctx):
+    results = engine.execute(Run(Options(), ctx), [
+        make_step("A", Status.SKIPPED), make_step("B", requires=("A",)), make_step("C")])
+    assert [r.status for r in results] == [Status.SKIPPED, Status.SKIPPED, Status.UNCHANGED]
+
+
+def test_failure_rolls_back_files_written_earlier_in_the_run(ctx, root):
+    target = Target("/etc/demo.conf", 0o644, "root", "root", "demo")
+    (root / "etc").mkdir()
+    (root / "etc" / "demo.conf").write_bytes(b"original\n")
+
+    def write(run):
+        fileio.write_file(run.ctx, target, b"changed\n")
+
+    results = engine.execute(Run(Options(), ctx), [
+        make_step("A", Status.CHANGED, effect=write),
+        make_step("B", raises=UnavailableError("gone", step="B"))])
+    assert (root / "etc" / "demo.conf").read_bytes() == b"original\n"
+    assert results[-1].id == "ROLLBACK" and results[-1].status == Status.CHANGED
+    assert engine.exit_code(results) == ExitCode.UNAVAILABLE
+
+
+def test_secret_in_an_error_message_is_redacted(ctx):
+    ctx.redact.add("s3cret-key")
+    error = UnavailableError("server said: bad key s3cret-key", step="A")
+    results = engine.execute(Run(Options(), ctx), [make_step("A", raises=error)])
+    assert "s3cret-key" not in results[0].summary

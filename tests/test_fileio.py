@@ -1,0 +1,119 @@
+"""lbenroll.fileio: atomic, backed up once, metadata kept, nothing written when nothing changes."""
+import errno
+import os
+import stat
+
+import pytest
+
+from lbenroll import fileio
+from lbenroll.errors import WriteError
+from lbenroll.writers.base import Target
+from tests.conftest import seed
+
+TARGET = Target("/etc/example/example.conf", 0o640, "root", "root", "a test file")
+OLD_TIME = 1000000000
+
+
+def real(root, path=TARGET.path):
+    return os.path.join(str(root), path.lstrip("/"))
+
+
+def backup(ctx):
+    return fileio.backup_path(ctx, TARGET.path)
+
+
+def test_equal_content_writes_nothing(ctx, root):
+    seed(root, {TARGET.path: b"same\n"})
+    os.utime(real(root), (OLD_TIME, OLD_TIME))
+    assert fileio.write_file(ctx, TARGET, b"same\n") is False
+    assert os.stat(real(root)).st_mtime == OLD_TIME
+    assert not os.path.exists(backup(ctx))
+    assert len(ctx.undo) == 0
+
+
+def test_backup_is_taken_once(ctx, root):
+    seed(root, {TARGET.path: b"original\n"})
+    assert fileio.write_file(ctx, TARGET, b"second\n") is True
+    assert fileio.write_file(ctx, TARGET, b"third\n") is True
+    with open(backup(ctx), "rb") as f:
+        assert f.read() == b"original\n"
+    assert stat.S_IMODE(os.stat(backup(ctx)).st_mode) == 0o600
+    assert fileio.read_bytes(ctx, TARGET.path) == b"third\n"
+
+
+def test_created_file_is_backed_up_as_absent(ctx, root):
+    fileio.write_file(ctx, TARGET, b"new\n")
+    assert os.path.exists(backup(ctx) + fileio.ABSENT_SUFFIX)
+    assert not os.path.exists(backup(ctx))
+
+
+def test_existing_file_keeps_mode_and_owner(ctx, root):
+    seed(root, {TARGET.path: b"old\n"})
+    os.chmod(real(root), 0o604)
+    os.chown(real(root), 1234, 1235)
+    fileio.write_file(ctx, TARGET, b"new\n")
+    st = os.stat(real(root))
+    assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o604, 1234, 1235)
+
+
+def test_new_file_gets_the_target_mode_whatever_the_umask(ctx, root):
+    old_umask = os.umask(0o077)
+    try:
+        fileio.write_file(ctx, TARGET, b"new\n")
+    finally:
+        os.umask(old_umask)
+    st = os.stat(real(root))
+    assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o640, 0, 0)
+
+
+def test_new_file_owner_is_looked_up_in_the_managed_root(ctx, root):
+    seed(root, {"/etc/passwd": "root:x:0:0::/root:/bin/sh\npuppet:x:52:53::/:/sbin/nologin\n",
+                "/etc/group": "root:x:0:\npuppet:x:53:\n"})
+    target = TARGET._replace(owner="puppet", group="puppet")
+    fileio.write_file(ctx, target, b"new\n")
+    st = os.stat(real(root))
+    assert (st.st_uid, st.st_gid) == (52, 53)
+
+
+def test_unknown_owner_is_a_write_error(ctx, root):
+    with pytest.raises(WriteError):
+        fileio.write_file(ctx, TARGET._replace(owner="nobody-here"), b"new\n")
+
+
+def test_failure_mid_write_leaves_the_original_and_no_temp_file(ctx, root, monkeypatch):
+    seed(root, {TARGET.path: b"original\n"})
+    real_rename = os.rename
+
+    def failing_rename(src, dst):
+        if dst == real(root):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", failing_rename)
+    with pytest.raises(WriteError) as caught:
+        fileio.write_file(ctx, TARGET, b"replacement\n")
+    assert "No space left on device" in caught.value.format_message()
+    assert fileio.read_bytes(ctx, TARGET.path) == b"original\n"
+    assert os.listdir(os.path.dirname(real(root))) == ["example.conf"]
+    assert len(ctx.undo) == 0
+
+
+def test_undo_restores_the_previous_bytes(ctx, root):
+    seed(root, {TARGET.path: b"original\n"})
+    os.chmod(real(root), 0o600)
+    fileio.write_file(ctx, TARGET, b"second\n")
+    fileio.write_file(ctx, TARGET, b"third\n")
+    done, failed = ctx.undo.rollback()
+    assert (len(done), failed) == (2, [])
+    assert fileio.read_bytes(ctx, TARGET.path) == b"original\n"
+    assert stat.S_IMODE(os.stat(real(root)).st_mode) == 0o600
+
+
+def test_undo_removes_a_created_file(ctx, root):
+    fileio.write_file(ctx, TARGET, b"new\n")
+    ctx.undo.rollback()
+    assert not os.path.exists(real(root))
+
+
+def test_read_bytes_of_a_missing_file_is_none(ctx):
+    assert fileio.read_bytes(ctx, "/etc/nothing/here") is None

@@ -1,0 +1,278 @@
+"""The option table's consistency and validate()'s rules, without the parser."""
+import os
+import shlex
+import socket
+
+import pytest
+
+from lbenroll import options
+from lbenroll.errors import ExitCode, UsageError
+
+SERVER = "lb.example.com"
+KEY = "AK-Sup3rSecretKey"
+FINGERPRINT = "0123456789abcdef" * 4
+
+
+@pytest.fixture(autouse=True)
+def fqdn(monkeypatch):
+    monkeypatch.setattr(socket, "getfqdn", lambda *args: "client.example.com")
+
+
+def check(**values):
+    """validate() in the supported mode: --server given and Foreman skipped."""
+    values.setdefault("foreman_fqdn", SERVER)
+    values.setdefault("skip", ["foreman"])
+    return options.validate(values)
+
+
+def refusal(**values):
+    with pytest.raises(UsageError) as error:
+        check(**values)
+    assert error.value.exit_code == ExitCode.USAGE
+    return error.value.format_message()
+
+
+# The table
+
+
+def test_dests_and_names_are_unique():
+    dests = [spec.dest for spec in options.OPTIONS if spec.dest]
+    names = [name for spec in options.OPTIONS for name in spec.names]
+    assert len(dests) == len(set(dests))
+    assert len(names) == len(set(names))
+
+
+def test_every_spec_is_documented_and_grouped():
+    groups = [group for group, _ in options.GROUPS]
+    for spec in options.OPTIONS:
+        assert spec.group in groups, spec.label
+        assert spec.help and spec.help.endswith("."), spec.label
+        assert spec.longs and all(name.startswith("--") for name in spec.longs), spec.label
+        assert spec.metavar or not spec.takes_value, spec.label
+
+
+def test_status_notes():
+    for spec in options.OPTIONS:
+        if spec.status == options.NOT_YET:
+            assert spec.note, spec.label
+        if spec.status == options.DEPRECATED:
+            assert spec.note.startswith("--skip "), spec.label
+            assert spec.note.split()[1] in options.SKIP_CHOICES
+
+
+def test_choices_only_on_choice_options():
+    for spec in options.OPTIONS:
+        assert bool(spec.choices) == (spec.type == options.CHOICE), spec.label
+
+
+def test_secret_options():
+    secret = set(spec.dest for spec in options.OPTIONS if spec.secret)
+    assert secret == {"activationkey", "password", "legacy_password"}
+
+
+def test_help_text_shows_status_choices_and_default():
+    text = options.help_text(options.BY_DEST["remote_exec_user"])
+    assert text.startswith("[not available yet: remote execution keys] ")
+    assert text.endswith("[default: root]")
+    text = options.help_text(options.BY_DEST["download_method"])
+    assert "One of: http, https." in text and "[default: https]" in text
+    text = options.help_text(options.BY_DEST["no_puppet"])
+    assert text.startswith("[deprecated: use --skip puppet]")
+    assert options.help_text(options.BY_DEST["legacy_purge"]).startswith("[retired: ")
+
+
+def test_flags_default_to_false_except_remove_obsolete_packages():
+    flags = [spec for spec in options.OPTIONS if spec.type == options.FLAG]
+    assert [spec.dest for spec in flags if spec.default is not False] == ["removepkgs"]
+
+
+# validate()
+
+
+def test_unknown_dest_is_a_programming_error():
+    with pytest.raises(ValueError):
+        options.validate({"server": SERVER})
+
+
+def test_defaults_and_derived_fields():
+    result = check()
+    assert result.skip == {"foreman"} and result.foreman_skipped
+    assert result.puppet_server == SERVER and result.puppet_ca_server == SERVER
+    assert result.fqdn == "client.example.com"
+    assert (result.fqdn_hostname, result.fqdn_domain) == ("client", "example.com")
+    assert result.smargs == []
+    assert result.org == "Default Organization" and result.login == "admin"
+    assert result.timeout == 900 and result.download_method == "https"
+    assert result.root == "/" and result.log_file == "/var/log/lbenroll.log"
+    assert result.warnings == [] and result.secrets == []
+
+
+def test_server_is_required():
+    with pytest.raises(UsageError) as error:
+        options.validate({"skip": ["foreman"]})
+    assert "-s/--server is required" in error.value.format_message()
+
+
+@pytest.mark.parametrize("values", [{}, {"skip": ["puppet"]}, {"no_puppet": True}])
+def test_foreman_mode_is_not_available_yet(values):
+    values["foreman_fqdn"] = SERVER
+    with pytest.raises(UsageError) as error:
+        options.validate(values)
+    assert "add --skip foreman" in error.value.format_message()
+
+
+@pytest.mark.parametrize("values", [{"skip": ["foreman"]}, {"no_foreman": True},
+                                    {"content_only": True}])
+def test_skipping_foreman_does_not_skip_puppet(values):
+    values["foreman_fqdn"] = SERVER
+    result = options.validate(values)
+    assert result.skip == {"foreman"} and result.foreman_skipped
+
+
+def test_deprecated_flags_fold_into_skip_with_warnings():
+    result = options.validate({"foreman_fqdn": SERVER, "no_foreman": True, "no_puppet": True})
+    assert result.skip == {"foreman", "puppet"}
+    assert result.warnings == ["--skip-foreman is deprecated; use --skip foreman",
+                               "-P/--skip-puppet is deprecated; use --skip puppet"]
+    assert result.no_foreman is True and result.no_puppet is True  # kept as parsed
+
+
+def test_no_remove_obsolete_packages_adds_skip():
+    assert "remove-obsolete-packages" in check(removepkgs=False).skip
+    assert "remove-obsolete-packages" not in check(removepkgs=True).skip
+
+
+def test_skip_katello_agent_warns():
+    result = check(skip=["foreman", "katello-agent"])
+    assert len(result.warnings) == 1 and "katello-agent" in result.warnings[0]
+
+
+def test_skip_value_outside_choices():
+    assert "'bogus' is not a valid choice" in refusal(skip=["foreman", "bogus"])
+
+
+def test_choice_outside_choices():
+    assert "--download-method" in refusal(download_method="ftp")
+
+
+@pytest.mark.parametrize("dest", ["login", "remote_exec_user", "deps_repository_gpg_key"])
+def test_not_yet_option_refused_even_with_default_value(dest):
+    message = refusal(**{dest: options.BY_DEST[dest].default})
+    assert "not available yet" in message and options.BY_DEST[dest].longs[0] in message
+
+
+def test_all_not_yet_options_named_in_one_message():
+    message = refusal(hostgroup="hg", remote_exec=True)
+    assert "-g/--hostgroup (Foreman host records)" in message
+    assert "--rex (remote execution keys)" in message
+
+
+def test_retired_before_not_yet():
+    message = refusal(legacy_purge=True, hostgroup="hg")
+    assert message.startswith("--legacy-purge: the RHN Classic migration path is retired")
+
+
+def test_secret_values_never_in_messages():
+    for values in ({"password": "Pa55word!"}, {"legacy_password": "Pa55word!"}):
+        assert "Pa55word!" not in refusal(**values)
+
+
+def test_activation_keys_are_secrets():
+    assert check(activationkey="key-one,key-two").secrets == ["key-one,key-two", "key-one",
+                                                              "key-two"]
+
+
+@pytest.mark.parametrize("smargs, secret", [
+    ("--password Hunter22", "Hunter22"),
+    ("--username=u --password=Hunter22", "Hunter22"),
+    ("--activationkey 'two words'", "two words"),
+    ("--proxypassword=Hunter22 --auto-attach", "Hunter22"),
+])
+def test_smargs_split_and_secrets(smargs, secret):
+    result = check(smargs=smargs)
+    assert secret in result.secrets
+    assert result.smargs == shlex.split(smargs)
+
+
+def test_smargs_that_cannot_be_split_are_refused_without_their_text():
+    message = refusal(smargs="--password 'Hunter22")
+    assert "-S/--subscription-manager-args" in message and "Hunter22" not in message
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http", "-1", "", "81 41"])
+def test_puppet_ca_port_must_be_a_port(port):
+    assert "--puppet-ca-port" in refusal(puppet_ca_port=port)
+
+
+@pytest.mark.parametrize("port, kept", [("8141", "8141"), ("1", "1"), ("65535", "65535"),
+                                        ("08141", "8141")])
+def test_puppet_ca_port_stays_a_string(port, kept):
+    assert check(puppet_ca_port=port).puppet_ca_port == kept
+
+
+def test_puppet_servers_given_explicitly():
+    result = check(puppet_server="p.example.com", puppet_ca_server="ca.example.com")
+    assert (result.puppet_server, result.puppet_ca_server) == ("p.example.com", "ca.example.com")
+
+
+@pytest.mark.parametrize("dest", ["foreman_fqdn", "puppet_server", "puppet_ca_server", "fqdn"])
+@pytest.mark.parametrize("name", ["https://lb.example.com", "lb.example.com:443", "lb example"])
+def test_host_names_only(dest, name):
+    assert options.BY_DEST[dest].longs[0] in refusal(**{dest: name})
+
+
+@pytest.mark.parametrize("given", [FINGERPRINT, FINGERPRINT.upper(),
+                                   ":".join(FINGERPRINT[i:i + 2].upper()
+                                            for i in range(0, 64, 2))])
+def test_ca_fingerprint_normalised(given):
+    assert check(ca_fingerprint=given).ca_fingerprint == FINGERPRINT
+
+
+@pytest.mark.parametrize("given", [FINGERPRINT[:-2], FINGERPRINT + "00", "g" * 64, ""])
+def test_ca_fingerprint_refused(given):
+    assert "--ca-fingerprint" in refusal(ca_fingerprint=given)
+
+
+def test_root_must_be_an_existing_directory(tmp_path):
+    assert check(root=str(tmp_path)).root == str(tmp_path)
+    assert "--root" in refusal(root=str(tmp_path / "missing"))
+    (tmp_path / "file").write_text("x")
+    assert "--root" in refusal(root=str(tmp_path / "file"))
+
+
+def test_relative_root_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(str(tmp_path))
+    os.mkdir("sysroot")
+    assert check(root="sysroot").root == str(tmp_path / "sysroot")
+
+
+@pytest.mark.parametrize("timeout", ["0", "-5", "soon"])
+def test_timeout_must_be_positive_whole_seconds(timeout):
+    assert "--timeout" in refusal(timeout=timeout)
+
+
+def test_fqdn_needs_a_domain():
+    message = refusal(fqdn="client")
+    assert "no domain" in message and "--fqdn" in message and "--force" in message
+    assert "no domain" in refusal(fqdn="client.")
+
+
+def test_fqdn_from_the_system_needs_a_domain_too(monkeypatch):
+    monkeypatch.setattr(socket, "getfqdn", lambda *args: "localhost")
+    assert "'localhost' has no domain part" in refusal()
+
+
+@pytest.mark.parametrize("values", [{"force": True}, {"skip": ["foreman", "puppet"]},
+                                    {"no_puppet": True}])
+def test_fqdn_without_domain_allowed(values):
+    result = check(fqdn="client", **values)
+    assert (result.fqdn_hostname, result.fqdn_domain) == ("client", None)
+
+
+def test_fqdn_split_at_first_dot():
+    result = check(fqdn="web01.dc1.example.com")
+    assert (result.fqdn_hostname, result.fqdn_domain) == ("web01", "dc1.example.com")
+
+
+def test_activation_key_not_required():
+    assert check().activationkey is None

@@ -1,0 +1,58 @@
+"""lbenroll.urls: host extraction and replacement keep everything but the host."""
+import pytest
+
+from lbenroll.urls import host_of, replace_host, same_host
+
+LB = "smartproxy.example.test"
+
+
+@pytest.mark.parametrize("url, host", [
+    ("https://proxy02.example.test/pulp/content/", "proxy02.example.test"),
+    ("https://proxy02.example.test", "proxy02.example.test"),
+    ("https://proxy02.example.test:8443/rhsm", "proxy02.example.test"),
+    ("mqtts://proxy02.example.test:1883", "proxy02.example.test"),
+    ("proxy+amqps://proxy02.example.test:5647", "proxy02.example.test"),
+    ("https://user:p%40ss@proxy02.example.test:443/x", "proxy02.example.test"),
+    ("https://[fd00::12]:443/pulp", "fd00::12"),
+    ("https://[fd00::12]", "fd00::12"),
+    ("HTTPS://Proxy02.Example.Test/x", "Proxy02.Example.Test"),
+    ("https://proxy02.example.test?x=1", "proxy02.example.test"),
+    ("file:///etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release", ""),
+    ("/etc/pki/rpm-gpg/key", None),
+    ("proxy02.example.test:5647", None),
+    ("", None),
+])
+def test_host_of(url, host):
+    assert host_of(url) == host
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://proxy02.example.test/pulp/content/", "https://%s/pulp/content/" % LB),
+    ("https://proxy02.example.test", "https://%s" % LB),
+    ("https://proxy02.example.test:8443/rhsm?a=b#c", "https://%s:8443/rhsm?a=b#c" % LB),
+    ("mqtts://proxy02.example.test:1883", "mqtts://%s:1883" % LB),
+    ("proxy+amqps://proxy02.example.test:5647", "proxy+amqps://%s:5647" % LB),
+    ("https://user:secret@proxy02.example.test:443/x", "https://user:secret@%s:443/x" % LB),
+    ("https://[fd00::12]:443/pulp", "https://%s:443/pulp" % LB),
+    ("https://proxy02.example.test/$releasever/x86_64", "https://%s/$releasever/x86_64" % LB),
+])
+def test_replace_host_keeps_scheme_userinfo_port_and_path(url, expected):
+    assert replace_host(url, LB) == expected
+
+
+def test_replace_host_brackets_an_ipv6_address():
+    assert replace_host("https://proxy02.example.test:4/x", "fd00::1") == "https://[fd00::1]:4/x"
+    assert replace_host("https://proxy02.example.test/x", "[fd00::1]") == "https://[fd00::1]/x"
+
+
+@pytest.mark.parametrize("url", ["file:///etc/pki/key", "/etc/pki/key", "proxy02:5647",
+                                 "https://[fd00::12/x"])
+def test_replace_host_refuses_what_has_no_host(url):
+    with pytest.raises(ValueError):
+        replace_host(url, LB)
+
+
+def test_same_host():
+    assert same_host("SmartProxy.Example.Test.", LB)
+    assert not same_host("proxy02.example.test", LB)
+    assert not same_host(None, LB)

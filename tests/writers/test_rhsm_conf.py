@@ -1,0 +1,190 @@
+"""RhsmConfWriter: golden files, the plan/apply cycle, and what must never change."""
+import pytest
+
+from lbenroll.results import Status
+from lbenroll.writers.rhsm_conf import (RhsmConfWriter, interpolate, read_proxy_settings,
+                                        read_rhsm)
+from tests.conftest import seed
+from tests.writers.golden import assert_cycle, crlf, data, render_text, sprinkle
+
+BALANCER = "smartproxy.example.test"
+GOLDEN = ("current", "pulp2", "drifted")
+
+
+def writer(**kwargs):
+    return RhsmConfWriter(BALANCER, **kwargs)
+
+
+def golden(name):
+    return data("rhsm_conf", name + ".conf"), data("rhsm_conf", name + ".expected.conf")
+
+
+@pytest.mark.parametrize("name", GOLDEN + ("minimal",))
+def test_golden(name):
+    before, after = golden(name)
+    assert render_text(writer(), before) == after
+
+
+@pytest.mark.parametrize("name", GOLDEN + ("minimal",))
+def test_plan_apply_plan(ctx, root, name):
+    before, after = golden(name)
+    result = assert_cycle(writer(), ctx, root, before, after)
+    assert result.id == "RHSM_CONF"
+    assert "server.hostname: " in "\n".join(result.detail)
+
+
+def test_cdn_default_becomes_the_balancer_with_katello_values(ctx, root):
+    before, after = golden("cdn")
+    assert_cycle(writer(port=443, prefix="/rhsm"), ctx, root, before, after)
+
+
+def test_notes_name_each_change():
+    text, notes = writer().render(data("rhsm_conf", "current.conf"))
+    assert notes == [
+        "server.hostname: proxy02.example.test -> smartproxy.example.test",
+        "rhsm.baseurl: https://proxy02.example.test/pulp/content/ -> "
+        "https://smartproxy.example.test/pulp/content/",
+    ]
+
+
+def test_both_layouts_keep_port_and_path():
+    pulp2 = read_rhsm(render_text(writer(), data("rhsm_conf", "pulp2.conf")))
+    assert (pulp2["port"], pulp2["baseurl"]) == (
+        "8443", "https://smartproxy.example.test/pulp/repos")
+    current = read_rhsm(render_text(writer(), data("rhsm_conf", "current.conf")))
+    assert (current["port"], current["baseurl"]) == (
+        "443", "https://smartproxy.example.test/pulp/content/")
+
+
+def test_port_and_prefix_only_when_given():
+    text = render_text(writer(port=443), data("rhsm_conf", "pulp2.conf"))
+    assert "\nport = 443\n" in text and "\nprefix = /rhsm\n" in text
+    text = render_text(writer(prefix="/rhsm"), data("rhsm_conf", "cdn.conf"))
+    assert "\nport = 443\n" in text and "\nprefix = /rhsm\n" in text
+
+
+def test_already_right_with_absolute_ca_path_is_left_exactly(ctx, root):
+    settled = data("rhsm_conf", "settled.conf")
+    assert writer().render(settled) == (settled, [])
+    assert_cycle(writer(), ctx, root, settled, settled)
+
+
+def test_ca_equivalent_spellings_are_not_churned():
+    base = "[server]\nhostname = %s\n[rhsm]\nbaseurl = https://%s/pulp/content/\n" % (
+        BALANCER, BALANCER)
+    for ca in ("%(ca_cert_dir)skatello-server-ca.pem", "/etc/rhsm/ca/katello-server-ca.pem",
+               "/etc/rhsm/ca//katello-server-ca.pem"):
+        text = base + "repo_ca_cert = %s\n" % ca
+        assert writer().render(text) == (text, []), ca
+
+
+def test_ca_dir_elsewhere_resolves_through_the_files_own_ca_cert_dir():
+    text = ("[server]\nhostname = %s\n[rhsm]\nbaseurl = https://%s/\nca_cert_dir = /opt/ca/\n"
+            "repo_ca_cert = /etc/rhsm/ca/katello-server-ca.pem\n" % (BALANCER, BALANCER))
+    new, notes = writer().render(text)
+    assert notes == ["rhsm.repo_ca_cert: /etc/rhsm/ca/katello-server-ca.pem -> "
+                     "%(ca_cert_dir)skatello-server-ca.pem"]
+    assert new.endswith("repo_ca_cert = %(ca_cert_dir)skatello-server-ca.pem\n")
+
+
+def test_other_ca_file_is_written_as_a_reference():
+    new = render_text(writer(ca_file="site-ca.pem"), data("rhsm_conf", "current.conf"))
+    assert "\nrepo_ca_cert = %(ca_cert_dir)ssite-ca.pem\n" in new
+
+
+def test_untouched_lines_survive_byte_for_byte():
+    before = data("rhsm_conf", "drifted.conf")
+    after = render_text(writer(), before)
+    changed = [(a, b) for a, b in zip(before.split("\n"), after.split("\n")) if a != b]
+    assert len(changed) == 3
+    for line in ("hostname = proxy03.example.test", "\t# proxies for the build network",
+                 "no_proxy = localhost,127.0.0.1,.example.test",
+                 'x_site_note = managed by ops, see wiki page "RHSM, proxies and you"',
+                 "full_refresh_on_yum: 1", "; an iniparse-style comment",
+                 "# trailing comment at the end of the file"):
+        assert "\n" + line + "\n" in after
+
+
+def test_interpolation_reference_is_kept_verbatim():
+    after = render_text(writer(), data("rhsm_conf", "current.conf"))
+    assert "\nrepo_ca_cert = %(ca_cert_dir)skatello-server-ca.pem\n" in after
+    assert "/etc/rhsm/ca/katello-server-ca.pem" not in after
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_crlf_is_kept(name):
+    before, after = golden(name)
+    assert render_text(writer(), crlf(before)) == crlf(after)
+
+
+def test_crlf_kept_for_added_lines():
+    before, after = golden("minimal")
+    assert render_text(writer(), crlf(before)) == crlf(after)
+
+
+@pytest.mark.parametrize("name", GOLDEN + ("minimal",))
+def test_missing_final_newline_stays_missing(name):
+    before, after = golden(name)
+    assert render_text(writer(), before.rstrip("\n")) == after.rstrip("\n")
+
+
+def test_missing_file_is_left_alone(ctx, root):
+    assert writer().render(None) is None
+    result = writer().run(ctx)
+    assert result.status == Status.SKIPPED
+    assert not (root / "etc/rhsm/rhsm.conf").exists()
+
+
+@pytest.mark.parametrize("seed_value", range(40))
+def test_random_unrelated_lines_survive(seed_value):
+    name = GOLDEN[seed_value % len(GOLDEN)]
+    before, after = sprinkle(*golden(name), seed_value=seed_value)
+    assert render_text(writer(), before) == after
+
+
+def test_proxy_settings_are_restored_and_the_password_never_shown(ctx, root):
+    saved = {"proxy_hostname": "webproxy.example.test", "proxy_port": "3128",
+             "proxy_user": "svc", "proxy_password": "s3cret-pw", "proxy_scheme": "http"}
+    seed(root, {"/etc/rhsm/rhsm.conf": data("rhsm_conf", "current.conf")})
+    result = writer(proxy_settings=saved).run(ctx)
+    text = (root / "etc/rhsm/rhsm.conf").read_text()
+    assert read_proxy_settings(text) == saved
+    assert "\nproxy_password = s3cret-pw\n" in text
+    assert "server.proxy_password: changed" in result.detail
+    assert "server.proxy_port: (empty) -> 3128" in result.detail
+    assert not any("s3cret-pw" in note for note in result.detail)
+    assert writer(proxy_settings=saved).run(ctx).status == Status.UNCHANGED
+
+
+def test_empty_proxy_setting_does_not_add_a_line():
+    text = "[server]\nhostname = %s\n[rhsm]\nbaseurl = https://%s/pulp/content/\n" \
+           "repo_ca_cert = %%(ca_cert_dir)skatello-server-ca.pem\n" % (BALANCER, BALANCER)
+    assert writer(proxy_settings={"proxy_user": ""}).render(text) == (text, [])
+
+
+def test_hostname_case_and_trailing_dot_are_not_churned():
+    text = ("[server]\nhostname = SmartProxy.Example.Test.\n[rhsm]\n"
+            "baseurl = https://SMARTPROXY.example.test/pulp/content/\n"
+            "repo_ca_cert = %(ca_cert_dir)skatello-server-ca.pem\n")
+    assert writer().render(text) == (text, [])
+
+
+def test_read_rhsm_defaults_and_raw_values():
+    assert read_rhsm("") == {
+        "hostname": "subscription.rhsm.redhat.com", "port": "443", "prefix": "/subscription",
+        "baseurl": "https://cdn.redhat.com", "repo_ca_cert": "%(ca_cert_dir)sredhat-uep.pem",
+        "ca_cert_dir": "/etc/rhsm/ca/"}
+    settings = read_rhsm(data("rhsm_conf", "pulp2.conf"))
+    assert settings["hostname"] == "proxy02.example.test"
+    assert settings["port"] == "8443"
+    assert settings["repo_ca_cert"] == "%(ca_cert_dir)skatello-server-ca.pem"
+    # Present but empty reads as "", as in subscription-manager.
+    assert read_rhsm("[server]\nport =\n")["port"] == ""
+
+
+def test_interpolate_for_readers_that_need_a_path():
+    settings = read_rhsm("[rhsm]\nca_cert_dir = /etc/rhsm-host/ca/\n")
+    assert interpolate("%(ca_cert_dir)skatello-server-ca.pem", settings) == \
+        "/etc/rhsm-host/ca/katello-server-ca.pem"
+    assert interpolate("%(CA_CERT_DIR)sx.pem", settings) == "/etc/rhsm-host/ca/x.pem"
+    assert interpolate("100%% %(unknown)s", settings) == "100% %(unknown)s"
