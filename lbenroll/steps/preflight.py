@@ -2,10 +2,12 @@
 import os
 import socket
 
-from lbenroll import host
+from lbenroll import fileio, host
 from lbenroll.errors import LbenrollError, PermissionDenied, UnavailableError, UsageError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
+from lbenroll.writers.base import decode
+from lbenroll.writers.rhsm_conf import read_proxy_settings
 
 RHEL_FAMILY = ("rhel", "centos", "rocky", "almalinux", "ol", "fedora", "eurolinux", "circle")
 
@@ -45,6 +47,10 @@ class Preflight(Step):
             raise PermissionDenied("lbenroll must run as root to change this host", step=self.id,
                                    fix="run it with sudo, or use --dry-run to only see the plan")
         detail = []
+        # rhsm.conf (and redhat.repo, generated from it) may hold a proxy password; diffs,
+        # logs and --json must never show it.
+        proxy = read_proxy_settings(decode(fileio.read_bytes(ctx, host.RHSM_CONF) or b""))
+        ctx.redact.add(proxy.get("proxy_password"))
         servers = installed_packages(ctx, host.SERVER_PACKAGES)
         if servers:
             raise UsageError("this machine is a Katello server or Smart Proxy (%s installed)" % (

@@ -139,3 +139,13 @@ def test_preflight_unresolvable_balancer(make_run, fake_runner, root, monkeypatc
         Preflight().run(make_run())
     assert exc.value.exit_code == ExitCode.UNAVAILABLE
     assert "does not resolve" in exc.value.message and exc.value.fix
+
+
+def test_preflight_registers_the_rhsm_proxy_password_as_a_secret(make_run, fake_runner, root,
+                                                                  resolvable):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": "[server]\nproxy_hostname = squid\n"
+                                            "proxy_password = hunter2-pw\n"})
+    _preflight_runner(fake_runner, root)
+    run = make_run()
+    Preflight().run(run)
+    assert run.ctx.redact("proxy_password = hunter2-pw") == "proxy_password = ******"

@@ -1,0 +1,139 @@
+"""RPMs and yum repositories of the lab: consumer RPMs, the stub rpmdb package, content repos."""
+import os
+import re
+import shutil
+import subprocess
+
+from tests.lab.daemon import LabError
+
+FILES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "files")
+
+# Port and content base URL that each era's consumer RPM writes into rhsm.conf
+# (katello-client-facts.md §2.4).
+LAYOUTS = {
+    "current": (443, "https://{host}/pulp/content/"),
+    "pulp2": (8443, "https://{host}/pulp/repos"),
+}
+DEFAULT_LAYOUT = "current"
+LATEST_RPM = "katello-ca-consumer-latest.noarch.rpm"
+
+
+def _template(name, values):
+    with open(os.path.join(FILES_DIR, name)) as f:
+        text = f.read()
+    for key, value in values.items():
+        text = text.replace("@%s@" % key, value)
+    leftover = re.search(r"@[A-Z_]+@", text)
+    if leftover:
+        raise LabError("template %s: no value for %s" % (name, leftover.group(0)))
+    return text
+
+
+def _run(argv, what):
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LabError("%s failed (%s): %s\n%s" % (what, proc.returncode, proc.stdout, proc.stderr))
+    return proc
+
+
+def rpmbuild(topdir, spec_text, sources=None, defines=None):
+    """Build one noarch binary RPM in its own topdir; returns the path of the RPM."""
+    for sub in ("SPECS", "SOURCES"):
+        os.makedirs(os.path.join(topdir, sub), exist_ok=True)
+    for name, (text, mode) in (sources or {}).items():
+        path = os.path.join(topdir, "SOURCES", name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+    spec = os.path.join(topdir, "SPECS", "package.spec")
+    with open(spec, "w") as f:
+        f.write(spec_text)
+    argv = ["rpmbuild", "-bb", "--define", "_topdir " + topdir]
+    for key, value in (defines or {}).items():
+        argv += ["--define", "%s %s" % (key, value)]
+    proc = _run(argv + [spec], "rpmbuild of %s" % topdir)
+    written = re.findall(r"^Wrote: (\S+\.rpm)$", proc.stdout, re.M)
+    if len(written) != 1:
+        raise LabError("rpmbuild of %s wrote %r" % (topdir, written))
+    return written[0]
+
+
+def consumer_script(rhsm_hostname, layout, server_ca_pem, default_ca_pem):
+    """Text of /usr/bin/katello-rhsm-consumer for one proxy and layout."""
+    port, baseurl = LAYOUTS[layout]
+    return _template("katello-rhsm-consumer.in", {
+        "RHSM_HOSTNAME": rhsm_hostname,
+        "RHSM_PORT": str(port),
+        "BASEURL": baseurl.format(host=rhsm_hostname),
+        "LAYOUT": layout,
+        "DEFAULT_CA": default_ca_pem.strip(),
+        "SERVER_CA": server_ca_pem.strip(),
+    })
+
+
+def build_consumer_rpm(build_dir, rhsm_hostname, layout, server_ca_pem, default_ca_pem):
+    """katello-ca-consumer-<rhsm_hostname>-1.0-1.noarch.rpm for the given layout."""
+    script = consumer_script(rhsm_hostname, layout, server_ca_pem, default_ca_pem)
+    spec = _template("katello-ca-consumer.spec.in",
+                     {"RHSM_HOSTNAME": rhsm_hostname, "LAYOUT": layout})
+    topdir = os.path.join(build_dir, "consumer-%s-%s" % (rhsm_hostname, layout))
+    return rpmbuild(topdir, spec, sources={"katello-rhsm-consumer": (script, 0o755)})
+
+
+def build_stub_rpm(build_dir):
+    """The `subscription-manager` stub that sandboxes record in their rpm database."""
+    with open(os.path.join(FILES_DIR, "subscription-manager-stub.spec")) as f:
+        spec = f.read()
+    return rpmbuild(os.path.join(build_dir, "subscription-manager-stub"), spec)
+
+
+def build_hello_rpm(build_dir, proxy_fqdn):
+    """lab-hello built "on" the proxy, so each proxy's package and metadata checksums differ."""
+    with open(os.path.join(FILES_DIR, "lab-hello.spec")) as f:
+        spec = f.read()
+    return rpmbuild(os.path.join(build_dir, "lab-hello-" + proxy_fqdn), spec,
+                    defines={"_buildhost": proxy_fqdn})
+
+
+def make_rpmdb(root, rpm_paths):
+    """Record packages (database only, no files) in <root>/var/lib/rpm; returns the sqlite path."""
+    _run(["rpm", "--root", root, "--dbpath", "/var/lib/rpm", "-i", "--justdb", "--nodeps",
+          "--noscripts"] + list(rpm_paths), "rpm --justdb into %s" % root)
+    return os.path.join(root, "var", "lib", "rpm", "rpmdb.sqlite")
+
+
+def publish_consumer_rpm(pub_dir, layout, rpm_path):
+    """Place one layout's consumer RPM under <pub_dir>/<layout>/."""
+    target_dir = os.path.join(pub_dir, layout)
+    os.makedirs(target_dir, exist_ok=True)
+    return shutil.copy2(rpm_path, target_dir)
+
+
+def _replace_symlink(link, target):
+    tmp = link + ".new"
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)  # atomic: a concurrent download sees the old or the new RPM
+
+
+def set_pub_layout(pub_dir, rhsm_hostname, layout):
+    """Point the versioned name and the -latest symlink in pub_dir at the layout's RPM."""
+    if layout not in LAYOUTS:
+        raise LabError("unknown layout %r (known: %s)" % (layout, ", ".join(sorted(LAYOUTS))))
+    name = "katello-ca-consumer-%s-1.0-1.noarch.rpm" % rhsm_hostname
+    if not os.path.exists(os.path.join(pub_dir, layout, name)):
+        raise LabError("%s has no %s build of %s" % (pub_dir, layout, name))
+    _replace_symlink(os.path.join(pub_dir, name), os.path.join(layout, name))
+    _replace_symlink(os.path.join(pub_dir, LATEST_RPM), name)
+
+
+def make_content_repo(content_dir, content_path, rpm_path):
+    """A yum repository at <content_dir>/<content_path> holding rpm_path (createrepo_c)."""
+    repo = os.path.join(content_dir, content_path.strip("/"))
+    packages = os.path.join(repo, "Packages")
+    os.makedirs(packages, exist_ok=True)
+    shutil.copy2(rpm_path, packages)
+    # Pulp 3 publishes no sqlite databases either.
+    _run(["createrepo_c", "--quiet", "--no-database", repo], "createrepo_c %s" % repo)
+    return repo

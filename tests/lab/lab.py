@@ -1,0 +1,430 @@
+"""The lab: a load-balanced Smart Proxy world on loopback, started and stopped as one unit."""
+import argparse
+import collections
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+
+from tests.lab import build, pki
+from tests.lab.daemon import Daemon, LabError
+from tests.lab.haproxy import BALANCER_ADDRESS, HAProxy
+from tests.lab.sandbox import Sandbox
+
+LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(LAB_DIR))
+PROXY_SERVER = os.path.join(LAB_DIR, "proxy_server.py")
+# Debian's interpreter: the lab programs must not depend on the test runner's Python.
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+DOMAIN = "example.test"
+BALANCER = "smartproxy." + DOMAIN
+REFUSED = ("refused." + DOMAIN, "127.0.1.11")
+PROXIES = collections.OrderedDict([
+    ("proxy01", "127.0.2.1"), ("proxy02", "127.0.2.2"), ("proxy03", "127.0.2.3"),
+    ("proxy09", "127.0.2.9"),
+])
+BALANCED_PROXIES = ("proxy01", "proxy02", "proxy03")
+# proxy09's certificate lacks the balancer name; HAProxy keeps it in maintenance by default.
+VARIANT_PROXY = "proxy09"
+# proxy01's :8140 is the real puppetserver, i.e. the Puppet CA behind the balancer's :8141.
+PUPPET_CA_PROXY = "proxy01"
+CLIENTS = collections.OrderedDict(
+    ("client%02d" % n, "127.0.3.%d" % n) for n in range(1, 10))
+
+HTTP_PORTS = [80, 8000]
+HTTPS_PORTS = [443, 8443, 9090, 5000]
+PUPPET_PORT = 8140
+AMQP_PORT = 5647
+MQTT_PORT = 1883
+# Balancer ports whose backends are the proxy stand-ins themselves (not AMQP, MQTT or Puppet).
+PROXY_SERVED_PORTS = HTTP_PORTS + HTTPS_PORTS
+BASE_FEATURES = ["dynflow", "logs", "pulpcore", "puppet", "registration", "script", "templates"]
+
+ORG = "ACME"
+ACTIVATION_KEY = "ak-lab"
+WORLD = {"orgs": {ORG: {
+    "name": "ACME Corp",
+    "activation_keys": [ACTIVATION_KEY],
+    "content": [{"label": "ACME_Lab_hello", "name": "hello",
+                 "path": "/ACME/Library/custom/Lab/hello", "gpg_url": None, "enabled": True}],
+}}}
+
+
+def fqdn(name):
+    return "%s.%s" % (name, DOMAIN)
+
+
+def hosts_text():
+    """The lab's hosts file (nowhere.example.test is deliberately absent)."""
+    rows = [("127.0.0.1", "localhost"), ("::1", "localhost ip6-localhost ip6-loopback"),
+            (BALANCER_ADDRESS, BALANCER), (REFUSED[1], REFUSED[0])]
+    rows += [(address, "%s %s" % (fqdn(name), name)) for name, address in PROXIES.items()]
+    rows += [(address, "%s %s" % (fqdn(name), name)) for name, address in CLIENTS.items()]
+    return "".join("%s\t%s\n" % row for row in rows)
+
+
+def _check_addresses_free():
+    """Fail early if another lab (or anything else) answers on the lab's fixed addresses."""
+    # HAProxy binds with SO_REUSEPORT: a second lab would silently share the balancer's ports.
+    for address in [BALANCER_ADDRESS] + list(PROXIES.values()):
+        try:
+            socket.create_connection((address, 80), timeout=1).close()
+        except OSError:
+            continue
+        raise LabError("%s:80 already answers: is another lab running?" % address)
+
+
+def _write_atomic(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+class ProxyHost(object):
+    """One Smart Proxy stand-in: its files, its configuration and its process."""
+
+    def __init__(self, lab, name, address):
+        self.name = name
+        self.fqdn = fqdn(name)
+        self.address = address
+        self.directory = os.path.join(lab.workdir, "proxies", self.fqdn)
+        self.pub_dir = os.path.join(self.directory, "pub")
+        self.content_dir = os.path.join(self.directory, "content")
+        self.log = os.path.join(self.directory, "requests.jsonl")
+        self.control = os.path.join(self.directory, "control.json")
+        self.config_path = os.path.join(self.directory, "config.json")
+        # The lab CA signs every proxy cert; the balancer name is a SAN on the balanced proxies
+        # only (foreman-proxy-certs-generate --foreman-proxy-cname).
+        self.dns_names = [self.fqdn] + ([] if name == VARIANT_PROXY else [BALANCER])
+        self.cert = None
+        self.server_ca = None
+        self.ssh_pubkey = None
+        self.daemon = None
+
+    def config(self, lab):
+        https_ports = HTTPS_PORTS + ([] if self.name == PUPPET_CA_PROXY else [PUPPET_PORT])
+        features = BASE_FEATURES + (["puppetca"] if self.name == PUPPET_CA_PROXY else [])
+        return {
+            "name": self.fqdn, "address": self.address, "http_ports": HTTP_PORTS,
+            "https_ports": https_ports, "cert": self.cert.cert, "key": self.cert.key,
+            "ca": lab.ca.cert, "ca_key": lab.ca.key, "pub_dir": self.pub_dir,
+            "content_dir": self.content_dir, "state_dir": lab.state_dir, "log": self.log,
+            "control": self.control, "ssh_pubkey": self.ssh_pubkey, "features": features,
+        }
+
+    def start(self, lab):
+        _write_atomic(self.config_path, json.dumps(self.config(lab), indent=1, sort_keys=True))
+        self.daemon = Daemon(self.fqdn, [SYSTEM_PYTHON, PROXY_SERVER, self.config_path],
+                             os.path.join(self.directory, "server.log"), cwd=REPO_ROOT).start()
+        return self.daemon
+
+    def wait_ready(self):
+        # The log survives restarts: only this process's own line counts.
+        self.daemon.wait_log(r"^ready \S+ pid=%d " % self.daemon.pid)
+
+    def stop(self):
+        if self.daemon:
+            self.daemon.stop()
+
+
+class Lab(object):
+    """Everything under one throw-away workdir; start() either brings all of it up or nothing.
+
+    services: also start the AMQP (5647) and MQTT (1883) listeners of tests/lab/services.py.
+    puppetserver: also start the real puppetserver on proxy01:8140 (ready ~45 s later; see
+    wait_puppetserver()).
+    """
+
+    def __init__(self, workdir=None, services=True, puppetserver=True):
+        self.workdir = os.path.abspath(workdir or tempfile.mkdtemp(prefix="lbenroll-lab-"))
+        self.with_services = services
+        self.with_puppetserver = puppetserver
+        self.pki_dir = os.path.join(self.workdir, "pki")
+        self.state_dir = os.path.join(self.workdir, "state")
+        self.build_dir = os.path.join(self.workdir, "build")
+        self.hosts_path = os.path.join(self.workdir, "hosts")
+        self.amqp_log = os.path.join(self.workdir, "amqp", "events.jsonl")
+        # rpm --root keeps its database under <root>/var/lib/rpm; sandboxes copy it from here.
+        self.rpmdb_root = os.path.join(self.build_dir, "rpmdb-root")
+        self.rpmdb_seed = os.path.join(self.rpmdb_root, "var", "lib", "rpm", "rpmdb.sqlite")
+        self.ca = pki.CertPair(os.path.join(self.pki_dir, "ca.pem"),
+                               os.path.join(self.pki_dir, "ca.key"))
+        self.proxies = collections.OrderedDict(
+            (name, ProxyHost(self, name, address)) for name, address in PROXIES.items())
+        self.haproxy = HAProxy(os.path.join(self.workdir, "haproxy"), list(PROXIES.items()),
+                               PUPPET_CA_PROXY, disabled=[VARIANT_PROXY])
+        self.layout = build.DEFAULT_LAYOUT
+        self.amqp = None
+        self.mosquitto = None
+        self.puppetserver = None
+        self._lab_certs = {}
+
+    # -- start / stop ---------------------------------------------------------------------------
+
+    def start(self):
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self):
+        _check_addresses_free()
+        for directory in (self.state_dir, self.build_dir):
+            os.makedirs(directory, exist_ok=True)
+        _write_atomic(self.hosts_path, hosts_text())
+        _write_atomic(os.path.join(self.state_dir, "world.json"), json.dumps(WORLD, indent=1))
+        if self.with_puppetserver:
+            self._start_puppetserver()
+        self.ca, certs = pki.make_lab_pki(
+            self.pki_dir, {p.fqdn: p.dns_names for p in self.proxies.values()})
+        for proxy in self.proxies.values():
+            proxy.cert = self._lab_certs[proxy.name] = certs[proxy.fqdn]
+            proxy.server_ca = self.ca.cert
+            # Remote execution's foreman-proxy key, published on :9090 /ssh/pubkey.
+            proxy.ssh_pubkey = pki.make_ssh_key(os.path.join(proxy.directory, "ssh"),
+                                                "id_foreman_proxy", "foreman-proxy@" + proxy.fqdn)
+        self._build_all()
+        for proxy in self.proxies.values():
+            proxy.start(self)
+        for proxy in self.proxies.values():
+            proxy.wait_ready()
+        if self.with_services:
+            self._start_services()
+        self.haproxy.start()
+
+    def _start_puppetserver(self):
+        from tests.lab import services  # another component; only the full lab needs it
+        proxy = self.proxies[PUPPET_CA_PROXY]
+        self.puppetserver = services.start_puppetserver(
+            self.workdir, proxy.address, PUPPET_PORT, proxy.fqdn, [proxy.fqdn, BALANCER])
+
+    def _listeners(self, port):
+        """(address, port, cert, key) on every balanced proxy, with that proxy's certificate."""
+        return [(self.proxies[name].address, port, self.proxies[name].cert.cert,
+                 self.proxies[name].cert.key) for name in BALANCED_PROXIES]
+
+    def _start_services(self):
+        from tests.lab import services
+        # Each service keeps its files in <workdir>/<service>/.
+        self.amqp = services.start_amqp(
+            self.workdir, self._listeners(AMQP_PORT), self.ca.cert, self.amqp_log)
+        self.mosquitto = services.start_mosquitto(
+            self.workdir, self._listeners(MQTT_PORT), self.ca.cert)
+
+    def wait_puppetserver(self, timeout=300.0):
+        """Block until the puppetserver started by start() answers.
+
+        It takes ~45 s on an idle 2-core host, and over two minutes while other JVMs start.
+        """
+        if self.puppetserver is None:
+            raise LabError("this lab was started without puppetserver")
+        self.puppetserver.wait_ready(timeout)
+
+    def stop(self):
+        """Stop every process this lab started, in reverse order; raise if one could not be."""
+        errors = []
+        stoppers = [self.haproxy.stop]
+        stoppers += [service.stop for service in (self.mosquitto, self.amqp) if service]
+        stoppers += [proxy.stop for proxy in self.proxies.values()]
+        stoppers += [self.puppetserver.stop] if self.puppetserver else []
+        for stop in stoppers:
+            try:
+                stop()
+            except Exception as error:  # keep stopping the rest
+                errors.append(error)
+        if errors:
+            raise LabError("lab stop: %s" % "; ".join(str(e) for e in errors))
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    # -- artefacts ------------------------------------------------------------------------------
+
+    def _build_all(self):
+        """rpmbuild and createrepo_c runs are independent; run them on every core."""
+        ca_pem = pki.read_pem(self.ca.cert)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            stub = pool.submit(build.build_stub_rpm, self.build_dir)
+            hello = {p.name: pool.submit(build.build_hello_rpm, self.build_dir, p.fqdn)
+                     for p in self.proxies.values()}
+            consumer = self._submit_consumer_builds(pool, self.proxies.values(), ca_pem, "lab")
+            build.make_rpmdb(self.rpmdb_root, [stub.result()])
+            repos = [pool.submit(build.make_content_repo, p.content_dir, item["path"],
+                                 hello[p.name].result())
+                     for p in self.proxies.values()
+                     for org in WORLD["orgs"].values() for item in org["content"]]
+            self._publish(consumer)
+            for future in repos:
+                future.result()
+
+    def _submit_consumer_builds(self, pool, proxies, server_ca_pem, variant):
+        """{(proxy name, layout): future of the consumer RPM path} for one CA variant."""
+        ca_pem = pki.read_pem(self.ca.cert)
+        return {(p.name, layout): pool.submit(
+                    build.build_consumer_rpm, os.path.join(self.build_dir, variant), p.fqdn,
+                    layout, server_ca_pem, ca_pem)
+                for p in proxies for layout in build.LAYOUTS}
+
+    def _publish(self, consumer_futures):
+        proxies = set()
+        for (name, layout), future in consumer_futures.items():
+            build.publish_consumer_rpm(self.proxies[name].pub_dir, layout, future.result())
+            proxies.add(name)
+        for name in proxies:
+            proxy = self.proxies[name]
+            # Apache publishes the server CA next to the RPM (katello-client-facts.md §2.1).
+            shutil.copyfile(proxy.server_ca, os.path.join(proxy.pub_dir, "katello-server-ca.crt"))
+            build.set_pub_layout(proxy.pub_dir, proxy.fqdn, self.layout)
+
+    # -- switches -------------------------------------------------------------------------------
+
+    def set_layout(self, layout):
+        """Point every proxy's katello-ca-consumer-latest.noarch.rpm at "current" or "pulp2"."""
+        for proxy in self.proxies.values():
+            build.set_pub_layout(proxy.pub_dir, proxy.fqdn, layout)
+        self.layout = layout
+
+    def set_balance(self, port, mode):
+        """Switch a balancer port between "roundrobin" and "source" (hot reload)."""
+        self.haproxy.set_balance(port, mode)
+
+    def set_fault(self, name, **faults):
+        """Faults of one proxy, e.g. set_fault("proxy02", pub="truncated", rhsm="error500").
+
+        Replaces that proxy's previous faults; set_fault(name) clears them.
+        """
+        _write_atomic(self.proxies[name].control, json.dumps(faults))
+
+    def clear_faults(self):
+        for proxy in self.proxies.values():
+            if os.path.exists(proxy.control):
+                os.unlink(proxy.control)
+
+    def stop_proxy(self, name):
+        self.proxies[name].stop()
+
+    def start_proxy(self, name):
+        self.proxies[name].start(self)
+        self.proxies[name].wait_ready()
+
+    def set_proxy_ca(self, name, variant):
+        """"foreign": the proxy serves a cert from an unrelated CA (and its consumer RPM carries
+        that CA as katello-server-ca); "lab": back to the lab CA. Restarts the proxy.
+
+        Returns the path of the CA certificate the proxy now chains to.
+        """
+        proxy = self.proxies[name]
+        if variant == "foreign":
+            foreign_ca, proxy.cert = pki.make_foreign_proxy_cert(
+                self.pki_dir, proxy.fqdn, proxy.dns_names)
+            proxy.server_ca = foreign_ca.cert
+        elif variant == "lab":
+            proxy.cert, proxy.server_ca = self._lab_certs[name], self.ca.cert
+        else:
+            raise LabError("set_proxy_ca(%r, %r): variant is 'foreign' or 'lab'" % (name, variant))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            self._publish(self._submit_consumer_builds(
+                pool, [proxy], pki.read_pem(proxy.server_ca), variant))
+        self.stop_proxy(name)
+        self.start_proxy(name)
+        return proxy.server_ca
+
+    def reset(self):
+        """Undo every switch: faults, layout, balance, routes, CA variants, stopped proxies.
+
+        Returns once HAProxy sees every balanced proxy in service again.
+        """
+        self.clear_faults()
+        self.set_layout(build.DEFAULT_LAYOUT)
+        self.haproxy.reset_balance()
+        for name, proxy in self.proxies.items():
+            if proxy.cert != self._lab_certs[name]:
+                self.set_proxy_ca(name, "lab")
+            elif not proxy.daemon.running():
+                self.start_proxy(name)
+        self.haproxy.reset_routes()
+        self.haproxy.wait_all_up(PROXY_SERVED_PORTS, BALANCED_PROXIES)
+
+    # -- observation ----------------------------------------------------------------------------
+
+    def requests(self, name=None):
+        """Request log entries (dicts, see proxy_server.py) of one or all proxies, oldest first."""
+        entries = []
+        for proxy in self.proxies.values():
+            if name not in (None, proxy.name) or not os.path.exists(proxy.log):
+                continue
+            with open(proxy.log) as f:
+                entries += [json.loads(line) for line in f if line.strip()]
+        return sorted(entries, key=lambda entry: entry["ts"])
+
+    def sandbox(self, name, fqdn=None):
+        """A client host (see sandbox.py); the same name is the same host across calls."""
+        return Sandbox(self, name, fqdn)
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+def _print_summary(lab):
+    print("lab is up in %s" % lab.workdir)
+    print("  %-26s %s" % (BALANCER, BALANCER_ADDRESS))
+    for proxy in lab.proxies.values():
+        print("  %-26s %s" % (proxy.fqdn, proxy.address))
+    print("enter a client host:  python3 -m tests.lab.lab shell %s client01" % lab.workdir)
+    print("HAProxy admin socket: %s" % lab.haproxy.socket_path)
+    print("Ctrl-C stops the lab.", flush=True)
+
+
+def _up(args):
+    lab = Lab(args.workdir, services=not args.no_services,
+              puppetserver=not args.no_puppetserver)
+    # Both end the lab like Ctrl-C, also when started from a script that ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        lab.start()
+        _print_summary(lab)
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        lab.stop()
+        if not args.keep:
+            shutil.rmtree(lab.workdir, ignore_errors=True)
+    return 0
+
+
+def _shell(args):
+    lab = Lab(args.workdir)
+    return lab.sandbox(args.name, args.fqdn or fqdn(args.name)).interactive()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python3 -m tests.lab.lab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start the lab and keep it running until Ctrl-C")
+    up.add_argument("--workdir", help="state directory (default: a new temporary one)")
+    up.add_argument("--keep", action="store_true", help="keep the workdir after stopping")
+    up.add_argument("--no-services", action="store_true", help="no AMQP/MQTT listeners")
+    up.add_argument("--no-puppetserver", action="store_true", help="no puppetserver")
+    shell = commands.add_parser("shell", help="interactive shell in a sandbox of a running lab")
+    shell.add_argument("workdir")
+    shell.add_argument("name", nargs="?", default="client01")
+    shell.add_argument("--fqdn", help="hostname inside the sandbox (default <name>.example.test)")
+    args = parser.parse_args(argv)
+    return _up(args) if args.command == "up" else _shell(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

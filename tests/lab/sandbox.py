@@ -1,0 +1,379 @@
+"""Sandboxed client hosts: commands in a private mount namespace with overlays over the host."""
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import stat
+import subprocess
+
+from tests.lab.daemon import LabError
+
+LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+# /usr is overlaid as a whole (not only /usr/sbin): packages installed in a sandbox, such as the
+# consumer RPM's /usr/bin/katello-rhsm-consumer, must not reach the host. /root keeps the tools'
+# home-directory files private as well.
+OVERLAID = ("/etc", "/var", "/usr", "/root")
+PRIVATE_TMPFS = "/run"
+SANDBOX_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+RESOLV_CONF = "nameserver 127.0.1.53\noptions timeout:1 attempts:1\n"
+OS_RELEASE = """\
+NAME="Red Hat Enterprise Linux"
+VERSION="9.4 (Plow)"
+ID="rhel"
+ID_LIKE="fedora"
+VERSION_ID="9.4"
+PLATFORM_ID="platform:el9"
+PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"
+ANSI_COLOR="0;31"
+CPE_NAME="cpe:/o:redhat:enterprise_linux:9::baseos"
+HOME_URL="https://www.redhat.com/"
+"""
+RPM_MACROS = "%_dbpath /var/lib/rpm\n"
+# RHEL 9's dnf.conf: Debian's sets skip_if_unavailable=True, which turns a repository whose
+# metadata cannot be fetched into a warning instead of an error.
+DNF_CONF = """\
+[main]
+gpgcheck=1
+installonly_limit=3
+clean_requirements_on_remove=True
+best=True
+skip_if_unavailable=False
+"""
+OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
+
+
+def _sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_whiteout(path):
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
+
+
+def _is_opaque(path):
+    for name in OPAQUE_XATTRS:
+        try:
+            if os.getxattr(path, name, follow_symlinks=False) == b"y":
+                return True
+        except OSError:
+            pass
+    return False
+
+
+class Sandbox(object):
+    """One client host. Its upper dirs persist under <workdir>/sandboxes/<name> across runs.
+
+    fqdn: hostname set in the sandbox's own UTS namespace (and /etc/hostname), if given.
+    """
+
+    def __init__(self, lab, name, fqdn=None):
+        self.lab = lab
+        self.name = name
+        self.fqdn = fqdn
+        self.root = os.path.join(lab.workdir, "sandboxes", name)
+        self._seeds_file = os.path.join(self.root, "seeds.json")
+        if "," in self.root or ":" in self.root:
+            raise LabError("overlay options cannot carry ',' or ':' (%s)" % self.root)
+        if not os.path.isdir(self.root):
+            self._create()
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def _layer_dir(self, mount, kind):
+        return os.path.join(self.root, mount.strip("/"), kind)
+
+    def _create(self):
+        for mount in OVERLAID:
+            os.makedirs(self._layer_dir(mount, "upper"))
+            os.makedirs(self._layer_dir(mount, "work"))
+        self._save_seeds({})
+        with open(self.lab.hosts_path, "rb") as f:
+            self.seed("/etc/hosts", f.read())
+        self.seed("/etc/resolv.conf", RESOLV_CONF)
+        self.seed("/etc/os-release", OS_RELEASE)
+        self.seed("/etc/rpm/macros", RPM_MACROS)
+        self.seed("/etc/dnf/dnf.conf", DNF_CONF)
+        if self.fqdn:
+            self.seed("/etc/hostname", self.fqdn + "\n")
+        self._seed_copy("/etc/rhsm/rhsm.conf", os.path.join(LAB_DIR, "files", "rhsm.conf"), 0o644)
+        stand_ins = {"subscription-manager": ["/usr/sbin/subscription-manager"],
+                     # Also over /usr/bin: RHEL's systemctl lives there, and callers may use
+                     # the absolute path.
+                     "systemctl": ["/usr/sbin/systemctl", "/usr/bin/systemctl"]}
+        for program, targets in stand_ins.items():
+            for target in targets:
+                self._seed_copy(target, os.path.join(LAB_DIR, "bin", program), 0o755)
+        self._seed_copy("/var/lib/rpm/rpmdb.sqlite", self.lab.rpmdb_seed, 0o644)
+
+    def _seed_copy(self, path, source, mode):
+        if not os.path.isfile(source):
+            raise LabError("sandbox seed %s is missing (needed for %s)" % (source, path))
+        with open(source, "rb") as f:
+            self.seed(path, f.read(), mode)
+
+    def _mount_of(self, path):
+        for mount in OVERLAID:
+            if path == mount or path.startswith(mount + "/"):
+                return mount
+        return None
+
+    def _layers(self, path):
+        """(upper host path, lower host path or None if the upper layer hides it)."""
+        mount = self._mount_of(path)
+        rel = os.path.relpath(path, mount)
+        upper = self._layer_dir(mount, "upper")
+        lower_visible = True
+        current = upper
+        for part in ([] if rel == "." else rel.split("/")):
+            current = os.path.join(current, part)
+            if _is_whiteout(current):
+                return current, None
+            if os.path.lexists(current) and (not os.path.isdir(current)
+                                             or os.path.islink(current) or _is_opaque(current)):
+                lower_visible = False
+        lower = path if lower_visible else None
+        return (upper if rel == "." else os.path.join(upper, rel)), lower
+
+    def _backing(self, path):
+        """Host path that holds what the sandbox sees at `path` (no symlink following)."""
+        if path == PRIVATE_TMPFS or path.startswith(PRIVATE_TMPFS + "/"):
+            raise LabError("%s is a per-run tmpfs in the sandbox" % path)
+        if self._mount_of(path) is None:
+            return path if os.path.lexists(path) else None
+        upper, lower = self._layers(path)
+        if _is_whiteout(upper):
+            return None
+        if os.path.lexists(upper):
+            return upper
+        if lower is not None and os.path.lexists(lower):
+            return lower
+        return None
+
+    def host_path(self, path, follow_symlinks=True):
+        """Host path backing the sandbox's `path`, resolving symlinks in the sandbox's view."""
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        resolved = "/"
+        hops = 0
+        while parts:
+            part = parts.pop(0)
+            if part == "..":
+                resolved = os.path.dirname(resolved)
+                continue
+            candidate = os.path.join(resolved, part)
+            backing = self._backing(candidate)
+            if backing is None:
+                raise FileNotFoundError("%s (sandbox %s)" % (path, self.name))
+            if os.path.islink(backing) and (parts or follow_symlinks):
+                hops += 1
+                if hops > 40:
+                    raise LabError("too many symlinks resolving %s" % path)
+                target = os.readlink(backing)
+                base = target if target.startswith("/") else os.path.join(resolved, target)
+                parts = [p for p in base.split("/") if p not in ("", ".")] + parts
+                resolved = "/"
+                continue
+            resolved = candidate
+        backing = self._backing(resolved)
+        if backing is None:
+            raise FileNotFoundError("%s (sandbox %s)" % (path, self.name))
+        return backing
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def exists(self, path):
+        try:
+            self.host_path(path)
+            return True
+        except FileNotFoundError:
+            return False
+
+    def read(self, path):
+        """Bytes of a file as the sandbox sees it (upper dir first, then the host)."""
+        with open(self.host_path(path), "rb") as f:
+            return f.read()
+
+    def read_text(self, path):
+        return self.read(path).decode("utf-8")
+
+    def listdir(self, path):
+        """Merged directory listing: the upper dir's entries over the host's, minus whiteouts."""
+        path = os.path.normpath(path)
+        backing = self.host_path(path)  # raises FileNotFoundError for a deleted directory
+        if self._mount_of(path) is None:
+            return sorted(os.listdir(backing))
+        upper, lower = self._layers(path)
+        names = set()
+        if lower is not None and os.path.isdir(lower) and not os.path.islink(lower):
+            names.update(os.listdir(lower))
+        if os.path.isdir(upper):
+            for name in os.listdir(upper):
+                if _is_whiteout(os.path.join(upper, name)):
+                    names.discard(name)
+                else:
+                    names.add(name)
+        return sorted(names)
+
+    def snapshot(self, paths):
+        """{sandbox path: (sha256, mtime_ns)} for files, recursing into directories.
+
+        Symlinks are recorded by target ("link:<target>") and not followed; other special files
+        as "special". Compare two snapshots to assert a tree is byte-identical.
+        """
+        result = {}
+        for path in ([paths] if isinstance(paths, str) else paths):
+            self._snapshot_into(os.path.normpath(path), result)
+        return result
+
+    def _snapshot_into(self, path, result):
+        backing = self.host_path(path, follow_symlinks=False)
+        st = os.lstat(backing)
+        if stat.S_ISLNK(st.st_mode):
+            result[path] = ("link:" + os.readlink(backing), st.st_mtime_ns)
+        elif stat.S_ISDIR(st.st_mode):
+            for name in self.listdir(path):
+                self._snapshot_into(os.path.join(path, name), result)
+        elif stat.S_ISREG(st.st_mode):
+            result[path] = (_sha256_file(backing), st.st_mtime_ns)
+        else:
+            result[path] = ("special", st.st_mtime_ns)
+
+    # -- writing and the record of seeds --------------------------------------------------------
+
+    def _load_seeds(self):
+        with open(self._seeds_file) as f:
+            return json.load(f)
+
+    def _save_seeds(self, seeds):
+        with open(self._seeds_file, "w") as f:
+            json.dump(seeds, f, indent=1, sort_keys=True)
+
+    def seed(self, path, data, mode=0o644):
+        """Pre-create a file in the sandbox (call between runs, not while one is running)."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        mount = self._mount_of(path)
+        if mount is None or path == mount:
+            raise LabError("can only seed files under %s, not %s" % (", ".join(OVERLAID), path))
+        upper, _ = self._layers(os.path.dirname(path))
+        self._make_upper_dirs(mount, os.path.dirname(path))
+        target = os.path.join(upper, os.path.basename(path))
+        if os.path.lexists(target):
+            os.unlink(target)  # also drops a whiteout left by an earlier deletion
+        with open(target, "wb") as f:
+            f.write(data)
+        os.chmod(target, mode)
+        seeds = self._load_seeds()
+        seeds[path] = hashlib.sha256(data).hexdigest()
+        self._save_seeds(seeds)
+
+    def _make_upper_dirs(self, mount, directory):
+        """Create parents in the upper dir with the host directory's mode, as copy-up does."""
+        rel = os.path.relpath(directory, mount)
+        current_upper = self._layer_dir(mount, "upper")
+        current_lower = mount
+        for part in ([] if rel == "." else rel.split("/")):
+            current_upper = os.path.join(current_upper, part)
+            current_lower = os.path.join(current_lower, part)
+            if _is_whiteout(current_upper):
+                os.unlink(current_upper)
+            if not os.path.isdir(current_upper):
+                os.mkdir(current_upper)
+                if os.path.isdir(current_lower):
+                    os.chmod(current_upper, stat.S_IMODE(os.stat(current_lower).st_mode))
+
+    def written_files(self):
+        """{sandbox path: "written" | "deleted"} for what the runs changed beyond the seeds.
+
+        "written": a file or symlink in an upper dir that is not an unchanged seed (new, modified
+        or copied up). "deleted": a whiteout. Directories themselves are not listed.
+        """
+        seeds = self._load_seeds()
+        changes = {}
+        for mount in OVERLAID:
+            upper = self._layer_dir(mount, "upper")
+            for directory, dirnames, filenames in os.walk(upper):
+                for name in filenames + [d for d in dirnames
+                                         if os.path.islink(os.path.join(directory, d))]:
+                    host = os.path.join(directory, name)
+                    path = os.path.join(mount, os.path.relpath(host, upper))
+                    if _is_whiteout(host):
+                        changes[path] = "deleted"
+                    elif (not stat.S_ISREG(os.lstat(host).st_mode)
+                          or seeds.get(path) != _sha256_file(host)):
+                        changes[path] = "written"
+        return dict(sorted(changes.items()))
+
+    def remove(self):
+        """Delete the sandbox's directories (overlay work dirs hold mode-000 entries)."""
+        def make_writable(function, path, _exc):
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+            function(path)
+        if os.path.isdir(self.root):
+            shutil.rmtree(self.root, onerror=make_writable)
+
+    # -- running --------------------------------------------------------------------------------
+
+    def _unshare_argv(self):
+        argv = ["unshare", "--mount", "--uts", "--propagation", "private"]
+        if os.geteuid() != 0:
+            # Overlayfs and tmpfs mounts are allowed inside a user namespace (Linux >= 5.11).
+            argv[1:1] = ["--user", "--map-root-user"]
+        return argv
+
+    def _setup_script(self):
+        lines = ["set -e"]
+        for mount in OVERLAID:
+            options = "lowerdir=%s,upperdir=%s,workdir=%s" % (
+                mount, self._layer_dir(mount, "upper"), self._layer_dir(mount, "work"))
+            lines.append("mount -t overlay lab-sandbox -o %s %s" % (shlex.quote(options), mount))
+        lines.append("mount -t tmpfs -o mode=755 lab-sandbox %s" % PRIVATE_TMPFS)
+        if self.fqdn:
+            lines.append("hostname %s" % shlex.quote(self.fqdn))
+        lines.append('exec "$@"')
+        return "\n".join(lines)
+
+    def command(self, argv):
+        """The host argv that runs argv inside this sandbox."""
+        return (self._unshare_argv() + ["/bin/sh", "-c", self._setup_script(), "sandbox"]
+                + list(argv))
+
+    def environment(self, env=None):
+        # A clean environment: nothing from the test runner (pyenv, virtualenvs) leaks in.
+        result = {"PATH": SANDBOX_PATH, "HOME": "/root", "USER": "root", "LOGNAME": "root",
+                  "SHELL": "/bin/bash", "LANG": "C.UTF-8", "TERM": os.environ.get("TERM", "dumb"),
+                  "PYTHONDONTWRITEBYTECODE": "1"}
+        result.update(env or {})
+        return result
+
+    def run(self, argv, env=None, input=None, timeout=120, cwd="/", text=True):
+        """Run argv inside the sandbox; returns a CompletedProcess (stdout/stderr captured).
+
+        On timeout the whole process group is killed and subprocess.TimeoutExpired is raised.
+        """
+        text = text and not isinstance(input, bytes)
+        proc = subprocess.Popen(
+            self.command(argv), env=self.environment(env), cwd=cwd, text=text,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            raise subprocess.TimeoutExpired(argv, timeout, stdout, stderr)
+        return subprocess.CompletedProcess(list(argv), proc.returncode, stdout, stderr)
+
+    def interactive(self, argv=("/bin/bash", "-l")):
+        """Run argv attached to the caller's terminal (for `python3 -m tests.lab.lab shell`)."""
+        return subprocess.call(self.command(argv), env=self.environment())
