@@ -2,6 +2,7 @@
 import argparse
 import collections
 import concurrent.futures
+import fcntl
 import json
 import os
 import shutil
@@ -53,6 +54,17 @@ WORLD = {"orgs": {ORG: {
     "content": [{"label": "ACME_Lab_hello", "name": "hello",
                  "path": "/ACME/Library/custom/Lab/hello", "gpg_url": None, "enabled": True}],
 }}}
+
+
+MACHINE_LOCK = "/tmp/lbenroll-lab.lock"
+
+
+def _try_lock(f):
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
 
 
 def fqdn(name):
@@ -168,6 +180,13 @@ class Lab(object):
     # -- start / stop ---------------------------------------------------------------------------
 
     def start(self):
+        # The lab's addresses are fixed, so one lab runs at a time per machine; a second run
+        # (another test session, the demo, a benchmark) waits here instead of failing.
+        self._machine_lock = open(MACHINE_LOCK, "a")
+        if not _try_lock(self._machine_lock):
+            print("lab: waiting for another lab run to finish (%s)" % MACHINE_LOCK,
+                  file=sys.stderr, flush=True)
+            fcntl.flock(self._machine_lock, fcntl.LOCK_EX)
         try:
             self._start()
         except BaseException:
@@ -240,6 +259,9 @@ class Lab(object):
                 stop()
             except Exception as error:  # keep stopping the rest
                 errors.append(error)
+        lock, self._machine_lock = getattr(self, "_machine_lock", None), None
+        if lock is not None:
+            lock.close()  # releases the flock
         if errors:
             raise LabError("lab stop: %s" % "; ".join(str(e) for e in errors))
 
