@@ -2,6 +2,8 @@
 
 Only click features present in click 6.7 (EL8's python3-click) are used.
 """
+import importlib
+import sys
 import traceback
 
 import click
@@ -52,6 +54,10 @@ class EnrollCommand(click.Command):
                     formatter.write_dl(rows)
 
     def format_epilog(self, ctx, formatter):
+        if SUBCOMMANDS:
+            with formatter.section("Other commands"):
+                formatter.write_dl([("%s %s" % (PROG, name), subcommand(name).help or "")
+                                    for name in sorted(SUBCOMMANDS)])
         with formatter.section("Exit status"):
             formatter.write_dl([(str(int(code)), meaning) for code, meaning in EXIT_CODE_MEANINGS])
 
@@ -133,7 +139,26 @@ def _validate_and_run(values):
 
 command = build_command()
 
+# Subcommands: `lbenroll NAME ...` dispatches to the click command `module:attribute`, imported
+# only when used so that the enrollment path and --help stay fast. Everything else is enrollment
+# with bootstrap.py's options (`lbenroll --server ...`), so existing bootstrap.py command lines
+# keep working unchanged.
+SUBCOMMANDS = {}
+
+
+def subcommand(name):
+    """The click command of a subcommand, or None."""
+    target = SUBCOMMANDS.get(name)
+    if target is None:
+        return None
+    module, attribute = target.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
 
 def main(args=None):
     """The console entry point: parse, validate, run, exit with the outcome's code."""
+    args = list(sys.argv[1:] if args is None else args)
+    chosen = subcommand(args[0]) if args else None
+    if chosen is not None:
+        chosen.main(args=args[1:], prog_name="%s %s" % (PROG, args[0]))
     command.main(args=args, prog_name=PROG)

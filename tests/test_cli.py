@@ -381,3 +381,26 @@ def test_lbenroll_option_defaults(app, capsys):
     assert options.ca_fingerprint is None
     assert options.log_file == "/var/log/lbenroll.log"
     assert options.warnings == [] and options.secrets == []
+
+
+def test_subcommand_dispatch(monkeypatch):
+    import types
+    import click as click_module
+    from lbenroll import cli as cli_module
+    seen = []
+
+    @click_module.command(help="A test subcommand.")
+    @click_module.option("--server")
+    def hello(server):
+        seen.append(server)
+
+    module = types.ModuleType("lbenroll_test_sub")
+    module.command = hello
+    monkeypatch.setitem(sys.modules, "lbenroll_test_sub", module)
+    monkeypatch.setitem(cli_module.SUBCOMMANDS, "hello", "lbenroll_test_sub:command")
+    with pytest.raises(SystemExit) as exc:
+        cli_module.main(["hello", "--server", "lb.example.test"])
+    assert exc.value.code == 0 and seen == ["lb.example.test"]
+    from click.testing import CliRunner
+    help_text = CliRunner().invoke(cli_module.command, ["--help"]).output
+    assert "lbenroll hello" in help_text and "A test subcommand." in help_text
