@@ -1,0 +1,37 @@
+"""The README's tables are checked against the code so they cannot drift."""
+import os
+import re
+
+from lbenroll import engine
+from lbenroll.errors import EXIT_CODE_MEANINGS
+
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+
+
+def readme():
+    with open(README) as f:
+        return f.read()
+
+
+def test_exit_status_table_matches_the_enum():
+    rows = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", readme(), re.M))
+    assert rows == {str(int(code)): meaning for code, meaning in EXIT_CODE_MEANINGS}
+
+
+def test_every_step_is_documented_in_order():
+    text = readme()
+    table = text[text.index("| id | what it does |"):]
+    documented = re.findall(r"`([A-Z_]+)`", table[:table.index("\n\n")])
+    assert documented == [step.id for step in engine.STEPS]
+
+
+def test_every_managed_file_is_listed():
+    from lbenroll.writers.gofer import GoferKatelloWriter
+    from lbenroll.writers.puppet_conf import PuppetConfWriter
+    from lbenroll.writers.redhat_repo import RedhatRepoWriter
+    from lbenroll.writers.rhsm_conf import RhsmConfWriter
+    from lbenroll.writers.yggdrasil import YggdrasilWriter
+    text = readme()
+    for writer in (RhsmConfWriter, RedhatRepoWriter, PuppetConfWriter, YggdrasilWriter,
+                   GoferKatelloWriter):
+        assert "`%s`" % writer.target.path in text
