@@ -61,7 +61,9 @@ def unit_guards(request, monkeypatch, tmp_path):
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
     monkeypatch.setattr(socket, "getfqdn", no_network)
-    monkeypatch.setattr(subprocess.Popen, "__init__", no_subprocess)
+    # _execute_child, not __init__: Popen sets up its attributes first, so a blocked command
+    # fails cleanly instead of leaving a half-built Popen behind.
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", no_subprocess)
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(os, "open", guarded_os_open)
     yield
