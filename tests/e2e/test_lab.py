@@ -211,8 +211,13 @@ def test_consumer_rpm_via_port_80_names_the_answering_proxy(lab, tmp_path):
     assert sorted(served_by) == BALANCED_FQDNS
 
 
+# What the consumer RPM and its %post could write on the host if the sandbox leaked. (Not all of
+# /etc: package installs on a shared development machine change other files meanwhile.)
+HOST_PATHS = ("/etc/rhsm", "/etc/pki", "/etc/hosts", "/etc/yum.repos.d", "/usr/bin")
+
+
 def test_installing_the_consumer_rpm_points_the_sandbox_at_the_answering_proxy(lab, sandbox):
-    host_etc = host_tree_digest("/etc")
+    host_before = [host_tree_digest(path) for path in HOST_PATHS]
     box = sandbox()
     original = box.read("/etc/rhsm/rhsm.conf")
     proxy = install_consumer_rpm(lab, box)
@@ -229,7 +234,7 @@ def test_installing_the_consumer_rpm_points_the_sandbox_at_the_answering_proxy(l
     assert written["/usr/bin/katello-rhsm-consumer"] == "written"
     assert written["/etc/rhsm/rhsm.conf"] == "written"
     assert not os.path.exists("/usr/bin/katello-rhsm-consumer")
-    assert host_tree_digest("/etc") == host_etc
+    assert [host_tree_digest(path) for path in HOST_PATHS] == host_before
 
     run_ok(box, ["rpm", "-e", "katello-ca-consumer-" + proxy])
     assert box.read("/etc/rhsm/rhsm.conf") == original
@@ -309,10 +314,12 @@ def test_sandbox_is_a_rhel_client_with_lab_name_resolution(lab, sandbox):
 
 def test_sandbox_records_writes_and_deletions_without_touching_the_host(lab, sandbox):
     box = sandbox()
-    before = box.snapshot("/etc")
+    watched = ["/etc/hosts", "/etc/issue", "/etc/rhsm", "/etc/os-release"]
+    before = box.snapshot(watched)
     assert box.written_files() == {}
     run_ok(box, ["cat", "/etc/hosts"])
-    assert box.snapshot("/etc") == before
+    assert box.snapshot(watched) == before
+    assert box.written_files() == {}
 
     box.seed("/etc/rhsm/rhsm.conf", "[server]\nhostname = drifted.example.test\n")
     run_ok(box, ["sh", "-c", "rm /etc/issue && echo x > /etc/lab-new && grep -q drifted "
@@ -323,7 +330,7 @@ def test_sandbox_records_writes_and_deletions_without_touching_the_host(lab, san
         box.read("/etc/issue")
     assert box.read("/etc/lab-new") == b"x\n"
     assert os.path.exists("/etc/issue") and not os.path.exists("/etc/lab-new")
-    after = box.snapshot("/etc")
+    after = box.snapshot(watched + ["/etc/lab-new"])
     assert set(before) - set(after) == {"/etc/issue"}
     assert set(after) - set(before) == {"/etc/lab-new"}
 
