@@ -14,7 +14,7 @@ from lbenroll.context import Context
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
-UNGUARDED = (os.path.join(HERE, "e2e"), os.path.join(HERE, "lab"))
+UNGUARDED = (os.path.join(HERE, "e2e"), os.path.join(HERE, "lab"), os.path.join(HERE, "packaging"))
 
 
 def _is_unit_test(request):
