@@ -1,4 +1,5 @@
-"""Network probes of the balancer: TLS certificate checks, AMQP and MQTT protocol handshakes."""
+"""Network probes of the balancer: TLS certificate checks, AMQP, MQTT and HTTP exchanges."""
+import http.client
 import socket
 import ssl
 
@@ -11,7 +12,7 @@ MQTT_DISCONNECT = b"\xe0\x00"
 
 
 class ProbeResult(object):
-    """What a probe saw: reachable, whether the chain verified, the names the certificate carries."""
+    """What a probe saw: reachable, whether the chain verified, the certificate's names."""
 
     def __init__(self, host, port):
         self.host = host
@@ -49,42 +50,80 @@ def _names(cert):
     return names
 
 
-def _context(ca_pem):
+def _context(ca_pem, client_cert=None):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     # Hostname checking is done by us, so a wrong name can be reported with the names found.
     context.check_hostname = False
-    context.verify_mode = ssl.CERT_REQUIRED
-    context.load_verify_locations(cadata=ca_pem)
+    if ca_pem is None:
+        # Deliberately unverified: only for what has to be fetched before anything can verify
+        # it, as `puppet ssl bootstrap` fetches the Puppet CA certificate.
+        context.verify_mode = ssl.CERT_NONE
+    else:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(cadata=ca_pem)
+    if client_cert:
+        context.load_cert_chain(*client_cert)
     return context
 
 
-def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None):
+def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None, client_cert=None):
     """Connect to host:port (or to address while presenting host), verify against ca_pem.
 
     exchange(sock) may run a protocol handshake on the verified connection and return
-    (ok, detail).
+    (ok, detail). ca_pem None connects without verifying (chain_ok and names stay unknown) and
+    always runs the exchange. client_cert is a (certificate file, key file) pair to present.
     """
     result = ProbeResult(host, port)
+    try:
+        context = _context(ca_pem, client_cert)
+    except (ssl.SSLError, OSError) as exc:
+        result.error = "cannot load the client certificate %s: %s" % (
+            client_cert[0], getattr(exc, "strerror", None) or exc)
+        return result
     try:
         raw = socket.create_connection((address or host, port), timeout=timeout)
     except OSError as exc:
         result.error = exc.strerror or str(exc)
         return result
     result.reachable = True
+    handshake_done = False
     try:
-        with _context(ca_pem).wrap_socket(raw, server_hostname=host) as sock:
-            result.chain_ok = True
-            result.names = _names(sock.getpeercert())
-            if exchange is not None and result.name_ok:
+        with context.wrap_socket(raw, server_hostname=host) as sock:
+            handshake_done = True
+            if ca_pem is not None:
+                result.chain_ok = True
+                result.names = _names(sock.getpeercert())
+            if exchange is not None and (ca_pem is None or result.name_ok):
                 sock.settimeout(timeout)
                 result.protocol_ok, result.protocol_detail = exchange(sock)
     except ssl.SSLError as exc:
-        result.chain_ok = False
+        # Only a verification failure says something about the chain; a handshake cut short
+        # (a balancer with nothing behind it) does not.
+        if not handshake_done and exc.reason == "CERTIFICATE_VERIFY_FAILED":
+            result.chain_ok = False
         result.error = exc.reason or str(exc)
     except OSError as exc:
         result.error = exc.strerror or str(exc)
     finally:
         raw.close()
+    return result
+
+
+def plain_probe(host, port, exchange, timeout=10.0, address=None):
+    """Connect to host:port (or to address) without TLS and run exchange(sock) -> (ok, detail)."""
+    result = ProbeResult(host, port)
+    try:
+        sock = socket.create_connection((address or host, port), timeout=timeout)
+    except OSError as exc:
+        result.error = exc.strerror or str(exc)
+        return result
+    result.reachable = True
+    try:
+        result.protocol_ok, result.protocol_detail = exchange(sock)
+    except OSError as exc:
+        result.error = exc.strerror or str(exc)
+    finally:
+        sock.close()
     return result
 
 
@@ -115,3 +154,54 @@ def mqtt_exchange(sock):
         sock.sendall(MQTT_DISCONNECT)
         return True, "MQTT CONNACK accepted"
     return False, "unexpected MQTT answer %r" % answer
+
+
+class HttpAnswer(object):
+    """One HTTP response: status, headers (lower-case names), body (at most the reader's limit)."""
+
+    def __init__(self, status, reason, headers, body, complete=True):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.complete = complete
+
+    def __str__(self):
+        return "HTTP %d %s" % (self.status, self.reason)
+
+
+def http_exchange(host, path, headers=None, limit=16 * 1024 * 1024):
+    """An exchange sending one GET of path with `Host: host`, for tls_probe and plain_probe.
+
+    Sending the balancer name as Host (and, through tls_probe, as SNI) to a proxy's own address
+    is what the /etc/hosts trick of the load-balancer guide does by hand. Any HTTP answer is
+    (True, HttpAnswer) with at most limit bytes of body; no answer is (False, reason).
+    """
+    fields = {"Host": host, "User-Agent": "lbenroll", "Accept": "*/*"}
+    fields.update(headers or {})
+    fields["Connection"] = "close"
+    lines = ["GET %s HTTP/1.1" % path] + ["%s: %s" % item for item in sorted(fields.items())]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def exchange(sock):
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        try:
+            response.begin()
+            try:
+                body = response.read(limit + 1)
+            except http.client.IncompleteRead as exc:  # the server closed mid-body
+                return True, HttpAnswer(response.status, response.reason,
+                                        _lower_keys(response.getheaders()), exc.partial, False)
+        except (http.client.HTTPException, ValueError) as exc:
+            return False, "no HTTP answer (%s)" % exc.__class__.__name__
+        finally:
+            response.close()
+        return True, HttpAnswer(response.status, response.reason,
+                                _lower_keys(response.getheaders()), body[:limit],
+                                complete=len(body) <= limit)
+    return exchange
+
+
+def _lower_keys(pairs):
+    return dict((key.lower(), value) for key, value in pairs)

@@ -36,6 +36,7 @@ class HAProxy(object):
         self.servers = list(servers)
         self.addresses = dict(self.servers)
         self.puppet_ca_server = puppet_ca_server
+        self.default_puppet_ca_server = puppet_ca_server
         self.default_maintenance = {(port, name) for port in BALANCED_PORTS for name in disabled}
         self.maintenance = set(self.default_maintenance)
         self.balance = dict(DEFAULT_BALANCE)
@@ -206,6 +207,23 @@ class HAProxy(object):
     def reset_balance(self):
         if self.balance != DEFAULT_BALANCE:
             self.balance = dict(DEFAULT_BALANCE)
+            self.reload()
+
+    def set_puppet_ca_server(self, name, timeout=10.0):
+        """Send 8141 to another proxy's 8140 (hot reload); waits until that server is UP."""
+        if name not in self.addresses:
+            raise LabError("set_puppet_ca_server(%r): not one of %s" % (
+                name, ", ".join(self.addresses)))
+        if self.puppet_ca_server != name:
+            self.puppet_ca_server = name
+            self.reload()
+        self.wait_server(PUPPET_CA_PORT, name, up=True, timeout=timeout)
+
+    def reset_puppet_ca_server(self):
+        """8141 back to the Puppet CA proxy. Does not wait for its health checks: its
+        puppetserver may still be starting (see Lab.wait_puppetserver)."""
+        if self.puppet_ca_server != self.default_puppet_ca_server:
+            self.puppet_ca_server = self.default_puppet_ca_server
             self.reload()
 
     def server_states(self):

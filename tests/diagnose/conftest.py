@@ -1,0 +1,29 @@
+"""Fakes for the diagnosis: probe results as the network would have given them."""
+import os
+
+from lbenroll.probe import HttpAnswer, ProbeResult
+from tests.conftest import DATA
+
+CA = open(os.path.join(DATA, "pki", "ca.pem")).read()
+OTHER_CA = open(os.path.join(DATA, "pki", "other-ca.pem")).read()
+LB = "smartproxy.example.test"
+
+
+def fake_probe(port, proxy="proxy01.example.test", reachable=True, chain_ok=True, names=None,
+               protocol_ok=None, detail=None, error=None, host=LB):
+    """A ProbeResult: by default a reachable TLS port whose certificate names proxy and LB."""
+    probe = ProbeResult(host, port)
+    probe.reachable = reachable
+    if not reachable:
+        probe.error = error or "Connection refused"
+        return probe
+    probe.chain_ok = chain_ok
+    probe.error = error
+    if chain_ok:
+        probe.names = list(names if names is not None else [proxy, LB])
+    probe.protocol_ok, probe.protocol_detail = protocol_ok, detail
+    return probe
+
+
+def http_probe(port, status, body=b"", **kwargs):
+    return fake_probe(port, protocol_ok=True, detail=HttpAnswer(status, "X", {}, body), **kwargs)

@@ -1,0 +1,164 @@
+"""lbenroll diagnose end to end: the real command in sandboxed hosts against the real lab, healthy
+and with each fault of the load-balancer guide's troubleshooting list injected."""
+import time
+
+import pytest
+
+from tests.e2e.test_enroll import PROXY_FQDNS, RHSM_CONF, enroll, lbenroll
+from tests.lab.lab import BALANCER, WORLD
+
+HELLO_PATH = WORLD["orgs"]["ACME"]["content"][0]["path"]
+ALL_PROXIES = ",".join(PROXY_FQDNS)
+
+
+@pytest.fixture(scope="module")
+def enrolled(lab):
+    """One enrolled client for the module: the diagnosis is read only, which every test checks."""
+    box = lab.sandbox("diagnose-client", "client01.example.test")
+    enroll(box)
+    lab.wait_puppetserver()  # the Puppet CA behind 8141 is part of a healthy lab
+    yield box
+    box.remove()
+
+
+def diagnose(box, *args):
+    """Run `lbenroll diagnose --json` in the sandbox; fail if it wrote anything on the host."""
+    before = box.written_files()
+    written_before = box.snapshot([p for p, kind in before.items() if kind == "written"])
+    started = time.monotonic()
+    proc = lbenroll(box, "diagnose", "--server", BALANCER, "--json", *args)
+    proc.wall = time.monotonic() - started
+    assert proc.report is not None, proc.stdout + proc.stderr
+    assert box.written_files() == before
+    assert box.snapshot(list(written_before)) == written_before
+    return proc
+
+
+def results(proc, check_id):
+    """{target: result} of one check."""
+    return {r["target"]: r for r in proc.report["results"] if r["id"] == check_id}
+
+
+def verdicts(proc, check_id):
+    return {target: r["status"] for target, r in results(proc, check_id).items()}
+
+
+def problems(proc):
+    return sorted((r["id"], r["target"]) for r in proc.report["results"]
+                  if r["status"] in ("fail", "warn"))
+
+
+def test_a_healthy_lab_passes_everything(enrolled):
+    proc = diagnose(enrolled)
+    assert proc.returncode == 0, proc.stdout
+    assert problems(proc) == []
+    assert proc.report["source"] == {"kind": "discovery", "names": PROXY_FQDNS,
+                                     "detail": proc.report["source"]["detail"]}
+    skipped = sorted(r["id"] for r in proc.report["results"] if r["status"] == "skip")
+    assert skipped == ["HOST_GOFER_CONF", "HOST_YGGDRASIL_CONF"]
+    print("\ndiagnosis of %d proxies: %.2f s (%.2f s with interpreter and sandbox start-up)" % (
+        len(PROXY_FQDNS), proc.report["duration_seconds"], proc.wall))
+
+
+def test_a_fresh_host_is_told_it_is_not_enrolled_and_nothing_is_written(sandbox):
+    box = sandbox()
+    proc = lbenroll(box, "diagnose", "--server", BALANCER, "--proxies", ALL_PROXIES)
+    assert proc.returncode == 1, proc.stdout
+    assert "HOST_RHSM_CONF" in proc.stdout and "not enrolled through the balancer" in proc.stdout
+    assert box.written_files() == {}
+
+
+def test_a_stopped_proxy_is_reported_down_and_not_checked_further(lab, enrolled):
+    lab.stop_proxy("proxy02")
+    proc = diagnose(enrolled, "--proxies", ALL_PROXIES)
+    assert proc.returncode == 1
+    down = results(proc, "PROXY_REACHABLE")["proxy02.example.test"]
+    assert down["status"] == "fail"
+    assert "does not answer on 80 (connection refused) or 443 (connection refused): it is " \
+           "down" in down["summary"]
+    assert verdicts(proc, "PROXY_TLS") == {"proxy01.example.test": "pass",
+                                           "proxy02.example.test": "skip",
+                                           "proxy03.example.test": "pass"}
+    assert [p for p in problems(proc) if p[1] != "proxy02.example.test"] == []
+
+
+def test_a_proxy_missing_a_repository_is_not_synchronized(lab, enrolled):
+    lab.remove_content("proxy03", HELLO_PATH)
+    proc = diagnose(enrolled, "--proxies", ALL_PROXIES)
+    assert proc.returncode == 1
+    assert verdicts(proc, "PROXY_CONTENT") == {"proxy01.example.test": "pass",
+                                               "proxy02.example.test": "pass",
+                                               "proxy03.example.test": "fail"}
+    missing = results(proc, "PROXY_CONTENT")["proxy03.example.test"]
+    assert "which proxy01, proxy02 serve (HTTP 404): the content is not synchronized to " \
+           "proxy03.example.test" in missing["summary"]
+    assert "hammer capsule content synchronize --name proxy03.example.test" in (
+        missing["remediation"])
+
+
+def test_a_certificate_without_the_balancer_name(lab, enrolled):
+    lab.haproxy.route_only(443, "proxy09")
+    through = diagnose(enrolled)
+    port = results(through, "BALANCER_PORT")["%s:443" % BALANCER]
+    assert through.returncode == 1 and port["status"] == "fail"
+    assert "the certificate of proxy09.example.test lacks the balancer name" in port["summary"]
+    assert "--foreman-proxy-cname %s" % BALANCER in port["remediation"]
+
+    direct = diagnose(enrolled, "--proxies", ALL_PROXIES + ",proxy09")
+    tls = results(direct, "PROXY_TLS")
+    assert tls["proxy09"]["status"] == "fail"
+    assert "names proxy09.example.test, not the balancer" in tls["proxy09"]["summary"]
+    assert all(tls[name]["status"] == "pass" for name in PROXY_FQDNS)
+
+
+def test_a_proxy_with_a_certificate_from_another_ca(lab, enrolled):
+    lab.set_proxy_ca("proxy03", "foreign")
+    proc = diagnose(enrolled)
+    assert proc.returncode == 1
+    rpm = results(proc, "PROXY_CONSUMER_RPM")["proxy03.example.test"]
+    assert rpm["status"] == "fail"
+    assert "is not the Katello CA" in rpm["summary"]
+    assert "proxy03.example.test was set up with another CA" in rpm["summary"]
+    tls = results(proc, "PROXY_TLS")["proxy03.example.test"]
+    assert tls["status"] == "fail" and "does not chain to the Katello CA" in tls["summary"]
+    assert verdicts(proc, "PROXY_TLS")["proxy01.example.test"] == "pass"
+    assert results(proc, "HOST_KATELLO_CA")["this host"]["status"] == "pass"
+
+
+def test_443_on_roundrobin_is_named_as_the_cause_of_404s(lab, enrolled):
+    lab.set_balance(443, "roundrobin")
+    proc = diagnose(enrolled)
+    assert proc.returncode == 1
+    sticky = results(proc, "BALANCER_STICKY")["%s:443" % BALANCER]
+    assert sticky["status"] == "fail"
+    assert "not sticky" in sticky["summary"] and "404s" in sticky["summary"]
+    assert "repomd.xml" in sticky["summary"]
+    assert "balance source" in sticky["remediation"]
+
+
+def test_8141_pointing_at_a_proxy_without_the_puppet_ca(lab, enrolled):
+    lab.haproxy.set_puppet_ca_server("proxy02")
+    proc = diagnose(enrolled)
+    assert proc.returncode == 1
+    ca = results(proc, "PUPPET_CA")["%s:8141" % BALANCER]
+    assert ca["status"] == "fail"
+    assert ("8141 leads to proxy02.example.test, which does not answer as a Puppet CA; the "
+            "Puppet CA is on proxy01.example.test") in ca["summary"]
+    assert "proxy01.example.test:8140" in ca["remediation"]
+
+
+def test_a_client_whose_rhsm_conf_names_a_proxy(enrolled):
+    original = enrolled.read(RHSM_CONF)
+    enrolled.seed(RHSM_CONF, original.replace(("hostname = %s" % BALANCER).encode(),
+                                              b"hostname = proxy02.example.test"))
+    try:
+        proc = diagnose(enrolled)
+    finally:
+        enrolled.seed(RHSM_CONF, original)
+    assert proc.returncode == 1
+    rhsm = results(proc, "HOST_RHSM_CONF")["this host"]
+    assert rhsm["status"] == "fail"
+    assert "server.hostname names proxy02.example.test, one of the proxies, directly" in (
+        rhsm["summary"])
+    assert "bypass the balancer" in rhsm["summary"]
+    assert problems(proc) == [("HOST_RHSM_CONF", "this host")]
