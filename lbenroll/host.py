@@ -17,17 +17,20 @@ STATE_DIR = "/var/lib/lbenroll"
 BACKUP_DIR = "/var/lib/lbenroll/backup"
 LOCK_FILE = "/var/lib/lbenroll/lock"
 DEFAULT_LOG_FILE = "/var/log/lbenroll.log"
+# The options of the last enrollment, re-applied by `lbenroll repair`.
+LBENROLL_CONF = "/etc/lbenroll/lbenroll.conf"
 
 CONSUMER_RPM_PATH = "/pub/katello-ca-consumer-latest.noarch.rpm"
 CONSUMER_PACKAGE_PREFIX = "katello-ca-consumer-"
 
-# Packages whose presence means this machine is a Katello server or Smart Proxy (bootstrap.py's list).
+# Packages whose presence means this is a Katello server or Smart Proxy (bootstrap.py's list).
 SERVER_PACKAGES = ("katello", "foreman-proxy-content", "katello-capsule", "spacewalk-proxy-common",
                    "spacewalk-backend")
 
 # Files the consumer RPM's %post writes besides rhsm.conf (reference §2.3); snapshotted so a
 # failed run can put them back.
-CONSUMER_POST_FILES = (RHSM_CONF, KAT_BACKUP, KATELLO_SERVER_CA, KATELLO_DEFAULT_CA, CA_TRUST_ANCHOR)
+CONSUMER_POST_FILES = (RHSM_CONF, KAT_BACKUP, KATELLO_SERVER_CA, KATELLO_DEFAULT_CA,
+                       CA_TRUST_ANCHOR)
 
 
 def reroot(root, path):

@@ -1,7 +1,7 @@
-"""FETCH_CONSUMER_RPM, VERIFY_BALANCER_TLS, INSTALL_CONSUMER_RPM: the CA package from the balancer."""
+"""FETCH_CONSUMER_RPM, VERIFY_BALANCER_TLS, INSTALL_CONSUMER_RPM: the balancer's CA package."""
 import os
 
-from lbenroll import consumer, fileio, host
+from lbenroll import consumer, fileio, host, rpmversion
 from lbenroll.errors import ConfigError, LbenrollError, UnavailableError
 from lbenroll.probe import tls_probe
 from lbenroll.results import Result, Status
@@ -46,7 +46,8 @@ class FetchConsumerRpm(Step):
                 consumer.pretty_fingerprint(consumer.fingerprint(installed))))
             remediation = ("confirm the Katello CA was really rotated; pin it with "
                            "--ca-fingerprint to refuse anything else")
-        return Result(self.id, status, "fetched %s from %s" % (rpm.package.nvr, rpm.answering_proxy),
+        return Result(self.id, status,
+                      "fetched %s from %s" % (rpm.package.nvr, rpm.answering_proxy),
                       detail=detail, remediation=remediation,
                       data={"answering_proxy": rpm.answering_proxy, "package": rpm.package.nvr,
                             "ca_sha256": rpm.fingerprint})
@@ -64,16 +65,19 @@ class VerifyBalancerTls(Step):
     def run(self, run):
         rpm = run.consumer
         port = rpm.rhsm_port
-        probe = tls_probe(run.balancer, port, rpm.server_ca_pem, timeout=min(run.options.timeout, 30))
+        probe = tls_probe(run.balancer, port, rpm.server_ca_pem,
+                          timeout=min(run.options.timeout, 30))
         where = "%s:%d" % (run.balancer, port)
         if not probe.reachable:
-            raise UnavailableError("cannot connect to %s: %s" % (where, probe.error), step=self.id,
-                                   fix="check that the balancer forwards port %d to the proxies" % port)
+            raise UnavailableError(
+                "cannot connect to %s: %s" % (where, probe.error), step=self.id,
+                fix="check that the balancer forwards port %d to the proxies" % port)
         if not probe.chain_ok:
             raise ConfigError(
                 "the certificate presented on %s does not chain to the Katello CA in %s (%s)" % (
                     where, rpm.package.nvr, probe.error), step=self.id,
-                fix="every proxy behind the balancer must use certificates from the same Katello CA")
+                fix="every proxy behind the balancer must use certificates from the same "
+                    "Katello CA")
         proxy = ", ".join(probe.other_names()) or "the proxy that answered"
         if not probe.name_ok:
             raise ConfigError(
@@ -88,26 +92,32 @@ class VerifyBalancerTls(Step):
 
 class InstallConsumerRpm(Step):
     id = "INSTALL_CONSUMER_RPM"
-    title = "Install the consumer RPM unless a package with the same CA is installed"
+    title = "Install the consumer RPM unless one with the same CA and no older build is installed"
     requires = ("VERIFY_BALANCER_TLS",)
 
     def run(self, run):
         ctx, rpm = run.ctx, run.consumer
-        run.proxy_settings = read_proxy_settings(_text(fileio.read_bytes(ctx, host.RHSM_CONF)) or "")
+        rhsm_conf = _text(fileio.read_bytes(ctx, host.RHSM_CONF)) or ""
+        run.proxy_settings = read_proxy_settings(rhsm_conf)
         installed = self._installed(ctx)
         ca_on_disk = consumer.first_pem(_text(fileio.read_bytes(ctx, host.KATELLO_SERVER_CA)))
         ca_matches = ca_on_disk is not None and consumer.fingerprint(ca_on_disk) == rpm.fingerprint
-        if installed and ca_matches:
+        outdated = _outdated(installed, rpm.package)
+        if installed and ca_matches and not outdated:
             # Behind a round-robin port 80 each run may get another proxy's package; they differ
             # only by name. What matters is the CA, and rhsm.conf, which the next step corrects.
             return Result(self.id, Status.UNCHANGED, "%s installed with the same CA" % installed[0],
                           detail=["served this run: %s" % rpm.package.nvr])
         others = [name for name in installed if name != rpm.package.nvr]
         detail = []
+        if outdated:
+            detail.append("%s is served, newer than the installed %s (a rebuilt proxy)" % (
+                rpm.package.nvr, outdated))
         snapshot = _snapshot(ctx, host.CONSUMER_POST_FILES)
         if others:
             # The old package's %postun would copy rhsm.conf.kat-backup over the new rhsm.conf.
-            self._rpm(run, ["-e", "--nopostun", "--nodeps"] + others, "remove %s" % ", ".join(others))
+            self._rpm(run, ["-e", "--nopostun", "--nodeps"] + others,
+                      "remove %s" % ", ".join(others))
             detail.append("removed %s without its %%postun (which would restore an old rhsm.conf)"
                           % ", ".join(others))
         self._rpm(run, ["-U", "--replacepkgs", rpm.path], "install %s" % rpm.package.nvr)
@@ -137,8 +147,23 @@ class InstallConsumerRpm(Step):
 
     def _uninstall(self, run, snapshot):
         ctx = run.ctx
-        ctx.run(ctx.rpm("-e", "--noscripts", "--nodeps", run.consumer.package.nvr), changes_host=True)
+        ctx.run(ctx.rpm("-e", "--noscripts", "--nodeps", run.consumer.package.nvr),
+                changes_host=True)
         _restore(ctx, snapshot)
+
+
+def _outdated(installed, package):
+    """The installed NVR of the served package's name when it is an older build, else None.
+
+    Only the same name counts: another proxy's package with the same CA is not a reason to
+    reinstall, but the same proxy's package in a new release (its proxy was rebuilt) is.
+    """
+    for nvr in installed:
+        name, version, release = rpmversion.split_nvr(nvr)
+        if name == package.name and rpmversion.older((version, release),
+                                                     (package.version, package.release)):
+            return nvr
+    return None
 
 
 def _snapshot(ctx, paths):

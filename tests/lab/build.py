@@ -16,6 +16,8 @@ LAYOUTS = {
 }
 DEFAULT_LAYOUT = "current"
 LATEST_RPM = "katello-ca-consumer-latest.noarch.rpm"
+# A proxy's first build; a rebuilt proxy publishes a higher release (Lab.rebuild_consumer_rpm).
+FIRST_RELEASE = "1"
 
 
 def _template(name, values):
@@ -71,11 +73,12 @@ def consumer_script(rhsm_hostname, layout, server_ca_pem, default_ca_pem):
     })
 
 
-def build_consumer_rpm(build_dir, rhsm_hostname, layout, server_ca_pem, default_ca_pem):
-    """katello-ca-consumer-<rhsm_hostname>-1.0-1.noarch.rpm for the given layout."""
+def build_consumer_rpm(build_dir, rhsm_hostname, layout, server_ca_pem, default_ca_pem,
+                       release=FIRST_RELEASE):
+    """katello-ca-consumer-<rhsm_hostname>-1.0-<release>.noarch.rpm for the given layout."""
     script = consumer_script(rhsm_hostname, layout, server_ca_pem, default_ca_pem)
     spec = _template("katello-ca-consumer.spec.in",
-                     {"RHSM_HOSTNAME": rhsm_hostname, "LAYOUT": layout})
+                     {"RHSM_HOSTNAME": rhsm_hostname, "LAYOUT": layout, "RELEASE": release})
     topdir = os.path.join(build_dir, "consumer-%s-%s" % (rhsm_hostname, layout))
     return rpmbuild(topdir, spec, sources={"katello-rhsm-consumer": (script, 0o755)})
 
@@ -117,15 +120,20 @@ def _replace_symlink(link, target):
     os.replace(tmp, link)  # atomic: a concurrent download sees the old or the new RPM
 
 
-def set_pub_layout(pub_dir, rhsm_hostname, layout):
-    """Point the versioned name and the -latest symlink in pub_dir at the layout's RPM."""
+def set_pub_layout(pub_dir, rhsm_hostname, layout, release=FIRST_RELEASE):
+    """Point the versioned name and the -latest symlink in pub_dir at the layout's RPM of that
+    release; the versioned names of other releases are removed, as a rebuilt proxy has one."""
     if layout not in LAYOUTS:
         raise LabError("unknown layout %r (known: %s)" % (layout, ", ".join(sorted(LAYOUTS))))
-    name = "katello-ca-consumer-%s-1.0-1.noarch.rpm" % rhsm_hostname
+    prefix = "katello-ca-consumer-%s-1.0-" % rhsm_hostname
+    name = "%s%s.noarch.rpm" % (prefix, release)
     if not os.path.exists(os.path.join(pub_dir, layout, name)):
         raise LabError("%s has no %s build of %s" % (pub_dir, layout, name))
     _replace_symlink(os.path.join(pub_dir, name), os.path.join(layout, name))
     _replace_symlink(os.path.join(pub_dir, LATEST_RPM), name)
+    for entry in os.listdir(pub_dir):
+        if entry.startswith(prefix) and entry != name:
+            os.unlink(os.path.join(pub_dir, entry))
 
 
 def make_content_repo(content_dir, content_path, rpm_path):

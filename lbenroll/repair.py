@@ -1,0 +1,73 @@
+"""`lbenroll repair`: re-apply the options the last enrollment recorded, healing drift.
+
+A host whose rhsm.conf, redhat.repo or puppet.conf drifted back to a proxy's name (a proxy
+rebuild, a consumer RPM upgrade, a hand edit) is corrected, and a rebuilt proxy's newer consumer
+RPM is installed. Repair never registers: it has no activation key, so a host whose identity is
+lost is told to enroll again.
+"""
+import os
+
+import click
+
+from lbenroll import host, options
+from lbenroll.errors import UsageError
+
+PROG = "lbenroll repair"
+HELP = ("Re-apply the options recorded by the last enrollment, correcting files that drifted "
+        "back to a proxy name; never registers.")
+
+
+def _help(dest):
+    """Help of a repair option: the same words as the enrollment option of the same name."""
+    return options.BY_DEST[dest].help
+
+
+@click.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="PATH",
+              help="The recorded options. [default: %s inside --root]" % host.LBENROLL_CONF)
+@click.option("--root", metavar="DIR", help=_help("root"))
+@click.option("--json", "as_json", is_flag=True, help=_help("json"))
+@click.option("--dry-run", "dry_run", is_flag=True, help=_help("dry_run"))
+@click.option("-v", "--verbose", is_flag=True, help=_help("verbose"))
+@click.option("--log-file", metavar="PATH", help="%s [default: %s]" % (
+    _help("log_file"), host.DEFAULT_LOG_FILE))
+@click.pass_context
+def command(ctx, config_path, root, as_json, dry_run, verbose, log_file):
+    given = {"root": root, "json": as_json, "dry_run": dry_run, "verbose": verbose,
+             "log_file": log_file}
+    ctx.exit(int(repair(config_path, dict((k, v) for k, v in given.items() if v))))
+
+
+def repair(config_path, run_values):
+    """Validate the recorded options plus this run's (root, json, ...) and run; the exit code."""
+    from lbenroll.cli import run_validated
+    return run_validated(lambda: recorded_options(config_path, run_values), PROG)
+
+
+def recorded_options(config_path, run_values):
+    """Options from the recorded file, checked by options.validate() like a command line."""
+    root = run_values.get("root", "/")
+    if not os.path.isdir(root):
+        raise UsageError("--root: %s is not an existing directory" % root)
+    path = config_path or host.reroot(root, host.LBENROLL_CONF)
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        raise UsageError("%s does not exist: there is no recorded enrollment to repair" % path,
+                         fix="enroll first (lbenroll --server BALANCER -o ORG_LABEL -a KEY "
+                             "--skip foreman ...); that records the options repair re-applies"
+                         ) from None
+    except OSError as exc:
+        raise UsageError("cannot read %s: %s" % (path, exc.strerror)) from None
+    # Imported here: `lbenroll --help` imports this module for its one-line help only.
+    from lbenroll.writers import lbenroll_conf
+    values = lbenroll_conf.option_values(lbenroll_conf.parse(text, path), path)
+    values.update(run_values)
+    try:
+        validated = options.validate(values)
+    except UsageError as error:
+        error.message = "%s: %s" % (path, error.message)
+        raise
+    validated.recorded_in = path
+    return validated

@@ -1,0 +1,135 @@
+"""/etc/lbenroll/lbenroll.conf: the options of the last enrollment (never secrets), for repair.
+
+The file is ours, so it is rendered whole and read back with configobj (no interpolation, no
+list parsing: a value is the text after `=`). Keys are the options' long names without dashes.
+"""
+from configobj import ConfigObj, ConfigObjError
+
+from lbenroll import host
+from lbenroll import options as option_table
+from lbenroll.errors import DataError, UsageError
+from lbenroll.writers.base import Target, Writer
+
+HEADER = [
+    "# Managed by lbenroll: the options this host was last enrolled with. Never secrets: the",
+    "# activation key is not stored. `lbenroll repair` (run by lbenroll-repair.timer when that",
+    "# is enabled) re-applies them, so rhsm.conf, redhat.repo and puppet.conf that drift back to",
+    "# a proxy's name heal themselves. Keys are lbenroll's long option names; repair checks the",
+    "# values like a command line. Enrolling again rewrites this file.",
+]
+
+# Per run, not a property of the host.
+RUN_ONLY = ("verbose", "dry_run", "json", "root", "log_file")
+# Only registration uses these, and repair never registers: a host whose identity is lost needs
+# an enrollment with -a KEY. --force would re-register on every repair; -S can carry a password.
+REGISTRATION_ONLY = ("org", "release", "smargs", "force", "ignore_registration_failures")
+# validate() folds these into `skip`, which is recorded instead.
+FOLDED_INTO_SKIP = ("content_only", "removepkgs")
+# Recorded whether given or not: the balancer, and the steps that were skipped.
+ALWAYS = ("foreman_fqdn", "skip")
+
+
+def _recordable(spec):
+    return (spec.dest is not None and spec.status == option_table.SUPPORTED and not spec.secret
+            and spec.dest not in RUN_ONLY + REGISTRATION_ONLY + FOLDED_INTO_SKIP)
+
+
+RECORDED = tuple(spec for spec in option_table.OPTIONS if _recordable(spec))
+
+
+def key(spec):
+    """The file's name for an option: its long name without the dashes."""
+    return spec.longs[0][2:]
+
+
+BY_KEY = dict((key(spec), spec) for spec in RECORDED)
+
+
+def recorded_values(options):
+    """[(key, text)] of validated options to record, in the option table's order."""
+    return [(key(spec), _text(spec, getattr(options, spec.dest))) for spec in RECORDED
+            if spec.dest in options.given or spec.dest in ALWAYS]
+
+
+def _text(spec, value):
+    if spec.type == option_table.FLAG:
+        return "true" if value else "false"
+    if spec.multiple:
+        return ", ".join(choice for choice in spec.choices if choice in value)
+    return str(value)
+
+
+def render(rows):
+    """The whole file for [(key, text)]; raises DataError for a value it could not read back."""
+    conf = ConfigObj(interpolation=False, list_values=False)
+    conf.initial_comment = list(HEADER)
+    for name, text in rows:
+        conf[name] = text
+    rendered = "\n".join(conf.write()) + "\n"
+    # Without list parsing nothing is quoted, so a '#' would start a comment on reading.
+    read_back = parse(rendered)
+    lost = sorted(name for name, text in rows if read_back.get(name) != text)
+    if lost:
+        raise DataError("cannot record %s in %s: the value would not read back unchanged" % (
+            ", ".join(lost), host.LBENROLL_CONF), step=LbenrollConfWriter.id,
+            fix="enroll with values without '#' or surrounding spaces")
+    return rendered
+
+
+def parse(text, source=host.LBENROLL_CONF):
+    """{key: text} of a recorded file; raises UsageError when configobj cannot read it."""
+    try:
+        conf = ConfigObj(text.splitlines(), interpolation=False, list_values=False)
+    except ConfigObjError as exc:
+        raise UsageError("%s cannot be read: %s" % (source, exc),
+                         fix="correct it, or enroll again to rewrite it") from None
+    if conf.sections:
+        raise UsageError("%s has sections (%s); it holds plain key = value lines" % (
+            source, ", ".join("[%s]" % name for name in conf.sections)),
+            fix="correct it, or enroll again to rewrite it")
+    return dict(conf)
+
+
+def option_values(recorded, source=host.LBENROLL_CONF):
+    """{dest: value} for options.validate() from parse()'s {key: text}; raises UsageError."""
+    values = {}
+    for name, text in recorded.items():
+        spec = BY_KEY.get(name)
+        if spec is None:
+            raise UsageError("%s: %r is not an option lbenroll records" % (source, name),
+                             fix="remove it; the recorded options are %s (never secrets)"
+                                 % ", ".join(sorted(BY_KEY)))
+        values[spec.dest] = _value(spec, name, text, source)
+    return values
+
+
+def _value(spec, name, text, source):
+    if spec.type == option_table.FLAG:
+        if text.lower() not in ("true", "false"):
+            raise UsageError("%s: %s = %r is neither true nor false" % (source, name, text))
+        return text.lower() == "true"
+    if spec.multiple:
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return text
+
+
+class LbenrollConfWriter(Writer):
+    """Renders the whole file from the recorded options; notes name the options that changed."""
+
+    id = "RECORD_OPTIONS"
+    target = Target(host.LBENROLL_CONF, 0o644, "root", "root",
+                    "the options of the last enrollment (never secrets), for lbenroll repair")
+
+    def __init__(self, rows):
+        self.rows = list(rows)
+
+    def render(self, current_text):
+        wanted = dict(self.rows)
+        try:
+            before = parse(current_text) if current_text is not None else {}
+        except UsageError:
+            before = {}
+        notes = ["%s: %s -> %s" % (name, before.get(name, "(unset)"), wanted.get(name, "(unset)"))
+                 for name in sorted(set(before) | set(wanted))
+                 if before.get(name) != wanted.get(name)]
+        return render(self.rows), notes
