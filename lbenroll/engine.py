@@ -7,12 +7,15 @@ from lbenroll.steps.consumer_rpm import FetchConsumerRpm, InstallConsumerRpm, Ve
 from lbenroll.steps.messaging import CheckAmqp, CheckMqtt, GoferConfig, YggdrasilConfig
 from lbenroll.steps.preflight import Preflight
 from lbenroll.steps.puppet import PuppetConf
+from lbenroll.steps.record import RecordOptions
 from lbenroll.steps.registration import Register, RedhatRepo, RhsmConf
+from lbenroll.steps.rex import RexKeys
 
 log = logging.getLogger("lbenroll")
 
 STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, InstallConsumerRpm, RhsmConf, Register,
-         RedhatRepo, PuppetConf, CheckAmqp, GoferConfig, YggdrasilConfig, CheckMqtt)
+         RedhatRepo, PuppetConf, RexKeys, CheckAmqp, GoferConfig, YggdrasilConfig, CheckMqtt,
+         RecordOptions)
 
 BLOCKING = (Status.FAILED, Status.SKIPPED)
 
@@ -55,7 +58,8 @@ def _rollback(run):
     done, failed = run.ctx.undo.rollback()
     if failed:
         return Result("ROLLBACK", Status.FAILED, "could not undo everything this run changed",
-                      detail=["undone: %s" % d for d in done] + ["NOT undone: %s" % f for f in failed],
+                      detail=(["undone: %s" % d for d in done]
+                              + ["NOT undone: %s" % f for f in failed]),
                       remediation="restore the files from /var/lib/lbenroll/backup by hand",
                       exit_code=ExitCode.FAILED)
     return Result("ROLLBACK", Status.CHANGED, "undid this run's changes; the host is as it was",

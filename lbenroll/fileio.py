@@ -1,4 +1,4 @@
-"""The one module that writes host files: atomic, backed up once, mode/owner/SELinux kept, undoable."""
+"""The one module that writes host files: atomic, backed up once, metadata kept, undoable."""
 import errno
 import logging
 import os
@@ -22,15 +22,20 @@ def read_bytes(ctx, path):
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             return None
-        raise WriteError("cannot read %s: %s" % (path, exc.strerror), fix="check the file's permissions")
+        raise WriteError("cannot read %s: %s" % (path, exc.strerror),
+                         fix="check the file's permissions")
 
 
 def _owner_ids(ctx, owner, group):
-    """uid/gid for names, looked up in the managed root's own passwd/group files."""
+    """uid/gid for names (or numeric ids), looked up in the managed root's passwd/group files."""
     return _lookup_id(ctx.path("/etc/passwd"), owner), _lookup_id(ctx.path("/etc/group"), group)
 
 
 def _lookup_id(db_path, name):
+    # A number is an id already: a user's primary group comes from passwd as a gid, and it
+    # may have no line of its own in /etc/group.
+    if isinstance(name, int):
+        return name
     if name == "root":
         return 0
     try:
@@ -51,10 +56,43 @@ def _get_selinux(path):
         return None
 
 
-def _makedirs(ctx, directory):
+def _missing_dirs(real):
+    """The directories that do not exist on the way to real, outermost first."""
+    missing = []
+    while real and not os.path.isdir(real):
+        missing.insert(0, real)
+        real = os.path.dirname(real)
+    return missing
+
+
+def _makedirs(ctx, directory, spec=None):
+    """Create a missing directory and its missing parents 0755 (less the umask) root; return
+    the directories created, outermost first, so that an undo can remove them again.
+
+    With spec (a Directory) the directory itself gets spec's mode and owner instead: sshd
+    ignores ~/.ssh/authorized_keys unless ~/.ssh belongs to the user and others cannot write it.
+    """
     real = ctx.path(directory)
-    if not os.path.isdir(real):
+    created = _missing_dirs(real)
+    if not created:
+        return created
+    if spec is None:
         os.makedirs(real, 0o755)
+        return created
+    uid, gid = _owner_ids(ctx, spec.owner, spec.group)  # an unknown owner creates nothing
+    if not os.path.isdir(os.path.dirname(real)):
+        os.makedirs(os.path.dirname(real), 0o755)
+    os.mkdir(real, spec.mode)
+    os.chmod(real, spec.mode)  # mkdir's mode went through the umask
+    if os.geteuid() == 0:
+        os.chown(real, uid, gid)
+    return created
+
+
+def _remove_empty_dirs(created):
+    for directory in reversed(created):
+        if os.path.isdir(directory) and not os.listdir(directory):
+            os.rmdir(directory)
 
 
 def _fsync_dir(directory):
@@ -122,14 +160,15 @@ def write_file(ctx, target, data, undo=True):
     """Write data to the target atomically; return False (and touch nothing) if already equal.
 
     target carries the path and the mode/owner/group used only when the file is created;
-    an existing file keeps its own mode, owner and SELinux label.
+    an existing file keeps its own mode, owner and SELinux label. target.parent, when set, is
+    the mode/owner of its directory if that has to be created; an existing one is left as it is.
     """
     real = ctx.path(target.path)
     current = read_bytes(ctx, target.path)
     if current == data:
         return False
     try:
-        _makedirs(ctx, os.path.dirname(target.path))
+        created = _makedirs(ctx, os.path.dirname(target.path), target.parent)
         backup_once(ctx, target.path, current)
         if current is not None:
             st = os.stat(real)
@@ -143,7 +182,10 @@ def write_file(ctx, target, data, undo=True):
                          fix="check free space and permissions on %s" % os.path.dirname(real))
     log.info("wrote %s", target.path)
     if undo:
-        ctx.undo.push("restore %s" % target.path, lambda: restore_bytes(ctx, target, current))
+        def undo_write():
+            restore_bytes(ctx, target, current)
+            _remove_empty_dirs(created)
+        ctx.undo.push("restore %s" % target.path, undo_write)
     return True
 
 

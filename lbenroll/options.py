@@ -51,7 +51,7 @@ SKIP_CHOICES = ("foreman", "puppet", "migration", "prereq-update", "katello-agen
 
 # Features the not_yet options belong to (shown in help and in the refusal message).
 HOST_RECORD = "Foreman host records"
-REX = "remote execution keys"
+REX_API = "remote execution keys from the Foreman API"
 PACKAGES = "package installation and updates"
 DEPS_REPO = "the temporary dependency repository"
 ENABLE_REPOS = "enabling repositories after registration"
@@ -209,19 +209,22 @@ OPTIONS = (
           note="--skip puppet", help="Old spelling of --skip puppet."),
 
     # Remote execution (reference 1.5)
-    _spec(["--rex"], "remote_exec", "rex", type=FLAG, status=NOT_YET, note=REX,
-          help="Install the remote execution SSH public key."),
+    _spec(["--rex"], "remote_exec", "rex", type=FLAG,
+          help="Install the Smart Proxies' remote execution SSH public keys. Without "
+               "--rex-proxies or --rex-urlkeyfile they come from https://SERVER:9090/ssh/pubkey, "
+               "fetched until more fetches bring no new key, so that the key of every proxy "
+               "behind the balancer is installed."),
     _spec(["--rex-user"], "remote_exec_user", "rex", default="root", metavar="USER",
-          status=NOT_YET, note=REX, help="User whose authorized_keys receives the key."),
+          help="User whose authorized_keys receives the keys."),
     _spec(["--rex-proxies"], "remote_exec_proxies", "rex", type=COMMA_LIST, metavar="PROXIES",
-          status=NOT_YET, note=REX, help="Comma-separated Smart Proxies to fetch keys from."),
+          help="Comma-separated Smart Proxies to fetch keys from, each from "
+               "https://PROXY:9090/ssh/pubkey."),
     _spec(["--rex-urlkeyfile"], "remote_exec_url", "rex", type=URL, metavar="URL",
-          status=NOT_YET, note=REX, help="URL of a file of public keys to install."),
-    _spec(["--rex-apikeys"], "remote_exec_apikeys", "rex", type=FLAG, status=NOT_YET, note=REX,
-          help="Install the keys of every Smart Proxy known to Foreman."),
+          help="HTTPS URL of a file of public keys to install."),
+    _spec(["--rex-apikeys"], "remote_exec_apikeys", "rex", type=FLAG, status=NOT_YET,
+          note=REX_API, help="Install the keys of every Smart Proxy known to Foreman."),
     _spec(["--rex-authpath"], "remote_exec_authpath", "rex", type=PATH, metavar="PATH",
-          status=NOT_YET, note=REX, default_text="~USER/.ssh/authorized_keys",
-          help="File the keys are added to."),
+          default_text="~USER/.ssh/authorized_keys", help="File the keys are added to."),
 
     # Packages, steps, modes (reference 1.6)
     _spec(["--skip"], "skip", "steps", type=CHOICE, choices=SKIP_CHOICES, multiple=True,
@@ -321,6 +324,8 @@ class Options(object):
             setattr(self, dest, value)
         self.warnings = []  # printed to stderr by cli before anything runs
         self.secrets = []  # values every message must redact
+        self.given = frozenset()  # the dests given explicitly, as opposed to defaulted
+        self.recorded_in = None  # `lbenroll repair`: the file these options were read from
 
 
 def validate(values):
@@ -334,6 +339,7 @@ def validate(values):
         raise ValueError("not option dests: %s" % ", ".join(unknown))
     _refuse_unavailable(set(values))
     options = Options(_complete(values))
+    options.given = frozenset(values)
     options.secrets = _secrets(options)
     _fold_skips(options)
     _require_server(options)

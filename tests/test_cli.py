@@ -73,9 +73,8 @@ REFERENCE = (
 # What this version does with each option, from the brief (long names).
 NOT_YET = {"--login", "--password", "--ip", "--location", "--hostgroup", "--operatingsystem",
            "--partitiontable", "--comment", "--add-domain", "--unmanaged",
-           "--force-content-source", "--rex", "--rex-user", "--rex-proxies", "--rex-urlkeyfile",
-           "--rex-apikeys", "--rex-authpath", "--remove", "--new-capsule", "--install-packages",
-           "--install-katello-agent", "--update", "--deps-repository-url",
+           "--force-content-source", "--rex-apikeys", "--remove", "--new-capsule",
+           "--install-packages", "--install-katello-agent", "--update", "--deps-repository-url",
            "--deps-repository-gpg-key", "--enablerepos"}
 RETIRED = {"--legacy-login", "--legacy-password", "--legacy-purge", "--rhn-migrate-args"}
 DEPRECATED = {"--skip-foreman": "foreman", "--skip-puppet": "puppet"}
@@ -159,7 +158,7 @@ def refused(app, capsys, *args):
 
 def test_reference_table_is_complete():
     assert len(REFERENCE) == 51
-    assert len(SUPPORTED) == 20
+    assert len(SUPPORTED) == 25
 
 
 @pytest.mark.parametrize("row", REFERENCE, ids=row_ids)

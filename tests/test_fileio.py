@@ -7,7 +7,7 @@ import pytest
 
 from lbenroll import fileio
 from lbenroll.errors import WriteError
-from lbenroll.writers.base import Target
+from lbenroll.writers.base import Directory, Target
 from tests.conftest import seed
 
 TARGET = Target("/etc/example/example.conf", 0o640, "root", "root", "a test file")
@@ -117,3 +117,57 @@ def test_undo_removes_a_created_file(ctx, root):
 
 def test_read_bytes_of_a_missing_file_is_none(ctx):
     assert fileio.read_bytes(ctx, "/etc/nothing/here") is None
+
+
+PASSWD = {"/etc/passwd": "root:x:0:0::/root:/bin/sh\nalice:x:1001:1002::/home/alice:/bin/sh\n",
+          "/etc/group": "root:x:0:\n"}
+KEYS = Target("/home/alice/.ssh/authorized_keys", 0o600, "alice", 1002, "keys",
+              Directory(0o700, "alice", 1002))
+
+
+def metadata(path):
+    st = os.stat(path)
+    return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
+
+
+def test_missing_parent_gets_the_targets_directory_mode_and_owner(ctx, root):
+    seed(root, PASSWD)
+    old_umask = os.umask(0o022)
+    try:
+        fileio.write_file(ctx, KEYS, b"ssh-ed25519 AAAA\n")
+    finally:
+        os.umask(old_umask)
+    assert metadata(real(root, "/home/alice/.ssh")) == (0o700, 1001, 1002)
+    assert metadata(real(root, KEYS.path)) == (0o600, 1001, 1002)
+    # Only the file's own directory: missing ancestors stay 0755 root.
+    assert metadata(real(root, "/home/alice")) == (0o755, 0, 0)
+
+
+def test_existing_parent_directory_is_left_as_it_is(ctx, root):
+    seed(root, PASSWD)
+    os.makedirs(real(root, "/home/alice/.ssh"), 0o755)
+    fileio.write_file(ctx, KEYS, b"ssh-ed25519 AAAA\n")
+    assert metadata(real(root, "/home/alice/.ssh")) == (0o755, 0, 0)
+
+
+def test_unknown_directory_owner_creates_nothing(ctx, root):
+    seed(root, PASSWD)
+    target = KEYS._replace(parent=Directory(0o700, "nobody-here", 1002))
+    with pytest.raises(WriteError):
+        fileio.write_file(ctx, target, b"ssh-ed25519 AAAA\n")
+    assert not os.path.exists(real(root, "/home/alice"))
+
+
+def test_numeric_owner_and_group_are_ids(ctx, root):
+    fileio.write_file(ctx, TARGET._replace(owner=1234, group=1235), b"new\n")
+    assert metadata(real(root))[1:] == (1234, 1235)
+
+
+def test_undo_of_a_new_file_also_removes_the_directories_it_created(ctx, root):
+    target = Target("/etc/puppetlabs/puppet/puppet.conf", 0o644, "root", "root", "test")
+    (root / "etc").mkdir(exist_ok=True)
+    fileio.write_file(ctx, target, b"[agent]\n")
+    assert (root / "etc/puppetlabs/puppet/puppet.conf").exists()
+    ctx.undo.rollback()
+    assert not (root / "etc/puppetlabs").exists()
+    assert (root / "etc").is_dir()  # existed before: kept

@@ -71,9 +71,10 @@ def test_secret_options():
 
 
 def test_help_text_shows_status_choices_and_default():
-    text = options.help_text(options.BY_DEST["remote_exec_user"])
-    assert text.startswith("[not available yet: remote execution keys] ")
-    assert text.endswith("[default: root]")
+    text = options.help_text(options.BY_DEST["login"])
+    assert text.startswith("[not available yet: Foreman host records] ")
+    assert text.endswith("[default: admin]")
+    assert options.help_text(options.BY_DEST["remote_exec_user"]).endswith("[default: root]")
     text = options.help_text(options.BY_DEST["download_method"])
     assert "One of: http, https." in text and "[default: https]" in text
     text = options.help_text(options.BY_DEST["no_puppet"])
@@ -155,16 +156,16 @@ def test_choice_outside_choices():
     assert "--download-method" in refusal(download_method="ftp")
 
 
-@pytest.mark.parametrize("dest", ["login", "remote_exec_user", "deps_repository_gpg_key"])
+@pytest.mark.parametrize("dest", ["login", "remote_exec_apikeys", "deps_repository_gpg_key"])
 def test_not_yet_option_refused_even_with_default_value(dest):
     message = refusal(**{dest: options.BY_DEST[dest].default})
     assert "not available yet" in message and options.BY_DEST[dest].longs[0] in message
 
 
 def test_all_not_yet_options_named_in_one_message():
-    message = refusal(hostgroup="hg", remote_exec=True)
+    message = refusal(hostgroup="hg", remote_exec_apikeys=True)
     assert "-g/--hostgroup (Foreman host records)" in message
-    assert "--rex (remote execution keys)" in message
+    assert "--rex-apikeys (remote execution keys from the Foreman API)" in message
 
 
 def test_retired_before_not_yet():

@@ -6,7 +6,10 @@ from lbenroll import fileio
 from lbenroll.results import Result, Status
 
 # What a writer manages: the man page's FILES section and the dry-run output come from these.
-Target = collections.namedtuple("Target", "path mode owner group description")
+# parent, a Directory or None, is how a missing parent directory is created (None: 0755 root).
+Target = collections.namedtuple("Target", "path mode owner group description parent")
+Target.__new__.__defaults__ = (None,)  # Python 3.6's namedtuple has no defaults= argument
+Directory = collections.namedtuple("Directory", "mode owner group")
 
 
 def decode(data):
@@ -117,7 +120,8 @@ class Writer(object):
         """Write exactly what the plan says (nothing in dry-run) and report it."""
         if not plan.changed:
             if plan.wanted is None:
-                return Result(self.id, Status.SKIPPED, "%s not present; left alone" % self.target.path)
+                return Result(self.id, Status.SKIPPED,
+                              "%s not present; left alone" % self.target.path)
             return Result(self.id, Status.UNCHANGED, "%s already correct" % self.target.path,
                           data=plan.data)
         verb = "would update" if ctx.dry_run else "updated"
@@ -125,8 +129,9 @@ class Writer(object):
             verb = "would create" if ctx.dry_run else "created"
         if not ctx.dry_run:
             fileio.write_file(ctx, self.target, plan.wanted)
+        # The diff is built only if the report shows it (--json, --verbose, --dry-run).
         return Result(self.id, Status.CHANGED, "%s %s" % (verb, self.target.path),
-                      detail=plan.notes, diff=plan.diff, data=plan.data)
+                      detail=plan.notes, diff=lambda: plan.diff, data=plan.data)
 
     def run(self, ctx):
         return self.apply(ctx, self.plan(fileio.read_bytes(ctx, self.target.path)))

@@ -1,0 +1,286 @@
+"""REX_KEYS: the remote-execution SSH keys of every Smart Proxy, also through a balancer (--rex).
+
+bootstrap.py fetches https://<server>:9090/ssh/pubkey once. Through a balancer that is the key
+of whichever proxy answered, and jobs from the other proxies are refused (reference §14,
+Katello/katello-client-bootstrap#204). Each proxy has its own foreman-proxy key, so the balanced
+URL is fetched until further fetches bring no new key, and every distinct key is installed.
+"""
+import collections
+import os
+import stat
+import tempfile
+
+from lbenroll import consumer, fileio, host
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Step
+from lbenroll.writers.authorized_keys import (AuthorizedKeysWriter, find_user, parse_keys,
+                                              target_for)
+from lbenroll.writers.base import decode
+
+KEY_PORT = 9090
+KEY_PATH = "/ssh/pubkey"
+# Through the balancer: stop after this many fetches in a row without a new key, or after this
+# many in all. Round-robin shows every proxy within one round, so a quiet round of 4 fetches
+# means there are no more than 4 proxies hiding; 32 bounds a flapping balancer.
+QUIET_FETCHES = 4
+MAX_FETCHES = 32
+MAX_KEY_FILE = 64 * 1024  # a key file is a few hundred bytes; anything larger is not one
+CONNECT_TIMEOUT = 10
+
+
+def key_url(name):
+    return "https://%s:%d%s" % (name, KEY_PORT, KEY_PATH)
+
+
+class FetchError(Exception):
+    """A key file could not be downloaded; the message says why."""
+
+
+class KeyFetcher(object):
+    """HTTPS GETs of key files verified against the Katello CA; a new connection every time.
+
+    A context manager: while it is open the CA bundle is a file in directory (the run's
+    temporary directory). With trust_system (a --rex-urlkeyfile, which may be on any web server,
+    as bootstrap.py allowed) the CAs python-requests trusts by default are accepted as well.
+    """
+
+    def __init__(self, ca_pem, timeout, directory, trust_system=False):
+        self.ca_pem = ca_pem
+        self.timeout = timeout
+        self.directory = directory
+        self.trust_system = trust_system
+        self._ca_file = None
+        self._session = None
+
+    def __enter__(self):
+        import requests  # imported here: it is slow to import and only --rex needs it here
+        bundle = self.ca_pem.strip() + "\n"
+        if self.trust_system:
+            try:
+                with open(requests.utils.DEFAULT_CA_BUNDLE_PATH) as f:
+                    bundle += f.read()
+            except OSError:
+                pass  # no system bundle: the Katello CA alone still verifies Katello's servers
+        fd, self._ca_file = tempfile.mkstemp(prefix="rex-ca-", suffix=".pem", dir=self.directory)
+        with os.fdopen(fd, "w") as f:
+            f.write(bundle)
+        self._session = requests.Session()
+        # A TCP balancer picks a proxy per connection: a reused connection would ask the same
+        # proxy again and hide the others' keys.
+        self._session.headers["Connection"] = "close"
+        return self
+
+    def __exit__(self, *exc_info):
+        self._session.close()
+        os.unlink(self._ca_file)
+
+    def fetch(self, url):
+        """The text at url; raises FetchError."""
+        import requests
+        try:
+            response = self._session.get(url, timeout=(min(CONNECT_TIMEOUT, self.timeout),
+                                                       self.timeout),
+                                         verify=self._ca_file, stream=True)
+            with response:
+                data = response.raw.read(MAX_KEY_FILE + 1, decode_content=True)
+        except requests.exceptions.SSLError:
+            raise FetchError("TLS verification failed (the certificate's CA or names)") from None
+        except requests.exceptions.Timeout:
+            raise FetchError("timed out") from None
+        except requests.exceptions.ConnectionError:
+            raise FetchError("cannot connect") from None
+        except requests.exceptions.RequestException as exc:
+            raise FetchError(str(exc)) from None
+        if response.status_code != 200:
+            raise FetchError("HTTP %d" % response.status_code)
+        if len(data) > MAX_KEY_FILE:
+            raise FetchError("larger than %d bytes: not a key file" % MAX_KEY_FILE)
+        return data.decode("utf-8", "replace")
+
+
+class Collected(object):
+    """The keys found (in the order first seen, each once) and what went wrong on the way."""
+
+    def __init__(self):
+        self.keys = []
+        self.fetches = 0
+        self._seen = set()
+        self._failures = collections.OrderedDict()  # message -> how often
+
+    @property
+    def failures(self):
+        return [message if count == 1 else "%s (%d times)" % (message, count)
+                for message, count in self._failures.items()]
+
+    def _failed(self, message):
+        self._failures[message] = self._failures.get(message, 0) + 1
+
+    def fetch(self, fetcher, url):
+        """Fetch url, keep its new keys; return how many were new."""
+        self.fetches += 1
+        try:
+            text = fetcher.fetch(url)
+        except FetchError as exc:
+            self._failed("%s: %s" % (url, exc))
+            return 0
+        keys, rejected = parse_keys(text)
+        if not keys:
+            self._failed("%s: not an SSH public key" % url)
+        elif rejected:
+            self._failed("%s: left out %d lines that are not keys" % (url, len(rejected)))
+        new = [key for key in keys if (key.type, key.blob) not in self._seen]
+        self._seen.update((key.type, key.blob) for key in new)
+        self.keys += new
+        return len(new)
+
+
+def from_balancer(fetcher, url):
+    """Fetch url until QUIET_FETCHES fetches in a row bring no new key (or MAX_FETCHES)."""
+    collected = Collected()
+    quiet = 0
+    while quiet < QUIET_FETCHES and collected.fetches < MAX_FETCHES:
+        quiet = 0 if collected.fetch(fetcher, url) else quiet + 1
+    return collected
+
+
+def from_each(fetcher, urls):
+    collected = Collected()
+    for url in urls:
+        collected.fetch(fetcher, url)
+    return collected
+
+
+def _proxies(options):
+    return [name.strip() for name in options.remote_exec_proxies.split(",") if name.strip()]
+
+
+def _katello_ca(run):
+    """The Katello CA this run installed (or, in a dry run, would install)."""
+    if run.consumer is not None:
+        return run.consumer.server_ca_pem
+    return consumer.first_pem(decode(fileio.read_bytes(run.ctx, host.KATELLO_SERVER_CA) or b""))
+
+
+def _not_a_file(ctx, path):
+    try:
+        return not stat.S_ISREG(os.lstat(ctx.path(path)).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+class RexKeys(Step):
+    id = "REX_KEYS"
+    title = "Install the remote execution SSH keys of every Smart Proxy (with --rex)"
+    requires = ("INSTALL_CONSUMER_RPM",)
+
+    def run(self, run):
+        if not run.options.remote_exec:
+            return Result(self.id, Status.SKIPPED, "remote execution keys not asked for (--rex)")
+        target, problem = self._target(run)
+        if problem is not None:
+            return problem
+        ca_pem = _katello_ca(run)
+        if not ca_pem:
+            return self._warning("no Katello CA to verify the key downloads against",
+                                 "enroll without --dry-run first, so that the consumer RPM "
+                                 "installs %s" % host.KATELLO_SERVER_CA)
+        if run.options.remote_exec_proxies:
+            return self._from_proxies(run, target, ca_pem)
+        if run.options.remote_exec_url:
+            return self._from_url(run, target, ca_pem)
+        return self._from_balancer(run, target, ca_pem)
+
+    # -- where the keys go ------------------------------------------------------------------
+
+    def _target(self, run):
+        """(Target, None), or (None, a warning Result saying why no file can be written)."""
+        options, ctx = run.options, run.ctx
+        user = find_user(ctx, options.remote_exec_user)
+        if user is None:
+            return None, self._warning(
+                "user %s not found in /etc/passwd: no keys installed" % options.remote_exec_user,
+                "create the user first, or give another one with --rex-user")
+        authpath = options.remote_exec_authpath
+        if authpath and not os.path.isabs(authpath):
+            return None, self._warning("--rex-authpath %s is not an absolute path: no keys "
+                                       "installed" % authpath, "give the file's full path")
+        if not authpath and not (os.path.isabs(user.home) and os.path.isdir(ctx.path(user.home))):
+            return None, self._warning(
+                "the home directory %s of %s does not exist: no keys installed" % (
+                    user.home, user.name), "create it, or give the file with --rex-authpath")
+        target = target_for(user, authpath)
+        if _not_a_file(ctx, target.path):
+            # bootstrap.py also reports this and goes on.
+            return None, self._warning(
+                "%s exists but is not a regular file (a directory or a symlink): no keys "
+                "installed" % target.path, "remove it, or give another file with --rex-authpath")
+        return target, None
+
+    # -- where the keys come from (bootstrap.py's order) --------------------------------------
+
+    def _from_proxies(self, run, target, ca_pem):
+        names = _proxies(run.options)
+        with KeyFetcher(ca_pem, run.options.timeout, run.tmpdir) as fetcher:
+            collected = from_each(fetcher, [key_url(name) for name in names])
+        return self._install(run, target, collected, "--rex-proxies %s" % ", ".join(names))
+
+    def _from_url(self, run, target, ca_pem):
+        url = run.options.remote_exec_url
+        if not url.lower().startswith("https://"):
+            # A key grants logins: it must come over a connection that proves its origin.
+            return self._warning("--rex-urlkeyfile %s is not an https URL: no keys installed"
+                                 % url, "serve the key file over https")
+        with KeyFetcher(ca_pem, run.options.timeout, run.tmpdir, trust_system=True) as fetcher:
+            collected = from_each(fetcher, [url])
+        return self._install(run, target, collected, "--rex-urlkeyfile %s" % url)
+
+    def _from_balancer(self, run, target, ca_pem):
+        url = key_url(run.balancer)
+        with KeyFetcher(ca_pem, run.options.timeout, run.tmpdir) as fetcher:
+            collected = from_balancer(fetcher, url)
+        count = len(collected.keys)
+        note = None
+        if count > 1:
+            note = "the balancer answered with %d different keys (one per proxy): installed all" % (
+                count)
+        elif count == 1:
+            note = ("the balancer answered with one key in %d fetches: it may be one proxy's "
+                    "only; if more proxies stand behind %s, name them all with --rex-proxies" % (
+                        collected.fetches, run.balancer))
+        return self._install(run, target, collected, "%s (%d fetches)" % (url, collected.fetches),
+                             note)
+
+    # -- installing them ----------------------------------------------------------------------
+
+    def _install(self, run, target, collected, source, note=None):
+        ctx = run.ctx
+        detail = ["keys from %s" % source]
+        if not collected.keys:
+            return Result(self.id, Status.WARNING, "no remote execution key could be downloaded; "
+                          "%s left as it was" % target.path, detail=detail + collected.failures,
+                          remediation="fetch the URLs in the detail by hand to see why; each "
+                                      "must serve SSH public keys over https")
+        writer = AuthorizedKeysWriter(collected.keys, target)
+        plan = writer.plan(fileio.read_bytes(ctx, target.path))
+        result = writer.apply(ctx, plan)
+        result.id = self.id
+        added, total = len(plan.data["added"]), len(collected.keys)
+        if added:
+            summary = "%s %d of %d %s to %s" % ("would add" if ctx.dry_run else "added", added,
+                                                total, "key" if total == 1 else "keys",
+                                                target.path)
+        else:
+            summary = "%s already in %s" % ("the key is" if total == 1 else "all %d keys are"
+                                             % total, target.path)
+        result.summary = "%s; %s" % (summary, note) if note else summary
+        result.detail = detail + result.detail + collected.failures
+        result.data.update({"path": target.path, "user": run.options.remote_exec_user,
+                            "fetches": collected.fetches})
+        if collected.failures:
+            result.status = Status.WARNING
+            result.remediation = ("see why the other downloads failed (detail); the keys that "
+                                  "could be downloaded are installed")
+        return result
+
+    def _warning(self, summary, remediation):
+        return Result(self.id, Status.WARNING, summary, remediation=remediation)
