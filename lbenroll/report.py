@@ -29,7 +29,7 @@ def as_text(run, results, code, verbose=False):
             lines += ["  %9s %*s   %s" % ("", width, "", d) for d in result.detail]
         if result.remediation and result.status in (Status.FAILED, Status.WARNING):
             lines.append("  %9s %*s   fix: %s" % ("", width, "", result.remediation))
-        if result.diff and (run.ctx.dry_run or verbose):
+        if (run.ctx.dry_run or verbose) and result.diff:  # diffs are built on first use
             lines += ["      " + line for line in result.diff.rstrip("\n").split("\n")]
     if run.ctx.dry_run and run.ctx.runner.would_run:
         lines.append("commands that would run:")

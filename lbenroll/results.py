@@ -11,7 +11,11 @@ class Status(str, enum.Enum):
 
 
 class Result(object):
-    """What one step or writer did: id, status, a one-line summary, detail lines, remediation."""
+    """What one step or writer did: id, status, a one-line summary, detail lines, remediation.
+
+    diff may also be given as a function that returns it: it is then built on first use, so a
+    run whose report shows no diffs never builds one (megabytes for a large redhat.repo).
+    """
 
     def __init__(self, id, status, summary, detail=(), remediation=None, diff=None, data=None,
                  exit_code=None):
@@ -23,6 +27,16 @@ class Result(object):
         self.diff = diff
         self.data = dict(data or {})
         self.exit_code = exit_code
+
+    @property
+    def diff(self):
+        if callable(self._diff):
+            self._diff = self._diff()
+        return self._diff
+
+    @diff.setter
+    def diff(self, value):
+        self._diff = value
 
     def as_dict(self):
         out = {"id": self.id, "status": self.status.value, "summary": self.summary,

@@ -1,0 +1,389 @@
+"""The benchmark run: every figure of issue 7, measured several times, against its target."""
+import collections
+import compileall
+import datetime
+import json
+import operator
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import lbenroll
+from tests.lab.lab import ACTIVATION_KEY, BALANCER, LAB_DIR, ORG, Lab
+
+# Run as root from the repository: `make bench` (or `python -m benchmarks.run`). Not a test: the
+# figures depend on the machine, so they are printed against their targets, never asserted.
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FQDN = "client01.example.test"
+# A fresh enrollment as in the demo, and what the repair timer runs on an enrolled host
+# (packaging/systemd/lbenroll-repair.service): the options the enrollment recorded, re-applied.
+ENROLL = ["--server", BALANCER, "--puppet-ca-port", "8141", "-o", ORG, "-a", ACTIVATION_KEY,
+          "--skip", "foreman", "--fqdn", FQDN]
+REPAIR = ["repair"]
+
+STARTUP_ROUNDS = 25
+FILE_ROUNDS = 5
+REPAIR_ROUNDS = 10
+FRESH_ROUNDS = 5
+REPO_SECTIONS = (1000, 10000, 20000)
+RHSM_COMMENT_BLOCK = 250  # comment lines before every key and section of the stock rhsm.conf
+# The proxy that served the consumer RPM: every repository URL names it, so every section moves.
+SERVING_PROXY = "proxy02.example.test"
+
+Target = collections.namedtuple("Target", "statistic op limit")
+OPS = {"<": operator.lt, "<=": operator.le, "=": operator.eq}
+FORMATS = {"s": "%.3f s", "ms": "%.1f ms", "MiB": "%.1f MiB", "%": "%.1f %%", "x": "%.2fx",
+           "": "%g"}
+
+
+class Figure(object):
+    """One measured figure: its samples and, unless it is only informative, its target."""
+
+    def __init__(self, name, unit, samples, target=None):
+        self.name = name
+        self.unit = unit
+        self.samples = list(samples)
+        self.target = target
+
+    def stat(self, statistic):
+        return {"median": statistics.median, "min": min, "max": max}[statistic](self.samples)
+
+    def show(self, value):
+        return FORMATS[self.unit] % value
+
+    @property
+    def met(self):
+        if self.target is None:
+            return None
+        statistic, op, limit = self.target
+        return OPS[op](self.stat(statistic), limit)
+
+    def target_text(self):
+        if self.target is None:
+            return "(no target)"
+        statistic, op, limit = self.target
+        unit = {"": "", "x": "x", "%": " %"}.get(self.unit, " " + self.unit)
+        return "%s %s %g%s" % (statistic, op, limit, unit)
+
+    def row(self):
+        verdict = {None: "-", True: "met", False: "NOT MET"}[self.met]
+        return [self.name] + [self.show(self.stat(s)) for s in ("median", "min", "max")] + [
+            self.target_text(), verdict]
+
+
+def progress(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+def compile_bytecode():
+    """Byte-compile lbenroll as an installed package is (RPM and pip compile at install time).
+
+    Without it every sandboxed run would compile lbenroll from source: the sandboxes set
+    PYTHONDONTWRITEBYTECODE.
+    """
+    for package in (os.path.dirname(lbenroll.__file__), os.path.join(REPO, "benchmarks")):
+        if not compileall.compile_dir(package, quiet=1):
+            raise SystemExit("could not byte-compile %s" % package)
+
+
+# -- start-up -------------------------------------------------------------------------------------
+
+def lbenroll_command():
+    """The `lbenroll` console script of this interpreter's environment (python -m without one)."""
+    script = os.path.join(os.path.dirname(sys.executable), "lbenroll")
+    return [script] if os.path.exists(script) else [sys.executable, "-m", "lbenroll"]
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv):
+    """(wall seconds, CPU seconds) of one run of argv."""
+    cpu, start = children_cpu(), time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def startup_figures():
+    commands = collections.OrderedDict([
+        ("bare", [sys.executable, "-c", "pass"]),
+        ("--help", lbenroll_command() + ["--help"]),
+        ("--version", lbenroll_command() + ["--version"])])
+    progress("start-up: %d rounds of %s" % (STARTUP_ROUNDS, ", ".join(
+        " ".join(argv) for argv in commands.values())))
+    wall, cpu = ({name: [] for name in commands} for _ in range(2))
+    names = list(commands)
+    for n in range(STARTUP_ROUNDS):
+        # Alternate within each round, rotating who goes first, so load on this shared machine
+        # hits all three alike.
+        for name in names[n % 3:] + names[:n % 3]:
+            seconds, cpu_seconds = timed(commands[name])
+            wall[name].append(seconds)
+            cpu[name].append(cpu_seconds)
+    figures = [Figure("start-up: python -c pass (same interpreter)", "ms",
+                      [1000 * t for t in wall["bare"]])]
+    for option in ("--help", "--version"):
+        figures += [
+            Figure("start-up: lbenroll %s over python -c pass" % option, "ms",
+                   [1000 * (t - b) for t, b in zip(wall[option], wall["bare"])],
+                   Target("median", "<=", 80)),
+            Figure("start-up: lbenroll %s / python -c pass" % option, "x",
+                   [t / b for t, b in zip(wall[option], wall["bare"])]),
+            # CPU time leaves out waiting for a CPU, the part of wall time that load adds most.
+            Figure("start-up: lbenroll %s CPU over python -c pass" % option, "ms",
+                   [1000 * (t - b) for t, b in zip(cpu[option], cpu["bare"])]),
+        ]
+    return figures
+
+
+# -- large files ----------------------------------------------------------------------------------
+
+def repo_text(sections):
+    """redhat.repo as subscription-manager writes it for Katello, every URL on the serving proxy."""
+    parts = ["#\n# Certificate-Based Repositories\n# Managed by (rhsm) subscription-manager\n#\n"]
+    for n in range(sections):
+        content = "https://%s/pulp/content/ACME/Library/custom/Product_%d/repo_%d" % (
+            SERVING_PROXY, n // 10, n)
+        # Custom products carry their GPG key on the proxy; Red Hat products a local file.
+        gpgkey = ("https://%s/katello/api/v2/repositories/%d/gpg_key_content" % (SERVING_PROXY, n)
+                  if n % 2 else "file:///etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release")
+        parts.append(
+            "\n[ACME_Product_%d_repo_%d]\nname = repo %d\nbaseurl = %s\nenabled = 1\n"
+            "gpgcheck = 1\ngpgkey = %s\nsslverify = 1\n"
+            "sslcacert = /etc/rhsm/ca/katello-server-ca.pem\n"
+            "sslclientkey = /etc/pki/entitlement/4466809516451402470-key.pem\n"
+            "sslclientcert = /etc/pki/entitlement/4466809516451402470.pem\n"
+            "sslverifystatus = 1\nmetadata_expire = 1\nenabled_metadata = 1\n"
+            % (n // 10, n, n, content, gpgkey))
+    return "".join(parts)
+
+
+def rhsm_conf_text():
+    """The lab's stock rhsm.conf with a long comment block before every key and section."""
+    with open(os.path.join(LAB_DIR, "files", "rhsm.conf")) as f:
+        lines = f.read().splitlines(True)
+    block = "".join("# %04d: an administrator's notes, kept verbatim by every edit of this file\n"
+                    % n for n in range(RHSM_COMMENT_BLOCK))
+    out = []
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            out.append(block)
+        out.append(line)
+    return "".join(out)
+
+
+def rewrite(kind, source, workdir):
+    """Run benchmarks.rewrite once in a fresh process and root; its measurements."""
+    root = tempfile.mkdtemp(prefix="root-", dir=workdir)
+    out = os.path.join(workdir, "rewrite.json")
+    try:
+        subprocess.run([sys.executable, "-m", "benchmarks.rewrite", kind, source, root, out,
+                        BALANCER], cwd=REPO, check=True)
+        with open(out) as f:
+            return json.load(f)
+    finally:
+        shutil.rmtree(root)
+
+
+def file_figures(workdir):
+    sources = {}
+    for sections in REPO_SECTIONS:
+        sources[sections] = os.path.join(workdir, "redhat-%d.repo" % sections)
+        with open(sources[sections], "w") as f:
+            f.write(repo_text(sections))
+    rhsm_source = os.path.join(workdir, "rhsm.conf")
+    rhsm = rhsm_conf_text()
+    with open(rhsm_source, "w") as f:
+        f.write(rhsm)
+    comments = sum(1 for line in rhsm.splitlines() if line.startswith("#"))
+    progress("large files: %d rounds of redhat.repo with %s sections and rhsm.conf with %d "
+             "comment lines" % (FILE_ROUNDS, ", ".join(str(s) for s in REPO_SECTIONS), comments))
+    runs = {key: [] for key in REPO_SECTIONS + ("rhsm",)}
+    for _ in range(FILE_ROUNDS):
+        # One of each size per round: the 20,000/10,000 ratio compares runs made side by side.
+        for sections in REPO_SECTIONS:
+            runs[sections].append(rewrite("redhat.repo", sources[sections], workdir))
+        runs["rhsm"].append(rewrite("rhsm.conf", rhsm_source, workdir))
+
+    def total(key):
+        return [run["plan"] + run["apply"] for run in runs[key]]
+
+    def mib(key, field):
+        return [run[field] / 1024 for run in runs[key]]
+
+    figures = []
+    for sections in REPO_SECTIONS:
+        target = Target("median", "<", 0.5) if sections == 10000 else None
+        figures.append(Figure("redhat.repo, {:,} sections: plan + apply".format(sections), "s",
+                              total(sections), target))
+    figures.append(Figure("redhat.repo: 20,000 / 10,000 sections, same round", "x",
+                          [a / b for a, b in zip(total(20000), total(10000))],
+                          Target("median", "<=", 2.2)))
+    for sections in (10000, 20000):
+        figures.append(Figure("redhat.repo, {:,} sections: its diff (--json, -v, --dry-run)"
+                              .format(sections), "s", [run["diff"] for run in runs[sections]]))
+    figures += [
+        Figure("rhsm.conf, {:,} comment lines: plan + apply".format(comments), "s",
+               total("rhsm")),
+        Figure("peak RSS: 20,000-section redhat.repo rewrite", "MiB",
+               mib(20000, "applied_rss_kib"), Target("max", "<", 60)),
+        Figure("peak RSS: the same with its diff (--json, -v, --dry-run)", "MiB",
+               mib(20000, "diff_rss_kib")),
+        Figure("peak RSS: the lbenroll process before the rewrite", "MiB",
+               mib(20000, "loaded_rss_kib")),
+    ]
+    return figures
+
+
+# -- runs in the lab ------------------------------------------------------------------------------
+
+def measured_run(lab, box, args):
+    """lbenroll ARGS in the sandbox through benchmarks.selfusage: (wall seconds, its usage)."""
+    out = os.path.join(lab.workdir, "selfusage.json")
+    argv = [sys.executable, "-m", "benchmarks.selfusage", out] + list(args)
+    start = time.perf_counter()
+    proc = box.run(argv, env={"PYTHONPATH": REPO}, timeout=300)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit("lbenroll %s failed (exit %d):\n%s%s" % (
+            " ".join(args), proc.returncode, proc.stdout, proc.stderr))
+    with open(out) as f:
+        return wall, json.load(f)
+
+
+def own_cpu(usage):
+    return usage["user"] + usage["system"]
+
+
+def registrations(entries):
+    return [e for e in entries if e["method"] == "POST" and e["path"].startswith("/rhsm/consumers")]
+
+
+def changed_paths(before, after):
+    return [path for path in set(before) | set(after) if before.get(path) != after.get(path)]
+
+
+def repair_figures(lab):
+    progress("repair run: %d rounds on an enrolled lab host, each next to an empty sandbox run"
+             % REPAIR_ROUNDS)
+    box = lab.sandbox("bench-repair", FQDN)
+    measured_run(lab, box, ENROLL)
+    measured_run(lab, box, REPAIR)  # not counted: the first run after enrolling warms the caches
+    samples = collections.defaultdict(list)
+    for _ in range(REPAIR_ROUNDS):
+        start = time.perf_counter()
+        box.run(["true"])
+        samples["sandbox"].append(time.perf_counter() - start)
+        etc_before, log_before = box.snapshot(["/etc"]), lab.requests()
+        wall, usage = measured_run(lab, box, REPAIR)
+        new = lab.requests()[len(log_before):]
+        samples["wall"].append(wall)
+        samples["cpu"].append(own_cpu(usage))
+        samples["requests"].append(len(new))
+        samples["registrations"].append(len(registrations(new)))
+        samples["written"].append(len(changed_paths(etc_before, box.snapshot(["/etc"]))))
+    box.remove()
+    return [
+        Figure("repair run: wall time (lab sandbox)", "s", samples["wall"],
+               Target("median", "<", 0.3)),
+        Figure("repair run: lbenroll's own CPU (user+sys)", "s", samples["cpu"]),
+        Figure("repair run: empty lab sandbox (`true`), alongside", "s", samples["sandbox"]),
+        Figure("repair run: requests reaching the proxies", "", samples["requests"],
+               Target("max", "<=", 3)),
+        Figure("repair run: files written under /etc", "", samples["written"],
+               Target("max", "=", 0)),
+        Figure("repair run: registrations", "", samples["registrations"], Target("max", "=", 0)),
+    ]
+
+
+def fresh_figures(lab):
+    progress("fresh enrollment: %d rounds, each on a new lab host" % FRESH_ROUNDS)
+    samples = collections.defaultdict(list)
+    for n in range(FRESH_ROUNDS):
+        box = lab.sandbox("bench-fresh-%d" % n, FQDN)
+        registered = len(registrations(lab.requests()))
+        wall, usage = measured_run(lab, box, ENROLL)
+        if len(registrations(lab.requests())) != registered + 1:
+            raise SystemExit("a fresh enrollment did not register exactly once")
+        samples["wall"].append(wall)
+        samples["cpu"].append(own_cpu(usage))
+        samples["share"].append(100 * own_cpu(usage) / usage["wall"])
+        samples["rss"].append(usage["peak_rss_kib"] / 1024)
+        box.remove()
+    return [
+        Figure("fresh enrollment: wall time (lab sandbox)", "s", samples["wall"]),
+        Figure("fresh enrollment: lbenroll's own CPU (user+sys)", "s", samples["cpu"]),
+        Figure("fresh enrollment: own CPU / lbenroll's wall time", "%", samples["share"],
+               Target("median", "<=", 10)),
+        Figure("peak RSS: fresh enrollment", "MiB", samples["rss"], Target("max", "<", 60)),
+    ]
+
+
+# -- report ---------------------------------------------------------------------------------------
+
+def machine(load_at_start):
+    """Date and machine description, as the README quotes them with the figures."""
+    with open("/proc/cpuinfo") as f:
+        models = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+    with open("/proc/meminfo") as f:
+        memory_kib = int(next(line.split()[1] for line in f if line.startswith("MemTotal:")))
+    return [
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("machine", "nproc %d, %.1f GiB memory, %s" % (
+            len(os.sched_getaffinity(0)), memory_kib / 1024.0 ** 2,
+            models[0] if models else platform.machine())),
+        ("software", "Linux %s, Python %s, lbenroll %s" % (
+            platform.release(), platform.python_version(), lbenroll.__version__)),
+        # Others' work on a shared machine slows every wall time; this says how busy it was.
+        ("load", "1-minute load average %.2f at the start, %.2f at the end" % (
+            load_at_start, os.getloadavg()[0])),
+    ]
+
+
+def table(figures):
+    rows = [["figure", "median", "min", "max", "target", "met"]] + [f.row() for f in figures]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in (1, 2, 3)]
+        cells += [row[4].ljust(widths[4]), row[5]]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def main():
+    if os.geteuid() != 0:
+        raise SystemExit("the benchmarks need root (the lab: mount namespaces, ports 80 and "
+                         "443); run: sudo make bench")
+    load_at_start = os.getloadavg()[0]
+    compile_bytecode()
+    figures = startup_figures()
+    with tempfile.TemporaryDirectory(prefix="lbenroll-bench-") as workdir:
+        figures += file_figures(workdir)
+        progress("starting the lab (without puppetserver)")
+        with Lab(os.path.join(workdir, "lab"), puppetserver=False) as lab:
+            figures += repair_figures(lab)
+            figures += fresh_figures(lab)
+    for name, value in machine(load_at_start):
+        print("%-9s %s" % (name + ":", value))
+    print()
+    print(table(figures))
+    targeted = [f for f in figures if f.target is not None]
+    missed = [f for f in targeted if not f.met]
+    print()
+    print("%d of %d targets met" % (len(targeted) - len(missed), len(targeted)))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
