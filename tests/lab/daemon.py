@@ -65,7 +65,8 @@ class Daemon(object):
                 return
             except OSError:
                 if time.monotonic() > deadline:
-                    raise LabError("%s: %s:%s not answering after %ss" % (self.name, host, port, timeout))
+                    raise LabError("%s: %s:%s not answering after %ss" % (
+                        self.name, host, port, timeout))
                 time.sleep(0.02)  # poll interval while waiting for a readiness condition
 
     def wait_log(self, pattern, timeout=30.0):

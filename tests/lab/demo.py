@@ -108,9 +108,11 @@ def show_fix(lab):
 
 def main():
     if os.geteuid() != 0:
-        raise SystemExit("the demo needs root (mount namespaces, ports 80/443); run: sudo make demo")
-    say("Starting the lab: real HAProxy on %s in front of proxy01..03 (stand-ins with real" % BALANCER)
-    say("consumer RPMs, a Candlepin subset and yum repositories), all on 127.0.0.0/8 ...")
+        raise SystemExit("the demo needs root (mount namespaces, ports 80/443): run it as root, "
+                         "or as a user through tests/lab/unprivileged")
+    say("Starting the lab: real HAProxy on %s in front of proxy01..03" % BALANCER)
+    say("(stand-ins with real consumer RPMs, a Candlepin subset and yum repositories),")
+    say("all on 127.0.0.0/8 ...")
     with Lab(puppetserver=False) as lab:
         show_problem(lab)
         show_fix(lab)

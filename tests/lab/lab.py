@@ -56,7 +56,10 @@ WORLD = {"orgs": {ORG: {
 }}}
 
 
-MACHINE_LOCK = "/tmp/lbenroll-lab.lock"
+def machine_lock_path():
+    """One lab per network namespace: its addresses are fixed, but labs in different network
+    namespaces (e.g. an unprivileged user's, see tests/lab/unprivileged) cannot collide."""
+    return "/tmp/lbenroll-lab-net%d.lock" % os.stat("/proc/self/ns/net").st_ino
 
 
 def _try_lock(f):
@@ -116,6 +119,7 @@ class ProxyHost(object):
         self.dns_names = [self.fqdn] + ([] if name == VARIANT_PROXY else [BALANCER])
         self.cert = None
         self.server_ca = None
+        self.release = build.FIRST_RELEASE  # of its consumer RPM
         self.ssh_pubkey = None
         self.daemon = None
 
@@ -154,6 +158,8 @@ class Lab(object):
     """
 
     def __init__(self, workdir=None, services=True, puppetserver=True):
+        # A workdir the lab made itself is its own to delete on stop(); a given one is kept.
+        self.owns_workdir = workdir is None
         self.workdir = os.path.abspath(workdir or tempfile.mkdtemp(prefix="lbenroll-lab-"))
         self.with_services = services
         self.with_puppetserver = puppetserver
@@ -172,6 +178,7 @@ class Lab(object):
         self.haproxy = HAProxy(os.path.join(self.workdir, "haproxy"), list(PROXIES.items()),
                                PUPPET_CA_PROXY, disabled=[VARIANT_PROXY])
         self.layout = build.DEFAULT_LAYOUT
+        self._removed_content = []  # (repository directory, where remove_content put it)
         self.amqp = None
         self.mosquitto = None
         self.puppetserver = None
@@ -182,9 +189,9 @@ class Lab(object):
     def start(self):
         # The lab's addresses are fixed, so one lab runs at a time per machine; a second run
         # (another test session, the demo, a benchmark) waits here instead of failing.
-        self._machine_lock = open(MACHINE_LOCK, "a")
+        self._machine_lock = open(machine_lock_path(), "a")
         if not _try_lock(self._machine_lock):
-            print("lab: waiting for another lab run to finish (%s)" % MACHINE_LOCK,
+            print("lab: waiting for another lab run to finish (%s)" % self._machine_lock.name,
                   file=sys.stderr, flush=True)
             fcntl.flock(self._machine_lock, fcntl.LOCK_EX)
         try:
@@ -259,6 +266,8 @@ class Lab(object):
                 stop()
             except Exception as error:  # keep stopping the rest
                 errors.append(error)
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
         lock, self._machine_lock = getattr(self, "_machine_lock", None), None
         if lock is not None:
             lock.close()  # releases the flock
@@ -296,7 +305,7 @@ class Lab(object):
         ca_pem = pki.read_pem(self.ca.cert)
         return {(p.name, layout): pool.submit(
                     build.build_consumer_rpm, os.path.join(self.build_dir, variant), p.fqdn,
-                    layout, server_ca_pem, ca_pem)
+                    layout, server_ca_pem, ca_pem, p.release)
                 for p in proxies for layout in build.LAYOUTS}
 
     def _publish(self, consumer_futures):
@@ -308,14 +317,14 @@ class Lab(object):
             proxy = self.proxies[name]
             # Apache publishes the server CA next to the RPM (katello-client-facts.md §2.1).
             shutil.copyfile(proxy.server_ca, os.path.join(proxy.pub_dir, "katello-server-ca.crt"))
-            build.set_pub_layout(proxy.pub_dir, proxy.fqdn, self.layout)
+            build.set_pub_layout(proxy.pub_dir, proxy.fqdn, self.layout, proxy.release)
 
     # -- switches -------------------------------------------------------------------------------
 
     def set_layout(self, layout):
         """Point every proxy's katello-ca-consumer-latest.noarch.rpm at "current" or "pulp2"."""
         for proxy in self.proxies.values():
-            build.set_pub_layout(proxy.pub_dir, proxy.fqdn, layout)
+            build.set_pub_layout(proxy.pub_dir, proxy.fqdn, layout, proxy.release)
         self.layout = layout
 
     def set_balance(self, port, mode):
@@ -363,14 +372,44 @@ class Lab(object):
         self.start_proxy(name)
         return proxy.server_ca
 
+    def remove_content(self, name, path):
+        """One proxy lacks a repository, as if it was never synchronized there: the directory
+        of the content path (e.g. /ACME/Library/custom/Lab/hello) is moved aside until
+        restore_content() or reset()."""
+        proxy = self.proxies[name]
+        directory = os.path.join(proxy.content_dir, path.strip("/"))
+        aside = os.path.join(proxy.directory, "removed-content", path.strip("/"))
+        os.makedirs(os.path.dirname(aside), exist_ok=True)
+        os.rename(directory, aside)
+        self._removed_content.append((directory, aside))
+
+    def restore_content(self):
+        while self._removed_content:
+            directory, aside = self._removed_content.pop()
+            os.rename(aside, directory)
+
+    def rebuild_consumer_rpm(self, name, release=2):
+        """The proxy publishes its consumer RPM rebuilt as a new release with its current CA,
+        as a rebuilt Smart Proxy does; the proxy keeps running. reset() goes back to release 1."""
+        proxy = self.proxies[name]
+        proxy.release = str(release)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            self._publish(self._submit_consumer_builds(
+                pool, [proxy], pki.read_pem(proxy.server_ca), "release-%s" % proxy.release))
+
     def reset(self):
-        """Undo every switch: faults, layout, balance, routes, CA variants, stopped proxies.
+        """Undo every switch: faults, layout, balance, routes, CA variants, stopped proxies,
+        removed content, the Puppet CA route.
 
         Returns once HAProxy sees every balanced proxy in service again.
         """
         self.clear_faults()
+        self.restore_content()
+        for proxy in self.proxies.values():
+            proxy.release = build.FIRST_RELEASE  # its first builds are still in pub/<layout>/
         self.set_layout(build.DEFAULT_LAYOUT)
         self.haproxy.reset_balance()
+        self.haproxy.reset_puppet_ca_server()
         for name, proxy in self.proxies.items():
             if proxy.cert != self._lab_certs[name]:
                 self.set_proxy_ca(name, "lab")
@@ -411,6 +450,7 @@ def _print_summary(lab):
 def _up(args):
     lab = Lab(args.workdir, services=not args.no_services,
               puppetserver=not args.no_puppetserver)
+    lab.owns_workdir = False  # removed below unless --keep
     # Both end the lab like Ctrl-C, also when started from a script that ignores SIGINT.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -42,6 +42,9 @@ best=True
 skip_if_unavailable=False
 """
 OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
+# Which host directories get writable upper copies when running unprivileged: all of /etc and
+# /var (a few hundred), the first level of /usr and /root (package payloads, home files).
+MIRRORED_DEPTH = {"/etc": None, "/var": None, "/usr": 1, "/root": 1}
 
 
 def _sha256_file(path):
@@ -114,6 +117,23 @@ class Sandbox(object):
             for target in targets:
                 self._seed_copy(target, os.path.join(LAB_DIR, "bin", program), 0o755)
         self._seed_copy("/var/lib/rpm/rpmdb.sqlite", self.lab.rpmdb_seed, 0o644)
+        if os.stat("/etc").st_uid != os.geteuid():
+            self._mirror_directories()
+
+    def _mirror_directories(self):
+        """In a user namespace (tests/lab/unprivileged) the host's directories belong to an
+        unmapped user, so a client could not create files in, say, /var/log. An overlay directory
+        takes its owner from the upper layer, so creating the upper copies (owned by the mapped
+        user, with the host's modes) makes them writable in the sandbox. Not listed by
+        written_files(), which reports files only."""
+        for mount, depth in MIRRORED_DEPTH.items():
+            for directory, dirnames, _files in os.walk(mount):
+                level = 0 if directory == mount else directory[len(mount):].count("/")
+                if depth is not None and level >= depth:
+                    dirnames[:] = []
+                for name in dirnames:
+                    if not os.path.islink(os.path.join(directory, name)):
+                        self._make_upper_dirs(mount, os.path.join(directory, name))
 
     def _seed_copy(self, path, source, mode):
         if not os.path.isfile(source):
