@@ -1,4 +1,4 @@
-"""Exit codes and the exception tree: every expected failure is an LbenrollError with an exit code."""
+"""Exit codes and the exception tree: expected failures are LbenrollErrors with an exit code."""
 import enum
 
 import click
@@ -32,7 +32,8 @@ EXIT_CODE_MEANINGS = (
     (ExitCode.SOFTWARE, "internal error (a bug in lbenroll); please report it"),
     (ExitCode.CANTCREAT, "a file could not be written"),
     (ExitCode.TEMPFAIL, "another lbenroll run holds the lock; try again later"),
-    (ExitCode.PROTOCOL, "the server refused the request (e.g. unknown organization or activation key)"),
+    (ExitCode.PROTOCOL,
+     "the server refused the request (e.g. unknown organization or activation key)"),
     (ExitCode.NOPERM, "not running as root"),
     (ExitCode.CONFIG, "TLS or configuration problem: certificate, CA or host setup"),
 )

@@ -35,7 +35,8 @@ def configure(redact, log_file=None, verbose=False):
             handler.setLevel(logging.DEBUG)
             handlers.append(handler)
         except OSError as exc:
-            note = "cannot write the log file %s (%s); logging to it is off" % (log_file, exc.strerror)
+            note = "cannot write the log file %s (%s); logging to it is off" % (
+                log_file, exc.strerror)
     if verbose:
         handler = logging.StreamHandler()
         handler.setLevel(logging.INFO)

@@ -36,7 +36,8 @@ def _read_header(data, offset):
     store = data[store_start:end]
     tags = {}
     for i in range(count):
-        tag, typ, off, cnt = struct.unpack(">IIII", data[index_start + 16 * i:index_start + 16 * i + 16])
+        entry = index_start + 16 * i
+        tag, typ, off, cnt = struct.unpack(">IIII", data[entry:entry + 16])
         if typ in (TYPE_STRING, TYPE_I18NSTRING):
             tags[tag] = store[off:store.index(b"\0", off)].decode("utf-8", "replace")
         elif typ == TYPE_INT32:

@@ -44,8 +44,9 @@ def messaging_result(step_id, run, port, service, exchange, required):
                       remediation="all proxies must use certificates from the Katello CA")
     if not probe.name_ok:
         proxy = ", ".join(probe.other_names()) or "the answering proxy"
-        return Result(step_id, Status.WARNING, "the certificate of %s on %s lacks the balancer name "
-                      "%s: %s will refuse it" % (proxy, where, run.balancer, service),
+        return Result(step_id, Status.WARNING,
+                      "the certificate of %s on %s lacks the balancer name %s: %s will refuse "
+                      "it" % (proxy, where, run.balancer, service),
                       remediation=CNAME_FIX % run.balancer)
     if not probe.protocol_ok:
         return Result(step_id, Status.WARNING, "%s: %s" % (where, probe.protocol_detail),

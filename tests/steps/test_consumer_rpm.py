@@ -1,4 +1,3 @@
-import os
 import socket
 
 import pytest
@@ -21,8 +20,8 @@ def rpm_q(root):
 
 def fetched(run, tmp_path):
     payload = cpio({"./usr/bin/katello-rhsm-consumer": SCRIPT.encode()})
-    rpm_consumer = consumer.parse("http://x/pub/c.rpm", rpm("katello-ca-consumer-proxy02.example.test",
-                                                             payload=payload), lambda d: payload)
+    data = rpm("katello-ca-consumer-proxy02.example.test", payload=payload)
+    rpm_consumer = consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
     rpm_consumer.path = str(tmp_path / "consumer.rpm")
     run.consumer = rpm_consumer
     return run
@@ -102,7 +101,8 @@ def _preflight_runner(fake_runner, root, installed=""):
 
 
 def test_preflight_passes_on_a_rhel_host(make_run, fake_runner, root, resolvable):
-    seed_host(root, {"/etc/os-release": 'ID="rhel"\nVERSION_ID="9.4"\nNAME="Red Hat Enterprise Linux"\n'
+    seed_host(root, {"/etc/os-release": 'ID="rhel"\nVERSION_ID="9.4"\n'
+                                        'NAME="Red Hat Enterprise Linux"\n'
                                         'PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n'})
     _preflight_runner(fake_runner, root, "package katello is not installed\n")
     result = Preflight().run(make_run())
@@ -111,7 +111,8 @@ def test_preflight_passes_on_a_rhel_host(make_run, fake_runner, root, resolvable
 
 
 def test_preflight_refuses_a_katello_server(make_run, fake_runner, root, resolvable):
-    _preflight_runner(fake_runner, root, "foreman-proxy-content\npackage katello is not installed\n")
+    _preflight_runner(fake_runner, root,
+                      "foreman-proxy-content\npackage katello is not installed\n")
     with pytest.raises(LbenrollError) as exc:
         Preflight().run(make_run())
     assert "foreman-proxy-content" in exc.value.message
