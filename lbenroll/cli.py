@@ -102,8 +102,8 @@ def build_command():
                          callback=_enroll, help=SUMMARY, add_help_option=False)
 
 
-def _echo_error(text):
-    click.echo("%s: error: %s" % (PROG, text), err=True)
+def _echo_error(text, prog=PROG):
+    click.echo("%s: error: %s" % (prog, text), err=True)
 
 
 @click.pass_context
@@ -113,27 +113,34 @@ def _enroll(ctx, **params):
 
 
 def _validate_and_run(values):
+    return run_validated(lambda: options.validate(values))
+
+
+def run_validated(make_options, prog=PROG):
+    """Run an enrollment from make_options() (which validates and may raise LbenrollError);
+    print its warnings, map expected errors to their exit codes, and return the exit code.
+    Shared by enrollment and `lbenroll repair`."""
     try:
-        validated = options.validate(values)
+        validated = make_options()
     except LbenrollError as error:
-        _echo_error(error.format_message())
+        _echo_error(error.format_message(), prog)
         return error.exit_code
     for warning in validated.warnings:
-        click.echo("%s: warning: %s" % (PROG, warning), err=True)
+        click.echo("%s: warning: %s" % (prog, warning), err=True)
     redact = Redactor(validated.secrets)
     # Imported here so that --help, --version and usage errors never load the engine.
     from lbenroll import app
     try:
         return int(app.run(validated))
     except LbenrollError as error:
-        _echo_error(redact(error.format_message()))
+        _echo_error(redact(error.format_message()), prog)
         return error.exit_code
     except click.Abort:
         raise
     except Exception:
         # A bug: keep the traceback for the report, masked like every other message.
         click.echo(redact(traceback.format_exc()), err=True)
-        _echo_error("internal error; this is a bug in lbenroll, please report it")
+        _echo_error("internal error; this is a bug in lbenroll, please report it", prog)
         return ExitCode.SOFTWARE
 
 
@@ -143,7 +150,10 @@ command = build_command()
 # only when used so that the enrollment path and --help stay fast. Everything else is enrollment
 # with bootstrap.py's options (`lbenroll --server ...`), so existing bootstrap.py command lines
 # keep working unchanged.
-SUBCOMMANDS = {}
+SUBCOMMANDS = {
+    "diagnose": "lbenroll.diagnose.cli:command",
+    "repair": "lbenroll.repair:command",
+}
 
 
 def subcommand(name):

@@ -24,7 +24,9 @@ def os_release(ctx):
         info = distro.LinuxDistribution(include_uname=False, **sources)
     except TypeError:  # distro < 1.6 (EL8 ships 1.4) has no uname source to turn off
         info = distro.LinuxDistribution(**sources)
-    return info.id(), info.version(), info.name(pretty=True)
+    # os-release attributes only: distro 1.4's version() and name() run `uname` for fallbacks.
+    return (info.id(), info.os_release_attr("version_id"),
+            info.os_release_attr("pretty_name") or info.os_release_attr("name"))
 
 
 def installed_packages(ctx, names):
@@ -42,7 +44,7 @@ class Preflight(Step):
     title = "Check the host and the options before changing anything"
 
     def run(self, run):
-        ctx, options = run.ctx, run.options
+        ctx = run.ctx
         if os.geteuid() != 0 and not ctx.dry_run and ctx.root == "/":
             raise PermissionDenied("lbenroll must run as root to change this host", step=self.id,
                                    fix="run it with sudo, or use --dry-run to only see the plan")
@@ -70,7 +72,8 @@ class Preflight(Step):
             detail.append("operating system: %s" % pretty)
         else:
             status = Status.WARNING
-            detail.append("operating system %s is not RHEL-family; continuing" % (pretty or "unknown"))
+            detail.append("operating system %s is not RHEL-family; continuing" % (
+                pretty or "unknown"))
         return Result(self.id, status, "host checks passed", detail=detail,
                       remediation=None if status == Status.UNCHANGED else
                       "lbenroll targets EL8, EL9 and EL10 hosts")
@@ -79,6 +82,12 @@ class Preflight(Step):
         options = run.options
         registered = os.path.exists(run.ctx.path(host.CONSUMER_CERT))
         run.registered_before = registered
+        if not registered and options.recorded_in:
+            # `lbenroll repair` has no activation key by design: registering is enrolling.
+            raise UsageError("identity lost: this host is not registered any more (no %s)" % (
+                host.CONSUMER_CERT), step=self.id,
+                fix="re-enroll with -a KEY: lbenroll -a KEY -o ORG_LABEL plus the options "
+                    "recorded in %s" % options.recorded_in)
         if (not registered or options.force) and not options.activationkey:
             why = "--force re-registers" if registered else "this host is not registered yet"
             raise UsageError("an activation key is needed: %s" % why, step=self.id,

@@ -54,12 +54,6 @@ class RedhatRepoWriter(Writer):
     def render(self, current_text):
         if current_text is None:
             return None  # subscription-manager creates it when repositories are managed
-        text, notes, _ = self.rewrite(current_text)
-        return text, notes
-
-    def render(self, current_text):
-        if current_text is None:
-            return None
         text, notes, fixed = self.rewrite(current_text)
         return text, notes, {"fixed_repos": fixed} if fixed else {}
 

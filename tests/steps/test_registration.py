@@ -100,7 +100,8 @@ def test_correct_redhat_repo_needs_no_command(make_run, fake_runner, root):
 
 
 def test_drifted_redhat_repo_is_regenerated_then_checked(make_run, fake_runner, root):
-    seed_host(root, {"/etc/yum.repos.d/redhat.repo": REDHAT_REPO % {"host": "proxy03.example.test"}})
+    drifted = REDHAT_REPO % {"host": "proxy03.example.test"}
+    seed_host(root, {"/etc/yum.repos.d/redhat.repo": drifted})
 
     def regenerate(argv):
         seed_host(root, {"/etc/yum.repos.d/redhat.repo": REDHAT_REPO % {"host": BALANCER}})
@@ -125,3 +126,12 @@ def test_hosts_left_by_regeneration_are_rewritten(make_run, fake_runner, root):
 def test_missing_redhat_repo_is_skipped(make_run, fake_runner, root):
     result = RedhatRepo().run(_repo_run(make_run, registered_now=True))
     assert result.status == Status.SKIPPED
+
+
+def test_lost_identity_without_a_key_is_a_usage_error_not_a_crash(make_run, fake_runner, root):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf(), "/etc/pki/consumer/cert.pem": "x"})
+    fake_runner.expect(sm(root, "identity"), 1, "", "This system is not yet registered.")
+    with pytest.raises(LbenrollError) as exc:
+        Register().run(make_run(activationkey=None))
+    assert exc.value.exit_code == ExitCode.USAGE
+    assert "not registered" in exc.value.message and "-a KEY" in exc.value.fix
