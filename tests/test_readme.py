@@ -2,7 +2,7 @@
 import os
 import re
 
-from lbenroll import engine
+from lbenroll import docs, engine
 from lbenroll.errors import EXIT_CODE_MEANINGS
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
@@ -26,12 +26,6 @@ def test_every_step_is_documented_in_order():
 
 
 def test_every_managed_file_is_listed():
-    from lbenroll.writers.gofer import GoferKatelloWriter
-    from lbenroll.writers.puppet_conf import PuppetConfWriter
-    from lbenroll.writers.redhat_repo import RedhatRepoWriter
-    from lbenroll.writers.rhsm_conf import RhsmConfWriter
-    from lbenroll.writers.yggdrasil import YggdrasilWriter
     text = readme()
-    for writer in (RhsmConfWriter, RedhatRepoWriter, PuppetConfWriter, YggdrasilWriter,
-                   GoferKatelloWriter):
-        assert "`%s`" % writer.target.path in text
+    for target in docs.writer_targets():
+        assert "`%s`" % target.path in text
