@@ -18,7 +18,7 @@ FOREIGN_CA_NAME = "Unrelated CA (lbenroll lab)"
 _KEY_ARGS = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-noenc"]
 _DAYS = "3650"
 
-_CA_CONFIG = """\
+_REQUEST = """\
 [req]
 distinguished_name = dn
 prompt = no
@@ -27,6 +27,9 @@ x509_extensions = ext
 O = Katello
 OU = SomeOrgUnit
 CN = {cn}
+"""
+
+_CA_CONFIG = _REQUEST + """\
 [ext]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
@@ -36,15 +39,7 @@ authorityKeyIdentifier = keyid:always
 
 # Server certs also carry clientAuth: a proxy authenticates to its peers with the same cert, as
 # the foreman-proxy-certs-generate certificates do.
-_SERVER_CONFIG = """\
-[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = ext
-[dn]
-O = Katello
-OU = SomeOrgUnit
-CN = {cn}
+_SERVER_CONFIG = _REQUEST + """\
 [ext]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
