@@ -1,5 +1,6 @@
 """One enrollment run: context, lock, steps, report, exit code. Called by the CLI."""
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -9,7 +10,7 @@ import click
 
 from lbenroll import __version__, engine, host, logs, report
 from lbenroll.context import Context
-from lbenroll.errors import ExitCode, LbenrollError
+from lbenroll.errors import ExitCode, LbenrollError, PermissionDenied
 from lbenroll.lock import RunLock
 from lbenroll.steps.base import Run
 
@@ -26,6 +27,10 @@ def log_file_path(options, ctx):
 def run(options):
     ctx = Context(root=options.root, dry_run=options.dry_run, secrets=options.secrets,
                   timeout=options.timeout)
+    if os.geteuid() != 0 and not ctx.dry_run and ctx.root == "/":
+        # Checked before the log file and the lock, which need root as well.
+        raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",
+                               fix="run it with sudo, or use --dry-run to only see the plan")
     note = logs.configure(ctx.redact, None if options.dry_run else log_file_path(options, ctx),
                           verbose=options.verbose)
     if note:

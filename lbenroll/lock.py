@@ -4,7 +4,7 @@ import fcntl
 import os
 
 from lbenroll import host
-from lbenroll.errors import LockedError
+from lbenroll.errors import LockedError, WriteError
 
 
 class RunLock(object):
@@ -14,9 +14,13 @@ class RunLock(object):
 
     def __enter__(self):
         directory = os.path.dirname(self.path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise WriteError("cannot create the lock file %s: %s" % (self.path, exc.strerror),
+                             step="LOCK", fix="check that %s is writable" % directory)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
