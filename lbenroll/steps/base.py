@@ -47,6 +47,7 @@ class Run(object):
         self.proxy_settings = None    # rhsm.conf proxy_* keys from before the consumer RPM ran
         self.registered_before = None
         self.registered_now = False
+        self.org_label = None         # the organization's label, from Foreman (FOREMAN_HOST)
 
     @property
     def balancer(self):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Smart Proxy stand-in: one process serving one proxy's ports (/pub, /rhsm, /pulp, 9090 API)."""
+"""Smart Proxy stand-in: one process serving one proxy's ports (/pub, /rhsm, /api, /pulp, 9090)."""
 import html
 import http.server
 import importlib
@@ -18,6 +18,8 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 # Which port serves what (lab-contract.md "Proxy stand-in").
 PUB_PORTS = (80, 443)
 RHSM_PORTS = (443, 8443)
+FOREMAN_PORTS = (443, 8443)
+FOREMAN_PREFIXES = ("/api/", "/katello/api/")
 CONTENT_PORTS = (443,)
 CONTENT_PREFIXES = ("/pulp/content/", "/pulp/repos/")
 API_PORTS = (9090,)
@@ -39,6 +41,7 @@ class Proxy(object):
         self._log = open(config["log"], "a", buffering=1)
         self._candlepin_lock = threading.Lock()
         self._candlepin = None
+        self._foreman = None
 
     def faults(self):
         """The control file is read on every request so tests can flip faults at any time."""
@@ -58,6 +61,16 @@ class Proxy(object):
                 self._candlepin = module.Candlepin(
                     self.config["state_dir"], self.config["ca"], self.config["ca_key"], self.name)
             return self._candlepin
+
+    def foreman(self):
+        # Imported lazily like Candlepin; Foreman's state is shared by all proxies too.
+        with self._candlepin_lock:
+            if self._foreman is None:
+                if REPO_ROOT not in sys.path:
+                    sys.path.insert(0, REPO_ROOT)
+                module = importlib.import_module("tests.lab.foreman")
+                self._foreman = module.Foreman(self.config["state_dir"])
+            return self._foreman
 
     def log_request(self, entry):
         with self._log_lock:
@@ -199,6 +212,8 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             return self._pub(method, path[len("/pub/"):])
         if self.port in RHSM_PORTS and (path == "/rhsm" or path.startswith("/rhsm/")):
             return self._rhsm(method, url, cert_pem)
+        if self.port in FOREMAN_PORTS and path.startswith(FOREMAN_PREFIXES):
+            return self._foreman(method, url)
         if self.port in CONTENT_PORTS and path.startswith(CONTENT_PREFIXES):
             return self._content(method, path, cert_pem)
         if self.port in API_PORTS and path == "/ssh/pubkey":
@@ -245,6 +260,12 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             urllib.parse.parse_qs(url.query, keep_blank_values=True),
             dict(self.headers.items()), body, cert_pem)
         return self._send(method, status, payload or b"", None, headers)
+
+    def _foreman(self, method, url):
+        status, headers, payload = self.proxy.foreman().handle(
+            method, url.path, urllib.parse.parse_qs(url.query, keep_blank_values=True),
+            dict(self.headers.items()), self._body(), proxy=self.proxy.name)
+        return self._send(method, status, payload, None, headers)
 
     def _content(self, method, path, cert_pem):
         # Katello content needs an entitlement (client) certificate issued by its CA; the TLS

@@ -1,0 +1,170 @@
+"""The Foreman API client: Basic auth through the balancer, verified TLS, every page, lookups.
+
+Lookups that do not find exactly one match fail with DATAERR (65): the server answered, but its
+data does not fit what the options ask for. The message names the search and how to fix it.
+"""
+import os
+import tempfile
+
+from lbenroll.errors import ConfigError, DataError, ProtocolError, UnavailableError
+
+API_PORTS = (443, 8443)  # bootstrap.py's order (reference §5)
+PING_PATH = "/api/ping"
+PER_PAGE = 100
+MAX_PAGES = 1000  # bounds a server whose subtotal never adds up
+CONNECT_TIMEOUT = 10
+
+
+def search_text(field, value):
+    return '%s="%s"' % (field, value)
+
+
+class ForemanApi(object):
+    """Requests to https://SERVER:PORT with HTTP Basic auth, verified against the Katello CA.
+
+    A context manager: while it is open the CA is a file in directory (the run's temporary
+    directory). port is None until ping() found the API port.
+    """
+
+    def __init__(self, server, ca_pem, timeout, directory, login, password, port=None):
+        self.server = server
+        self.ca_pem = ca_pem
+        self.timeout = timeout
+        self.directory = directory
+        self.login = login
+        self.password = password
+        self.port = port
+        self._ca_file = None
+        self._session = None
+
+    def __enter__(self):
+        import requests  # imported here: it is slow to import and only Foreman mode needs it
+        fd, self._ca_file = tempfile.mkstemp(prefix="foreman-ca-", suffix=".pem",
+                                             dir=self.directory)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.ca_pem.strip() + "\n")
+        self._session = requests.Session()
+        self._session.verify = self._ca_file
+        return self
+
+    def __exit__(self, *exc_info):
+        self._session.close()
+        os.unlink(self._ca_file)
+
+    def url(self, path, port=None):
+        return "https://%s:%d%s" % (self.server, port or self.port, path)
+
+    def ping(self):
+        """Find the API port like bootstrap.py (443, then 8443); return it."""
+        import requests
+        errors = []
+        for port in API_PORTS:
+            try:
+                response = self._session.get(self.url(PING_PATH, port), timeout=self._timeouts())
+            except requests.exceptions.RequestException as exc:
+                errors.append("%d: %s" % (port, _reason(exc)))
+                continue
+            # 401: a Foreman that wants credentials even for ping still answers on this port.
+            if response.status_code in (200, 401):
+                self.port = port
+                return port
+            errors.append("%d: HTTP %d" % (port, response.status_code))
+        raise UnavailableError(
+            "the Foreman API does not answer on %s (%s)" % (self.server, "; ".join(errors)),
+            fix="check that the balancer forwards port 443 (or 8443) to the proxies and that "
+                "they pass /api to Foreman")
+
+    def request(self, method, path, params=None, body=None):
+        """The decoded JSON answer of one authenticated request; raises LbenrollErrors."""
+        import requests
+        try:
+            response = self._session.request(method, self.url(path), params=params, json=body,
+                                             auth=(self.login, self.password or ""),
+                                             timeout=self._timeouts())
+        except requests.exceptions.SSLError:
+            raise ConfigError("%s %s: TLS verification failed" % (method, path),
+                              fix="every proxy behind the balancer needs a certificate for "
+                                  "%s from the Katello CA" % self.server) from None
+        except requests.exceptions.RequestException as exc:
+            raise UnavailableError("%s %s: %s" % (method, path, _reason(exc)),
+                                   fix="check that the balancer and the proxies are up") from None
+        if response.status_code == 401:
+            raise ProtocolError("the Foreman API refused the login %r (HTTP 401)" % self.login,
+                                fix="check -l/--login and the password")
+        if response.status_code >= 400:
+            raise ProtocolError("%s %s: HTTP %d: %s" % (method, path, response.status_code,
+                                                        _error_text(response)),
+                                fix="check the Foreman production log for the request")
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            raise DataError("%s %s: the answer is not JSON" % (method, path),
+                            fix="check that the balancer sends /api to Foreman") from None
+
+    def all_results(self, path, search=None):
+        """Every result of a paginated index, reading page after page until subtotal."""
+        results = []
+        for page in range(1, MAX_PAGES + 1):
+            params = {"page": page, "per_page": PER_PAGE}
+            if search:
+                params["search"] = search
+            answer = self.request("GET", path, params=params)
+            batch = answer.get("results") or []
+            results += batch
+            total = answer.get("subtotal", answer.get("total"))
+            if not batch or total is None or len(results) >= int(total):
+                return results
+        raise DataError("GET %s: more than %d pages" % (path, MAX_PAGES))
+
+    def lookup(self, resource, field, value, path=None):
+        """The one record of resource whose field equals value; DataError otherwise."""
+        search = search_text(field, value)
+        found = self.all_results(path or "/api/v2/%s" % resource, search)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise DataError("Foreman has no %s with %s (searched as %s)" % (
+                _singular(resource), search, self.login),
+                fix="check the spelling (searches are case-sensitive) and that %s may see it, "
+                    "or create it in Foreman first" % self.login)
+        raise DataError("Foreman has %d %s with %s" % (len(found), resource, search),
+                        fix="give a value that names exactly one of them (a title, not a name)")
+
+    def find(self, resource, field, value):
+        """Like lookup, but None when nothing matches."""
+        found = self.all_results("/api/v2/%s" % resource, search_text(field, value))
+        if len(found) > 1:
+            raise DataError("Foreman has %d %s with %s" % (
+                len(found), resource, search_text(field, value)),
+                fix="remove the duplicates in Foreman")
+        return found[0] if found else None
+
+    def _timeouts(self):
+        return (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
+
+
+def _singular(resource):
+    return resource[:-1] if resource.endswith("s") else resource
+
+
+def _reason(exc):
+    import requests
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS verification failed"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "cannot connect"
+    return type(exc).__name__
+
+
+def _error_text(response):
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return response.text[:200]
+    if isinstance(error, dict):
+        return error.get("message") or "; ".join(error.get("full_messages") or []) or str(error)
+    return str(error)

@@ -1,0 +1,191 @@
+"""FOREMAN_HOST: the host's Foreman record, created or brought up to date through the balancer.
+
+It runs before anything on the host changes, so a lookup that finds nothing stops the run with
+the host untouched. Unlike bootstrap.py, an existing record is updated in place (never deleted,
+not even with --force), and a record that already matches is left alone.
+"""
+import platform
+import socket
+import uuid
+
+from lbenroll.errors import DataError
+from lbenroll.foreman import ForemanApi
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Step
+
+HOSTS = "/api/v2/hosts"
+KATELLO_ORGS = "/katello/api/organizations"
+
+
+class ForemanHost(Step):
+    id = "FOREMAN_HOST"
+    title = "Create or update the Foreman host record through the balancer"
+    requires = ("VERIFY_BALANCER_TLS",)
+
+    def run(self, run):
+        options = run.options
+        if options.foreman_skipped:
+            return Result(self.id, Status.SKIPPED, "--skip foreman: no host record")
+        if options.recorded_in:
+            return Result(self.id, Status.SKIPPED, "repair run: the host record is left alone")
+        with ForemanApi(run.balancer, run.consumer.server_ca_pem, options.timeout, run.tmpdir,
+                        options.login, options.password) as api:
+            api.ping()
+            org = api.lookup("organizations", "name", options.org, path=KATELLO_ORGS)
+            run.org_label = org.get("label") or options.org
+            body, notes = wanted_host(run, api, org)
+            existing = api.find("hosts", "name", options.fqdn)
+            if existing is None:
+                return self._create(run, api, body, notes)
+            current = api.request("GET", "%s/%s" % (HOSTS, existing["id"]))
+            return self._update(run, api, current, body, notes)
+
+    def _create(self, run, api, body, notes):
+        ctx, fqdn = run.ctx, run.options.fqdn
+        if ctx.dry_run:
+            return Result(self.id, Status.CHANGED, "would create host %s" % fqdn,
+                          detail=notes + describe(body))
+        created = api.request("POST", HOSTS, body={"host": body})
+        host_id = created.get("id")
+        ctx.undo.push("delete host %s created by this run" % fqdn,
+                      lambda: api_call(run, "DELETE", "%s/%s" % (HOSTS, host_id)))
+        return Result(self.id, Status.CHANGED, "created host %s (id %s) on port %d" % (
+            fqdn, host_id, api.port), detail=notes + describe(body),
+            data={"host_id": host_id, "org_label": run.org_label})
+
+    def _update(self, run, api, current, body, notes):
+        ctx, fqdn = run.ctx, run.options.fqdn
+        changes = differences(current, body)
+        data = {"host_id": current.get("id"), "org_label": run.org_label}
+        if not changes:
+            return Result(self.id, Status.UNCHANGED, "host %s is up to date" % fqdn,
+                          detail=notes, data=data)
+        detail = notes + ["%s: %r -> %r" % (key, current_value(current, key), value)
+                          for key, value in sorted(changes.items())]
+        if ctx.dry_run:
+            return Result(self.id, Status.CHANGED, "would update host %s" % fqdn, detail=detail)
+        api.request("PUT", "%s/%s" % (HOSTS, current["id"]), body={"host": changes})
+        return Result(self.id, Status.CHANGED, "updated host %s (%s)" % (
+            fqdn, ", ".join(sorted(changes))), detail=detail, data=data)
+
+
+def api_call(run, method, path):
+    """One request on a fresh client: the step's client is closed when the undo runs."""
+    options = run.options
+    with ForemanApi(run.balancer, run.consumer.server_ca_pem, options.timeout, run.tmpdir,
+                    options.login, options.password) as api:
+        api.ping()
+        api.request(method, path)
+
+
+def wanted_host(run, api, org):
+    """bootstrap.py's host body (reference §4.1 (e)) and notes on what was left out."""
+    options = run.options
+    notes = []
+    body = {"name": options.fqdn_hostname, "organization_id": org["id"],
+            "hostgroup_id": api.lookup("hostgroups", "title", options.hostgroup)["id"],
+            "architecture_id": api.lookup("architectures", "name", platform.machine())["id"],
+            "build": False, "compute_resource_id": None,
+            "managed": "false" if options.unmanaged else "true"}
+    ip = options.ip or local_ip(run.balancer)
+    if ip:
+        body["ip"] = ip
+    location = None
+    if options.location:
+        location = api.lookup("locations", "title", options.location)
+        body["location_id"] = location["id"]
+    domain = domain_of(run, api, org, location, notes)
+    if domain is not None:
+        body["domain_id"] = domain["id"]
+    if options.operatingsystem:
+        body["operatingsystem_id"] = api.lookup("operatingsystems", "title",
+                                                options.operatingsystem)["id"]
+    if options.partitiontable:
+        body["ptable_id"] = api.lookup("ptables", "name", options.partitiontable)["id"]
+    if options.comment:
+        body["comment"] = options.comment
+    mac = local_mac()
+    if mac:
+        body["mac"] = mac
+    if options.force_content_source:
+        proxy = api.find("smart_proxies", "name", run.balancer)
+        if proxy is None:
+            # Usual behind a balancer: its name is not a Smart Proxy's (reference §14).
+            notes.append("no Smart Proxy named %s: content source left as it is" % run.balancer)
+        else:
+            body["content_facet_attributes"] = {"content_source_id": proxy["id"]}
+    return body, notes
+
+
+def domain_of(run, api, org, location, notes):
+    options = run.options
+    name = options.fqdn_domain
+    if not name:
+        return None
+    domain = api.find("domains", "name", name)
+    if domain is not None:
+        return domain
+    if not options.add_domain:
+        raise DataError('Foreman has no domain with name="%s"' % name,
+                        fix="create it in Foreman or add --add-domain")
+    if run.ctx.dry_run:
+        notes.append("would create domain %s" % name)
+        return {"id": None}
+    wanted = {"name": name, "organization_ids": [org["id"]]}
+    if location is not None:
+        wanted["location_ids"] = [location["id"]]
+    created = api.request("POST", "/api/v2/domains", body={"domain": wanted})
+    notes.append("created domain %s" % name)
+    run.ctx.undo.push("delete domain %s created by this run" % name,
+                      lambda: api_call(run, "DELETE", "/api/v2/domains/%s" % created["id"]))
+    return created
+
+
+def differences(current, body):
+    """The fields of body whose value differs from the existing record."""
+    changes = {}
+    for key, value in body.items():
+        if key in ("build", "compute_resource_id", "name", "mac"):
+            continue  # set on creation only: a registered host's record owns them afterwards
+        if current_value(current, key) != normalise(key, value):
+            changes[key] = value
+    return changes
+
+
+def current_value(current, key):
+    if key == "content_facet_attributes":
+        facet = current.get("content_facet_attributes") or {}
+        return {"content_source_id": facet.get("content_source_id",
+                                               current.get("content_source_id"))}
+    value = current.get(key)
+    return normalise(key, value)
+
+
+def normalise(key, value):
+    if key == "managed":
+        return str(value).lower() == "true"
+    return value
+
+
+def describe(body):
+    return ["%s: %s" % (key, body[key]) for key in sorted(body)]
+
+
+def local_ip(server):
+    """The local address used to reach server, as bootstrap.py finds it (nothing is sent)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.connect((server, 80))
+        return sock.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        sock.close()
+
+
+def local_mac():
+    """This host's MAC address, or None when Python could only make up a random one."""
+    node = uuid.getnode()
+    if node >> 40 & 1:  # the multicast bit marks uuid's random fallback
+        return None
+    return ":".join("%02x" % (node >> shift & 0xff) for shift in range(40, -8, -8))

@@ -1,0 +1,175 @@
+"""FOREMAN_HOST against the lab's Foreman through a fake HTTP layer."""
+import types
+
+import pytest
+
+from lbenroll import engine
+from lbenroll.errors import DataError, ExitCode
+from lbenroll.results import Status
+from lbenroll.steps import foreman_host
+from lbenroll.steps.registration import Register
+from tests import fake_foreman
+from tests.lab.foreman import PASSWORD
+from tests.conftest import seed
+from tests.steps.conftest import CA, rhsm_conf
+
+MAC = "52:54:00:12:34:56"
+FOREMAN_MODE = dict(skip=[], org="ACME Corp", hostgroup="lab/web", location="Lab",
+                    password=PASSWORD, ip="127.0.3.1")
+
+
+@pytest.fixture
+def session(monkeypatch, tmp_path):
+    monkeypatch.setattr(foreman_host, "local_mac", lambda: MAC)
+    monkeypatch.setattr(foreman_host.platform, "machine", lambda: "x86_64")
+    state = tmp_path / "state"
+    state.mkdir()
+    return fake_foreman.install(monkeypatch, state)
+
+
+@pytest.fixture
+def host_run(make_run, tmp_path):
+    def factory(**given):
+        values = dict(FOREMAN_MODE)
+        values.update(given)
+        run = make_run(**values)
+        run.consumer = types.SimpleNamespace(server_ca_pem=CA)
+        run.tmpdir = str(tmp_path)
+        return run
+    return factory
+
+
+def writes(session):
+    return [(c[0], c[2]) for c in session.calls if c[0] != "GET"]
+
+
+def test_runs_before_anything_on_the_host_changes():
+    ids = [step.id for step in engine.STEPS]
+    assert ids.index("VERIFY_BALANCER_TLS") < ids.index("FOREMAN_HOST")
+    assert ids.index("FOREMAN_HOST") + 1 == ids.index("INSTALL_CONSUMER_RPM")
+
+
+def test_skipped_with_skip_foreman(host_run, session):
+    result = foreman_host.ForemanHost().run(host_run(skip=["foreman"]))
+    assert result.status == Status.SKIPPED and session.calls == []
+
+
+def test_skipped_on_repair_runs(host_run, session):
+    run = host_run()
+    run.options.recorded_in = "/etc/lbenroll/lbenroll.conf"
+    result = foreman_host.ForemanHost().run(run)
+    assert result.status == Status.SKIPPED and session.calls == []
+
+
+def test_creates_the_host_like_bootstrap_py(host_run, session):
+    run = host_run(comment="web server", operatingsystem="RedHat 9.4",
+                   partitiontable="Kickstart default")
+    result = foreman_host.ForemanHost().run(run)
+    assert result.status == Status.CHANGED, result.summary
+    [host] = session.foreman.hosts()
+    assert host["name"] == "client01.example.test"
+    assert (host["hostgroup_id"], host["organization_id"], host["location_id"],
+            host["domain_id"], host["architecture_id"], host["operatingsystem_id"],
+            host["ptable_id"]) == (3, 1, 2, 5, 1, 6, 7)
+    assert host["ip"] == "127.0.3.1" and host["mac"] == MAC and host["comment"] == "web server"
+    assert host["managed"] is True and host["build"] is False
+    assert run.org_label == "ACME" and result.data["org_label"] == "ACME"
+    assert writes(session) == [("POST", "/api/v2/hosts")]
+
+
+def test_rerun_changes_nothing(host_run, session):
+    foreman_host.ForemanHost().run(host_run())
+    session.calls[:] = []
+    result = foreman_host.ForemanHost().run(host_run())
+    assert result.status == Status.UNCHANGED and writes(session) == []
+
+
+def test_existing_host_is_updated_not_an_error(host_run, session):
+    session.foreman.add_host(name="client01", domain_id=5, hostgroup_id=4, organization_id=1,
+                             location_id=2, architecture_id=1, ip="127.0.3.1", managed=True)
+    result = foreman_host.ForemanHost().run(host_run(force=True))
+    assert result.status == Status.CHANGED and "hostgroup_id" in result.summary
+    [host] = session.foreman.hosts()
+    assert host["hostgroup_id"] == 3
+    [(method, path)] = writes(session)
+    assert method == "PUT" and path == "/api/v2/hosts/%d" % host["id"]  # never DELETE
+
+
+def test_unmanaged_is_a_difference_too(host_run, session):
+    foreman_host.ForemanHost().run(host_run())
+    result = foreman_host.ForemanHost().run(host_run(unmanaged=True))
+    assert result.status == Status.CHANGED
+    assert session.foreman.hosts()[0]["managed"] is False
+
+
+def test_lookup_without_match_fails_before_any_write(host_run, session):
+    with pytest.raises(DataError) as error:
+        foreman_host.ForemanHost().run(host_run(hostgroup="lab/nope"))
+    assert error.value.exit_code == ExitCode.DATAERR
+    assert 'title="lab/nope"' in error.value.message
+    assert writes(session) == [] and session.foreman.hosts() == []
+
+
+def test_unknown_domain_needs_add_domain(host_run, session):
+    with pytest.raises(DataError) as error:
+        foreman_host.ForemanHost().run(host_run(fqdn="client01.other.test"))
+    assert "--add-domain" in error.value.fix
+
+
+def test_add_domain_creates_it_in_org_and_location(host_run, session):
+    run = host_run(fqdn="client01.other.test", add_domain=True)
+    result = foreman_host.ForemanHost().run(run)
+    assert result.status == Status.CHANGED and "created domain other.test" in result.detail
+    domain = session.foreman._load()["domains"][-1]
+    assert domain["name"] == "other.test"
+    assert (domain["organization_ids"], domain["location_ids"]) == ([1], [2])
+    assert session.foreman.hosts()[0]["name"] == "client01.other.test"
+
+
+def test_undo_deletes_only_what_this_run_created(host_run, session, ctx):
+    foreman_host.ForemanHost().run(host_run(fqdn="client01.other.test", add_domain=True))
+    done, failed = ctx.undo.rollback()
+    assert failed == [] and len(done) == 2
+    assert session.foreman.hosts() == []
+    assert [d["name"] for d in session.foreman._load()["domains"]] == ["example.test"]
+
+
+def test_updated_host_is_not_deleted_on_rollback(host_run, session, ctx):
+    session.foreman.add_host(name="client01", domain_id=5, hostgroup_id=4, organization_id=1)
+    foreman_host.ForemanHost().run(host_run())
+    assert len(ctx.undo) == 0
+
+
+def test_content_source_set_when_the_balancer_is_a_smart_proxy(host_run, session):
+    foreman_host.ForemanHost().run(host_run(force_content_source=True,
+                                            foreman_fqdn="proxy02.example.test"))
+    facet = session.foreman.hosts()[0]["content_facet_attributes"]
+    assert facet == {"content_source_id": 2}
+
+
+def test_content_source_without_such_proxy_is_a_note(host_run, session):
+    result = foreman_host.ForemanHost().run(host_run(force_content_source=True))
+    assert result.status == Status.CHANGED
+    assert any("no Smart Proxy named smartproxy.example.test" in d for d in result.detail)
+    assert "content_facet_attributes" not in session.foreman.hosts()[0]
+
+
+def test_dry_run_only_reads(host_run, session, ctx):
+    ctx.runner.dry_run = True
+    result = foreman_host.ForemanHost().run(host_run())
+    assert result.status == Status.CHANGED and result.summary.startswith("would create")
+    assert writes(session) == [] and len(ctx.undo) == 0
+
+
+def test_register_uses_the_org_label_found_in_foreman(host_run, session, root):
+    seed(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
+    run = host_run(activationkey="ak-lab")
+    foreman_host.ForemanHost().run(run)
+    argv = Register().register_argv(run, force=False)
+    assert argv[argv.index("--org") + 1] == "ACME"
+
+
+def test_password_never_in_the_result(host_run, session):
+    result = foreman_host.ForemanHost().run(host_run())
+    text = repr(result.summary) + repr(result.detail) + repr(result.data)
+    assert PASSWORD not in text
