@@ -1,0 +1,90 @@
+"""The package-manager layer: dnf where the managed root has it, yum otherwise, inside the root."""
+import os
+
+from lbenroll.errors import ExitCode, LbenrollError
+
+DNF = "/usr/bin/dnf"
+YUM = "/usr/bin/yum"
+# What dnf 4 ("No match for argument", "Unable to find a match"), dnf 5 ("No match for
+# argument") and yum ("No package X available") print for a name no enabled repository has.
+NOT_AVAILABLE_MARKERS = ("No match for argument", "Unable to find a match", "No package ")
+# dnf and yum end a transaction that had nothing to do with these words.
+NOTHING_TO_DO = ("Nothing to do", "No packages marked for")
+# dnf ("There are no enabled repositories") and yum ("There are no enabled repos") on a host
+# that is not registered yet and has no other repository.
+NO_REPOSITORIES = "There are no enabled repo"
+
+
+class PackageNotAvailable(LbenrollError):
+    """No enabled repository of the managed host provides a package."""
+
+    def __init__(self, names, step=None):
+        self.names = list(names)
+        super(PackageNotAvailable, self).__init__(
+            "no enabled repository provides %s" % ", ".join(self.names), step=step,
+            fix="enable a repository that provides it (for example with --enablerepos) or give "
+                "--deps-repository-url, then run again",
+            exit_code=ExitCode.UNAVAILABLE)
+
+
+class PackageManager(object):
+    """dnf or yum of the managed root, run there with chroot (ctx.in_root).
+
+    Why chroot and not `dnf --installroot`: with --installroot, dnf would take the running
+    system's plugins (subscription-manager's among them) and the entitlement certificates named
+    by absolute paths in redhat.repo from outside the root; inside the root every path, plugin
+    and repository is the managed system's own, as for subscription-manager (host.in_root_argv).
+    """
+
+    def __init__(self, ctx, timeout=None):
+        self.ctx = ctx
+        self.timeout = timeout
+        self.name = "dnf" if os.path.exists(ctx.path(DNF)) else "yum"
+
+    def argv(self, *args):
+        return self.ctx.in_root(self.name, "-y", *args)
+
+    def installed(self, patterns):
+        """The names of installed packages matching the names or globs given, sorted."""
+        if not patterns:
+            return []
+        result = self.ctx.run(self.ctx.rpm("-qa", "--qf", "%{NAME}\\n", *patterns),
+                              timeout=self.timeout)
+        return sorted(set(result.stdout.split())) if result.ok else []
+
+    def transaction(self, verb, names=(), step=None):
+        """Run `dnf -y VERB NAMES`; None in dry-run, else a CommandResult.
+
+        A name no repository provides raises PackageNotAvailable; other failures are returned
+        for the caller to judge (fatal or a warning, as bootstrap.py did).
+        """
+        result = self.ctx.run(self.argv(verb, *names), changes_host=True, timeout=self.timeout)
+        if result is not None and not result.ok and not result.timed_out:
+            missing = _not_available(result.stdout + result.stderr, names)
+            if missing:
+                raise PackageNotAvailable(missing, step=step)
+        return result
+
+    def failure(self, result):
+        """One line for a failed transaction."""
+        if result.timed_out:
+            return "%s timed out after %ss" % (self.ctx.runner.display(result.argv), self.timeout)
+        return "%s failed (exit %s): %s" % (self.ctx.runner.display(result.argv),
+                                            result.returncode, self.ctx.runner.output(result))
+
+
+def did_nothing(result):
+    """True when a finished transaction reports that nothing needed doing."""
+    return any(marker in result.stdout + result.stderr for marker in NOTHING_TO_DO)
+
+
+def no_repositories(result):
+    """True when a failed transaction failed because no repository is enabled at all."""
+    return NO_REPOSITORIES in result.stdout + result.stderr
+
+
+def _not_available(output, names):
+    lines = [line for line in output.splitlines()
+             if any(marker in line for marker in NOT_AVAILABLE_MARKERS)]
+    named = [name for name in names if any(name in line for line in lines)]
+    return named or (list(names) if lines else [])

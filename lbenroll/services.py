@@ -1,0 +1,47 @@
+"""Services of the managed host: enabled through systemctl; started only when systemd runs."""
+import os
+
+from lbenroll.errors import ExitCode, LbenrollError
+
+# systemd's own test for "booted with systemd" (sd_booted(3)), checked in the running system.
+SYSTEMD_RUNTIME_DIR = "/run/systemd/system"
+DEFERRED = "start deferred: systemd is not running"
+
+
+def systemd_running(ctx):
+    """True when services can be started now: systemd runs and lbenroll manages this system.
+
+    Under --root (a kickstart %post outside the chroot) the managed system is not the running
+    one, so nothing is ever started there.
+    """
+    return ctx.root == "/" and os.path.isdir(SYSTEMD_RUNTIME_DIR)
+
+
+def _systemctl(ctx, *args):
+    # systemctl edits another root's unit links itself; it must not chroot (no bus in there).
+    if ctx.root != "/":
+        return ["systemctl", "--root=%s" % ctx.root] + list(args)
+    return ["systemctl"] + list(args)
+
+
+def _check(ctx, argv, result, name, step):
+    if result is not None and not result.ok:
+        raise LbenrollError("%s failed (exit %s): %s" % (
+            ctx.runner.display(argv), result.returncode, ctx.runner.output(result)), step=step,
+            fix="check that %s is installed (systemctl status %s)" % (name, name),
+            exit_code=ExitCode.FAILED)
+
+
+def enable(ctx, name, step=None, timeout=None):
+    """Enable a unit; systemctl does that without a running systemd too."""
+    argv = _systemctl(ctx, "enable", name)
+    _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+
+
+def restart(ctx, name, step=None, timeout=None):
+    """Restart a unit; returns False when it is deferred because systemd is not running."""
+    if not systemd_running(ctx):
+        return False
+    argv = _systemctl(ctx, "restart", name)
+    _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+    return True

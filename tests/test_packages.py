@@ -1,0 +1,80 @@
+"""The package-manager layer: dnf or yum inside the managed root, unavailable names explained."""
+import pytest
+
+from lbenroll.context import Context
+from lbenroll.errors import ExitCode
+from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing
+from tests.conftest import seed
+
+DNF_NO_MATCH = ("No match for argument: katello-host-tools\n"
+                "Error: Unable to find a match: katello-host-tools\n")
+YUM_NO_PACKAGE = "No package katello-host-tools available.\nError: Nothing to do\n"
+
+
+def rpm(root, *args):
+    return ["rpm", "--root", str(root)] + list(args)
+
+
+def in_root(root, *argv):
+    return ["chroot", str(root)] + list(argv)
+
+
+@pytest.fixture
+def dnf_root(root):
+    seed(root, {"/usr/bin/dnf": "#!/bin/sh\n"})
+    return root
+
+
+def test_dnf_where_the_root_has_it_else_yum(ctx, root):
+    assert PackageManager(ctx).name == "yum"
+    seed(root, {"/usr/bin/dnf": ""})
+    assert PackageManager(ctx).name == "dnf"
+
+
+def test_transactions_run_inside_the_root_with_the_timeout(ctx, dnf_root, fake_runner):
+    fake_runner.expect(in_root(dnf_root, "dnf"), 0, "Complete!\n")
+    result = PackageManager(ctx, timeout=42).transaction("install", ["a", "b"])
+    assert result.ok and not did_nothing(result)
+    assert fake_runner.calls == [in_root(dnf_root, "dnf", "-y", "install", "a", "b")]
+
+
+def test_on_the_running_system_no_chroot(fake_runner, tmp_path):
+    ctx = Context(root="/", runner=fake_runner)
+    pm = PackageManager(ctx)
+    assert pm.argv("update") == [pm.name, "-y", "update"]
+
+
+def test_installed_asks_rpm_with_names_and_globs(ctx, dnf_root, fake_runner):
+    fake_runner.expect(rpm(dnf_root, "-qa"), 0, "rhnlib\nrh-amazon-rhui-client\n")
+    assert PackageManager(ctx).installed(["rhnlib", "rh-*-rhui-client", "osad"]) == [
+        "rh-amazon-rhui-client", "rhnlib"]
+    assert fake_runner.calls == [rpm(dnf_root, "-qa", "--qf", "%{NAME}\\n", "rhnlib",
+                                     "rh-*-rhui-client", "osad")]
+
+
+@pytest.mark.parametrize("manager,output", [("dnf", DNF_NO_MATCH), ("yum", YUM_NO_PACKAGE)])
+def test_unavailable_package_is_a_clear_error(ctx, root, fake_runner, manager, output):
+    if manager == "dnf":
+        seed(root, {"/usr/bin/dnf": ""})
+    fake_runner.expect(in_root(root, manager), 1, "", output)
+    with pytest.raises(PackageNotAvailable) as exc:
+        PackageManager(ctx).transaction("install", ["katello-host-tools", "zsh"], step="X")
+    assert exc.value.names == ["katello-host-tools"]
+    assert exc.value.exit_code == ExitCode.UNAVAILABLE
+    message = exc.value.format_message()
+    assert "no enabled repository provides katello-host-tools" in message
+    assert "--deps-repository-url" in message
+
+
+def test_other_failures_are_returned_for_the_caller(ctx, dnf_root, fake_runner):
+    fake_runner.expect(in_root(dnf_root, "dnf"), 1, "", "Error: Failed to download metadata")
+    pm = PackageManager(ctx, timeout=5)
+    result = pm.transaction("update")
+    assert not result.ok
+    assert "exit 1): Error: Failed to download metadata" in pm.failure(result)
+
+
+def test_dry_run_only_records(ctx, dnf_root, fake_runner):
+    fake_runner.dry_run = True
+    assert PackageManager(ctx).transaction("install", ["zsh"]) is None
+    assert fake_runner.would_run == ["chroot %s dnf -y install zsh" % dnf_root]
