@@ -96,14 +96,18 @@ EXAMPLES = (
 
 # Behaviour that differs from bootstrap.py; the option lists that follow come from the table.
 COMPATIBILITY = (
-    "Only enrollment without a Foreman host record is available: give --skip foreman or "
-    "--content-only. -o is then the organization's label.",
+    "An existing Foreman host record with the same name is updated in place (only the fields "
+    "that differ), a matching one is left alone, and --force never deletes it; every page of "
+    "the API's answers is read. With --skip foreman or --content-only, -o is the "
+    "organization's label.",
+    "--rex through a balancer installs the key of every proxy behind it, not only the key of "
+    "the proxy that answered; --rex-urlkeyfile must be https.",
     "--skip foreman does not imply --skip puppet: the balancer settings in puppet.conf do not "
     "depend on a host record.",
     "A second run on an enrolled host changes nothing and exits 0, where bootstrap.py exits 1 "
     "unless --force, which deletes and re-creates the registration, the Foreman host record "
-    "and the Puppet certificate. lbenroll's --force only re-registers a host registered "
-    "elsewhere and accepts a host name without a domain.",
+    "and the Puppet certificate. lbenroll's --force only re-registers and accepts a host name "
+    "without a domain.",
     "Before installing the consumer RPM, lbenroll checks that the balancer presents a "
     "certificate from the RPM's Katello CA carrying the balancer's name; --ca-fingerprint pins "
     "that CA.",
@@ -264,8 +268,8 @@ def _usage(name, command):
 
 def _synopsis():
     lines = [".SH SYNOPSIS",
-             "%s %s %s %s [%s]..." % (_bold(cli.PROG), _bold("-s"), _italic("FQDN"),
-                                      _bold("--skip foreman"), _italic("OPTION"))]
+             "%s %s %s [%s]..." % (_bold(cli.PROG), _bold("-s"), _italic("FQDN"),
+                                   _italic("OPTION"))]
     for name, command in subcommands():
         lines += [".br"] + _usage(name, command)
     return lines + [".br", "%s %s | %s" % (_bold(cli.PROG), _bold("--help"), _bold("--version"))]

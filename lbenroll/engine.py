@@ -4,18 +4,22 @@ import logging
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Result, Status
 from lbenroll.steps.consumer_rpm import FetchConsumerRpm, InstallConsumerRpm, VerifyBalancerTls
+from lbenroll.steps.foreman_host import ForemanHost
 from lbenroll.steps.messaging import CheckAmqp, CheckMqtt, GoferConfig, YggdrasilConfig
 from lbenroll.steps.preflight import Preflight
 from lbenroll.steps.puppet import PuppetConf
 from lbenroll.steps.record import RecordOptions
 from lbenroll.steps.registration import Register, RedhatRepo, RhsmConf
 from lbenroll.steps.rex import RexKeys
+from lbenroll.steps.system import (EnableRepos, HostTools, InstallPackages, KatelloAgent,
+                                   ObsoletePackages, Prerequisites, Rhsmcertd, Update, YumPlugins)
 
 log = logging.getLogger("lbenroll")
 
-STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, InstallConsumerRpm, RhsmConf, Register,
-         RedhatRepo, PuppetConf, RexKeys, CheckAmqp, GoferConfig, YggdrasilConfig, CheckMqtt,
-         RecordOptions)
+STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanHost,
+         InstallConsumerRpm, RhsmConf, Register, RedhatRepo, YumPlugins, Rhsmcertd, KatelloAgent,
+         EnableRepos, HostTools, Update, PuppetConf, RexKeys, InstallPackages, ObsoletePackages,
+         CheckAmqp, GoferConfig, YggdrasilConfig, CheckMqtt, RecordOptions)
 
 BLOCKING = (Status.FAILED, Status.SKIPPED)
 

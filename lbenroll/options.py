@@ -4,10 +4,12 @@ The table is the single source for the parser (cli.py), the man page, the shell 
 the tests. `validate()` turns the values the user explicitly gave into an `Options` object or
 raises `UsageError` (exit 2) naming the option and the fix.
 """
+import getpass
 import os
 import re
 import shlex
 import socket
+import sys
 
 from lbenroll import host
 from lbenroll.errors import UsageError
@@ -50,15 +52,14 @@ SKIP_CHOICES = ("foreman", "puppet", "migration", "prereq-update", "katello-agen
                 "remove-obsolete-packages", "puppet-enable", "katello-host-tools")
 
 # Features the not_yet options belong to (shown in help and in the refusal message).
-HOST_RECORD = "Foreman host records"
 REX_API = "remote execution keys from the Foreman API"
-PACKAGES = "package installation and updates"
-DEPS_REPO = "the temporary dependency repository"
-ENABLE_REPOS = "enabling repositories after registration"
 REMOVE = "unenrolling a host"
 NEW_CAPSULE = "moving a host to another Smart Proxy"
 
 RETIRED_MESSAGE = "the RHN Classic migration path is retired and not supported"
+
+# Where the Foreman API password can come from besides -p and --password-file.
+PASSWORD_ENV = "LBENROLL_PASSWORD"
 
 # subscription-manager register options whose values are secrets, when passed through -S.
 SMARGS_SECRET_OPTIONS = ("--password", "--activationkey", "--proxypassword")
@@ -117,14 +118,18 @@ OPTIONS = (
           help="Name of the load balancer (or Foreman server or Smart Proxy) to enroll with, "
                "without a scheme; also the default Puppet server and Puppet CA. Required."),
     _spec(["--login"], "login", "identity", short="-l", default="admin", metavar="LOGIN",
-          status=NOT_YET, note=HOST_RECORD, help="Foreman API user."),
+          help="Foreman API user (HTTP Basic auth)."),
     _spec(["--password"], "password", "identity", short="-p", metavar="PASSWORD", secret=True,
-          status=NOT_YET, note=HOST_RECORD, help="Foreman API password."),
+          help="Foreman API password. Visible to other users in the process list: prefer "
+               "--password-file, the LBENROLL_PASSWORD environment variable or the prompt "
+               "(asked when none is given and stdin is a terminal). Never shown in output."),
+    _spec(["--password-file"], "password_file", "identity", type=PATH, metavar="PATH",
+          help="File whose first line is the Foreman API password."),
     _spec(["--fqdn"], "fqdn", "identity", type=HOSTNAME, metavar="FQDN",
           default_text="this host's FQDN (socket.getfqdn())",
           help="Name this host enrolls as. It needs a domain part unless --force or "
                "--skip puppet is given."),
-    _spec(["--ip"], "ip", "identity", metavar="IP", status=NOT_YET, note=HOST_RECORD,
+    _spec(["--ip"], "ip", "identity", metavar="IP",
           default_text="the local address used to reach --server",
           help="IPv4 address reported to Foreman."),
     _spec(["--timeout"], "timeout", "identity", short="-t", type=INT, default=900,
@@ -135,25 +140,25 @@ OPTIONS = (
     # Foreman host record (reference 1.2)
     _spec(["--organization"], "org", "host-record", short="-o", default="Default Organization",
           metavar="ORG",
-          help="Organization to register into. Without Foreman (--skip foreman, the only mode "
-               "available now) this is the organization's label, not its name."),
+          help="Organization to register into: its name, or with --skip foreman its label."),
     _spec(["--location"], "location", "host-record", short="-L", metavar="LOCATION",
-          status=NOT_YET, note=HOST_RECORD, help="Location title of the host record."),
+          help="Location title of the host record."),
     _spec(["--hostgroup"], "hostgroup", "host-record", short="-g", metavar="HOSTGROUP",
-          status=NOT_YET, note=HOST_RECORD, help="Host group title of the host record."),
+          help="Host group title of the host record. Required unless --skip foreman."),
     _spec(["--operatingsystem"], "operatingsystem", "host-record", short="-O", metavar="OS",
-          status=NOT_YET, note=HOST_RECORD, help="Operating system title of the host record."),
+          help="Operating system title of the host record."),
     _spec(["--partitiontable"], "partitiontable", "host-record", metavar="PTABLE",
-          status=NOT_YET, note=HOST_RECORD, help="Partition table name of the host record."),
+          help="Partition table name of the host record."),
     _spec(["--comment"], "comment", "host-record", short="-c", metavar="COMMENT",
-          status=NOT_YET, note=HOST_RECORD, help="Comment on the host record."),
-    _spec(["--add-domain"], "add_domain", "host-record", type=FLAG, status=NOT_YET,
-          note=HOST_RECORD, help="Create the host's DNS domain in Foreman if it is missing."),
-    _spec(["--unmanaged"], "unmanaged", "host-record", type=FLAG, status=NOT_YET,
-          note=HOST_RECORD, help="Create the host record as unmanaged."),
+          help="Comment on the host record."),
+    _spec(["--add-domain"], "add_domain", "host-record", type=FLAG,
+          help="Create the host's DNS domain in Foreman (in the organization and location) if "
+               "it is missing."),
+    _spec(["--unmanaged"], "unmanaged", "host-record", type=FLAG,
+          help="Create the host record as unmanaged."),
     _spec(["--force-content-source"], "force_content_source", "host-record", type=FLAG,
-          status=NOT_YET, note=HOST_RECORD,
-          help="Set the host's content source to the Smart Proxy named like --server."),
+          help="Set the host's content source to the Smart Proxy named like --server (behind a "
+               "balancer there is usually none: then only a note)."),
     _spec(["--skip-foreman"], "no_foreman", "host-record", type=FLAG, status=DEPRECATED,
           note="--skip foreman", help="Old spelling of --skip foreman."),
     _spec(["--content-only"], "content_only", "host-record", type=FLAG,
@@ -182,7 +187,6 @@ OPTIONS = (
           help="Keep the proxy settings in rhsm.conf's [server] section when the consumer RPM "
                "rewrites the file."),
     _spec(["--enablerepos"], "enablerepos", "registration", type=COMMA_LIST, metavar="REPOS",
-          status=NOT_YET, note=ENABLE_REPOS,
           help="Comma-separated repository ids to enable after registering."),
     _spec(["--download-method"], "download_method", "registration", type=CHOICE,
           choices=("http", "https"), default="https", metavar="METHOD",
@@ -232,24 +236,23 @@ OPTIONS = (
           help="Skip a step; repeatable. Unlike bootstrap.py, 'foreman' does not imply "
                "'puppet'; 'katello-agent' is accepted with a warning and does nothing; "
                "'migration' is accepted and does nothing."),
-    _spec(["--update"], "update", "steps", short="-u", type=FLAG, status=NOT_YET, note=PACKAGES,
+    _spec(["--update"], "update", "steps", short="-u", type=FLAG,
           help="Update all packages after registering."),
     _spec(["--install-packages"], "install_packages", "steps", type=COMMA_LIST,
-          metavar="PACKAGES", status=NOT_YET, note=PACKAGES,
+          metavar="PACKAGES",
           help="Comma-separated packages to install at the end."),
     _spec(["--install-katello-agent"], "install_katello_agent", "steps", type=FLAG,
-          status=NOT_YET, note=PACKAGES, help="Install katello-agent and start goferd."),
+          help="Install katello-agent and start goferd."),
     _spec(["--remove-obsolete-packages"], "removepkgs", "steps", short="-R", type=FLAG,
           default=True, negation="--no-remove-obsolete-packages",
           help="Remove RHN Classic, RHUI and Spacewalk client packages (the default, so -R "
                "changes nothing). --no-remove-obsolete-packages is the same as "
                "--skip remove-obsolete-packages."),
     _spec(["--deps-repository-url"], "deps_repository_url", "steps", type=URL, metavar="URL",
-          status=NOT_YET, note=DEPS_REPO,
           help="Repository to install subscription-manager from."),
     _spec(["--deps-repository-gpg-key"], "deps_repository_gpg_key", "steps", type=URL,
           default="file:///etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release", metavar="URL",
-          status=NOT_YET, note=DEPS_REPO, help="GPG key of that repository."),
+          help="GPG key of that repository."),
     _spec(["--remove"], "remove", "steps", type=FLAG, status=NOT_YET, note=REMOVE,
           help="Unregister the host and remove what enrolling installed."),
     _spec(["--new-capsule"], "new_capsule", "steps", type=FLAG, status=NOT_YET,
@@ -343,7 +346,8 @@ def validate(values):
     options.secrets = _secrets(options)
     _fold_skips(options)
     _require_server(options)
-    _require_content_only(options)
+    _require_hostgroup(options)
+    _read_password(options)
     _check_hostnames(options)
     _default_puppet_servers(options)
     _check_numbers(options)
@@ -432,10 +436,37 @@ def _require_server(options):
                          fix="give the load balancer's name, e.g. -s lb.example.com")
 
 
-def _require_content_only(options):
-    if not options.foreman_skipped:
-        raise UsageError("enrolling with a Foreman host record (bootstrap.py's default mode) is "
-                         "not available yet", fix="add --skip foreman (or --content-only)")
+def _require_hostgroup(options):
+    # bootstrap.py's rule: a host record needs a host group.
+    if not options.foreman_skipped and not options.hostgroup:
+        raise UsageError("-g/--hostgroup is required for the Foreman host record",
+                         fix="give the host group title, e.g. -g lab/web, or add --skip foreman")
+
+
+def _read_password(options):
+    """Foreman mode needs the API password: -p, --password-file, LBENROLL_PASSWORD or a prompt."""
+    if options.foreman_skipped:
+        return
+    if options.password is None and options.password_file:
+        options.password = _first_line(options.password_file)
+    if options.password is None:
+        options.password = os.environ.get(PASSWORD_ENV)
+    if options.password is None and sys.stdin is not None and sys.stdin.isatty():
+        options.password = getpass.getpass("Foreman password for %s: " % options.login)
+    if not options.password:
+        raise UsageError("the Foreman API password is missing",
+                         fix="give --password-file PATH, set %s, or run on a terminal to be "
+                             "asked" % PASSWORD_ENV)
+    if options.password not in options.secrets:
+        options.secrets.append(options.password)
+
+
+def _first_line(path):
+    try:
+        with open(path) as f:
+            return f.readline().rstrip("\r\n")
+    except OSError as exc:
+        raise UsageError("--password-file: cannot read %s: %s" % (path, exc.strerror)) from None
 
 
 def _check_hostnames(options):

@@ -64,6 +64,9 @@ def recorded_options(config_path, run_values):
     from lbenroll.writers import lbenroll_conf
     values = lbenroll_conf.option_values(lbenroll_conf.parse(text, path), path)
     values.update(run_values)
+    # Repair never touches the Foreman host record (FOREMAN_HOST skips repair runs), so it needs
+    # no API password and validates as content-only.
+    values["skip"] = sorted(set(values.get("skip") or []) | {"foreman"})
     try:
         validated = options.validate(values)
     except UsageError as error:

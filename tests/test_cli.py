@@ -71,17 +71,13 @@ REFERENCE = (
 )
 
 # What this version does with each option, from the brief (long names).
-NOT_YET = {"--login", "--password", "--ip", "--location", "--hostgroup", "--operatingsystem",
-           "--partitiontable", "--comment", "--add-domain", "--unmanaged",
-           "--force-content-source", "--rex-apikeys", "--remove", "--new-capsule",
-           "--install-packages", "--install-katello-agent", "--update", "--deps-repository-url",
-           "--deps-repository-gpg-key", "--enablerepos"}
+NOT_YET = {"--rex-apikeys", "--remove", "--new-capsule"}
 RETIRED = {"--legacy-login", "--legacy-password", "--legacy-purge", "--rhn-migrate-args"}
 DEPRECATED = {"--skip-foreman": "foreman", "--skip-puppet": "puppet"}
 SUPPORTED = set(row[1] for row in REFERENCE) - NOT_YET - RETIRED - set(DEPRECATED)
 
-LBENROLL_OWN = ("--dry-run", "--json", "--root", "--ca-fingerprint", "--log-file", "--version",
-                "--help", "-h")
+LBENROLL_OWN = ("--password-file", "--dry-run", "--json", "--root", "--ca-fingerprint",
+                "--log-file", "--version", "--help", "-h")
 GROUP_TITLES = ("Server, credentials, identity", "Foreman host record", "Registration", "Puppet",
                 "Remote execution", "Packages, steps, modes")
 
@@ -158,7 +154,7 @@ def refused(app, capsys, *args):
 
 def test_reference_table_is_complete():
     assert len(REFERENCE) == 51
-    assert len(SUPPORTED) == 25
+    assert len(SUPPORTED) == 42
 
 
 @pytest.mark.parametrize("row", REFERENCE, ids=row_ids)
@@ -274,19 +270,46 @@ def test_retired_option_is_refused(app, capsys, row):
     assert row[1] in err
 
 
-def test_login_refused_even_with_its_default_value(app, capsys):
-    err = refused(app, capsys, *BASE + ["-l", "admin"])
-    assert "--login" in err
+FOREMAN = ["-s", SERVER, "-g", "lab/web"]
 
 
-def test_password_value_never_shown(app, capsys):
-    err = refused(app, capsys, *BASE + ["-p", "Pa55word!"])
-    assert "Pa55word!" not in err
+@pytest.fixture
+def no_password_env(monkeypatch):
+    monkeypatch.delenv("LBENROLL_PASSWORD", raising=False)
+
+
+def test_foreman_mode_takes_the_password_as_a_secret(app, capsys, no_password_env):
+    options, _ = parsed(app, capsys, *FOREMAN + ["-l", "api", "-p", "Pa55word!"])
+    assert not options.foreman_skipped and options.login == "api"
+    assert options.password == "Pa55word!" and "Pa55word!" in options.secrets
+
+
+def test_foreman_mode_password_from_the_environment(app, capsys, monkeypatch):
+    monkeypatch.setenv("LBENROLL_PASSWORD", "FromEnv99")
+    options, _ = parsed(app, capsys, *FOREMAN)
+    assert options.password == "FromEnv99" and "FromEnv99" in options.secrets
+
+
+def test_foreman_mode_password_file_first_line(app, capsys, tmp_path, no_password_env):
+    path = tmp_path / "pw"
+    path.write_text("FromFile77\nsecond line\n")
+    options, _ = parsed(app, capsys, *FOREMAN + ["--password-file", str(path)])
+    assert options.password == "FromFile77" and "FromFile77" in options.secrets
+
+
+def test_foreman_mode_without_password_or_terminal_is_refused(app, capsys, no_password_env):
+    err = refused(app, capsys, *FOREMAN)
+    assert "password is missing" in err and "LBENROLL_PASSWORD" in err
+
+
+def test_password_value_never_shown(app, capsys, no_password_env):
+    err = refused(app, capsys, *FOREMAN + ["-p", "Pa55word!", "-t", "0"])
+    assert "--timeout" in err and "Pa55word!" not in err
 
 
 @pytest.mark.parametrize("args, words", [
     ([], ["--server", "required"]),
-    (["-s", SERVER], ["--skip foreman", "not available yet"]),
+    (["-s", SERVER], ["-g/--hostgroup is required", "--skip foreman"]),
     (BASE + ["--fqdn", "client"], ["no domain", "--fqdn"]),
     (BASE + ["--puppet-ca-port", "http"], ["--puppet-ca-port"]),
     (BASE + ["--puppet-ca-port", "70000"], ["--puppet-ca-port"]),

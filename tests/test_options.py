@@ -71,9 +71,9 @@ def test_secret_options():
 
 
 def test_help_text_shows_status_choices_and_default():
-    text = options.help_text(options.BY_DEST["login"])
-    assert text.startswith("[not available yet: Foreman host records] ")
-    assert text.endswith("[default: admin]")
+    text = options.help_text(options.BY_DEST["remove"])
+    assert text.startswith("[not available yet: unenrolling a host] ")
+    assert options.help_text(options.BY_DEST["login"]).endswith("[default: admin]")
     assert options.help_text(options.BY_DEST["remote_exec_user"]).endswith("[default: root]")
     text = options.help_text(options.BY_DEST["download_method"])
     assert "One of: http, https." in text and "[default: https]" in text
@@ -115,11 +115,70 @@ def test_server_is_required():
 
 
 @pytest.mark.parametrize("values", [{}, {"skip": ["puppet"]}, {"no_puppet": True}])
-def test_foreman_mode_is_not_available_yet(values):
+def test_foreman_mode_needs_a_hostgroup(values):
     values["foreman_fqdn"] = SERVER
     with pytest.raises(UsageError) as error:
         options.validate(values)
+    assert "-g/--hostgroup is required" in error.value.format_message()
     assert "add --skip foreman" in error.value.format_message()
+
+
+@pytest.fixture
+def no_password_env(monkeypatch):
+    monkeypatch.delenv(options.PASSWORD_ENV, raising=False)
+
+
+def foreman_mode(**values):
+    values.update(foreman_fqdn=SERVER, hostgroup="lab/web")
+    return options.validate(values)
+
+
+def test_foreman_mode_password_option_wins(monkeypatch, tmp_path):
+    monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
+    path = tmp_path / "pw"
+    path.write_text("FromFile77\n")
+    result = foreman_mode(password="Given123", password_file=str(path))
+    assert result.password == "Given123" and result.secrets == ["Given123"]
+
+
+def test_foreman_mode_password_file_before_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
+    path = tmp_path / "pw"
+    path.write_text("FromFile77\r\nignored\n")
+    assert foreman_mode(password_file=str(path)).password == "FromFile77"
+
+
+def test_foreman_mode_password_from_environment(monkeypatch):
+    monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
+    assert foreman_mode().secrets == ["FromEnv99"]
+
+
+def test_foreman_mode_password_prompt_on_a_terminal(monkeypatch, no_password_env):
+    prompts = []
+    monkeypatch.setattr(options.sys, "stdin", type("Tty", (), {"isatty": lambda self: True})())
+    monkeypatch.setattr(options.getpass, "getpass",
+                        lambda prompt: prompts.append(prompt) or "Typed456")
+    result = foreman_mode(login="api")
+    assert result.password == "Typed456" and "Typed456" in result.secrets
+    assert prompts == ["Foreman password for api: "]
+
+
+def test_foreman_mode_without_any_password_is_refused(monkeypatch, no_password_env):
+    monkeypatch.setattr(options.sys, "stdin", None)
+    with pytest.raises(UsageError) as error:
+        foreman_mode()
+    assert "password is missing" in error.value.format_message()
+
+
+def test_unreadable_password_file_is_refused(tmp_path, no_password_env):
+    with pytest.raises(UsageError) as error:
+        foreman_mode(password_file=str(tmp_path / "missing"))
+    assert "--password-file: cannot read" in error.value.format_message()
+
+
+def test_skipped_foreman_needs_no_password(monkeypatch, no_password_env):
+    monkeypatch.setattr(options.sys, "stdin", None)
+    assert check().password is None
 
 
 @pytest.mark.parametrize("values", [{"skip": ["foreman"]}, {"no_foreman": True},
@@ -156,25 +215,26 @@ def test_choice_outside_choices():
     assert "--download-method" in refusal(download_method="ftp")
 
 
-@pytest.mark.parametrize("dest", ["login", "remote_exec_apikeys", "deps_repository_gpg_key"])
+@pytest.mark.parametrize("dest", ["remote_exec_apikeys", "remove"])
 def test_not_yet_option_refused_even_with_default_value(dest):
     message = refusal(**{dest: options.BY_DEST[dest].default})
     assert "not available yet" in message and options.BY_DEST[dest].longs[0] in message
 
 
 def test_all_not_yet_options_named_in_one_message():
-    message = refusal(hostgroup="hg", remote_exec_apikeys=True)
-    assert "-g/--hostgroup (Foreman host records)" in message
+    message = refusal(remove=True, remote_exec_apikeys=True)
+    assert "--remove (unenrolling a host)" in message
     assert "--rex-apikeys (remote execution keys from the Foreman API)" in message
 
 
 def test_retired_before_not_yet():
-    message = refusal(legacy_purge=True, hostgroup="hg")
+    message = refusal(legacy_purge=True, remove=True)
     assert message.startswith("--legacy-purge: the RHN Classic migration path is retired")
 
 
 def test_secret_values_never_in_messages():
-    for values in ({"password": "Pa55word!"}, {"legacy_password": "Pa55word!"}):
+    for values in ({"password": "Pa55word!", "timeout": 0},
+                   {"legacy_password": "Pa55word!"}):
         assert "Pa55word!" not in refusal(**values)
 
 

@@ -66,7 +66,7 @@ def test_not_enrolled_is_a_usage_error_saying_to_enroll_first(root, runs):
 @pytest.mark.parametrize("line,message", [
     ("puppet-ca-port = 99999", "lbenroll.conf: --puppet-ca-port: '99999' is not a port number"),
     ("activationkey = ak-lab", "'activationkey' is not an option lbenroll records"),
-    ("skip = puppet", "lbenroll.conf: enrolling with a Foreman host record"),
+    ("fqdn = nodomain", "lbenroll.conf: the host name 'nodomain' has no domain part"),
     ("download-method = ftp", "lbenroll.conf: --download-method: 'ftp' is not a valid choice"),
 ])
 def test_hand_edits_get_the_command_lines_checks(root, runs, line, message):
@@ -89,3 +89,13 @@ def test_lbenroll_repair_dispatches_here(root, runs):
     with pytest.raises(SystemExit) as exc:
         cli.main(["repair", "--root", str(root)])
     assert exc.value.code == 0 and runs[0].recorded_in
+
+
+def test_a_foreman_mode_enrollment_is_repaired_without_a_password(root, runs, monkeypatch):
+    monkeypatch.delenv("LBENROLL_PASSWORD", raising=False)
+    seed(root, {CONF: "server = smartproxy.example.test\nfqdn = client01.example.test\n"
+                      "hostgroup = lab/web\nlogin = admin\n"})
+    result = invoke("--root", str(root))
+    assert result.exit_code == 0, result.output
+    [options] = runs
+    assert "foreman" in options.skip

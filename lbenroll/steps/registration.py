@@ -86,7 +86,8 @@ class Register(Step):
         options = run.options
         rhsm = rhsm_values(run.ctx)
         baseurl_path = _path_of(rhsm["baseurl"]) or "/pulp/content/"
-        argv = subscription_manager(run.ctx, "register", "--org", options.org,
+        argv = subscription_manager(run.ctx, "register", "--org",
+                                    run.org_label or options.org,
                                     "--name", options.fqdn)
         for key in options.activationkey.split(","):
             argv += ["--activationkey", key.strip()]

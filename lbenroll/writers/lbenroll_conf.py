@@ -23,6 +23,9 @@ RUN_ONLY = ("verbose", "dry_run", "json", "root", "log_file")
 # Only registration uses these, and repair never registers: a host whose identity is lost needs
 # an enrollment with -a KEY. --force would re-register on every repair; -S can carry a password.
 REGISTRATION_ONLY = ("org", "release", "smargs", "force", "ignore_registration_failures")
+# One-off actions of an enrollment: a repair timer must not run a full `dnf update`, nor
+# re-enable repositories an admin disabled since, nor need the temporary dependency repository.
+ONE_OFF = ("update", "enablerepos", "deps_repository_url", "deps_repository_gpg_key")
 # validate() folds these into `skip`, which is recorded instead.
 FOLDED_INTO_SKIP = ("content_only", "removepkgs")
 # Recorded whether given or not: the balancer, and the steps that were skipped.
@@ -31,7 +34,7 @@ ALWAYS = ("foreman_fqdn", "skip")
 
 def _recordable(spec):
     return (spec.dest is not None and spec.status == option_table.SUPPORTED and not spec.secret
-            and spec.dest not in RUN_ONLY + REGISTRATION_ONLY + FOLDED_INTO_SKIP)
+            and spec.dest not in RUN_ONLY + REGISTRATION_ONLY + ONE_OFF + FOLDED_INTO_SKIP)
 
 
 RECORDED = tuple(spec for spec in option_table.OPTIONS if _recordable(spec))
@@ -47,8 +50,11 @@ BY_KEY = dict((key(spec), spec) for spec in RECORDED)
 
 def recorded_values(options):
     """[(key, text)] of validated options to record, in the option table's order."""
+    # An empty list (no --skip: Foreman mode) cannot be written as an empty value that reads
+    # back unchanged; left out, it reads back as its default, which is empty too.
     return [(key(spec), _text(spec, getattr(options, spec.dest))) for spec in RECORDED
-            if spec.dest in options.given or spec.dest in ALWAYS]
+            if (spec.dest in options.given or spec.dest in ALWAYS)
+            and not (spec.multiple and not getattr(options, spec.dest))]
 
 
 def _text(spec, value):

@@ -20,12 +20,22 @@ _lbenroll()
     # The value of an option: complete it, or offer nothing for free-form values.
     case "$command $prev" in
         " -s"|" --server") COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+        " -l"|" --login") return ;;
+        " -p"|" --password") return ;;
+        " --password-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         " --fqdn") COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+        " --ip") return ;;
         " -t"|" --timeout") return ;;
         " -o"|" --organization") return ;;
+        " -L"|" --location") return ;;
+        " -g"|" --hostgroup") return ;;
+        " -O"|" --operatingsystem") return ;;
+        " --partitiontable") return ;;
+        " -c"|" --comment") return ;;
         " -a"|" --activationkey") return ;;
         " -r"|" --release") return ;;
         " -S"|" --subscription-manager-args") return ;;
+        " --enablerepos") return ;;
         " --download-method") COMPREPLY=($(compgen -W "http https" -- "$cur")); return ;;
         " --puppet-server") COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
         " --puppet-ca-server") COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
@@ -35,6 +45,9 @@ _lbenroll()
         " --rex-urlkeyfile") return ;;
         " --rex-authpath") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         " --skip") COMPREPLY=($(compgen -W "foreman puppet migration prereq-update katello-agent remove-obsolete-packages puppet-enable katello-host-tools" -- "$cur")); return ;;
+        " --install-packages") return ;;
+        " --deps-repository-url") return ;;
+        " --deps-repository-gpg-key") return ;;
         " --root") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         " --ca-fingerprint") return ;;
         " --log-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -53,7 +66,7 @@ _lbenroll()
     esac
     local opts
     case $command in
-        "") opts='-s --server --fqdn -t --timeout -v --verbose -o --organization --content-only -a --activationkey -r --release -S --subscription-manager-args -f --force --ignore-registration-failures --preserve-rhsm-proxy --download-method --puppet-server --puppet-ca-server --puppet-ca-port --puppet-noop --rex --rex-user --rex-proxies --rex-urlkeyfile --rex-authpath --skip -R --remove-obsolete-packages --no-remove-obsolete-packages --dry-run --json --root --ca-fingerprint --log-file --version -h --help' ;;
+        "") opts='-s --server -l --login -p --password --password-file --fqdn --ip -t --timeout -v --verbose -o --organization -L --location -g --hostgroup -O --operatingsystem --partitiontable -c --comment --add-domain --unmanaged --force-content-source --content-only -a --activationkey -r --release -S --subscription-manager-args -f --force --ignore-registration-failures --preserve-rhsm-proxy --enablerepos --download-method --puppet-server --puppet-ca-server --puppet-ca-port --puppet-noop --rex --rex-user --rex-proxies --rex-urlkeyfile --rex-authpath --skip -u --update --install-packages --install-katello-agent -R --remove-obsolete-packages --no-remove-obsolete-packages --deps-repository-url --deps-repository-gpg-key --dry-run --json --root --ca-fingerprint --log-file --version -h --help' ;;
         diagnose) opts='--server --proxies --foreman -l --login -p --password --password-file --root --timeout --json --ca-fingerprint -h --help' ;;
         repair) opts='--config --root --json --dry-run -v --verbose --log-file -h --help' ;;
     esac

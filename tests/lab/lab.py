@@ -13,6 +13,7 @@ import tempfile
 
 from tests.lab import build, pki
 from tests.lab.daemon import Daemon, LabError
+from tests.lab.foreman import Foreman
 from tests.lab.haproxy import BALANCER_ADDRESS, HAProxy
 from tests.lab.sandbox import Sandbox
 
@@ -417,8 +418,14 @@ class Lab(object):
                 self.start_proxy(name)
         self.haproxy.reset_routes()
         self.haproxy.wait_all_up(PROXY_SERVED_PORTS, BALANCED_PROXIES)
+        self.foreman.reset()
 
     # -- observation ----------------------------------------------------------------------------
+
+    @property
+    def foreman(self):
+        """The Foreman stand-in's state and request log (see foreman.py), shared by all proxies."""
+        return Foreman(self.state_dir)
 
     def requests(self, name=None):
         """Request log entries (dicts, see proxy_server.py) of one or all proxies, oldest first."""

@@ -53,6 +53,15 @@ def test_defaults_are_not_recorded_but_server_and_skip_always_are():
                     ("skip", "foreman")]
 
 
+def test_foreman_mode_records_its_host_options_and_no_empty_skip_nor_password():
+    options = enrolled_with(skip=[], hostgroup="lab/web", location="Lab", login="api",
+                            password="Pa55word!")
+    rows = lbenroll_conf.recorded_values(options)
+    assert rows == [("server", BALANCER), ("login", "api"), ("fqdn", "client01.example.test"),
+                    ("location", "Lab"), ("hostgroup", "lab/web")]
+    assert "Pa55word!" not in lbenroll_conf.render(rows)
+
+
 def test_deprecated_and_negated_flags_are_recorded_as_their_skip_values():
     options = enrolled_with(no_puppet=True, removepkgs=False)
     assert dict(lbenroll_conf.recorded_values(options))["skip"] == (
@@ -113,7 +122,7 @@ def test_parse_errors_name_the_file(text, message):
 @pytest.mark.parametrize("key,value,message", [
     ("activationkey", "ak-lab", "'activationkey' is not an option lbenroll records"),
     ("dry-run", "true", "'dry-run' is not an option lbenroll records"),
-    ("login", "admin", "'login' is not an option lbenroll records"),
+    ("password", "Pa55word", "'password' is not an option lbenroll records"),
     ("puppet-noop", "maybe", "puppet-noop = 'maybe' is neither true nor false"),
 ])
 def test_hand_edited_values_are_checked(key, value, message):
@@ -127,3 +136,10 @@ def test_values_read_back_are_what_validate_takes():
                                           "preserve-rhsm-proxy": "False", "timeout": "30"})
     assert values == {"foreman_fqdn": BALANCER, "skip": ["foreman", "puppet"],
                       "preserve_rhsm_proxy": False, "timeout": "30"}
+
+
+def test_one_off_actions_are_not_recorded_for_the_repair_timer():
+    from lbenroll.writers import lbenroll_conf
+    recorded = {spec.dest for spec in lbenroll_conf.RECORDED}
+    assert not recorded & {"update", "enablerepos", "deps_repository_url",
+                           "deps_repository_gpg_key", "activationkey", "password"}
