@@ -80,12 +80,9 @@ def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None, cli
         result.error = "cannot load the client certificate %s: %s" % (
             client_cert[0], getattr(exc, "strerror", None) or exc)
         return result
-    try:
-        raw = socket.create_connection((address or host, port), timeout=timeout)
-    except OSError as exc:
-        result.error = exc.strerror or str(exc)
+    raw = _connect(result, address or host, timeout)
+    if raw is None:
         return result
-    result.reachable = True
     handshake_done = False
     try:
         with context.wrap_socket(raw, server_hostname=host) as sock:
@@ -109,15 +106,23 @@ def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None, cli
     return result
 
 
+def _connect(result, address, timeout):
+    """A TCP connection to address:result.port, or None with the reason in result.error."""
+    try:
+        sock = socket.create_connection((address, result.port), timeout=timeout)
+    except OSError as exc:
+        result.error = exc.strerror or str(exc)
+        return None
+    result.reachable = True
+    return sock
+
+
 def plain_probe(host, port, exchange, timeout=10.0, address=None):
     """Connect to host:port (or to address) without TLS and run exchange(sock) -> (ok, detail)."""
     result = ProbeResult(host, port)
-    try:
-        sock = socket.create_connection((address or host, port), timeout=timeout)
-    except OSError as exc:
-        result.error = exc.strerror or str(exc)
+    sock = _connect(result, address or host, timeout)
+    if sock is None:
         return result
-    result.reachable = True
     try:
         result.protocol_ok, result.protocol_detail = exchange(sock)
     except OSError as exc:
