@@ -1,10 +1,12 @@
 """lbenroll diagnose end to end: the real command in sandboxed hosts against the real lab, healthy
 and with each fault of the load-balancer guide's troubleshooting list injected."""
+import json
+import sys
 import time
 
 import pytest
 
-from tests.e2e.test_enroll import PROXY_FQDNS, RHSM_CONF, enroll, lbenroll
+from tests.e2e.test_enroll import PROXY_FQDNS, REPO, RHSM_CONF, enroll, lbenroll
 from tests.lab.lab import BALANCER, WORLD
 
 HELLO_PATH = WORLD["orgs"]["ACME"]["content"][0]["path"]
@@ -162,3 +164,20 @@ def test_a_client_whose_rhsm_conf_names_a_proxy(enrolled):
         rhsm["summary"])
     assert "bypass the balancer" in rhsm["summary"]
     assert problems(proc) == [("HOST_RHSM_CONF", "this host")]
+
+
+def test_proxy_names_from_the_foreman_api(enrolled):
+    # The lab's Foreman answers through the balancer; the password comes from the environment
+    # and must not show anywhere.
+    from tests.lab.foreman import LOGIN, PASSWORD
+    argv = [sys.executable, "-m", "lbenroll", "diagnose", "--server", BALANCER, "--json",
+            "--foreman", BALANCER, "--login", LOGIN]
+    before = enrolled.written_files()
+    proc = enrolled.run(argv, env={"PYTHONPATH": REPO, "LBENROLL_PASSWORD": PASSWORD},
+                        timeout=300)
+    assert enrolled.written_files() == before
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["source"]["kind"] == "Foreman API"
+    assert report["source"]["names"] == PROXY_FQDNS
+    assert PASSWORD not in proc.stdout + proc.stderr

@@ -36,8 +36,12 @@ def seed_world():
         "architectures": architectures,
         "operatingsystems": [{"id": 6, "name": "RedHat", "title": "RedHat 9.4"}],
         "ptables": [{"id": 7, "name": "Kickstart default"}],
-        "smart_proxies": records("proxy01.example.test", "proxy02.example.test",
-                                 "proxy03.example.test"),
+        # Each proxy has its own URL; registration goes through the balancer, which is how
+        # Katello tells that a proxy is load-balanced (SmartProxy#load_balanced?).
+        "smart_proxies": [dict(proxy, url="https://%s:9090" % proxy["name"],
+                               registration_url="https://smartproxy.example.test:9090")
+                          for proxy in records("proxy01.example.test", "proxy02.example.test",
+                                               "proxy03.example.test")],
         "hosts": [],
         "next_id": 100,
     }
