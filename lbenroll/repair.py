@@ -64,9 +64,10 @@ def recorded_options(config_path, run_values):
     from lbenroll.writers import lbenroll_conf
     values = lbenroll_conf.option_values(lbenroll_conf.parse(text, path), path)
     values.update(run_values)
-    # Repair never touches the Foreman host record (FOREMAN_HOST skips repair runs), so it needs
-    # no API password and validates as content-only.
-    values["skip"] = sorted(set(values.get("skip") or []) | {"foreman"})
+    # Repair heals configuration drift only: it never touches the Foreman host record (so it
+    # needs no API password and validates as content-only) and never updates packages (the
+    # timer must not run dnf against the repositories every few hours).
+    values["skip"] = sorted(set(values.get("skip") or []) | {"foreman", "prereq-update"})
     try:
         validated = options.validate(values)
     except UsageError as error:
