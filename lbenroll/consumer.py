@@ -4,7 +4,7 @@ import re
 import ssl
 import warnings
 
-from lbenroll import host
+from lbenroll import fileio, host
 from lbenroll.errors import ConfigError, DataError, UnavailableError
 from lbenroll.rpmfile import NotAnRpm, RpmPackage, cpio_files
 
@@ -29,6 +29,12 @@ def pretty_fingerprint(hexdigest):
 def first_pem(text):
     match = PEM_RX.search(text or "")
     return match.group(0) + "\n" if match else None
+
+
+def installed_ca(ctx):
+    """The Katello server CA installed on the host (/etc/rhsm/ca), or None."""
+    data = fileio.read_bytes(ctx, host.KATELLO_SERVER_CA)
+    return first_pem(data.decode("utf-8", "replace")) if data is not None else None
 
 
 class ConsumerRpm(object):

@@ -74,7 +74,7 @@ def read_host(ctx):
     text = _text(ctx, host.YGGDRASIL_CONFIG)
     if text is not None:
         facts.brokers = broker_urls(text)
-    facts.installed_ca = consumer.first_pem(_text(ctx, host.KATELLO_SERVER_CA))
+    facts.installed_ca = consumer.installed_ca(ctx)
     return facts
 
 

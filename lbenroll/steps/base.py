@@ -1,4 +1,5 @@
 """Step contract and the per-run state that steps share."""
+from lbenroll import consumer
 from lbenroll.results import Result, Status
 
 
@@ -48,6 +49,13 @@ class Run(object):
         self.registered_before = None
         self.registered_now = False
         self.org_label = None         # the organization's label, from Foreman (FOREMAN_HOST)
+
+    def katello_ca(self):
+        """The Katello CA this run installed (or, in a dry run, would install), else the one
+        already on the host."""
+        if self.consumer is not None:
+            return self.consumer.server_ca_pem
+        return consumer.installed_ca(self.ctx)
 
     @property
     def balancer(self):

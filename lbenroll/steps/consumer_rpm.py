@@ -6,7 +6,7 @@ from lbenroll.errors import ConfigError, LbenrollError, UnavailableError
 from lbenroll.probe import tls_probe
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
-from lbenroll.writers.base import Target
+from lbenroll.writers.base import Target, decode
 from lbenroll.writers.rhsm_conf import read_proxy_settings
 
 
@@ -39,7 +39,7 @@ class FetchConsumerRpm(Step):
                   "package: %s (%d bytes)" % (rpm.package.nvr, rpm.package.size),
                   "Katello CA SHA-256: %s" % consumer.pretty_fingerprint(rpm.fingerprint)]
         status, remediation = Status.UNCHANGED, None
-        installed = consumer.first_pem(_text(fileio.read_bytes(ctx, host.KATELLO_SERVER_CA)))
+        installed = consumer.installed_ca(ctx)
         if installed and consumer.fingerprint(installed) != rpm.fingerprint:
             status = Status.WARNING
             detail.append("the installed Katello CA differs (SHA-256 %s): the CA was replaced" % (
@@ -51,10 +51,6 @@ class FetchConsumerRpm(Step):
                       detail=detail, remediation=remediation,
                       data={"answering_proxy": rpm.answering_proxy, "package": rpm.package.nvr,
                             "ca_sha256": rpm.fingerprint})
-
-
-def _text(data):
-    return data.decode("utf-8", "replace") if data is not None else None
 
 
 class VerifyBalancerTls(Step):
@@ -97,10 +93,10 @@ class InstallConsumerRpm(Step):
 
     def run(self, run):
         ctx, rpm = run.ctx, run.consumer
-        rhsm_conf = _text(fileio.read_bytes(ctx, host.RHSM_CONF)) or ""
+        rhsm_conf = decode(fileio.read_bytes(ctx, host.RHSM_CONF) or b"")
         run.proxy_settings = read_proxy_settings(rhsm_conf)
         installed = self._installed(ctx)
-        ca_on_disk = consumer.first_pem(_text(fileio.read_bytes(ctx, host.KATELLO_SERVER_CA)))
+        ca_on_disk = consumer.installed_ca(ctx)
         ca_matches = ca_on_disk is not None and consumer.fingerprint(ca_on_disk) == rpm.fingerprint
         outdated = _outdated(installed, rpm.package)
         if installed and ca_matches and not outdated:

@@ -5,7 +5,7 @@ mode (yggdrasil) to mqtts://<server.hostname>:1883 (reference §6, §7).
 """
 import os
 
-from lbenroll import consumer, fileio, host
+from lbenroll import fileio, host
 from lbenroll.probe import amqp_exchange, mqtt_exchange, tls_probe
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step, WriterStep
@@ -20,16 +20,10 @@ CNAME_FIX = ("generate the proxies' certificates with `foreman-proxy-certs-gener
              "--foreman-proxy-cname %s` so every proxy's certificate carries the balancer name")
 
 
-def _katello_ca(run):
-    if run.consumer is not None:
-        return run.consumer.server_ca_pem
-    return consumer.first_pem(decode(fileio.read_bytes(run.ctx, host.KATELLO_SERVER_CA) or b""))
-
-
 def messaging_result(step_id, run, port, service, exchange, required):
     """Probe balancer:port as the agent would; unreachable is a warning only where it matters."""
     where = "%s:%d" % (run.balancer, port)
-    probe = tls_probe(run.balancer, port, _katello_ca(run), timeout=min(run.options.timeout, 15),
+    probe = tls_probe(run.balancer, port, run.katello_ca(), timeout=min(run.options.timeout, 15),
                       exchange=exchange)
     if not probe.reachable:
         summary = "%s not reachable (%s): %s cannot connect" % (where, probe.error, service)

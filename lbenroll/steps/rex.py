@@ -10,12 +10,11 @@ import os
 import stat
 import tempfile
 
-from lbenroll import consumer, fileio, host
+from lbenroll import fileio, host
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.authorized_keys import (AuthorizedKeysWriter, find_user, parse_keys,
                                               target_for)
-from lbenroll.writers.base import decode
 
 KEY_PORT = 9090
 KEY_PATH = "/ssh/pubkey"
@@ -154,13 +153,6 @@ def _proxies(options):
     return [name.strip() for name in options.remote_exec_proxies.split(",") if name.strip()]
 
 
-def _katello_ca(run):
-    """The Katello CA this run installed (or, in a dry run, would install)."""
-    if run.consumer is not None:
-        return run.consumer.server_ca_pem
-    return consumer.first_pem(decode(fileio.read_bytes(run.ctx, host.KATELLO_SERVER_CA) or b""))
-
-
 def _not_a_file(ctx, path):
     try:
         return not stat.S_ISREG(os.lstat(ctx.path(path)).st_mode)
@@ -179,7 +171,7 @@ class RexKeys(Step):
         target, problem = self._target(run)
         if problem is not None:
             return problem
-        ca_pem = _katello_ca(run)
+        ca_pem = run.katello_ca()
         if not ca_pem:
             return self._warning("no Katello CA to verify the key downloads against",
                                  "enroll without --dry-run first, so that the consumer RPM "
