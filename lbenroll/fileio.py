@@ -2,8 +2,10 @@
 import errno
 import logging
 import os
+import shutil
 import stat
 import tempfile
+import time
 
 from lbenroll import host
 from lbenroll.errors import WriteError
@@ -205,3 +207,36 @@ def restore_bytes(ctx, target, previous):
         mode = target.mode
         uid, gid = _owner_ids(ctx, target.owner, target.group)
     _atomic_replace(real, previous, mode, uid, gid, _get_selinux(real) if st else None)
+
+
+def set_aside(ctx, directory, undo=True):
+    """Move a directory lbenroll does not write itself (Puppet's SSL directory, its cache) into
+    the backup store; return where it went, or None when there was nothing to move.
+
+    Copy then delete, not rename: /etc, /opt and /var are often separate filesystems. Each call
+    gets its own stamped place, so an earlier set-aside copy is never overwritten.
+    """
+    real = ctx.path(directory)
+    if not os.path.isdir(real):
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    dest = ctx.path("%s/set-aside/%s%s" % (host.BACKUP_DIR, stamp, directory))
+    suffix = 1
+    while os.path.exists(dest):
+        suffix += 1
+        dest = ctx.path("%s/set-aside/%s.%d%s" % (host.BACKUP_DIR, stamp, suffix, directory))
+    try:
+        os.makedirs(os.path.dirname(dest), 0o700)
+        shutil.copytree(real, dest, symlinks=True)
+        shutil.rmtree(real)
+    except OSError as exc:
+        raise WriteError("cannot move %s aside to %s: %s" % (directory, dest, exc),
+                         fix="check free space and permissions under %s" % host.BACKUP_DIR)
+    log.info("moved %s aside to %s", directory, dest)
+    if undo:
+        def put_back():
+            if os.path.exists(real):
+                shutil.rmtree(real)
+            shutil.copytree(dest, real, symlinks=True)
+        ctx.undo.push("put back %s" % directory, put_back)
+    return dest

@@ -171,3 +171,38 @@ def test_undo_of_a_new_file_also_removes_the_directories_it_created(ctx, root):
     ctx.undo.rollback()
     assert not (root / "etc/puppetlabs").exists()
     assert (root / "etc").is_dir()  # existed before: kept
+
+
+def test_set_aside_moves_a_directory_into_the_backup_store_and_undo_puts_it_back(ctx, root):
+    ssl = os.path.join(root, "etc/puppetlabs/puppet/ssl")
+    os.makedirs(os.path.join(ssl, "certs"))
+    with open(os.path.join(ssl, "certs", "host.pem"), "w") as f:
+        f.write("cert\n")
+    os.symlink("certs/host.pem", os.path.join(ssl, "link"))
+    dest = fileio.set_aside(ctx, "/etc/puppetlabs/puppet/ssl")
+    assert not os.path.exists(ssl)
+    assert dest.startswith(os.path.join(root, "var/lib/lbenroll/backup/set-aside/"))
+    assert dest.endswith("/etc/puppetlabs/puppet/ssl")
+    with open(os.path.join(dest, "certs", "host.pem")) as f:
+        assert f.read() == "cert\n"
+    assert os.readlink(os.path.join(dest, "link")) == "certs/host.pem"
+    second = fileio.set_aside(ctx, "/etc/puppetlabs/puppet/ssl")
+    assert second is None  # nothing left to move
+    ctx.undo.rollback()
+    with open(os.path.join(ssl, "certs", "host.pem")) as f:
+        assert f.read() == "cert\n"
+
+
+def test_set_aside_twice_in_one_second_keeps_both_copies(ctx, root):
+    ssl = os.path.join(root, "etc/ssl-dir")
+    for content in ("one", "two"):
+        os.makedirs(ssl)
+        with open(os.path.join(ssl, "f"), "w") as f:
+            f.write(content)
+        fileio.set_aside(ctx, "/etc/ssl-dir", undo=False)
+    copies = []
+    for top, _dirs, files in os.walk(os.path.join(root, "var/lib/lbenroll/backup/set-aside")):
+        for name in files:
+            with open(os.path.join(top, name)) as f:
+                copies.append(f.read())
+    assert sorted(copies) == ["one", "two"]
