@@ -10,6 +10,11 @@ CA_TRUST_ANCHOR = "/etc/pki/ca-trust/source/anchors/katello-server-ca.pem"
 CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
 REDHAT_REPO = "/etc/yum.repos.d/redhat.repo"
 PUPPET_CONF = "/etc/puppetlabs/puppet/puppet.conf"
+# The Puppet agent as the puppet-agent package (Puppet 6, 7 and 8 "AIO") installs it.
+PUPPET_AGENT_PACKAGE = "puppet-agent"
+PUPPET_BIN = "/opt/puppetlabs/puppet/bin/puppet"
+PUPPET_SSL_DIR = "/etc/puppetlabs/puppet/ssl"
+PUPPET_SERVICE = "puppet"
 YGGDRASIL_CONFIG = "/etc/yggdrasil/config.toml"
 GOFER_KATELLO_CONF = "/etc/gofer/plugins/katello.conf"
 OS_RELEASE = "/etc/os-release"
@@ -55,3 +60,9 @@ def in_root_argv(root, *argv):
     if root in ("", "/"):
         return list(argv)
     return ["chroot", root] + list(argv)
+
+
+def puppet_cert_paths(certname):
+    """The agent's own certificate and the CA certificate in Puppet's SSL directory."""
+    certs = PUPPET_SSL_DIR + "/certs"
+    return "%s/%s.pem" % (certs, certname), certs + "/ca.pem"

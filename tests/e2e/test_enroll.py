@@ -3,7 +3,6 @@ import configparser
 import http.client
 import json
 import os
-import re
 import socket
 import ssl
 import subprocess
@@ -293,13 +292,3 @@ def test_registration_failure_rolls_back_to_the_original_etc(lab, sandbox, fault
     assert etc_bytes(box) == before
     assert key not in proc.stdout + proc.stderr
 
-
-def test_puppet_certificate_request_through_the_balancer_ca_port(lab, sandbox):
-    box = sandbox()
-    enroll(box)
-    lab.wait_puppetserver()
-    proc = box.run(["puppet", "ssl", "bootstrap", "--config", PUPPET_CONF, "--waitforcert", "0",
-                    "--http_keepalive_timeout", "0"], timeout=180)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert re.search(r"Downloaded certificate for client01\.example\.test from "
-                     r"https://%s:8141/" % re.escape(BALANCER), proc.stdout + proc.stderr)

@@ -2,6 +2,8 @@
 import json
 import sys
 
+import pytest
+
 from tests.e2e.test_enroll import REPO, etc_bytes, statuses
 from tests.lab.foreman import PASSWORD
 from tests.lab.lab import ACTIVATION_KEY, BALANCED_PROXIES, BALANCER
@@ -10,6 +12,12 @@ FQDN = "client01.example.test"
 FOREMAN = ["-s", BALANCER, "-o", "ACME Corp", "-g", "lab/web", "-L", "Lab", "-a", ACTIVATION_KEY,
            "-l", "admin", "--puppet-ca-port", "8141", "--fqdn", FQDN, "-c", "e2e"]
 PROXIES = set("%s.example.test" % name for name in BALANCED_PROXIES)
+
+
+@pytest.fixture(autouse=True)
+def puppet_ca(lab):
+    """Foreman-mode enrollments request the Puppet agent's certificate (PUPPET_CERT)."""
+    lab.wait_puppetserver()
 
 
 def lbenroll(box, *args):

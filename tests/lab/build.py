@@ -98,6 +98,13 @@ def build_hello_rpm(build_dir, proxy_fqdn):
                     defines={"_buildhost": proxy_fqdn})
 
 
+def build_puppet_agent_rpm(build_dir):
+    """The puppet-agent stand-in: the AIO paths, running the host's Debian puppet."""
+    with open(os.path.join(FILES_DIR, "puppet-agent.spec")) as f:
+        spec = f.read()
+    return rpmbuild(os.path.join(build_dir, "puppet-agent"), spec)
+
+
 def make_rpmdb(root, rpm_paths):
     """Record packages (database only, no files) in <root>/var/lib/rpm; returns the sqlite path."""
     _run(["rpm", "--root", root, "--dbpath", "/var/lib/rpm", "-i", "--justdb", "--nodeps",
@@ -136,12 +143,13 @@ def set_pub_layout(pub_dir, rhsm_hostname, layout, release=FIRST_RELEASE):
             os.unlink(os.path.join(pub_dir, entry))
 
 
-def make_content_repo(content_dir, content_path, rpm_path):
-    """A yum repository at <content_dir>/<content_path> holding rpm_path (createrepo_c)."""
+def make_content_repo(content_dir, content_path, *rpm_paths):
+    """A yum repository at <content_dir>/<content_path> holding rpm_paths (createrepo_c)."""
     repo = os.path.join(content_dir, content_path.strip("/"))
     packages = os.path.join(repo, "Packages")
     os.makedirs(packages, exist_ok=True)
-    shutil.copy2(rpm_path, packages)
+    for rpm_path in rpm_paths:
+        shutil.copy2(rpm_path, packages)
     # Pulp 3 publishes no sqlite databases either.
     _run(["createrepo_c", "--quiet", "--no-database", repo], "createrepo_c %s" % repo)
     return repo

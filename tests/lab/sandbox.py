@@ -13,8 +13,8 @@ from tests.lab.daemon import LabError
 LAB_DIR = os.path.dirname(os.path.abspath(__file__))
 # /usr is overlaid as a whole (not only /usr/sbin): packages installed in a sandbox, such as the
 # consumer RPM's /usr/bin/katello-rhsm-consumer, must not reach the host. /root keeps the tools'
-# home-directory files private as well.
-OVERLAID = ("/etc", "/var", "/usr", "/root")
+# home-directory files private as well, and /opt the Puppet agent's (/opt/puppetlabs).
+OVERLAID = ("/etc", "/var", "/usr", "/root", "/opt")
 PRIVATE_TMPFS = "/run"
 SANDBOX_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 RESOLV_CONF = "nameserver 127.0.1.53\noptions timeout:1 attempts:1\n"
@@ -44,7 +44,7 @@ skip_if_unavailable=False
 OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
 # Which host directories get writable upper copies when running unprivileged: all of /etc and
 # /var (a few hundred), the first level of /usr and /root (package payloads, home files).
-MIRRORED_DEPTH = {"/etc": None, "/var": None, "/usr": 1, "/root": 1}
+MIRRORED_DEPTH = {"/etc": None, "/var": None, "/usr": 1, "/root": 1, "/opt": 1}
 
 
 def _sha256_file(path):

@@ -18,6 +18,11 @@ PACKAGED_PUPPETSERVER_CONF = "/etc/puppet/puppetserver"
 # written per lab because they hold paths and the bind address.
 PACKAGED_CONF_FILES = ("auth.conf", "ca.conf", "metrics.conf", "web-routes.conf")
 PUPPETSERVER_READY_POLL = 0.5  # each probe is a TLS handshake with a JVM that is busy starting
+# puppetserver reads a non-executable autosign file on every CSR, so signing can be switched
+# without a restart; "*" matches every certname.
+AUTOSIGN_ALL = "*\n"
+AUTOSIGN_NONE = "# autosign off (Lab.set_puppet_autosign)\n"
+CA_API = "/puppet-ca/v1/certificate_status/"
 
 
 def _service_dir(workdir, name):
@@ -113,6 +118,7 @@ class PuppetServer(object):
         self.cadir = os.path.join(self.base, "ca")
         self.puppet_conf_path = os.path.join(self.confdir, "puppet.conf")
         self.log_path = os.path.join(self.base, "server.log")
+        self.autosign_path = os.path.join(self.base, "autosign.conf")
         # Written by puppetserver itself when it creates its CA on the first start.
         self.ca_cert_path = os.path.join(self.ssldir, "certs", "ca.pem")
         self.daemon = None
@@ -135,6 +141,13 @@ class PuppetServer(object):
         _write(self._path("logback.xml"), LOGBACK_STDOUT)
         _write(self._path("request-logging.xml"), ACCESS_LOG_STDOUT)
         _write(self.puppet_conf_path, self._puppet_conf())
+        self.set_autosign(True)
+
+    def set_autosign(self, on):
+        """Sign every CSR at once (the lab's default) or none; takes effect on the next CSR."""
+        tmp = self.autosign_path + ".new"
+        _write(tmp, AUTOSIGN_ALL if on else AUTOSIGN_NONE)
+        os.replace(tmp, self.autosign_path)
 
     def _puppetserver_conf(self):
         return PUPPETSERVER_CONF % {
@@ -150,7 +163,8 @@ class PuppetServer(object):
         return PUPPET_CONF % {
             "ssldir": self.ssldir, "var": self._path("var"), "log": self._path("log"),
             "run": self._path("run"), "code": self._path("code"), "certname": self.certname,
-            "alt_names": ",".join([self.certname] + self.dns_alt_names), "cadir": self.cadir}
+            "alt_names": ",".join([self.certname] + self.dns_alt_names), "cadir": self.cadir,
+            "autosign": self.autosign_path}
 
     def argv(self):
         # The `puppetserver foreground` wrapper runuser's to `puppet` and hard-codes /etc paths.
@@ -198,6 +212,60 @@ class PuppetServer(object):
             return None
         return body.decode("utf-8", "replace").strip()
 
+    def _ca_request(self, method, certname, body=None):
+        """One CA API request authenticated with the server's own certificate, which carries
+        the pp_cli_auth extension auth.conf requires for certificate_status (as the CA CLI and
+        a Smart Proxy's puppetca module use it). Returns (status, body)."""
+        context = ssl.create_default_context(cafile=self.ca_cert_path)
+        context.load_cert_chain(os.path.join(self.ssldir, "certs", self.certname + ".pem"),
+                                os.path.join(self.ssldir, "private_keys", self.certname + ".pem"))
+        data = (body or "").encode("utf-8")
+        request = ("%s %s%s HTTP/1.0\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %d\r\n\r\n" % (method, CA_API, certname, self.certname,
+                                                     len(data))).encode("ascii") + data
+        # By address, verified for the certname: the host running the lab cannot resolve it.
+        with socket.create_connection((self.address, self.port), timeout=30) as raw:
+            with context.wrap_socket(raw, server_hostname=self.certname) as tls:
+                tls.sendall(request)
+                response = b"".join(iter(lambda: tls.recv(65536), b""))
+        head, _sep, answer = response.partition(b"\r\n\r\n")
+        return int(head.split(b" ", 2)[1]), answer.decode("utf-8", "replace")
+
+    def clean_certificate(self, certname):
+        """What Foreman does through the Smart Proxy when a host is rebuilt or deleted, and
+        `puppetserver ca clean`: revoke the host's signed certificate, then delete its
+        certificate and any pending request. Returns True if the CA held either."""
+        status, body = self._ca_request("PUT", certname, json.dumps({"desired_state": "revoked"}))
+        if status not in (204, 404, 409):  # 404: unknown name; 409: not signed (a CSR only)
+            raise LabError("revoking %s on the Puppet CA: %s %s" % (certname, status, body))
+        status, body = self._ca_request("DELETE", certname)
+        if status not in (200, 204, 404):
+            raise LabError("deleting %s on the Puppet CA: %s %s" % (certname, status, body))
+        return status != 404
+
+    def sign_certificate(self, certname):
+        """Sign a pending request, as `puppetserver ca sign --certname` does."""
+        status, body = self._ca_request("PUT", certname, json.dumps({"desired_state": "signed"}))
+        if status != 204:
+            raise LabError("signing %s on the Puppet CA: %s %s" % (certname, status, body))
+
+    def agent_certnames(self):
+        """Names the CA holds a certificate or a pending request for, besides its own."""
+        names = set()
+        for sub in ("signed", "requests"):
+            directory = os.path.join(self.cadir, sub)
+            if os.path.isdir(directory):
+                names.update(name[:-len(".pem")] for name in os.listdir(directory)
+                             if name.endswith(".pem"))
+        return sorted(names - {self.certname})
+
+    def reset(self):
+        """Autosign on and no agent certificates (Lab.reset): a test's host names are free for
+        the next test's hosts, whose keys are new."""
+        self.set_autosign(True)
+        for certname in self.agent_certnames():
+            self.clean_certificate(certname)
+
     def wait_ready(self, timeout=180):
         """Poll /status/v1/simple until it says `running`; fail early if the JVM exits."""
         deadline = time.monotonic() + timeout
@@ -219,7 +287,8 @@ class PuppetServer(object):
 
 
 def start_puppetserver(workdir, address, port, certname, dns_alt_names):
-    """Start the real puppetserver (autosign on) bound to address:port only; returns at once.
+    """Start the real puppetserver bound to address:port only (autosign on, see
+    PuppetServer.set_autosign); returns at once.
 
     Startup takes about 45 s (the first start also creates the CA and the server certificate,
     whose SANs are certname + dns_alt_names); call .wait_ready() before using it.
@@ -296,7 +365,7 @@ codedir = %(code)s
 certname = %(certname)s
 dns_alt_names = %(alt_names)s
 cadir = %(cadir)s
-autosign = true
+autosign = %(autosign)s
 """
 
 LOGBACK_STDOUT = """\
