@@ -4,6 +4,8 @@ bootstrap.py fetches https://<server>:9090/ssh/pubkey once. Through a balancer t
 of whichever proxy answered, and jobs from the other proxies are refused (reference §14,
 Katello/katello-client-bootstrap#204). Each proxy has its own foreman-proxy key, so the balanced
 URL is fetched until further fetches bring no new key, and every distinct key is installed.
+With --rex-apikeys the keys are the remote_execution_pubkey of every Smart Proxy that Foreman's
+API lists (every page; bootstrap.py reads only the first).
 """
 import collections
 import os
@@ -11,6 +13,8 @@ import stat
 import tempfile
 
 from lbenroll import fileio, host
+from lbenroll.errors import LbenrollError
+from lbenroll.foreman import ForemanApi
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.authorized_keys import (AuthorizedKeysWriter, find_user, parse_keys,
@@ -25,6 +29,10 @@ QUIET_FETCHES = 4
 MAX_FETCHES = 32
 MAX_KEY_FILE = 64 * 1024  # a key file is a few hundred bytes; anything larger is not one
 CONNECT_TIMEOUT = 10
+SMART_PROXIES = "/api/v2/smart_proxies"
+# Foreman's remote execution plugin adds this to each Smart Proxy record: the key the proxy
+# serves at /ssh/pubkey, or null when the proxy has no remote execution (SSH) feature.
+API_KEY_FIELD = "remote_execution_pubkey"
 
 
 def key_url(name):
@@ -122,11 +130,15 @@ class Collected(object):
         except FetchError as exc:
             self._failed("%s: %s" % (url, exc))
             return 0
+        return self.add(text, url)
+
+    def add(self, text, source):
+        """Keep the new keys of text (source names it in messages); return how many were new."""
         keys, rejected = parse_keys(text)
         if not keys:
-            self._failed("%s: not an SSH public key" % url)
+            self._failed("%s: not an SSH public key" % source)
         elif rejected:
-            self._failed("%s: left out %d lines that are not keys" % (url, len(rejected)))
+            self._failed("%s: left out %d lines that are not keys" % (source, len(rejected)))
         new = [key for key in keys if (key.type, key.blob) not in self._seen]
         self._seen.update((key.type, key.blob) for key in new)
         self.keys += new
@@ -147,6 +159,19 @@ def from_each(fetcher, urls):
     for url in urls:
         collected.fetch(fetcher, url)
     return collected
+
+
+def from_smart_proxies(records):
+    """(Collected, names of the proxies without a key) of Smart Proxy records from the API."""
+    collected, keyless = Collected(), []
+    for record in records:
+        name = record.get("name") or "id %s" % record.get("id")
+        text = record.get(API_KEY_FIELD)
+        if isinstance(text, str) and text.strip():
+            collected.add(text, "Smart Proxy %s" % name)
+        else:
+            keyless.append(name)
+    return collected, keyless
 
 
 def _proxies(options):
@@ -180,6 +205,8 @@ class RexKeys(Step):
             return self._from_proxies(run, target, ca_pem)
         if run.options.remote_exec_url:
             return self._from_url(run, target, ca_pem)
+        if run.options.remote_exec_apikeys:
+            return self._from_api(run, target, ca_pem)
         return self._from_balancer(run, target, ca_pem)
 
     # -- where the keys go ------------------------------------------------------------------
@@ -226,6 +253,38 @@ class RexKeys(Step):
             collected = from_each(fetcher, [url])
         return self._install(run, target, collected, "--rex-urlkeyfile %s" % url)
 
+    def _from_api(self, run, target, ca_pem):
+        options = run.options
+        try:
+            with ForemanApi(run.balancer, ca_pem, options.timeout, run.tmpdir, options.login,
+                            options.password) as api:
+                api.ping()
+                records = api.all_results(SMART_PROXIES)
+        except LbenrollError as exc:
+            # Never fatal, like a key download that fails (bootstrap.py's rule, reference §8).
+            return Result(self.id, Status.WARNING, "the Foreman API did not list the Smart "
+                          "Proxies (%s): no keys installed" % exc.message,
+                          remediation=exc.fix or "check the Foreman API through %s" % (
+                              run.balancer))
+        collected, keyless = from_smart_proxies(records)
+        source = "--rex-apikeys: %s of the %d Smart Proxies Foreman lists (%s through %s)" % (
+            API_KEY_FIELD, len(records), SMART_PROXIES, run.balancer)
+        notes = []
+        if keyless:
+            # A proxy without the remote execution feature has no key: expected, not a fault.
+            notes.append("no %s on %d of them: %s" % (API_KEY_FIELD, len(keyless),
+                                                     ", ".join(keyless)))
+        if not collected.keys:
+            return Result(self.id, Status.WARNING, "no Smart Proxy in Foreman has a remote "
+                          "execution key; %s left as it was" % target.path,
+                          detail=["keys from %s" % source] + notes + collected.failures,
+                          remediation="enable remote execution (SSH) on the Smart Proxies and "
+                                      "refresh their features in Foreman, or name them with "
+                                      "--rex-proxies")
+        result = self._install(run, target, collected, source, notes)
+        result.data["smart_proxies"] = len(records)
+        return result
+
     def _from_balancer(self, run, target, ca_pem):
         url = key_url(run.balancer)
         with KeyFetcher(ca_pem, run.options.timeout, run.tmpdir) as fetcher:
@@ -240,13 +299,14 @@ class RexKeys(Step):
                     "only; if more proxies stand behind %s, name them all with --rex-proxies" % (
                         collected.fetches, run.balancer))
         return self._install(run, target, collected, "%s (%d fetches)" % (url, collected.fetches),
-                             note)
+                             note=note)
 
     # -- installing them ----------------------------------------------------------------------
 
-    def _install(self, run, target, collected, source, note=None):
+    def _install(self, run, target, collected, source, notes=(), note=None):
+        """Add the keys to target; notes go into the detail, note into the summary."""
         ctx = run.ctx
-        detail = ["keys from %s" % source]
+        detail = ["keys from %s" % source] + list(notes)
         if not collected.keys:
             return Result(self.id, Status.WARNING, "no remote execution key could be downloaded; "
                           "%s left as it was" % target.path, detail=detail + collected.failures,

@@ -1,9 +1,14 @@
 """--rex end to end: every proxy's foreman-proxy key through the balancer, idempotently."""
+import json
 import os
 import stat
+import sys
+import time
+import urllib.parse
 
-from tests.e2e.test_enroll import enroll, statuses
-from tests.lab.lab import BALANCED_PROXIES
+from tests.e2e.test_enroll import ENROLL, REPO, enroll, statuses
+from tests.lab.foreman import LOGIN, PASSWORD
+from tests.lab.lab import BALANCED_PROXIES, BALANCER
 
 AUTHORIZED_KEYS = "/root/.ssh/authorized_keys"
 # A system user whose home is under an overlaid directory (/home is not overlaid).
@@ -102,3 +107,73 @@ def test_a_sticky_key_port_shows_one_key_and_says_so(lab, sandbox):
     assert len(key_lines(box)) == 1
     assert "one key in 5 fetches: it may be one proxy's only" in rex["summary"]
     assert "--rex-proxies" in rex["summary"]
+
+
+# --rex-apikeys: the keys Foreman's API lists, every page, through the balancer
+
+
+def enroll_with_api_keys(box, env_password=True):
+    """The real lbenroll with --rex --rex-apikeys and --skip foreman; the password (if any)
+    comes from the environment, never from argv."""
+    argv = [sys.executable, "-m", "lbenroll"] + ENROLL + [
+        "--json", "--verbose", "--rex", "--rex-apikeys", "-l", LOGIN]
+    env = {"PYTHONPATH": REPO}
+    if env_password:
+        env["LBENROLL_PASSWORD"] = PASSWORD
+    return box.run(argv, env=env, timeout=300)
+
+
+def index_requests(lab, since):
+    """(page asked for, proxy that forwarded it) of each smart_proxies index request."""
+    return [(r["query"].get("page"), r["proxy"]) for r in lab.foreman.requests()[since:]
+            if r["path"].rstrip("/") == "/api/v2/smart_proxies"]
+
+
+def index_connections(lab, since_ts):
+    """The TLS name and Host header of each smart_proxies request the stand-ins received."""
+    return [(e["sni"], e["host"]) for e in lab.requests() if e["ts"] > since_ts
+            and urllib.parse.urlsplit(e["path"]).path.rstrip("/") == "/api/v2/smart_proxies"]
+
+
+def test_rex_apikeys_installs_the_key_of_every_smart_proxy_on_every_page(lab, sandbox):
+    box = sandbox()
+    since, start = len(lab.foreman.requests()), time.time()
+    fetched_before = len(key_fetches(lab))
+    first = enroll_with_api_keys(box)
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    rex = result(json.loads(first.stdout))
+    assert rex["status"] == "changed", rex
+    # Exactly the keys the proxies serve; proxy03's record is only on the second page.
+    assert sorted(key_lines(box)) == sorted(proxy_key(lab, name) for name in BALANCED_PROXIES)
+    assert metadata(box, AUTHORIZED_KEYS) == (0o600, 0, 0)
+    assert rex["data"]["smart_proxies"] == 101
+    [keyless] = [line for line in rex["detail"] if line.startswith("no remote_execution_pubkey")]
+    assert "capsule00.remote.example.test" in keyless and "proxy0" not in keyless
+    # Both pages from Foreman's API, asked through the balancer; no key fetched from :9090.
+    pages = index_requests(lab, since)
+    assert [page for page, _ in pages] == ["1", "2"]
+    assert {proxy for _, proxy in pages} <= set("%s.example.test" % n for n in BALANCED_PROXIES)
+    assert {sni for sni, _ in index_connections(lab, start)} == {BALANCER}
+    assert len(key_fetches(lab)) == fetched_before
+
+    before = box.snapshot([AUTHORIZED_KEYS])
+    since = len(lab.foreman.requests())
+    again = enroll_with_api_keys(box)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert result(json.loads(again.stdout))["status"] == "unchanged"
+    assert box.snapshot([AUTHORIZED_KEYS]) == before  # bytes and mtime
+    assert [page for page, _ in index_requests(lab, since)] == ["1", "2"]
+
+    for proc in (first, again):
+        assert PASSWORD not in proc.stdout + proc.stderr
+    assert PASSWORD not in box.read_text("/var/log/lbenroll.log")
+
+
+def test_rex_apikeys_without_a_password_is_refused_before_anything_runs(lab, sandbox):
+    box = sandbox()
+    since = len(lab.foreman.requests())
+    proc = enroll_with_api_keys(box, env_password=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "--rex-apikeys needs the Foreman API password" in proc.stderr
+    assert lab.foreman.requests()[since:] == [] and not box.exists(AUTHORIZED_KEYS)

@@ -19,9 +19,40 @@ DEFAULT_PER_PAGE = 20  # Foreman's default
 
 # Enough architectures that an unfiltered index needs two default pages.
 EXTRA_ARCHITECTURES = 29
+# Content-only Smart Proxies at remote sites (no remote execution, so no key), listed before the
+# balanced ones: with them the smart_proxies index needs two pages of the 100 lbenroll asks for,
+# and proxy03 is only on the second.
+REMOTE_CAPSULES = 98
+BALANCED_PROXY_NAMES = ("proxy01.example.test", "proxy02.example.test", "proxy03.example.test")
+# Foreman's names of the balanced proxies' features; only proxy01 runs the Puppet CA (the
+# balancer's 8141 goes to its puppetserver).
+FEATURES = ("Dynflow", "Logs", "Pulpcore", "Puppet", "Puppet CA", "Registration", "Script",
+            "Templates")
+PUPPET_CA_PROXY_NAME = "proxy01.example.test"
 
 
-def seed_world():
+def proxy_pubkey(state_dir, name):
+    """The foreman-proxy key the lab made for that proxy (served at :9090/ssh/pubkey), or None.
+
+    Foreman stores it when it refreshes a proxy's features; the lab keeps each proxy's key under
+    <workdir>/proxies/<fqdn>/ssh/, next to state_dir. Unit tests have no keys.
+    """
+    path = os.path.join(os.path.dirname(os.path.abspath(state_dir)), "proxies", name, "ssh",
+                        "id_foreman_proxy.pub")
+    try:
+        with open(path) as f:
+            return f.read().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def proxy_features(name):
+    """A balanced proxy's features as Foreman's smart_proxies index lists them (name and id)."""
+    names = [n for n in FEATURES if n != "Puppet CA" or name == PUPPET_CA_PROXY_NAME]
+    return [{"id": FEATURES.index(n) + 1, "name": n} for n in names]
+
+
+def seed_world(state_dir):
     """The lab's Foreman: one of everything lbenroll looks up, plus a second host group."""
     def records(*names, **extra):
         return [dict({"id": index + 1, "name": name}, **extra) for index, name in enumerate(names)]
@@ -38,10 +69,15 @@ def seed_world():
         "ptables": [{"id": 7, "name": "Kickstart default"}],
         # Each proxy has its own URL; registration goes through the balancer, which is how
         # Katello tells that a proxy is load-balanced (SmartProxy#load_balanced?).
-        "smart_proxies": [dict(proxy, url="https://%s:9090" % proxy["name"],
-                               registration_url="https://smartproxy.example.test:9090")
-                          for proxy in records("proxy01.example.test", "proxy02.example.test",
-                                               "proxy03.example.test")],
+        "smart_proxies": [
+            {"id": 101 + n, "name": "capsule%02d.remote.example.test" % n,
+             "url": "https://capsule%02d.remote.example.test:9090" % n,
+             "remote_execution_pubkey": None} for n in range(REMOTE_CAPSULES)] + [
+            dict(proxy, url="https://%s:9090" % proxy["name"],
+                 registration_url="https://smartproxy.example.test:9090",
+                 features=proxy_features(proxy["name"]),
+                 remote_execution_pubkey=proxy_pubkey(state_dir, proxy["name"]))
+            for proxy in records(*BALANCED_PROXY_NAMES)],
         "hosts": [],
         "next_id": 100,
     }
@@ -49,7 +85,9 @@ def seed_world():
 
 HOST_FIELDS = ("hostgroup_id", "organization_id", "location_id", "domain_id", "architecture_id",
                "operatingsystem_id", "ptable_id", "ip", "mac", "comment", "build",
-               "compute_resource_id")
+               "compute_resource_id", "puppet_proxy_id", "puppet_ca_proxy_id")
+# The *_id fields that do not name their resource.
+ID_RESOURCES = {"puppet_proxy_id": "smart_proxies", "puppet_ca_proxy_id": "smart_proxies"}
 INDEXES = ("organizations", "locations", "hostgroups", "domains", "architectures",
            "operatingsystems", "ptables", "smart_proxies", "hosts")
 
@@ -65,13 +103,14 @@ class Foreman(object):
     """Foreman for one proxy process; the state lives in state_dir/foreman, never in memory."""
 
     def __init__(self, state_dir):
+        self.state_dir = state_dir
         self.dir = os.path.join(state_dir, "foreman")
         os.makedirs(self.dir, exist_ok=True)
         self.state_file = os.path.join(self.dir, "state.json")
         self.log_file = os.path.join(self.dir, "requests.jsonl")
         with self._locked():
             if not os.path.exists(self.state_file):
-                _atomic_write(self.state_file, json.dumps(seed_world(), indent=1))
+                _atomic_write(self.state_file, json.dumps(seed_world(self.state_dir), indent=1))
 
     # -- for tests ------------------------------------------------------------------------
 
@@ -93,9 +132,17 @@ class Foreman(object):
             self._save(state)
         return host
 
+    def set_smart_proxy(self, proxy_id, **fields):
+        """Change a Smart Proxy record as an admin would, e.g. registration_url after the proxy
+        was re-registered through another balancer (reset() restores the seeded records)."""
+        with self._locked():
+            state = self._load()
+            self._find(state, "smart_proxies", proxy_id).update(fields)
+            self._save(state)
+
     def reset(self):
         with self._locked():
-            _atomic_write(self.state_file, json.dumps(seed_world(), indent=1))
+            _atomic_write(self.state_file, json.dumps(seed_world(self.state_dir), indent=1))
             with open(self.log_file, "w"):
                 pass
 
@@ -194,7 +241,7 @@ class Foreman(object):
             if key in fields:
                 host[key] = fields[key]
                 if key.endswith("_id") and key != "compute_resource_id" and fields[key]:
-                    self._find(state, key[:-3] + "s", fields[key])
+                    self._find(state, ID_RESOURCES.get(key, key[:-3] + "s"), fields[key])
         if "managed" in fields:
             host["managed"] = str(fields["managed"]).lower() == "true"
         facet = fields.get("content_facet_attributes")

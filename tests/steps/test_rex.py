@@ -1,14 +1,18 @@
-"""REX_KEYS: the keys of every proxy behind the balancer, --rex-proxies, --rex-urlkeyfile."""
+"""REX_KEYS: the keys of every proxy behind the balancer, --rex-proxies, --rex-urlkeyfile,
+--rex-apikeys."""
 import os
 import stat
 import types
 
 import pytest
 
-from lbenroll import fileio
+from lbenroll import fileio, foreman, options
+from lbenroll.errors import UsageError
 from lbenroll.results import Status
 from lbenroll.steps import rex
+from tests import fake_foreman
 from tests.conftest import seed
+from tests.lab.foreman import BALANCED_PROXY_NAMES, PASSWORD, seed_world
 from tests.steps.conftest import BALANCER, CA
 from tests.writers.test_authorized_keys import ONE, THREE, TWO, ssh_key
 
@@ -281,10 +285,11 @@ def test_without_a_katello_ca_nothing_is_fetched(rex_run, fetchers):
     assert result.status == Status.WARNING and fake.made == []
 
 
-def test_runs_after_puppet_conf_once_the_consumer_rpm_is_in():
+def test_runs_right_after_the_puppet_steps_once_the_consumer_rpm_is_in():
     from lbenroll import engine
     ids = [step.id for step in engine.STEPS]
-    assert ids.index("REX_KEYS") == ids.index("PUPPET_CONF") + 1
+    last_puppet = max(index for index, step_id in enumerate(ids) if step_id.startswith("PUPPET_"))
+    assert ids.index("REX_KEYS") == last_puppet + 1
     assert rex.RexKeys.requires == ("INSTALL_CONSUMER_RPM",)
 
 
@@ -356,3 +361,152 @@ def test_fetch_failures_say_why(session_get, tmp_path, outcome, reason):
         with pytest.raises(rex.FetchError) as caught:
             fetcher.fetch(BALANCED_URL)
     assert reason in str(caught.value)
+
+
+# --rex-apikeys: the Foreman API (the lab's stand-in behind a fake HTTP layer)
+
+
+@pytest.fixture
+def api_session(monkeypatch, tmp_path):
+    """A fresh lab Foreman whose proxy01..03 records carry the keys given (None: no key)."""
+    def install(keys):
+        for name, key in zip(BALANCED_PROXY_NAMES, keys):
+            if key is not None:
+                ssh_dir = tmp_path / "lab" / "proxies" / name / "ssh"
+                ssh_dir.mkdir(parents=True)
+                (ssh_dir / "id_foreman_proxy.pub").write_text(key + "\n")
+        state = tmp_path / "lab" / "state"
+        state.mkdir(parents=True)
+        return fake_foreman.install(monkeypatch, state)
+    return install
+
+
+def api_run(rex_run, **given):
+    return rex_run(remote_exec_apikeys=True, password=PASSWORD, **given)
+
+
+def index_pages(session):
+    return [call[3]["page"] for call in session.calls if call[2] == rex.SMART_PROXIES]
+
+
+def test_api_keys_of_every_page_are_installed(rex_run, api_session, ctx, tmp_path):
+    # The stand-in lists 98 key-less capsules first: proxy03 is only on the second page.
+    names = [p["name"] for p in seed_world(str(tmp_path / "lab" / "state"))["smart_proxies"]]
+    assert names.index("proxy03.example.test") >= foreman.PER_PAGE
+    assert names.index("proxy01.example.test") < foreman.PER_PAGE
+    session = api_session([ONE, TWO, THREE])
+    result = rex.RexKeys().run(api_run(rex_run))
+    assert result.status == Status.CHANGED
+    assert text(ctx) == "%s\n%s\n%s\n" % (ONE, TWO, THREE)
+    assert index_pages(session) == [1, 2]
+    assert {call[4] for call in session.calls if call[2] == rex.SMART_PROXIES} == {
+        ("admin", PASSWORD)}
+    assert result.summary == "added 3 of 3 keys to /root/.ssh/authorized_keys"
+    assert result.detail[0] == (
+        "keys from --rex-apikeys: remote_execution_pubkey of the 101 Smart Proxies Foreman lists "
+        "(/api/v2/smart_proxies through %s)" % BALANCER)
+    assert result.data["smart_proxies"] == 101
+
+
+def test_api_proxies_without_a_key_are_named_not_an_error(rex_run, api_session, ctx):
+    api_session([ONE, None, THREE])
+    result = rex.RexKeys().run(api_run(rex_run))
+    assert result.status == Status.CHANGED
+    assert text(ctx) == "%s\n%s\n" % (ONE, THREE)
+    [keyless] = [line for line in result.detail if line.startswith("no remote_execution_pubkey")]
+    assert "capsule00.remote.example.test, " in keyless
+    assert keyless.endswith(", capsule97.remote.example.test, proxy02.example.test")
+
+
+def test_api_without_any_key_is_a_warning_and_writes_nothing(rex_run, api_session, ctx):
+    session = api_session([None, None, None])
+    result = rex.RexKeys().run(api_run(rex_run))
+    assert result.status == Status.WARNING
+    assert "no Smart Proxy in Foreman has a remote execution key" in result.summary
+    assert any("proxy03.example.test" in line for line in result.detail)
+    assert result.remediation and text(ctx) is None and len(ctx.undo) == 0
+    assert index_pages(session) == [1, 2]
+
+
+def test_api_second_run_changes_nothing(rex_run, api_session, ctx):
+    api_session([ONE, TWO, THREE])
+    rex.RexKeys().run(api_run(rex_run))
+    result = rex.RexKeys().run(api_run(rex_run))
+    assert result.status == Status.UNCHANGED
+    assert result.summary == "all 3 keys are already in /root/.ssh/authorized_keys"
+
+
+def test_api_refusing_the_login_is_a_warning_without_the_password(rex_run, api_session, ctx):
+    api_session([ONE, TWO, THREE])
+    result = rex.RexKeys().run(rex_run(remote_exec_apikeys=True, password="Wr0ngPassw0rd"))
+    assert result.status == Status.WARNING
+    assert "refused the login 'admin' (HTTP 401)" in result.summary
+    assert result.remediation == "check -l/--login and the password"
+    assert "Wr0ngPassw0rd" not in " ".join([result.summary, result.remediation] + result.detail)
+    assert text(ctx) is None
+
+
+def test_api_not_a_key_in_a_record_is_a_warning(rex_run, api_session, ctx):
+    api_session([ONE, "<html>not a key</html>", THREE])
+    result = rex.RexKeys().run(api_run(rex_run))
+    assert result.status == Status.WARNING
+    assert "Smart Proxy proxy02.example.test: not an SSH public key" in result.detail
+    assert text(ctx) == "%s\n%s\n" % (ONE, THREE)
+
+
+def test_api_dry_run_reads_and_writes_nothing(rex_run, api_session, ctx):
+    session = api_session([ONE, TWO, THREE])
+    ctx.runner.dry_run = True
+    result = rex.RexKeys().run(api_run(rex_run))
+    assert result.summary.startswith("would add 3 of 3 keys to ")
+    assert {call[0] for call in session.calls} == {"GET"} and text(ctx) is None
+
+
+@pytest.mark.parametrize("given", [{"remote_exec_proxies": "proxy01.example.test"},
+                                   {"remote_exec_url": "https://proxy01.example.test:9090/ssh/pubkey"}])
+def test_rex_proxies_and_url_key_file_come_before_the_api(rex_run, api_session, fetchers, given):
+    session = api_session([ONE, TWO, THREE])
+    fake = fetchers({"https://proxy01.example.test:9090/ssh/pubkey": [ONE]})
+    result = rex.RexKeys().run(rex_run(remote_exec_apikeys=True, **given))
+    assert session.calls == [] and fake.urls == ["https://proxy01.example.test:9090/ssh/pubkey"]
+    assert result.status == Status.CHANGED
+
+
+# --rex-apikeys: what validation asks for
+
+
+@pytest.fixture
+def no_password(monkeypatch):
+    monkeypatch.delenv(options.PASSWORD_ENV, raising=False)
+    monkeypatch.setattr(options.sys, "stdin", None)
+
+
+def validate(**values):
+    values.update(foreman_fqdn=BALANCER, fqdn="client01.example.test", skip=["foreman"])
+    return options.validate(values)
+
+
+def test_rex_apikeys_needs_the_password_even_with_skip_foreman(no_password):
+    with pytest.raises(UsageError) as error:
+        validate(remote_exec=True, remote_exec_apikeys=True)
+    assert "--rex-apikeys needs the Foreman API password" in error.value.format_message()
+    assert options.PASSWORD_ENV in error.value.format_message()
+
+
+def test_rex_apikeys_reads_the_password_like_foreman_mode(monkeypatch):
+    monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
+    result = validate(remote_exec=True, remote_exec_apikeys=True, login="api")
+    assert (result.login, result.password) == ("api", "FromEnv99")
+    assert "FromEnv99" in result.secrets and result.warnings == []
+
+
+@pytest.mark.parametrize("given, warning", [
+    ({}, "--rex-apikeys does nothing without --rex"),
+    ({"remote_exec": True, "remote_exec_proxies": "proxy01.example.test"},
+     "--rex-apikeys is not used: --rex-proxies comes first"),
+    ({"remote_exec": True, "remote_exec_url": "https://keys.example.test/k"},
+     "--rex-apikeys is not used: --rex-urlkeyfile comes first"),
+])
+def test_an_unused_rex_apikeys_needs_no_password_and_says_so(no_password, given, warning):
+    result = validate(remote_exec_apikeys=True, **given)
+    assert result.password is None and result.warnings == [warning]
