@@ -6,7 +6,9 @@ data does not fit what the options ask for. The message names the search and how
 import os
 import tempfile
 
+from lbenroll.diagnose.sources import behind
 from lbenroll.errors import ConfigError, DataError, ProtocolError, UnavailableError
+from lbenroll.urls import host_of, same_host
 
 API_PORTS = (443, 8443)  # bootstrap.py's order (reference §5)
 PING_PATH = "/api/ping"
@@ -143,6 +145,45 @@ class ForemanApi(object):
 
     def _timeouts(self):
         return (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
+
+
+class ProxyChoice(object):
+    """The Smart Proxies that stand for a --server name, and how they were searched for."""
+
+    def __init__(self, server, proxies, searched):
+        self.server = server
+        self.proxies = proxies  # lowest id first
+        self.searched = searched
+
+    def first(self, feature=None):
+        """The lowest-id proxy with feature (any when the API does not list features), or None."""
+        for proxy in self.proxies:
+            if feature is None or has_feature(proxy, feature):
+                return proxy
+        return None
+
+
+def smart_proxies_for(api, server):
+    """A ProxyChoice for server: the Smart Proxy named server (bootstrap.py's rule), else, as
+    behind a balancer the proxies keep their own names, every proxy whose URL, registration URL
+    or template URL names server."""
+    named = api.find("smart_proxies", "name", server)
+    if named is not None:
+        return ProxyChoice(server, [named], search_text("name", server))
+    found = [proxy for proxy in api.all_results("/api/v2/smart_proxies")
+             if same_host(host_of(str(proxy.get("url") or "")), server) or behind(proxy, server)]
+    return ProxyChoice(server, sorted(found, key=lambda proxy: proxy.get("id") or 0),
+                       '%s, then every Smart Proxy for a URL or registration URL on %s' % (
+                           search_text("name", server), server))
+
+
+def has_feature(proxy, feature):
+    """Whether the record lists feature (e.g. "Puppet CA"); True when the record has no
+    features list at all (the API did not say)."""
+    features = proxy.get("features")
+    if not isinstance(features, list):
+        return True
+    return any(isinstance(item, dict) and item.get("name") == feature for item in features)
 
 
 def _singular(resource):

@@ -2,19 +2,24 @@
 
 It runs before anything on the host changes, so a lookup that finds nothing stops the run with
 the host untouched. Unlike bootstrap.py, an existing record is updated in place (never deleted,
-not even with --force), and a record that already matches is left alone.
+not even with --force), and a record that already matches is left alone. With --new-capsule the
+record must exist: its content source and Puppet proxies move to the Smart Proxy for --server.
 """
 import platform
 import socket
 import uuid
 
 from lbenroll.errors import DataError
-from lbenroll.foreman import ForemanApi
+from lbenroll.foreman import ForemanApi, search_text, smart_proxies_for
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
 HOSTS = "/api/v2/hosts"
 KATELLO_ORGS = "/katello/api/organizations"
+# Foreman's feature names for the Puppet proxies a host record points at.
+PUPPET_FEATURES = (("puppet_proxy_id", "Puppet", "puppet_server"),
+                   ("puppet_ca_proxy_id", "Puppet CA", "puppet_ca_server"))
+ENROLL_INSTEAD = "enroll it instead: drop --new-capsule (enrolling creates the host record)"
 
 
 class ForemanHost(Step):
@@ -31,6 +36,8 @@ class ForemanHost(Step):
         with ForemanApi(run.balancer, run.consumer.server_ca_pem, options.timeout, run.tmpdir,
                         options.login, options.password) as api:
             api.ping()
+            if options.new_capsule:
+                return self._move(run, api)
             org = api.lookup("organizations", "name", options.org, path=KATELLO_ORGS)
             run.org_label = org.get("label") or options.org
             body, notes = wanted_host(run, api, org)
@@ -69,13 +76,107 @@ class ForemanHost(Step):
             fqdn, ", ".join(sorted(changes))), detail=detail, data=data)
 
 
-def api_call(run, method, path):
+    def _move(self, run, api):
+        """--new-capsule: the existing record's content source, Puppet proxies and, when given,
+        host group and location; one PUT of what differs, undone by a PUT of the old values."""
+        ctx, fqdn = run.ctx, run.options.fqdn
+        current = existing_host(run, api)
+        body, notes, warnings = moved_host(run, api)
+        changes = differences(current, body)
+        data = {"host_id": current.get("id")}
+        detail = notes + ["%s: %r -> %r" % (key, current_value(current, key), value)
+                          for key, value in sorted(changes.items())]
+        if not changes:
+            status, summary = Status.UNCHANGED, "host %s already points at %s" % (
+                fqdn, run.balancer)
+        elif ctx.dry_run:
+            status, summary = Status.CHANGED, "would move host %s to %s" % (fqdn, run.balancer)
+        else:
+            path = "%s/%s" % (HOSTS, current["id"])
+            api.request("PUT", path, body={"host": changes})
+            old = dict((key, previous_value(current, key)) for key in changes)
+            ctx.undo.push("put host %s back on its previous Smart Proxies" % fqdn,
+                          lambda: api_call(run, "PUT", path, body={"host": old}))
+            status, summary = Status.CHANGED, "moved host %s to %s (%s)" % (
+                fqdn, run.balancer, ", ".join(sorted(changes)))
+        if warnings:
+            return Result(self.id, Status.WARNING, "%s; %s" % (summary, "; ".join(warnings)),
+                          detail=detail, data=data,
+                          remediation="set the missing Smart Proxies on the host in Foreman, or "
+                                      "register the proxies behind %s with "
+                                      "--foreman-proxy-registration-url https://%s:9090" % (
+                                          run.balancer, run.balancer))
+        return Result(self.id, status, summary, detail=detail, data=data)
+
+
+def existing_host(run, api):
+    """The one host record named --fqdn (GET by id: the index leaves fields out)."""
+    fqdn, login = run.options.fqdn, run.options.login
+    search = search_text("name", fqdn)
+    found = api.all_results(HOSTS, search)
+    if not found:
+        raise DataError("Foreman has no host with %s (searched as %s): --new-capsule moves an "
+                        "existing host record" % (search, login), fix=ENROLL_INSTEAD)
+    if len(found) > 1:
+        raise DataError("Foreman has %d hosts with %s" % (len(found), search),
+                        fix="remove the duplicate host records in Foreman")
+    return api.request("GET", "%s/%s" % (HOSTS, found[0]["id"]))
+
+
+def moved_host(run, api):
+    """(the fields --new-capsule sets, notes naming the proxies chosen, warnings)."""
+    options = run.options
+    body, notes, warnings = {}, [], []
+    if options.hostgroup:
+        body["hostgroup_id"] = api.lookup("hostgroups", "title", options.hostgroup)["id"]
+    if options.location:
+        body["location_id"] = api.lookup("locations", "title", options.location)["id"]
+    choices = {}
+
+    def choice_for(server):
+        if server not in choices:
+            choices[server] = smart_proxies_for(api, server)
+        return choices[server]
+
+    wanted = [("content_source_id", None, choice_for(run.balancer))]
+    if "puppet" not in options.skip:
+        wanted += [(key, feature, choice_for(getattr(options, server)))
+                   for key, feature, server in PUPPET_FEATURES]
+    for choice in choices.values():
+        if len(choice.proxies) > 1:
+            notes.append("Smart Proxies for %s: %s; the lowest id (with the feature needed) is "
+                         "used" % (choice.server, ", ".join(
+                             "%s (id %s)" % (p.get("name"), p.get("id")) for p in choice.proxies)))
+    for key, feature, choice in wanted:
+        proxy = choice.first(feature)
+        what = "the %s proxy" % feature if feature else "the content source"
+        if proxy is None:
+            warnings.append("no Smart Proxy%s for %s (searched %s): %s left as it is" % (
+                " with the %s feature" % feature if feature else "", choice.server,
+                choice.searched, what))
+            continue
+        if key == "content_source_id":
+            body["content_facet_attributes"] = {"content_source_id": proxy["id"]}
+        else:
+            body[key] = proxy["id"]
+        notes.append("%s: %s (id %s)" % (what, proxy.get("name"), proxy["id"]))
+    return body, notes, warnings
+
+
+def previous_value(current, key):
+    """What a PUT sends to restore key's value in the record current."""
+    if key == "content_facet_attributes":
+        return current_value(current, key)
+    return current.get(key)
+
+
+def api_call(run, method, path, body=None):
     """One request on a fresh client: the step's client is closed when the undo runs."""
     options = run.options
     with ForemanApi(run.balancer, run.consumer.server_ca_pem, options.timeout, run.tmpdir,
                     options.login, options.password) as api:
         api.ping()
-        api.request(method, path)
+        api.request(method, path, body=body)
 
 
 def wanted_host(run, api, org):

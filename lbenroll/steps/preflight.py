@@ -85,7 +85,22 @@ class Preflight(Step):
                 host.CONSUMER_CERT), step=self.id,
                 fix="re-enroll with -a KEY: lbenroll -a KEY -o ORG_LABEL plus the options "
                     "recorded in %s" % options.recorded_in)
+        if options.new_capsule:
+            self._check_movable(run, registered)
+            return
         if (not registered or options.force) and not options.activationkey:
             why = "--force re-registers" if registered else "this host is not registered yet"
             raise UsageError("an activation key is needed: %s" % why, step=self.id,
                              fix="add -a/--activationkey KEY and -o/--organization ORG_LABEL")
+
+    def _check_movable(self, run, registered):
+        """--new-capsule moves a host enrolled with a Katello; it never registers one."""
+        missing = [path for path, present in (
+            (host.CONSUMER_CERT, registered),
+            (host.KATELLO_SERVER_CA, os.path.exists(run.ctx.path(host.KATELLO_SERVER_CA))))
+            if not present]
+        if missing:
+            raise UsageError("--new-capsule moves a host registered with Katello, and this one "
+                             "is not (no %s)" % " and no ".join(missing), step=self.id,
+                             fix="enroll it instead: drop --new-capsule and add -a KEY "
+                                 "-o ORG_LABEL")

@@ -1,6 +1,15 @@
 """RECORD_OPTIONS: remember how this host was enrolled (never secrets), for `lbenroll repair`."""
+from lbenroll import fileio, host
+from lbenroll.errors import UsageError
 from lbenroll.steps.base import WriterStep
-from lbenroll.writers.lbenroll_conf import LbenrollConfWriter, recorded_values
+from lbenroll.writers.base import decode
+from lbenroll.writers.lbenroll_conf import (RECORDED, LbenrollConfWriter, key, parse,
+                                            recorded_values)
+
+# What a move (--new-capsule) changes: the balancer and its Puppet settings come from the move's
+# command line only (a ca_port it leaves out is removed), everything else the host was enrolled
+# with stays recorded unless the move gives it again.
+MOVED = ("server", "puppet-server", "puppet-ca-server", "puppet-ca-port")
 
 
 class RecordOptions(WriterStep):
@@ -13,7 +22,29 @@ class RecordOptions(WriterStep):
     def writer(self, run):
         if run.options.recorded_in:
             return None
-        return LbenrollConfWriter(recorded_values(run.options))
+        rows = recorded_values(run.options)
+        if run.options.new_capsule:
+            rows = merged(previous_record(run.ctx), rows)
+        return LbenrollConfWriter(rows)
 
     def skip_reason(self, run):
         return "repair run: the options were read from %s" % run.options.recorded_in
+
+
+def previous_record(ctx):
+    """{key: text} of the recorded enrollment; {} when there is none or it cannot be read."""
+    data = fileio.read_bytes(ctx, host.LBENROLL_CONF)
+    try:
+        return parse(decode(data)) if data is not None else {}
+    except UsageError:
+        return {}
+
+
+def merged(before, rows):
+    """This run's rows plus what the earlier record had that a move keeps, in table order."""
+    wanted = dict(rows)
+    for name, text in before.items():
+        if name not in wanted and name not in MOVED:
+            wanted[name] = text
+    order = [key(spec) for spec in RECORDED]
+    return [(name, wanted[name]) for name in order if name in wanted]

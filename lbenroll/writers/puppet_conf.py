@@ -1,6 +1,7 @@
 """puppet.conf: the Puppet agent's server, CA server and port, certname and noop in [agent]."""
 from lbenroll import host
 from lbenroll.ini import IniDocument
+from lbenroll.urls import same_host
 from lbenroll.writers.base import Target, Writer
 
 SECTION = "agent"
@@ -10,7 +11,9 @@ class PuppetConfWriter(Writer):
     """Sets the [agent] keys lbenroll owns; every other section, key and comment is kept.
 
     Unlike bootstrap.py, which overwrote the whole file, only the owned keys are touched. A
-    `ca_port` or `noop` already in the file is left as it is unless one is asked for.
+    `noop` already in the file is left as it is unless one is asked for, and so is a `ca_port`,
+    unless the CA server moves to another host: the port belonged to the old CA server (moving
+    from a balancer that forwards the Puppet CA on 8141 to one that does not must not keep 8141).
     """
 
     id = "PUPPET_CONF"
@@ -38,10 +41,18 @@ class PuppetConfWriter(Writer):
     def render(self, current_text):
         # Puppet has no continuation lines and admins indent keys under headers.
         doc = IniDocument(current_text or "", continuation=False)
+        # Puppet's ca_server defaults to server.
+        old_ca_server = doc.get(SECTION, "ca_server") or doc.get(SECTION, "server")
         notes = []
         for key, value in self._wanted():
             old = doc.get(SECTION, key)
             if doc.set(SECTION, key, value):
                 notes.append("%s.%s: %s -> %s"
                              % (SECTION, key, "(unset)" if old is None else old, value))
+        old_port = doc.get(SECTION, "ca_port")
+        if (self.ca_port is None and old_port is not None and old_ca_server
+                and not same_host(old_ca_server, self.ca_server)):
+            doc.remove(SECTION, "ca_port")
+            notes.append("%s.ca_port: %s -> (removed: the port of the old CA server %s)"
+                         % (SECTION, old_port, old_ca_server))
         return doc.text(), notes

@@ -25,6 +25,13 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 DOMAIN = "example.test"
 BALANCER = "smartproxy." + DOMAIN
+# A second name of the same HAProxy (it balances TCP, so any name reaches it), standing for
+# another balancer: the one a host is moved to with --new-capsule.
+SECOND_BALANCER = "lb2." + DOMAIN
+# The balanced proxies' certificates cover it with a wildcard, as a site certificate would: a
+# second plain name would be taken for a proxy's own name (diagnose finds the proxies behind a
+# balancer by the names on their certificates, wildcards excepted).
+SECOND_BALANCER_SAN = "*." + DOMAIN
 REFUSED = ("refused." + DOMAIN, "127.0.1.11")
 PROXIES = collections.OrderedDict([
     ("proxy01", "127.0.2.1"), ("proxy02", "127.0.2.2"), ("proxy03", "127.0.2.3"),
@@ -78,7 +85,8 @@ def fqdn(name):
 def hosts_text():
     """The lab's hosts file (nowhere.example.test is deliberately absent)."""
     rows = [("127.0.0.1", "localhost"), ("::1", "localhost ip6-localhost ip6-loopback"),
-            (BALANCER_ADDRESS, BALANCER), (REFUSED[1], REFUSED[0])]
+            (BALANCER_ADDRESS, BALANCER), (BALANCER_ADDRESS, SECOND_BALANCER),
+            (REFUSED[1], REFUSED[0])]
     rows += [(address, "%s %s" % (fqdn(name), name)) for name, address in PROXIES.items()]
     rows += [(address, "%s %s" % (fqdn(name), name)) for name, address in CLIENTS.items()]
     return "".join("%s\t%s\n" % row for row in rows)
@@ -115,9 +123,10 @@ class ProxyHost(object):
         self.log = os.path.join(self.directory, "requests.jsonl")
         self.control = os.path.join(self.directory, "control.json")
         self.config_path = os.path.join(self.directory, "config.json")
-        # The lab CA signs every proxy cert; the balancer name is a SAN on the balanced proxies
+        # The lab CA signs every proxy cert; the balancer names are SANs on the balanced proxies
         # only (foreman-proxy-certs-generate --foreman-proxy-cname).
-        self.dns_names = [self.fqdn] + ([] if name == VARIANT_PROXY else [BALANCER])
+        self.dns_names = [self.fqdn] + ([] if name == VARIANT_PROXY
+                                        else [BALANCER, SECOND_BALANCER_SAN])
         self.cert = None
         self.server_ca = None
         self.release = build.FIRST_RELEASE  # of its consumer RPM
@@ -231,7 +240,8 @@ class Lab(object):
         from tests.lab import services  # another component; only the full lab needs it
         proxy = self.proxies[PUPPET_CA_PROXY]
         self.puppetserver = services.start_puppetserver(
-            self.workdir, proxy.address, PUPPET_PORT, proxy.fqdn, [proxy.fqdn, BALANCER])
+            self.workdir, proxy.address, PUPPET_PORT, proxy.fqdn,
+            [proxy.fqdn, BALANCER, SECOND_BALANCER])
 
     def _listeners(self, port):
         """(address, port, cert, key) on every balanced proxy, with that proxy's certificate."""
@@ -289,12 +299,14 @@ class Lab(object):
         ca_pem = pki.read_pem(self.ca.cert)
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             stub = pool.submit(build.build_stub_rpm, self.build_dir)
+            puppet_agent = pool.submit(build.build_puppet_agent_rpm, self.build_dir)
             hello = {p.name: pool.submit(build.build_hello_rpm, self.build_dir, p.fqdn)
                      for p in self.proxies.values()}
             consumer = self._submit_consumer_builds(pool, self.proxies.values(), ca_pem, "lab")
             build.make_rpmdb(self.rpmdb_root, [stub.result()])
+            # puppet-agent too, as a Satellite's client repository provides it.
             repos = [pool.submit(build.make_content_repo, p.content_dir, item["path"],
-                                 hello[p.name].result())
+                                 hello[p.name].result(), puppet_agent.result())
                      for p in self.proxies.values()
                      for org in WORLD["orgs"].values() for item in org["content"]]
             self._publish(consumer)
@@ -398,9 +410,15 @@ class Lab(object):
             self._publish(self._submit_consumer_builds(
                 pool, [proxy], pki.read_pem(proxy.server_ca), "release-%s" % proxy.release))
 
+    def set_puppet_autosign(self, on):
+        """The Puppet CA signs every request at once (the default) or leaves them pending."""
+        if self.puppetserver is None:
+            raise LabError("this lab was started without puppetserver")
+        self.puppetserver.set_autosign(on)
+
     def reset(self):
         """Undo every switch: faults, layout, balance, routes, CA variants, stopped proxies,
-        removed content, the Puppet CA route.
+        removed content, the Puppet CA route, autosign and the agent certificates it signed.
 
         Returns once HAProxy sees every balanced proxy in service again.
         """
@@ -411,6 +429,8 @@ class Lab(object):
         self.set_layout(build.DEFAULT_LAYOUT)
         self.haproxy.reset_balance()
         self.haproxy.reset_puppet_ca_server()
+        if self.puppetserver is not None:
+            self.puppetserver.reset()
         for name, proxy in self.proxies.items():
             if proxy.cert != self._lab_certs[name]:
                 self.set_proxy_ca(name, "lab")
@@ -446,7 +466,8 @@ class Lab(object):
 
 def _print_summary(lab):
     print("lab is up in %s" % lab.workdir)
-    print("  %-26s %s" % (BALANCER, BALANCER_ADDRESS))
+    for name in (BALANCER, SECOND_BALANCER):
+        print("  %-26s %s" % (name, BALANCER_ADDRESS))
     for proxy in lab.proxies.values():
         print("  %-26s %s" % (proxy.fqdn, proxy.address))
     print("enter a client host:  python3 -m tests.lab.lab shell %s client01" % lab.workdir)

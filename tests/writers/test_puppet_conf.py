@@ -97,3 +97,28 @@ def test_existing_file_keeps_its_mode_and_owner(ctx, root):
     assert site_writer().run(ctx).status == Status.CHANGED
     st = os.stat(path)
     assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o640, 52)
+
+
+def test_ca_port_of_the_old_ca_server_is_removed_when_it_moves():
+    text = "[agent]\nserver = %s\nca_server = %s\nca_port = 8141\ncertname = c1\n" % (
+        BALANCER, BALANCER)
+    new, notes = PuppetConfWriter("lb2.example.test", "lb2.example.test").render(text)
+    assert new == ("[agent]\nserver = lb2.example.test\nca_server = lb2.example.test\n"
+                   "certname = c1\n")
+    assert notes[-1] == ("agent.ca_port: 8141 -> (removed: the port of the old CA server %s)"
+                         % BALANCER)
+    assert PuppetConfWriter("lb2.example.test", "lb2.example.test").render(new) == (new, [])
+
+
+def test_ca_port_follows_ca_server_defaulting_to_server():
+    text = "[agent]\nserver = %s\nca_port = 8141\n" % BALANCER
+    new, _ = PuppetConfWriter(BALANCER, "lb2.example.test").render(text)
+    assert "ca_port" not in new
+    new, _ = PuppetConfWriter(BALANCER, BALANCER.upper()).render(text)
+    assert "ca_port = 8141" in new  # the same CA server, spelled differently
+
+
+def test_ca_port_given_with_a_moved_ca_server_is_set():
+    text = "[agent]\nserver = %s\nca_server = %s\nca_port = 8141\n" % (BALANCER, BALANCER)
+    new, _ = PuppetConfWriter("lb2.example.test", "lb2.example.test", ca_port=8142).render(text)
+    assert "ca_port = 8142" in new
