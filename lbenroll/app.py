@@ -10,7 +10,7 @@ import click
 
 from lbenroll import __version__, engine, host, logs, report
 from lbenroll.context import Context
-from lbenroll.errors import ExitCode, LbenrollError, PermissionDenied
+from lbenroll.errors import ExitCode, LbenrollError, PermissionDenied, UsageError
 from lbenroll.lock import RunLock
 from lbenroll.steps.base import Run
 
@@ -24,7 +24,19 @@ def log_file_path(options, ctx):
     return options.log_file
 
 
+def steps_for(options):
+    """The enrollment's step list, or with --remove the removal's."""
+    if not options.remove:
+        return engine.STEPS
+    if options.recorded_in:
+        # `lbenroll repair` runs from a timer: a hand-edited record must never unenroll a host.
+        raise UsageError("%s asks for --remove: repair never removes" % options.recorded_in,
+                         fix="remove that line; unenroll with lbenroll --remove")
+    return engine.REMOVE_STEPS
+
+
 def run(options):
+    steps = steps_for(options)
     ctx = Context(root=options.root, dry_run=options.dry_run, secrets=options.secrets,
                   timeout=options.timeout)
     if os.geteuid() != 0 and not ctx.dry_run and ctx.root == "/":
@@ -35,16 +47,16 @@ def run(options):
                           verbose=options.verbose)
     if note:
         click.echo("lbenroll: warning: %s" % note, err=True)
-    log.info("lbenroll %s starting: balancer %s, root %s, dry-run %s", __version__,
-             options.foreman_fqdn, ctx.root, ctx.dry_run)
+    log.info("lbenroll %s starting%s: balancer %s, root %s, dry-run %s", __version__,
+             " --remove" if options.remove else "", options.foreman_fqdn, ctx.root, ctx.dry_run)
     state = Run(options, ctx)
     state.tmpdir = tempfile.mkdtemp(prefix="lbenroll-")
     try:
         if ctx.dry_run:
-            results = engine.execute(state)
+            results = engine.execute(state, steps)
         else:
             with RunLock(ctx):
-                results = engine.execute(state)
+                results = engine.execute(state, steps)
     except LbenrollError:
         raise
     except Exception:  # a bug: say so plainly, keep the traceback in the log only

@@ -7,9 +7,11 @@ from lbenroll.steps.consumer_rpm import FetchConsumerRpm, InstallConsumerRpm, Ve
 from lbenroll.steps.foreman_host import ForemanHost
 from lbenroll.steps.messaging import CheckAmqp, CheckMqtt, GoferConfig, YggdrasilConfig
 from lbenroll.steps.preflight import Preflight
-from lbenroll.steps.puppet import PuppetConf
+from lbenroll.steps.puppet import PuppetCert, PuppetConf, PuppetEnable, PuppetInstall
 from lbenroll.steps.record import RecordOptions
 from lbenroll.steps.registration import Register, RedhatRepo, RhsmConf
+from lbenroll.steps.remove import (CleanPuppet, ForemanHostDelete, ForgetBackups, RemovePackages,
+                                   RemovePreflight, RestoreFiles, Unregister)
 from lbenroll.steps.rex import RexKeys
 from lbenroll.steps.system import (EnableRepos, HostTools, InstallPackages, KatelloAgent,
                                    ObsoletePackages, Prerequisites, Rhsmcertd, Update, YumPlugins)
@@ -18,8 +20,14 @@ log = logging.getLogger("lbenroll")
 
 STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanHost,
          InstallConsumerRpm, RhsmConf, Register, RedhatRepo, YumPlugins, Rhsmcertd, KatelloAgent,
-         EnableRepos, HostTools, Update, PuppetConf, RexKeys, InstallPackages, ObsoletePackages,
-         CheckAmqp, GoferConfig, YggdrasilConfig, CheckMqtt, RecordOptions)
+         EnableRepos, HostTools, Update, PuppetInstall, PuppetConf, PuppetCert, PuppetEnable,
+         RexKeys, InstallPackages, ObsoletePackages, CheckAmqp, GoferConfig, YggdrasilConfig,
+         CheckMqtt, RecordOptions)
+
+# --remove: unregister while rhsm.conf and the CA still point at the server; files back before
+# the packages go, so that rpm erases a %config file restored to its packaged bytes cleanly.
+REMOVE_STEPS = (RemovePreflight, Unregister, ForemanHostDelete, RestoreFiles, RemovePackages,
+                CleanPuppet, ForgetBackups)
 
 BLOCKING = (Status.FAILED, Status.SKIPPED)
 

@@ -13,6 +13,8 @@ from lbenroll.errors import WriteError
 log = logging.getLogger("lbenroll")
 
 SELINUX_XATTR = "security.selinux"
+BLOCK = 1 << 20  # bytes per read or write when a large file is handled in pieces
+UNREAD = object()  # write_file: no planned_from given, read the current content
 ABSENT_SUFFIX = ".lbenroll-absent"
 
 
@@ -120,10 +122,7 @@ def _atomic_replace(real, data, mode, uid, gid, selinux):
                 # Without SELinux support on this filesystem the label cannot be kept; on an
                 # enforcing host the label exists and setting it back works.
                 log.debug("could not keep SELinux label on %s: %s", real, exc)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        _write_chunks(fd, data.chunks() if hasattr(data, "chunks") else (data,))
         os.fsync(fd)
         os.close(fd)
         fd = None
@@ -140,38 +139,139 @@ def _atomic_replace(real, data, mode, uid, gid, selinux):
                 pass
 
 
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _write_chunks(fd, chunks):
+    """Write pieces (bytes or memoryviews) in blocks of about BLOCK bytes: a Spliced file has a
+    piece per changed line, and a write call each would be tens of thousands of calls."""
+    pending = bytearray()
+    for chunk in chunks:
+        if len(pending) + len(chunk) > BLOCK:
+            _write_all(fd, pending)
+            del pending[:]
+            if len(chunk) > BLOCK:
+                _write_all(fd, chunk)
+                continue
+        pending += chunk
+    _write_all(fd, pending)
+
+
+def _holds(real, expected):
+    """Whether the file at real still has exactly the bytes expected (None: does not exist),
+    compared block by block so that no second copy of a large file is read into memory."""
+    try:
+        f = open(real, "rb")
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return expected is None
+        raise
+    with f:
+        if expected is None or os.fstat(f.fileno()).st_size != len(expected):
+            return False
+        view, pos = memoryview(expected), 0
+        for block in iter(lambda: f.read(BLOCK), b""):
+            if view[pos:pos + len(block)] != block:
+                return False
+            pos += len(block)
+        return pos == len(expected)
+
+
 def backup_path(ctx, path):
     return ctx.path(host.BACKUP_DIR + path)
 
 
+def _store_dir(ctx, directory):
+    """Create a directory of the backup store; the store's top stays 0700, so the copies (which
+    keep their originals' modes) are readable by root only."""
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    top = ctx.path(host.BACKUP_DIR)
+    if stat.S_IMODE(os.stat(top).st_mode) != 0o700:
+        os.chmod(top, 0o700)
+
+
+def _mark_absent(ctx, path):
+    marker = backup_path(ctx, path) + ABSENT_SUFFIX
+    if not os.path.exists(marker):
+        _store_dir(ctx, os.path.dirname(marker))
+        _atomic_replace(marker, b"", 0o600, 0, 0, None)
+
+
+def _mark_missing_dirs(ctx, directory):
+    """Mark the directories on the way to directory that do not exist yet as absent, so that a
+    removal takes away the directories an enrollment brought and no others."""
+    missing = []
+    while directory != "/" and not os.path.isdir(ctx.path(directory)):
+        missing.insert(0, directory)
+        directory = os.path.dirname(directory)
+    for path in missing:
+        if not os.path.exists(backup_path(ctx, path)):  # its files were backed up: it existed
+            _mark_absent(ctx, path)
+
+
 def backup_once(ctx, path, current):
-    """Keep the file as it was before lbenroll first touched it (or a marker that it was absent)."""
+    """Keep the file as it was before lbenroll first touched it, with its mode and owner (so a
+    removal can recreate it if it was deleted since), or a marker that it was absent (then also
+    one for each missing directory above it)."""
     dest = backup_path(ctx, path)
     if os.path.exists(dest) or os.path.exists(dest + ABSENT_SUFFIX):
         return
-    directory = os.path.dirname(dest)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
     if current is None:
-        _atomic_replace(dest + ABSENT_SUFFIX, b"", 0o600, 0, 0, None)
-    else:
-        _atomic_replace(dest, current, 0o600, 0, 0, None)
+        _mark_missing_dirs(ctx, os.path.dirname(path))
+        _mark_absent(ctx, path)
+        return
+    st = os.stat(ctx.path(path))
+    _store_dir(ctx, os.path.dirname(dest))
+    _atomic_replace(dest, current, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, None)
 
 
-def write_file(ctx, target, data, undo=True):
+def backup_before_command(ctx, files, directories=()):
+    """Before a command lbenroll runs changes files itself (a package script, subscription-manager
+    register), back them up as a first write would, and mark the directories it may create
+    if they are missing. The store then holds the true originals. Nothing in a dry run."""
+    if ctx.dry_run:
+        return
+    try:
+        for path in files:
+            backup_once(ctx, path, read_bytes(ctx, path))
+        for directory in directories:
+            _mark_missing_dirs(ctx, directory)
+    except OSError as exc:
+        raise WriteError("cannot back up before changing the host: %s" % (exc.strerror or exc),
+                         fix="check free space and permissions under %s" % host.BACKUP_DIR)
+
+
+def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
     """Write data to the target atomically; return False (and touch nothing) if already equal.
+
+    data is bytes, or a Spliced (writers.base) written piece by piece. planned_from, when
+    given, is the content (None: absent) the data was computed from: if the file no longer
+    holds it, something else wrote it meanwhile and nothing is written.
 
     target carries the path and the mode/owner/group used only when the file is created;
     an existing file keeps its own mode, owner and SELinux label. target.parent, when set, is
     the mode/owner of its directory if that has to be created; an existing one is left as it is.
     """
     real = ctx.path(target.path)
-    current = read_bytes(ctx, target.path)
-    if current == data:
+    if planned_from is UNREAD:
+        current = read_bytes(ctx, target.path)
+    elif _holds(real, planned_from):
+        current = planned_from
+    else:
+        raise WriteError("%s changed while lbenroll was working on it; nothing written" % (
+            target.path), fix="find out what else writes %s, then run lbenroll again" % (
+            target.path))
+    if data == current:
         return False
     try:
-        created = _makedirs(ctx, os.path.dirname(target.path), target.parent)
+        # The backup first: it records which of the directories were missing.
         backup_once(ctx, target.path, current)
+        created = _makedirs(ctx, os.path.dirname(target.path), target.parent)
         if current is not None:
             st = os.stat(real)
             mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
@@ -207,6 +307,111 @@ def restore_bytes(ctx, target, previous):
         mode = target.mode
         uid, gid = _owner_ids(ctx, target.owner, target.group)
     _atomic_replace(real, previous, mode, uid, gid, _get_selinux(real) if st else None)
+
+
+# set_aside() keeps its copies here, inside the backup store; they are not file backups.
+SET_ASIDE = "set-aside"
+
+
+def backups(ctx):
+    """[(host path, absent)] for every path in the backup store, sorted: absent is True when the
+    store says the path (a file or a directory) did not exist before lbenroll."""
+    top = ctx.path(host.BACKUP_DIR)
+    entries = []
+
+    def unreadable(exc):
+        # os.walk would skip it silently and --remove would then report nothing to restore.
+        if exc.errno != errno.ENOENT:
+            raise WriteError("cannot read the backup store: %s: %s" % (exc.filename, exc.strerror),
+                             fix="run lbenroll as root")
+    for directory, dirs, files in os.walk(top, onerror=unreadable):
+        if directory == top and SET_ASIDE in dirs:
+            dirs.remove(SET_ASIDE)
+        for name in files:
+            path = "/" + os.path.relpath(os.path.join(directory, name), top)
+            if path.endswith(ABSENT_SUFFIX):
+                entries.append((path[:-len(ABSENT_SUFFIX)], True))
+            else:
+                entries.append((path, False))
+    return sorted(entries)
+
+
+def read_backup(ctx, path):
+    """The bytes the store keeps for path (an entry backups() listed as not absent)."""
+    with open(backup_path(ctx, path), "rb") as f:
+        return f.read()
+
+
+def restore_backup(ctx, path):
+    """Put a file back as the store keeps it; True if that changed anything.
+
+    A file the store marks absent is deleted. Kept bytes are written atomically; an existing
+    file keeps its mode, owner and SELinux label as on every write, a missing one (and its
+    missing directories) is created with the original's mode and owner, kept on the copy.
+    """
+    real = ctx.path(path)
+    try:
+        if os.path.exists(backup_path(ctx, path) + ABSENT_SUFFIX):
+            if not os.path.lexists(real) or os.path.isdir(real):
+                return False
+            os.unlink(real)
+            log.info("removed %s (absent before lbenroll)", path)
+            return True
+        data = read_backup(ctx, path)
+        if read_bytes(ctx, path) == data:
+            return False
+        if os.path.exists(real):
+            st, selinux = os.stat(real), _get_selinux(real)
+        else:
+            st, selinux = os.stat(backup_path(ctx, path)), None
+            _makedirs(ctx, os.path.dirname(path))
+        _atomic_replace(real, data, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, selinux)
+    except OSError as exc:
+        raise WriteError("cannot restore %s: %s" % (path, exc.strerror or exc),
+                         fix="copy it from %s%s by hand" % (host.BACKUP_DIR, path))
+    log.info("restored %s from the backup store", path)
+    return True
+
+
+def remove_empty_tree(ctx, directory):
+    """Remove a directory the store marks absent, with the empty directories in it, bottom-up;
+    True if the directory itself went. Files are never removed: a directory that still holds
+    one stays. Everything below a directory that was absent came with the enrollment (puppet
+    creates its code and devices directories on its first run, for instance)."""
+    real = ctx.path(directory)
+    if not os.path.isdir(real) or os.path.islink(real):
+        return False
+    try:
+        for top, _dirs, _files in os.walk(real, topdown=False):  # bottom-up
+            if not os.listdir(top):
+                os.rmdir(top)
+    except OSError as exc:
+        raise WriteError("cannot remove %s: %s" % (directory, exc.strerror or exc))
+    if os.path.isdir(real):
+        return False
+    log.info("removed the directory %s (absent before lbenroll)", directory)
+    return True
+
+
+def forget_backups(ctx):
+    """Empty the backup store, so that a later enrollment backs up afresh; set-aside copies
+    stay. True if there was anything to forget."""
+    top = ctx.path(host.BACKUP_DIR)
+    names = [name for name in (os.listdir(top) if os.path.isdir(top) else [])
+             if name != SET_ASIDE]
+    try:
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        if os.path.isdir(top) and not os.listdir(top):
+            os.rmdir(top)
+    except OSError as exc:
+        raise WriteError("cannot empty %s: %s" % (host.BACKUP_DIR, exc.strerror or exc),
+                         fix="remove its contents by hand")
+    return bool(names)
 
 
 def set_aside(ctx, directory, undo=True):

@@ -18,9 +18,11 @@ def as_json(version, run, results, code):
 
 
 def as_text(run, results, code, verbose=False):
-    lines = ["lbenroll: balancer %s, answering proxy %s%s" % (
-        run.balancer, run.answering_proxy or "unknown", " (dry run: nothing changed)"
-        if run.ctx.dry_run else "")]
+    where = "balancer %s, answering proxy %s" % (run.balancer, run.answering_proxy or "unknown")
+    if run.balancer is None:
+        where = "no balancer given"  # a content-only --remove needs none
+    lines = ["lbenroll: %s%s" % (where, " (dry run: nothing changed)" if run.ctx.dry_run
+                                 else "")]
     width = max(len(r.id) for r in results)
     for result in results:
         lines.append("  %-9s %-*s %s" % (result.status.value, width, result.id, result.summary))

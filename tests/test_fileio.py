@@ -1,6 +1,7 @@
 """lbenroll.fileio: atomic, backed up once, metadata kept, nothing written when nothing changes."""
 import errno
 import os
+import shutil
 import stat
 
 import pytest
@@ -37,8 +38,16 @@ def test_backup_is_taken_once(ctx, root):
     assert fileio.write_file(ctx, TARGET, b"third\n") is True
     with open(backup(ctx), "rb") as f:
         assert f.read() == b"original\n"
-    assert stat.S_IMODE(os.stat(backup(ctx)).st_mode) == 0o600
     assert fileio.read_bytes(ctx, TARGET.path) == b"third\n"
+
+
+def test_backup_keeps_the_originals_mode_and_owner_in_a_root_only_store(ctx, root):
+    seed(root, {TARGET.path: b"original\n"})
+    os.chmod(real(root), 0o604)
+    os.chown(real(root), 1234, 1235)
+    fileio.write_file(ctx, TARGET, b"new\n")
+    assert metadata(backup(ctx)) == (0o604, 1234, 1235)
+    assert metadata(real(root, "/var/lib/lbenroll/backup"))[0] == 0o700
 
 
 def test_created_file_is_backed_up_as_absent(ctx, root):
@@ -206,3 +215,103 @@ def test_set_aside_twice_in_one_second_keeps_both_copies(ctx, root):
             with open(os.path.join(top, name)) as f:
                 copies.append(f.read())
     assert sorted(copies) == ["one", "two"]
+
+
+def test_absent_file_marks_the_missing_directories_above_it(ctx, root):
+    (root / "etc").mkdir()
+    target = Target("/etc/puppetlabs/puppet/puppet.conf", 0o644, "root", "root", "test")
+    fileio.write_file(ctx, target, b"[agent]\n")
+    assert fileio.backups(ctx) == [("/etc/puppetlabs", True), ("/etc/puppetlabs/puppet", True),
+                                   ("/etc/puppetlabs/puppet/puppet.conf", True)]
+
+
+def test_backup_before_command_keeps_originals_and_marks_directories(ctx, root):
+    seed(root, {"/etc/rhsm/rhsm.conf": b"original\n"})
+    fileio.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf", "/etc/pki/consumer/cert.pem"],
+                                 ["/etc/pki/entitlement"])
+    seed(root, {"/etc/rhsm/rhsm.conf": b"changed by a package script\n"})
+    fileio.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf"])  # once: the original stays
+    assert fileio.backups(ctx) == [
+        ("/etc/pki", True), ("/etc/pki/consumer", True), ("/etc/pki/consumer/cert.pem", True),
+        ("/etc/pki/entitlement", True), ("/etc/rhsm/rhsm.conf", False)]
+    assert fileio.read_backup(ctx, "/etc/rhsm/rhsm.conf") == b"original\n"
+
+
+def test_backup_before_command_does_nothing_in_a_dry_run(ctx, root, fake_runner):
+    fake_runner.dry_run = True
+    fileio.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf"], ["/etc/pki/entitlement"])
+    assert not (root / "var").exists()
+
+
+def test_restore_puts_bytes_back_keeping_the_current_files_metadata(ctx, root):
+    seed(root, {TARGET.path: b"original\n"})
+    fileio.write_file(ctx, TARGET, b"new\n")
+    os.chmod(real(root), 0o640)
+    assert fileio.restore_backup(ctx, TARGET.path) is True
+    assert fileio.read_bytes(ctx, TARGET.path) == b"original\n"
+    assert metadata(real(root))[0] == 0o640
+    assert fileio.restore_backup(ctx, TARGET.path) is False  # already as it was
+
+
+def test_restore_recreates_a_deleted_file_with_the_originals_mode_and_owner(ctx, root):
+    seed(root, {"/etc/pki/consumer/key.pem": b"KEY\n"})
+    os.chmod(real(root, "/etc/pki/consumer/key.pem"), 0o600)
+    os.chown(real(root, "/etc/pki/consumer/key.pem"), 1234, 1235)
+    fileio.backup_before_command(ctx, ["/etc/pki/consumer/key.pem"])
+    shutil.rmtree(real(root, "/etc/pki"))
+    assert fileio.restore_backup(ctx, "/etc/pki/consumer/key.pem") is True
+    assert fileio.read_bytes(ctx, "/etc/pki/consumer/key.pem") == b"KEY\n"
+    assert metadata(real(root, "/etc/pki/consumer/key.pem")) == (0o600, 1234, 1235)
+
+
+def test_restore_of_an_absent_file_deletes_it_and_empty_directories_go_last(ctx, root):
+    (root / "etc").mkdir()
+    target = Target("/etc/lbenroll/lbenroll.conf", 0o644, "root", "root", "test")
+    fileio.write_file(ctx, target, b"server = lb\n")
+    assert fileio.remove_empty_tree(ctx, "/etc/lbenroll") is False  # not empty yet
+    assert fileio.restore_backup(ctx, target.path) is True
+    assert fileio.restore_backup(ctx, target.path) is False
+    assert fileio.remove_empty_tree(ctx, "/etc/lbenroll") is True
+    assert sorted(os.listdir(str(root / "etc"))) == []
+
+
+def test_forget_backups_empties_the_store_but_keeps_set_aside_copies(ctx, root):
+    os.makedirs(real(root, "/etc/puppetlabs/puppet/ssl"))
+    fileio.set_aside(ctx, "/etc/puppetlabs/puppet/ssl", undo=False)
+    fileio.write_file(ctx, TARGET, b"new\n")
+    assert fileio.backups(ctx) != []
+    assert fileio.forget_backups(ctx) is True
+    assert fileio.backups(ctx) == []
+    assert os.listdir(real(root, "/var/lib/lbenroll/backup")) == ["set-aside"]
+    assert fileio.forget_backups(ctx) is False
+
+
+def test_forget_backups_of_an_empty_store_removes_it(ctx, root):
+    fileio.write_file(ctx, TARGET, b"new\n")
+    assert fileio.forget_backups(ctx) is True
+    assert not os.path.exists(real(root, "/var/lib/lbenroll/backup"))
+
+
+def test_empty_directories_below_an_absent_one_go_with_it_but_files_stay(ctx, root):
+    (root / "etc").mkdir()
+    target = Target("/etc/puppetlabs/puppet/puppet.conf", 0o644, "root", "root", "test")
+    fileio.write_file(ctx, target, b"[agent]\n")
+    for directory in ("/etc/puppetlabs/code/environments", "/etc/puppetlabs/puppet/devices"):
+        os.makedirs(real(root, directory))
+    assert fileio.remove_empty_tree(ctx, "/etc/puppetlabs") is False
+    assert sorted(os.listdir(real(root, "/etc/puppetlabs"))) == ["puppet"]
+    assert os.listdir(real(root, "/etc/puppetlabs/puppet")) == ["puppet.conf"]
+    fileio.restore_backup(ctx, target.path)
+    assert fileio.remove_empty_tree(ctx, "/etc/puppetlabs") is True
+    assert os.listdir(str(root / "etc")) == []
+
+
+def test_an_unreadable_backup_store_is_an_error_not_an_empty_store(ctx, root, monkeypatch):
+    fileio.write_file(ctx, TARGET, b"new\n")
+
+    def denied(path):
+        raise PermissionError(errno.EACCES, "Permission denied", path)
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(WriteError) as exc:
+        fileio.backups(ctx)
+    assert "Permission denied" in exc.value.message and "root" in exc.value.fix

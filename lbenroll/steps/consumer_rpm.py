@@ -110,6 +110,8 @@ class InstallConsumerRpm(Step):
             detail.append("%s is served, newer than the installed %s (a rebuilt proxy)" % (
                 rpm.package.nvr, outdated))
         snapshot = _snapshot(ctx, host.CONSUMER_POST_FILES)
+        # The package scripts write these files themselves: back up the originals first.
+        fileio.backup_before_command(ctx, host.CONSUMER_POST_FILES)
         if others:
             # The old package's %postun would copy rhsm.conf.kat-backup over the new rhsm.conf.
             self._rpm(run, ["-e", "--nopostun", "--nodeps"] + others,

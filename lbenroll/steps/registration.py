@@ -1,4 +1,6 @@
 """RHSM_CONF, REGISTER, REDHAT_REPO: subscription-manager's view of the host names the balancer."""
+import os
+
 from lbenroll import fileio, host
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Result, Status
@@ -18,6 +20,13 @@ REGISTER_FAILURES = {
     78: (ExitCode.CONFIG, "subscription-manager could not verify the server's certificate",
          "check /etc/rhsm/ca/katello-server-ca.pem against the proxies' certificates"),
 }
+
+# What `subscription-manager register` writes itself, backed up before it runs so that
+# --remove can put the originals back; entitlement certificates get new names each time, so
+# only their directory is recorded (if it is missing, --remove takes it away again).
+REGISTER_FILES = (host.RHSM_CONF, host.REDHAT_REPO, host.CONSUMER_CERT,
+                  os.path.join(os.path.dirname(host.CONSUMER_CERT), "key.pem"))
+ENTITLEMENT_DIR = "/etc/pki/entitlement"
 
 
 def subscription_manager(ctx, *args):
@@ -48,6 +57,13 @@ class Register(Step):
 
     def run(self, run):
         ctx, options = run.ctx, run.options
+        if options.recorded_in:
+            # Repair never registers, so whatever the server thinks of this consumer changes
+            # nothing it would do: it needs only what PREFLIGHT checked, the consumer
+            # certificate. `identity` would cost a subscription-manager start and a server round
+            # trip on every timer run.
+            return Result(self.id, Status.UNCHANGED, "registered (%s present)" % (
+                host.CONSUMER_CERT), detail=["repair run: the registration is left as it is"])
         identity = ctx.run(subscription_manager(ctx, "identity"), timeout=options.timeout)
         registered = identity.returncode == 0
         if registered and not options.force:
@@ -61,6 +77,13 @@ class Register(Step):
                 identity.returncode, cause), step=self.id,
                 fix="re-run with --force to register this host again",
                 exit_code=REGISTER_FAILURES.get(identity.returncode, (ExitCode.FAILED,))[0])
+        if options.new_capsule:
+            # Moving keeps the identity; a host whose identity is refused is enrolled, not moved.
+            raise UsageError("subscription-manager says this host is not registered: %s; "
+                             "--new-capsule never registers" % (
+                                 ctx.runner.output(identity) or "identity failed"), step=self.id,
+                             fix="enroll it instead: drop --new-capsule and add -a KEY "
+                                 "-o ORG_LABEL (and --force if a stale identity remains)")
         if not options.activationkey:
             # PREFLIGHT saw a consumer certificate, but subscription-manager does not accept it
             # (e.g. its key is gone): registering needs a key this run does not have.
@@ -68,6 +91,7 @@ class Register(Step):
                 ctx.runner.output(identity) or "identity failed"), step=self.id,
                 fix="re-enroll with -a KEY -o ORG_LABEL (and --force if a stale identity remains)")
         argv = self.register_argv(run, force=registered)
+        fileio.backup_before_command(ctx, REGISTER_FILES, [ENTITLEMENT_DIR])
         result = ctx.run(argv, changes_host=True, timeout=options.timeout)
         if result is None:
             return Result(self.id, Status.CHANGED, "would register with the balancer",
@@ -143,6 +167,7 @@ class RedhatRepo(Step):
             # redhat.repo is generated from rhsm.baseurl; hand edits would be undone by the
             # next dnf run, so subscription-manager regenerates it first.
             argv = subscription_manager(ctx, "refresh")
+            fileio.backup_before_command(ctx, [host.REDHAT_REPO])
             result = ctx.run(argv, changes_host=True, timeout=run.options.timeout)
             if result is None:
                 detail.append("would run: %s" % ctx.runner.display(argv))

@@ -1,5 +1,5 @@
 """Package and service steps: yum plugins, rhsmcertd, repositories, host tools, updates, extras."""
-from lbenroll import fileio, services
+from lbenroll import fileio, host, services
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing, no_repositories
 from lbenroll.results import Result, Status
@@ -139,6 +139,8 @@ class EnableRepos(Step):
         if not repos:
             return Result(self.id, Status.SKIPPED, "no --enablerepos given")
         argv = subscription_manager(ctx, "repos", *["--enable=%s" % repo for repo in repos])
+        # subscription-manager rewrites redhat.repo: keep its original for --remove first.
+        fileio.backup_before_command(ctx, [host.REDHAT_REPO])
         result = ctx.run(argv, changes_host=True, timeout=run.options.timeout)
         if result is None:
             return Result(self.id, Status.CHANGED, "would enable %s" % ", ".join(repos),

@@ -25,7 +25,10 @@ RUN_ONLY = ("verbose", "dry_run", "json", "root", "log_file")
 REGISTRATION_ONLY = ("org", "release", "smargs", "force", "ignore_registration_failures")
 # One-off actions of an enrollment: a repair timer must not run a full `dnf update`, nor
 # re-enable repositories an admin disabled since, nor need the temporary dependency repository.
-ONE_OFF = ("update", "enablerepos", "deps_repository_url", "deps_repository_gpg_key")
+# A move (--new-capsule) is recorded as the new --server: repair keeps the host there. A
+# removal writes no record at all (it deletes it).
+ONE_OFF = ("update", "enablerepos", "deps_repository_url", "deps_repository_gpg_key",
+           "new_capsule", "remove")
 # validate() folds these into `skip`, which is recorded instead.
 FOLDED_INTO_SKIP = ("content_only", "removepkgs")
 # Recorded whether given or not: the balancer, and the steps that were skipped.

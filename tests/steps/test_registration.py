@@ -21,6 +21,16 @@ def test_registered_host_is_left_alone(make_run, fake_runner, root):
     assert fake_runner.calls == [sm(root, "identity")]
 
 
+def test_repair_runs_no_subscription_manager_command(make_run, fake_runner, root):
+    # PREFLIGHT has already refused a repair without the consumer certificate.
+    seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf(), "/etc/pki/consumer/cert.pem": "x"})
+    run = make_run(activationkey=None)
+    run.options.recorded_in = "/etc/lbenroll/lbenroll.conf"
+    result = Register().run(run)
+    assert result.status == Status.UNCHANGED and "/etc/pki/consumer/cert.pem" in result.summary
+    assert fake_runner.calls == []
+
+
 @pytest.mark.parametrize("layout,serverurl,baseurl", [
     ("current", "https://smartproxy.example.test:443/rhsm",
      "https://smartproxy.example.test/pulp/content/"),

@@ -1,0 +1,343 @@
+"""The --remove steps with a fake runner and the lab's Foreman without sockets."""
+import os
+
+import pytest
+
+from lbenroll import engine, fileio
+from lbenroll.errors import ExitCode, LbenrollError, UsageError
+from lbenroll.results import Status
+from lbenroll.steps import remove
+from lbenroll.steps.consumer_rpm import InstallConsumerRpm
+from lbenroll.steps.registration import Register
+from lbenroll.writers.base import Target
+from tests import fake_foreman
+from tests.conftest import seed
+from tests.lab.foreman import PASSWORD
+from tests.steps.conftest import CA, rhsm_conf
+from tests.steps.test_consumer_rpm import fetched, rpm_q
+
+CERT = "/etc/pki/consumer/cert.pem"
+RHSM = "/etc/rhsm/rhsm.conf"
+ANCHOR = "/etc/pki/ca-trust/source/anchors/katello-server-ca.pem"
+
+
+def sm(root, *args):
+    return ["chroot", str(root), "subscription-manager"] + list(args)
+
+
+def rpm_qa(root):
+    return ["rpm", "--root", str(root), "-qa", "--qf", "%{NAME}\\n"]
+
+
+def dnf(root, *args):
+    return ["chroot", str(root), "dnf", "-y"] + list(args)
+
+
+@pytest.fixture
+def remove_run(make_run, tmp_path):
+    def factory(**given):
+        values = {"remove": True, "activationkey": None}
+        values.update(given)
+        run = make_run(**values)
+        run.tmpdir = str(tmp_path)
+        return run
+    return factory
+
+
+@pytest.fixture
+def with_dnf(root):
+    seed(root, {"/usr/bin/dnf": ""})
+
+
+def real(root, path):
+    return os.path.join(str(root), path.lstrip("/"))
+
+
+def test_the_removal_steps_run_in_the_decided_order():
+    assert [step.id for step in engine.REMOVE_STEPS] == [
+        "REMOVE_PREFLIGHT", "UNREGISTER", "FOREMAN_HOST_DELETE", "RESTORE_FILES",
+        "REMOVE_PACKAGES", "CLEAN_PUPPET", "FORGET_BACKUPS"]
+
+
+def test_preflight_refuses_a_katello_server(remove_run, fake_runner, root):
+    fake_runner.expect(["rpm", "--root", str(root), "-q"], 0, "katello\n")
+    with pytest.raises(UsageError) as exc:
+        remove.RemovePreflight().run(remove_run())
+    assert "Katello server" in exc.value.message
+
+
+def test_preflight_masks_the_proxy_password_of_the_file_and_of_its_backup(
+        remove_run, fake_runner, ctx, root):
+    seed(root, {RHSM: "[server]\nproxy_password = kept-secret\n"})
+    fileio.backup_before_command(ctx, [RHSM])
+    seed(root, {RHSM: "[server]\nproxy_password = current-secret\n"})
+    fake_runner.expect(["rpm", "--root", str(root), "-q"], 1, "")
+    result = remove.RemovePreflight().run(remove_run())
+    assert result.status == Status.UNCHANGED
+    assert "secret" not in ctx.redact("kept-secret current-secret")
+
+
+def test_unregistered_host_runs_nothing(remove_run, fake_runner):
+    result = remove.Unregister().run(remove_run())
+    assert result.status == Status.UNCHANGED and fake_runner.calls == []
+
+
+def test_unregister_then_clean(remove_run, fake_runner, root):
+    seed(root, {CERT: "cert"})
+    fake_runner.expect(sm(root, "unregister"), 0)
+    fake_runner.expect(sm(root, "clean"), 0)
+    result = remove.Unregister().run(remove_run())
+    assert result.status == Status.CHANGED
+    assert fake_runner.calls == [sm(root, "unregister"), sm(root, "clean")]
+
+
+def test_identity_not_accepted_is_cleaned(remove_run, fake_runner, root):
+    seed(root, {CERT: "cert"})
+    fake_runner.expect(sm(root, "unregister"), 1, "", "This system is currently not registered.")
+    fake_runner.expect(sm(root, "clean"), 0)
+    result = remove.Unregister().run(remove_run())
+    assert result.status == Status.CHANGED and "stale" in result.summary
+    assert fake_runner.calls[-1] == sm(root, "clean")
+
+
+@pytest.mark.parametrize("rc,code", [(69, ExitCode.UNAVAILABLE), (70, ExitCode.UNAVAILABLE),
+                                     (78, ExitCode.CONFIG), (5, ExitCode.FAILED)])
+def test_unregister_failure_stops_with_our_exit_code(remove_run, fake_runner, root, rc, code):
+    seed(root, {CERT: "cert"})
+    fake_runner.expect(sm(root, "unregister"), rc, "", "Unable to reach the server")
+    with pytest.raises(LbenrollError) as exc:
+        remove.Unregister().run(remove_run())
+    assert exc.value.exit_code == code
+    assert "Unable to reach the server" in exc.value.message and "clean" in exc.value.fix
+    assert fake_runner.calls == [sm(root, "unregister")]  # no clean: the consumer still exists
+
+
+def test_failed_clean_after_unregistering_is_a_warning(remove_run, fake_runner, root):
+    seed(root, {CERT: "cert"})
+    fake_runner.expect(sm(root, "unregister"), 0)
+    fake_runner.expect(sm(root, "clean"), 1, "", "disk full")
+    result = remove.Unregister().run(remove_run())
+    assert result.status == Status.WARNING and "disk full" in result.summary
+
+
+def test_unregister_dry_run(remove_run, fake_runner, root):
+    seed(root, {CERT: "cert"})
+    fake_runner.dry_run = True
+    result = remove.Unregister().run(remove_run())
+    assert result.status == Status.CHANGED and fake_runner.calls == []
+    assert fake_runner.would_run == [" ".join(sm(root, "unregister")),
+                                     " ".join(sm(root, "clean"))]
+
+
+@pytest.fixture
+def session(monkeypatch, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    return fake_foreman.install(monkeypatch, state)
+
+
+def foreman_run(remove_run, root, **given):
+    seed(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA})
+    values = dict(skip=[], password=PASSWORD)
+    values.update(given)
+    return remove_run(**values)
+
+
+def test_foreman_host_is_deleted(remove_run, session, root):
+    old = session.foreman.add_host(name="client01", domain_id=5, hostgroup_id=3,
+                                   organization_id=1, location_id=2, architecture_id=1)
+    result = remove.ForemanHostDelete().run(foreman_run(remove_run, root))
+    assert result.status == Status.CHANGED and result.data == {"host_id": old["id"]}
+    assert session.foreman.hosts() == []
+    assert [c[0] for c in session.calls if c[0] != "GET"] == ["DELETE"]
+
+
+def test_absent_foreman_host_is_unchanged(remove_run, session, root):
+    result = remove.ForemanHostDelete().run(foreman_run(remove_run, root))
+    assert result.status == Status.UNCHANGED
+    assert all(c[0] == "GET" for c in session.calls)
+
+
+def test_foreman_dry_run_deletes_nothing(remove_run, session, root, fake_runner):
+    session.foreman.add_host(name="client01", domain_id=5, hostgroup_id=3, organization_id=1,
+                             location_id=2, architecture_id=1)
+    fake_runner.dry_run = True
+    result = remove.ForemanHostDelete().run(foreman_run(remove_run, root))
+    assert result.status == Status.CHANGED and result.summary.startswith("would delete")
+    assert len(session.foreman.hosts()) == 1
+
+
+def test_foreman_skipped(remove_run, session):
+    result = remove.ForemanHostDelete().run(remove_run())
+    assert result.status == Status.SKIPPED and session.calls == []
+
+
+def enrolled(ctx, root):
+    """A host as an enrollment leaves it: rhsm.conf changed, new files, a new directory."""
+    seed(root, {RHSM: "original\n", "/etc/os-release": "ID=rhel\n"})
+    fileio.backup_before_command(ctx, [RHSM, CERT], ["/etc/pki/entitlement"])
+    seed(root, {RHSM: "balancer\n", CERT: "cert"})
+    os.makedirs(real(root, "/etc/pki/entitlement"))
+    fileio.write_file(ctx, Target("/etc/lbenroll/lbenroll.conf", 0o644, "root", "root", ""),
+                      b"server = lb\n", undo=False)
+
+
+def test_restore_files_puts_everything_back_and_reports_it(remove_run, ctx, root):
+    enrolled(ctx, root)
+    result = remove.RestoreFiles().run(remove_run())
+    assert result.status == Status.CHANGED
+    assert result.data == {"restored": [RHSM],
+                           "removed": [CERT, "/etc/lbenroll/lbenroll.conf"]}
+    assert "restored %s" % RHSM in result.detail
+    assert fileio.read_bytes(ctx, RHSM) == b"original\n"
+    assert fileio.read_bytes(ctx, CERT) is None
+    assert remove.RestoreFiles().run(remove_run()).status == Status.UNCHANGED
+
+
+def test_restore_files_dry_run_shows_diffs_and_writes_nothing(remove_run, ctx, root, fake_runner):
+    enrolled(ctx, root)
+    fake_runner.dry_run = True
+    result = remove.RestoreFiles().run(remove_run())
+    assert result.status == Status.CHANGED and result.summary.startswith("would restore 1")
+    assert "-balancer\n+original\n" in result.diff
+    assert fileio.read_bytes(ctx, RHSM) == b"balancer\n"
+    assert fileio.read_bytes(ctx, CERT) == b"cert"
+
+
+def test_restore_files_also_removes_an_unrecorded_lbenroll_conf(remove_run, ctx, root):
+    seed(root, {"/etc/lbenroll/lbenroll.conf": "server = lb\n"})
+    result = remove.RestoreFiles().run(remove_run())
+    assert result.data["removed"] == ["/etc/lbenroll/lbenroll.conf"]
+    assert not os.path.exists(real(root, "/etc/lbenroll/lbenroll.conf"))
+
+
+def test_trust_store_is_regenerated_when_the_anchor_goes(remove_run, ctx, root, fake_runner):
+    seed(root, {"/usr/bin/update-ca-trust": ""})
+    os.makedirs(real(root, "/etc/pki/ca-trust/source/anchors"))
+    fileio.backup_before_command(ctx, [ANCHOR])
+    seed(root, {ANCHOR: CA})
+    fake_runner.expect(["chroot", str(root), "update-ca-trust", "extract"], 0)
+    result = remove.RestoreFiles().run(remove_run())
+    assert result.data["removed"] == [ANCHOR]
+    assert fake_runner.calls == [["chroot", str(root), "update-ca-trust", "extract"]]
+
+
+def test_forget_backups_removes_the_empty_directories_enrolling_created(remove_run, ctx, root):
+    enrolled(ctx, root)
+    seed(root, {"/etc/pki/entitlement/left-by-someone.pem": "x"})
+    remove.RestoreFiles().run(remove_run())
+    result = remove.ForgetBackups().run(remove_run())
+    assert result.status == Status.CHANGED
+    assert result.data == {"removed_directories": ["/etc/pki/consumer", "/etc/lbenroll"],
+                           "kept_directories": ["/etc/pki/entitlement", "/etc/pki"]}
+    assert sorted(os.listdir(real(root, "/etc"))) == ["os-release", "pki", "rhsm"]
+    assert fileio.backups(ctx) == []
+    assert remove.ForgetBackups().run(remove_run()).status == Status.UNCHANGED
+
+
+def test_forget_backups_dry_run_keeps_the_store(remove_run, ctx, root, fake_runner):
+    enrolled(ctx, root)
+    fake_runner.dry_run = True
+    result = remove.ForgetBackups().run(remove_run())
+    assert result.status == Status.CHANGED and result.summary.startswith("would empty")
+    assert fileio.backups(ctx) != []
+
+
+@pytest.mark.parametrize("skip,expected", [
+    ([], ["katello-ca-consumer-*", "katello-agent", "gofer", "katello-host-tools",
+          "katello-host-tools-fact-plugin", "puppet-agent"]),
+    (["katello-agent", "katello-host-tools", "puppet"], ["katello-ca-consumer-*"]),
+])
+def test_packages_are_bootstrap_pys_less_the_skipped(remove_run, skip, expected):
+    assert remove.wanted_packages(remove_run(skip=["foreman"] + skip).options) == expected
+
+
+def test_installed_packages_are_removed(remove_run, fake_runner, root, with_dnf):
+    fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\npuppet-agent\n")
+    fake_runner.expect(dnf(root, "remove"), 0)
+    result = remove.RemovePackages().run(remove_run())
+    assert result.status == Status.CHANGED
+    assert fake_runner.calls[-1] == dnf(root, "remove", "katello-ca-consumer-lb.example.test",
+                                        "puppet-agent")
+
+
+def test_nothing_installed_is_unchanged(remove_run, fake_runner, root, with_dnf):
+    fake_runner.expect(rpm_qa(root), 1, "")
+    assert remove.RemovePackages().run(remove_run()).status == Status.UNCHANGED
+    assert len(fake_runner.calls) == 1
+
+
+def test_package_removal_failure_is_a_warning(remove_run, fake_runner, root, with_dnf):
+    fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\n")
+    fake_runner.expect(dnf(root, "remove"), 1, "", "Error: transaction failed")
+    result = remove.RemovePackages().run(remove_run())
+    assert result.status == Status.WARNING and "transaction failed" in result.summary
+    assert "dnf remove katello-ca-consumer-lb.example.test" in result.remediation
+
+
+def test_puppet_ssl_and_cache_are_set_aside(remove_run, ctx, root):
+    for directory in ("/etc/puppetlabs/puppet/ssl/certs", "/opt/puppetlabs/puppet/cache/state"):
+        os.makedirs(real(root, directory))
+    result = remove.CleanPuppet().run(remove_run())
+    assert result.status == Status.CHANGED
+    assert not os.path.exists(real(root, "/etc/puppetlabs/puppet/ssl"))
+    assert not os.path.exists(real(root, "/opt/puppetlabs/puppet/cache"))
+    assert len(ctx.undo) == 0  # a removal is finished by running it again, never undone
+    assert remove.CleanPuppet().run(remove_run()).status == Status.UNCHANGED
+
+
+def test_puppet_left_alone_with_skip_puppet(remove_run, root):
+    os.makedirs(real(root, "/etc/puppetlabs/puppet/ssl"))
+    result = remove.CleanPuppet().run(remove_run(skip=["foreman", "puppet"]))
+    assert result.status == Status.SKIPPED
+    assert os.path.isdir(real(root, "/etc/puppetlabs/puppet/ssl"))
+
+
+def test_failed_trust_store_update_is_a_warning(remove_run, ctx, root, fake_runner):
+    seed(root, {"/usr/bin/update-ca-trust": ""})
+    os.makedirs(real(root, "/etc/pki/ca-trust/source/anchors"))
+    fileio.backup_before_command(ctx, [ANCHOR])
+    seed(root, {ANCHOR: CA})
+    fake_runner.expect(["chroot", str(root), "update-ca-trust", "extract"], 1, "", "p11-kit")
+    result = remove.RestoreFiles().run(remove_run())
+    assert result.status == Status.WARNING and "p11-kit" in result.summary
+    assert fileio.read_bytes(ctx, ANCHOR) is None
+
+
+# What --remove restores must be the true originals, also for files that commands lbenroll runs
+# write before lbenroll itself does.
+
+def test_consumer_rpm_scripts_find_the_originals_backed_up(make_run, fake_runner, ctx, root,
+                                                          tmp_path):
+    seed(root, {RHSM: "original\n"})
+
+    def post_script(argv):
+        assert fileio.backups(ctx) == [
+            ("/etc/pki", True), ("/etc/pki/ca-trust", True), ("/etc/pki/ca-trust/source", True),
+            ("/etc/pki/ca-trust/source/anchors", True), (ANCHOR, True), ("/etc/rhsm/ca", True),
+            ("/etc/rhsm/ca/katello-default-ca.pem", True),
+            ("/etc/rhsm/ca/katello-server-ca.pem", True), (RHSM, False),
+            ("/etc/rhsm/rhsm.conf.kat-backup", True)]
+        seed(root, {RHSM: "changed by %post\n"})
+
+    fake_runner.expect(rpm_q(root), 0, "")
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0, effect=post_script)
+    InstallConsumerRpm().run(fetched(make_run(), tmp_path))
+    assert fileio.read_backup(ctx, RHSM) == b"original\n"
+
+
+def test_register_finds_the_originals_backed_up(make_run, fake_runner, ctx, root):
+    seed(root, {RHSM: rhsm_conf(), "/etc/yum.repos.d/redhat.repo": "# before\n"})
+
+    def register(argv):
+        assert dict(fileio.backups(ctx)) == {
+            "/etc/pki": True, "/etc/pki/consumer": True, CERT: True,
+            "/etc/pki/consumer/key.pem": True, "/etc/pki/entitlement": True, RHSM: False,
+            "/etc/yum.repos.d/redhat.repo": False}
+        seed(root, {CERT: "cert", "/etc/yum.repos.d/redhat.repo": "# generated\n"})
+
+    fake_runner.expect(sm(root, "identity"), 1)
+    fake_runner.expect(sm(root, "register"), 0, effect=register)
+    Register().run(make_run())
+    assert fileio.read_backup(ctx, "/etc/yum.repos.d/redhat.repo") == b"# before\n"
+    assert len(fake_runner.calls) == 2
