@@ -65,9 +65,14 @@ def recorded_options(config_path, run_values):
     values = lbenroll_conf.option_values(lbenroll_conf.parse(text, path), path)
     values.update(run_values)
     # Repair heals configuration drift only: it never touches the Foreman host record (so it
-    # needs no API password and validates as content-only) and never updates packages (the
-    # timer must not run dnf against the repositories every few hours).
-    values["skip"] = sorted(set(values.get("skip") or []) | {"foreman", "prereq-update"})
+    # needs no API password and validates as content-only) and never installs or updates
+    # packages besides a rebuilt proxy's consumer RPM (the timer must not run dnf against the
+    # repositories every few hours, least of all for a katello-host-tools no repository has).
+    values["skip"] = sorted(set(values.get("skip") or [])
+                            | {"foreman", "prereq-update", "katello-host-tools"})
+    # Without the API password the keys cannot come from Foreman's proxy list; the balancer's
+    # :9090/ssh/pubkey scan still finds every proxy's key.
+    values.pop("remote_exec_apikeys", None)
     try:
         validated = options.validate(values)
     except UsageError as error:

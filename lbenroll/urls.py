@@ -30,6 +30,17 @@ def host_of(url):
     return None if parts is None else parts[1]
 
 
+def path_of(url):
+    """What follows a URL's host and port ("/" when nothing does), or None if not a URL."""
+    parts = _split(url)
+    if parts is None:
+        return None
+    rest = parts[2]
+    if rest.startswith(":"):
+        rest = rest[1:].lstrip("0123456789")
+    return rest if rest.startswith("/") else "/"
+
+
 def same_host(a, b):
     """DNS names compare case-insensitively and a trailing root dot changes nothing."""
     if a is None or b is None:

@@ -40,7 +40,8 @@ def test_recorded_options_are_run_with_this_runs_own(root, runs):
     assert options.recorded_in == str(root / CONF.lstrip("/"))
     assert (options.foreman_fqdn, options.fqdn, options.puppet_ca_port) == (
         "smartproxy.example.test", "client01.example.test", "8141")
-    assert options.skip == {"foreman", "prereq-update"} and options.activationkey is None
+    assert options.skip == {"foreman", "prereq-update", "katello-host-tools"}
+    assert options.activationkey is None
     assert options.root == str(root) and options.json and options.dry_run and options.verbose
     assert options.log_file == "/var/log/lbenroll.log"  # app.run puts the default under --root
 
@@ -98,4 +99,14 @@ def test_a_foreman_mode_enrollment_is_repaired_without_a_password(root, runs, mo
     result = invoke("--root", str(root))
     assert result.exit_code == 0, result.output
     [options] = runs
-    assert {"foreman", "prereq-update"} <= options.skip
+    assert {"foreman", "prereq-update", "katello-host-tools"} <= options.skip
+
+
+def test_rex_keys_from_the_api_are_repaired_from_the_balancer_without_a_password(
+        root, runs, monkeypatch):
+    monkeypatch.delenv("LBENROLL_PASSWORD", raising=False)
+    seed(root, {CONF: RECORDED + "rex = true\nrex-apikeys = true\nlogin = admin\n"})
+    result = invoke("--root", str(root))
+    assert result.exit_code == 0, result.output
+    [options] = runs
+    assert options.remote_exec and not options.remote_exec_apikeys

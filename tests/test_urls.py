@@ -1,7 +1,7 @@
 """lbenroll.urls: host extraction and replacement keep everything but the host."""
 import pytest
 
-from lbenroll.urls import host_of, replace_host, same_host
+from lbenroll.urls import host_of, path_of, replace_host, same_host
 
 LB = "smartproxy.example.test"
 
@@ -56,3 +56,16 @@ def test_same_host():
     assert same_host("SmartProxy.Example.Test.", LB)
     assert not same_host("proxy02.example.test", LB)
     assert not same_host(None, LB)
+
+
+@pytest.mark.parametrize("url,path", [
+    ("https://proxy01.example.test/pulp/content/x", "/pulp/content/x"),
+    ("https://proxy01.example.test:8443/katello/api/v2/x?rev=2", "/katello/api/v2/x?rev=2"),
+    ("https://[fd00::1]:443/pulp/repos", "/pulp/repos"),
+    ("https://proxy01.example.test", "/"),
+    ("https://proxy01.example.test?x=/pulp/", "/"),
+    ("file:///etc/pki/rpm-gpg/KEY", "/etc/pki/rpm-gpg/KEY"),
+    ("not a url", None),
+])
+def test_path_of(url, path):
+    assert path_of(url) == path

@@ -7,9 +7,9 @@ from lbenroll import consumer, fileio, host
 from lbenroll.diagnose.checks import (HOST, failed, listing, passed, plural, same_proxy,
                                       skipped, warned)
 from lbenroll.ini import IniDocument
-from lbenroll.urls import host_of, same_host
+from lbenroll.urls import host_of, path_of, same_host
 from lbenroll.writers.base import decode
-from lbenroll.writers.redhat_repo import URL_KEYS
+from lbenroll.writers.redhat_repo import KATELLO_PATHS, URL_KEYS
 from lbenroll.writers.rhsm_conf import read_rhsm
 from lbenroll.writers.yggdrasil import broker_urls
 
@@ -82,8 +82,10 @@ def _read_repos(ctx, facts, doc):
     facts.repo_hosts = {}
     variables = repo_variables(ctx)
     for repo in doc.sections():
+        # The URLs Katello serves: a vendor's key URL from a repository override is not ours.
         urls = [url for key in URL_KEYS for url in re.split(r"[\s,]+", doc.get(repo, key) or "")
-                if host_of(url) and not url.lower().startswith("file:")]
+                if host_of(url) and not url.lower().startswith("file:")
+                and path_of(url).startswith(KATELLO_PATHS)]
         facts.repo_hosts[repo] = [host_of(url) for url in urls]
         if (doc.get(repo, "enabled") or "0").strip().lower() not in ENABLED_VALUES:
             continue

@@ -20,18 +20,15 @@ CNAME_FIX = ("generate the proxies' certificates with `foreman-proxy-certs-gener
              "--foreman-proxy-cname %s` so every proxy's certificate carries the balancer name")
 
 
-def messaging_result(step_id, run, port, service, exchange, required):
-    """Probe balancer:port as the agent would; unreachable is a warning only where it matters."""
+def messaging_result(step_id, run, port, service, exchange):
+    """Probe balancer:port as the agent that uses it would."""
     where = "%s:%d" % (run.balancer, port)
     probe = tls_probe(run.balancer, port, run.katello_ca(), timeout=min(run.options.timeout, 15),
                       exchange=exchange)
     if not probe.reachable:
         summary = "%s not reachable (%s): %s cannot connect" % (where, probe.error, service)
-        fix = "forward port %d on the balancer to the proxies" % port
-        if required:
-            return Result(step_id, Status.WARNING, summary, remediation=fix)
-        return Result(step_id, Status.SKIPPED, summary + "; not in use on this host",
-                      detail=["only needed when %s runs here" % service])
+        return Result(step_id, Status.WARNING, summary,
+                      remediation="forward port %d on the balancer to the proxies" % port)
     if not probe.chain_ok:
         return Result(step_id, Status.WARNING, "%s presents a certificate that does not chain to "
                       "the Katello CA (%s)" % (where, probe.error),
@@ -55,10 +52,13 @@ class CheckAmqp(Step):
     requires = ("RHSM_CONF",)
 
     def run(self, run):
-        uses_agent = os.path.exists(run.ctx.path(host.GOFER_KATELLO_CONF)) or bool(
-            getattr(run.options, "install_katello_agent", False))
-        return messaging_result(self.id, run, AMQP_PORT, "goferd (katello-agent)", amqp_exchange,
-                                required=uses_agent)
+        # Current Katello layouts no longer run katello-agent, nor forward 5647: probing it on
+        # every host would only turn each run into a warning (and cost a connection per repair).
+        if not (os.path.exists(run.ctx.path(host.GOFER_KATELLO_CONF))
+                or getattr(run.options, "install_katello_agent", False)):
+            return Result(self.id, Status.SKIPPED, "katello-agent is not in use on this host "
+                          "(no %s, no --install-katello-agent)" % host.GOFER_KATELLO_CONF)
+        return messaging_result(self.id, run, AMQP_PORT, "goferd (katello-agent)", amqp_exchange)
 
 
 class GoferConfig(WriterStep):
@@ -93,8 +93,8 @@ class CheckMqtt(Step):
     def run(self, run):
         text = decode(fileio.read_bytes(run.ctx, host.YGGDRASIL_CONFIG) or b"")
         ports = sorted({_port(url) for url in broker_urls(text) if host_of(url)} or {MQTT_PORT})
-        results = [messaging_result(self.id, run, port, "yggdrasil (pull-mode REX)", mqtt_exchange,
-                                    required=True) for port in ports]
+        results = [messaging_result(self.id, run, port, "yggdrasil (pull-mode REX)",
+                                    mqtt_exchange) for port in ports]
         worst = [r for r in results if r.status != Status.UNCHANGED]
         return worst[0] if worst else results[0]
 

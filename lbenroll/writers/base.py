@@ -21,6 +21,48 @@ def encode(text):
     return text.encode("utf-8", "surrogateescape")
 
 
+class Spliced(object):
+    """Bytes read from a file with some ranges replaced, kept as the original and the changed
+    pieces: written out piece by piece (fileio), joined only for a diff or a comparison.
+
+    A 20,000-repository redhat.repo is about 10 MB; holding it once, plus the changed lines,
+    instead of also a second full copy is what keeps a run's memory flat.
+    edits: (start, end, new bytes) in file order, not overlapping, each a real change.
+    """
+
+    __slots__ = ("base", "edits")
+    __hash__ = None
+
+    def __init__(self, base, edits):
+        self.base = base
+        self.edits = edits
+
+    def chunks(self):
+        view, pos = memoryview(self.base), 0
+        for start, end, new in self.edits:
+            yield view[pos:start]
+            yield new
+            pos = end
+        yield view[pos:]
+
+    def join(self):
+        return b"".join(self.chunks())
+
+    def __eq__(self, other):
+        if isinstance(other, Spliced):
+            other = other.join()
+        if not isinstance(other, bytes):
+            return NotImplemented
+        if other is self.base or other == self.base:
+            return not self.edits  # every edit changes something
+        return self.join() == other
+
+
+def as_bytes(data):
+    """Plain bytes for a writer's wanted content, Spliced or not."""
+    return data.join() if isinstance(data, Spliced) else data
+
+
 def _range(start, length):
     # difflib's unified range format: "N" for one line, "N,0" after line N for none.
     if length == 1:
@@ -82,7 +124,7 @@ class Plan(object):
         if not self.changed:
             return ""
         old = decode(self.current or b"").splitlines(True)
-        new = decode(self.wanted).splitlines(True)
+        new = decode(as_bytes(self.wanted)).splitlines(True)
         label = self.target.path
         before = "a" + label if self.current is not None else "/dev/null"
         if len(old) == len(new):
@@ -128,7 +170,7 @@ class Writer(object):
         if plan.current is None:
             verb = "would create" if ctx.dry_run else "created"
         if not ctx.dry_run:
-            fileio.write_file(ctx, self.target, plan.wanted)
+            fileio.write_file(ctx, self.target, plan.wanted, planned_from=plan.current)
         # The diff is built only if the report shows it (--json, --verbose, --dry-run).
         return Result(self.id, Status.CHANGED, "%s %s" % (verb, self.target.path),
                       detail=plan.notes, diff=lambda: plan.diff, data=plan.data)

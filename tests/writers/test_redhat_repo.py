@@ -16,7 +16,7 @@ def golden(expected="redhat.expected.repo"):
     return data("redhat_repo", "redhat.repo"), data("redhat_repo", expected)
 
 
-def test_golden_every_foreign_host_moves():
+def test_golden_every_katello_url_moves_and_a_vendor_key_stays():
     before, after = golden()
     assert render_text(RedhatRepoWriter(BALANCER), before) == after
 
@@ -41,10 +41,9 @@ def test_notes_name_repo_key_and_old_hosts():
         "repo Example_Org_EPEL_EPEL_8_x86_64: gpgkey host proxy02.example.test -> " + BALANCER,
         "repo rhel-8-for-x86_64-baseos-rpms: baseurl host proxy01.example.test -> " + BALANCER,
         "repo Example_Org_Tools_tools-el8: baseurl host proxy03.example.test -> " + BALANCER,
-        "repo Example_Org_Tools_tools-el8: gpgkey host proxy03.example.test, "
-        "keys.vendor.example.org -> " + BALANCER,
         "repo Example_Org_Tools_tools-el8: mirrorlist host proxy03.example.test -> " + BALANCER,
-    ]
+        "repo Example_Org_Tools_tools-el8: gpgkey host proxy03.example.test -> " + BALANCER,
+    ]  # in file order, as the diff shows them
 
 
 def test_right_file_is_unchanged_and_reports_no_repos(ctx, root):
@@ -54,12 +53,22 @@ def test_right_file_is_unchanged_and_reports_no_repos(ctx, root):
 
 
 def test_gpgkey_separators_and_file_urls_are_kept():
-    value = ("gpgkey = file:///etc/pki/rpm-gpg/A,  https://proxy01.example.test/k1 ,"
-             "https://proxy02.example.test:8443/k2\tfile://localhost/etc/pki/B\n")
+    value = ("gpgkey = file:///etc/pki/rpm-gpg/A,  https://proxy01.example.test/katello/k1 ,"
+             "https://proxy02.example.test:8443/pulp/k2\tfile://localhost/etc/pki/B\n")
     text = "[r]\n" + value
     new = render_text(RedhatRepoWriter(BALANCER), text)
-    assert new == ("[r]\ngpgkey = file:///etc/pki/rpm-gpg/A,  https://%s/k1 ,"
-                   "https://%s:8443/k2\tfile://localhost/etc/pki/B\n" % (BALANCER, BALANCER))
+    assert new == ("[r]\ngpgkey = file:///etc/pki/rpm-gpg/A,  https://%s/katello/k1 ,"
+                   "https://%s:8443/pulp/k2\tfile://localhost/etc/pki/B\n" % (BALANCER, BALANCER))
+
+
+def test_urls_katello_does_not_serve_stay_without_known_hosts():
+    text = ("[r]\nbaseurl = https://proxy01.example.test/pulp/content/x\n"
+            "gpgkey = https://keys.vendor.example.org/RPM-GPG-KEY,"
+            "https://proxy01.example.test:443/katello/api/v2/repositories/1/gpg_key_content\n")
+    assert render_text(RedhatRepoWriter(BALANCER), text) == (
+        "[r]\nbaseurl = https://%s/pulp/content/x\n"
+        "gpgkey = https://keys.vendor.example.org/RPM-GPG-KEY,"
+        "https://%s:443/katello/api/v2/repositories/1/gpg_key_content\n" % (BALANCER, BALANCER))
 
 
 def test_other_keys_with_urls_are_not_touched():
