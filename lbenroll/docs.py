@@ -54,8 +54,12 @@ HOST_FILES = (
     (host.KAT_BACKUP, "The consumer RPM's copy of rhsm.conf from before its first installation."),
     (host.CONSUMER_CERT, "subscription-manager's consumer certificate; present when the host is "
                          "registered."),
-    (host.BACKUP_DIR, "Every file as it was before lbenroll first changed it, under its own path "
-                      "(for example backup/etc/rhsm/rhsm.conf); written once, never overwritten."),
+    (host.BACKUP_DIR, "Every file as it was before lbenroll, or a command it ran, first "
+                      "changed it, with its mode and owner, under its own path (for example "
+                      "backup/etc/rhsm/rhsm.conf), or a PATH.lbenroll-absent marker for a file or "
+                      "directory that did not exist; written once, never overwritten, put back "
+                      "and emptied by --remove. set-aside/ keeps Puppet directories moved away by "
+                      "--force and --remove."),
     (host.LOCK_FILE, "Locked while a run changes the host, so that one run at a time manages a "
                      "root; a second run exits with status %d." % ExitCode.TEMPFAIL),
     (host.DEFAULT_LOG_FILE, "The detailed log of each run (the default --log-file), secrets "
@@ -102,12 +106,23 @@ COMPATIBILITY = (
     "organization's label.",
     "--rex through a balancer installs the key of every proxy behind it, not only the key of "
     "the proxy that answered; --rex-urlkeyfile must be https.",
-    "--skip foreman does not imply --skip puppet: the balancer settings in puppet.conf do not "
-    "depend on a host record.",
+    "--rex-apikeys reads every page of the API's Smart Proxy list (bootstrap.py: the first).",
+    "--skip foreman still points puppet.conf at the balancer (those settings do not depend on "
+    "a host record); as in bootstrap.py, puppet-agent is then not installed, signed or enabled.",
+    "The Puppet certificate request waits at most --timeout seconds; not signed in time, "
+    "refused or unreachable is a warning (exit status 3) naming the cause and the fix, not an "
+    "endless wait. --skip puppet-enable is honoured. The host group's Puppet environment is not "
+    "written to puppet.conf: Foreman's ENC supplies it.",
     "A second run on an enrolled host changes nothing and exits 0, where bootstrap.py exits 1 "
     "unless --force, which deletes and re-creates the registration, the Foreman host record "
-    "and the Puppet certificate. lbenroll's --force only re-registers and accepts a host name "
-    "without a domain.",
+    "and the Puppet certificate. lbenroll's --force re-registers, moves Puppet's SSL directory "
+    "into the backup store and requests a new certificate, never deletes the host record, and "
+    "accepts a host name without a domain.",
+    "--remove stops when unregistering fails (the CA and rhsm.conf it needs are still there), "
+    "and puts every file lbenroll or a command it ran changed back as it was.",
+    "--new-capsule points rhsm.conf, redhat.repo and puppet.conf (with ca_port set or removed) "
+    "at the new server, keeps the Puppet certificate, finds the Smart Proxies behind a balancer "
+    "for the content source and the Puppet proxies, and refuses --force.",
     "Before installing the consumer RPM, lbenroll checks that the balancer presents a "
     "certificate from the RPM's Katello CA carrying the balancer's name; --ca-fingerprint pins "
     "that CA.",
@@ -280,6 +295,9 @@ def _description():
     lines += [".PP"] + _text("The steps of a run, in order, as the report names them:")
     for step in engine.STEPS:
         lines += _item(_bold(step.id), _text(step.title + "."))
+    lines += [".PP"] + _text("With --remove, these steps run instead, in order:")
+    for step in engine.REMOVE_STEPS:
+        lines += _item(_bold(step.id), _text(step.title + "."))
     return lines
 
 
@@ -377,18 +395,9 @@ def _compatibility():
     new = [spec for spec in options.OPTIONS
            if spec.group == "lbenroll" and spec.type not in (options.HELP, options.VERSION)]
     lines += _bullet(_wrap("Options bootstrap.py does not have: %s." % _names(new)))
-    not_yet = _with_status(options.NOT_YET)
-    lines += [".PP"] + _wrap("Options of features this version does not have yet are refused "
-                             "with exit status %d when given:" % ExitCode.USAGE)
-    notes = []
-    for spec in not_yet:
-        if spec.note not in notes:
-            notes.append(spec.note)
-    for note in notes:
-        lines += _item(roff(_capitalized(note)),
-                       _wrap(_names([spec for spec in not_yet if spec.note == note])))
-    lines += [".PP"] + _wrap("The RHN Classic migration options are retired and refused: %s."
-                             % _names(_with_status(options.RETIRED)))
+    lines += [".PP"] + _wrap("The RHN Classic migration options are retired and refused with "
+                             "exit status %d, changing nothing: %s." % (
+                                 ExitCode.USAGE, _names(_with_status(options.RETIRED))))
     lines += [".PP"] + _wrap("Deprecated spellings are accepted with a warning: %s." % ", ".join(
         "%s (use %s)" % (_bold(spec.longs[0]), _bold(spec.note))
         for spec in _with_status(options.DEPRECATED)))

@@ -16,7 +16,6 @@ from lbenroll.errors import UsageError
 
 # What this version does with an option.
 SUPPORTED = "supported"
-NOT_YET = "not_yet"  # belongs to a feature this version does not have yet: refused if given
 RETIRED = "retired"  # RHN Classic / Satellite 5 migration: refused if given
 DEPRECATED = "deprecated"  # accepted, mapped to its replacement, with a warning
 
@@ -51,11 +50,6 @@ GROUPS = (
 SKIP_CHOICES = ("foreman", "puppet", "migration", "prereq-update", "katello-agent",
                 "remove-obsolete-packages", "puppet-enable", "katello-host-tools")
 
-# Features the not_yet options belong to (shown in help and in the refusal message).
-REX_API = "remote execution keys from the Foreman API"
-REMOVE = "unenrolling a host"
-NEW_CAPSULE = "moving a host to another Smart Proxy"
-
 RETIRED_MESSAGE = "the RHN Classic migration path is retired and not supported"
 
 # Where the Foreman API password can come from besides -p and --password-file.
@@ -87,7 +81,7 @@ class OptionSpec(object):
         self.help = help
         self.group = group
         self.status = status
-        self.note = note  # the feature (not_yet) or the replacement (deprecated)
+        self.note = note  # the replacement of a deprecated spelling
         self.negation = negation  # the "--no-..." spelling of a flag, storing False
         self.secret = secret  # the value is registered for redaction
         self.default_text = default_text  # how help shows a default computed at run time
@@ -215,7 +209,8 @@ OPTIONS = (
     # Remote execution (reference 1.5)
     _spec(["--rex"], "remote_exec", "rex", type=FLAG,
           help="Install the Smart Proxies' remote execution SSH public keys. Without "
-               "--rex-proxies or --rex-urlkeyfile they come from https://SERVER:9090/ssh/pubkey, "
+               "--rex-proxies, --rex-urlkeyfile or --rex-apikeys they come from "
+               "https://SERVER:9090/ssh/pubkey, "
                "fetched until more fetches bring no new key, so that the key of every proxy "
                "behind the balancer is installed."),
     _spec(["--rex-user"], "remote_exec_user", "rex", default="root", metavar="USER",
@@ -225,17 +220,22 @@ OPTIONS = (
                "https://PROXY:9090/ssh/pubkey."),
     _spec(["--rex-urlkeyfile"], "remote_exec_url", "rex", type=URL, metavar="URL",
           help="HTTPS URL of a file of public keys to install."),
-    _spec(["--rex-apikeys"], "remote_exec_apikeys", "rex", type=FLAG, status=NOT_YET,
-          note=REX_API, help="Install the keys of every Smart Proxy known to Foreman."),
+    _spec(["--rex-apikeys"], "remote_exec_apikeys", "rex", type=FLAG,
+          help="With --rex: install the remote execution key of every Smart Proxy that "
+               "Foreman's API lists (all pages), asked through --server with -l/--login and "
+               "the API password (needed even with --skip foreman). --rex-proxies and "
+               "--rex-urlkeyfile come first."),
     _spec(["--rex-authpath"], "remote_exec_authpath", "rex", type=PATH, metavar="PATH",
           default_text="~USER/.ssh/authorized_keys", help="File the keys are added to."),
 
     # Packages, steps, modes (reference 1.6)
     _spec(["--skip"], "skip", "steps", type=CHOICE, choices=SKIP_CHOICES, multiple=True,
           default=(), metavar="STEP",
-          help="Skip a step; repeatable. Unlike bootstrap.py, 'foreman' does not imply "
-               "'puppet'; 'katello-agent' is accepted with a warning and does nothing; "
-               "'migration' is accepted and does nothing."),
+          help="Skip a step; repeatable. 'foreman' also leaves out installing, signing and "
+               "enabling the Puppet agent but, unlike bootstrap.py, not puppet.conf's balancer "
+               "settings; 'katello-agent' is accepted with a warning and, except with --remove "
+               "(keep katello-agent and gofer), does nothing; 'migration' is accepted and does "
+               "nothing."),
     _spec(["--update"], "update", "steps", short="-u", type=FLAG,
           help="Update all packages after registering."),
     _spec(["--install-packages"], "install_packages", "steps", type=COMMA_LIST,
@@ -253,10 +253,19 @@ OPTIONS = (
     _spec(["--deps-repository-gpg-key"], "deps_repository_gpg_key", "steps", type=URL,
           default="file:///etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release", metavar="URL",
           help="GPG key of that repository."),
-    _spec(["--remove"], "remove", "steps", type=FLAG, status=NOT_YET, note=REMOVE,
-          help="Unregister the host and remove what enrolling installed."),
-    _spec(["--new-capsule"], "new_capsule", "steps", type=FLAG, status=NOT_YET,
-          note=NEW_CAPSULE, help="Move a registered host to the Smart Proxy named by --server."),
+    _spec(["--remove"], "remove", "steps", type=FLAG,
+          help="Unenroll: unregister, delete the Foreman host record through --server (not "
+               "with --skip foreman, which makes --server optional), put back every file "
+               "lbenroll changed as it was before, and remove the consumer RPM and, unless "
+               "skipped, katello-agent, katello-host-tools and puppet-agent. Needs no "
+               "activation key."),
+    _spec(["--new-capsule"], "new_capsule", "steps", type=FLAG,
+          help="Move a registered host to another balancer or Smart Proxy, named by --server: "
+               "rhsm.conf, redhat.repo, puppet.conf (the old ca_port is removed unless "
+               "--puppet-ca-port is given), gofer and yggdrasil follow it, and the Foreman host "
+               "record's content source and Puppet proxies are set to its Smart Proxy. Never "
+               "registers: the identity and the Puppet certificate are kept. -g and -L switch "
+               "the host group and location when given."),
 
     # lbenroll's own
     _spec(["--dry-run"], "dry_run", "lbenroll", type=FLAG,
@@ -280,8 +289,6 @@ BY_DEST = dict((spec.dest, spec) for spec in OPTIONS if spec.dest)
 
 def status_text(spec):
     """How help and the man page mark an option that is not plainly supported, or None."""
-    if spec.status == NOT_YET:
-        return "not available yet: %s" % spec.note
     if spec.status == RETIRED:
         return "retired: RHN Classic migration"
     if spec.status == DEPRECATED:
@@ -346,7 +353,9 @@ def validate(values):
     options.secrets = _secrets(options)
     _fold_skips(options)
     _require_server(options)
+    _check_new_capsule(options)
     _require_hostgroup(options)
+    _check_rex_apikeys(options)
     _read_password(options)
     _check_hostnames(options)
     _default_puppet_servers(options)
@@ -363,11 +372,6 @@ def _refuse_unavailable(given):
     if retired:
         raise UsageError("%s: %s" % (", ".join(retired), RETIRED_MESSAGE),
                          fix="leave it out; lbenroll registers with subscription-manager only")
-    not_yet = ["%s (%s)" % (spec.label, spec.note) for spec in OPTIONS
-               if spec.dest in given and spec.status == NOT_YET]
-    if not_yet:
-        raise UsageError("not available yet in this version of lbenroll: %s"
-                         % ", ".join(not_yet), fix="leave these options out")
 
 
 def _complete(values):
@@ -421,31 +425,70 @@ def _fold_skips(options):
         skip.add("foreman")
     if not options.removepkgs:
         skip.add("remove-obsolete-packages")
-    if "katello-agent" in skip:
+    if "katello-agent" in skip and not options.remove:  # --remove: keep katello-agent
         options.warnings.append("--skip katello-agent is deprecated and does nothing: "
                                 "katello-agent is installed only with --install-katello-agent")
     options.skip = skip
-    # Deliberately unlike bootstrap.py, a skipped Foreman does not skip Puppet: the balancer
-    # settings in puppet.conf do not depend on a host record. Only --skip puppet skips them.
+    # Deliberately unlike bootstrap.py, a skipped Foreman does not skip puppet.conf: the
+    # balancer settings there do not depend on a host record (the Puppet agent steps check
+    # foreman_skipped themselves). Only --skip puppet skips them all.
     options.foreman_skipped = "foreman" in skip
 
 
 def _require_server(options):
-    if not options.foreman_fqdn:
+    # bootstrap.py's rule: a removal needs the server only to delete the Foreman host record.
+    if options.remove and not options.foreman_fqdn and not options.foreman_skipped:
+        raise UsageError("--remove needs -s/--server to delete the Foreman host record",
+                         fix="give the load balancer's name, or add --skip foreman to leave the "
+                             "host record alone")
+    if not options.foreman_fqdn and not options.remove:
         raise UsageError("-s/--server is required",
                          fix="give the load balancer's name, e.g. -s lb.example.com")
 
 
+def _check_new_capsule(options):
+    # --new-capsule moves a host and keeps its identity; --force would register it again.
+    if options.new_capsule and options.force:
+        raise UsageError("--new-capsule keeps this host's registration and --force registers it "
+                         "again: they cannot be combined",
+                         fix="leave out --force to move the host, or --new-capsule to enroll it "
+                             "again")
+    # bootstrap.py silently lets --remove win; moving a host that is being removed means nothing.
+    if options.new_capsule and options.remove:
+        raise UsageError("--new-capsule moves this host and --remove unenrolls it: they cannot "
+                         "be combined", fix="give one of them")
+
+
 def _require_hostgroup(options):
-    # bootstrap.py's rule: a host record needs a host group.
-    if not options.foreman_skipped and not options.hostgroup:
+    # bootstrap.py's rule: a host record needs a host group. Moving a host only switches it,
+    # and only when -g is given.
+    if not (options.foreman_skipped or options.hostgroup or options.new_capsule
+            or options.remove):
         raise UsageError("-g/--hostgroup is required for the Foreman host record",
                          fix="give the host group title, e.g. -g lab/web, or add --skip foreman")
 
 
+def rex_keys_from_api(options):
+    """Whether --rex takes its keys from Foreman's API: --rex-apikeys, and no source before it."""
+    return bool(options.remote_exec and options.remote_exec_apikeys
+                and not options.remote_exec_proxies and not options.remote_exec_url)
+
+
+def _check_rex_apikeys(options):
+    # bootstrap.py ignores an --rex-apikeys it does not use; say so instead.
+    if not options.remote_exec_apikeys or rex_keys_from_api(options):
+        return
+    if not options.remote_exec:
+        options.warnings.append("--rex-apikeys does nothing without --rex")
+    else:
+        options.warnings.append("--rex-apikeys is not used: %s comes first" % (
+            "--rex-proxies" if options.remote_exec_proxies else "--rex-urlkeyfile"))
+
+
 def _read_password(options):
-    """Foreman mode needs the API password: -p, --password-file, LBENROLL_PASSWORD or a prompt."""
-    if options.foreman_skipped:
+    """Foreman mode and --rex-apikeys need the API password: -p, --password-file,
+    LBENROLL_PASSWORD or a prompt."""
+    if options.foreman_skipped and not rex_keys_from_api(options):
         return
     if options.password is None and options.password_file:
         options.password = _first_line(options.password_file)
@@ -454,7 +497,9 @@ def _read_password(options):
     if options.password is None and sys.stdin is not None and sys.stdin.isatty():
         options.password = getpass.getpass("Foreman password for %s: " % options.login)
     if not options.password:
-        raise UsageError("the Foreman API password is missing",
+        raise UsageError("the Foreman API password is missing" if not options.foreman_skipped
+                         else "--rex-apikeys needs the Foreman API password (even with "
+                              "--skip foreman)",
                          fix="give --password-file PATH, set %s, or run on a terminal to be "
                              "asked" % PASSWORD_ENV)
     if options.password not in options.secrets:
@@ -518,8 +563,10 @@ def _split_fqdn(options):
     hostname, _, domain = options.fqdn.partition(".")
     options.fqdn_hostname = hostname
     options.fqdn_domain = domain or None
-    # bootstrap.py's rule: Puppet certificates and Foreman need a domain.
-    if options.fqdn_domain is None and not (options.force or "puppet" in options.skip):
+    # bootstrap.py's rule: Puppet certificates and Foreman need a domain. A removal creates
+    # neither; the name only finds the host record.
+    if options.fqdn_domain is None and not (options.force or options.remove
+                                            or "puppet" in options.skip):
         raise UsageError("the host name %r has no domain part" % options.fqdn,
                          fix="give the fully qualified name with --fqdn, or add --force or "
                              "--skip puppet")

@@ -70,11 +70,11 @@ REFERENCE = (
     (None, "--new-capsule", "new_capsule", FLAG, False, None),
 )
 
-# What this version does with each option, from the brief (long names).
-NOT_YET = {"--rex-apikeys", "--remove", "--new-capsule"}
+# What this version does with each option, from the brief (long names): everything is
+# supported but the retired RHN Classic migration options and the deprecated spellings.
 RETIRED = {"--legacy-login", "--legacy-password", "--legacy-purge", "--rhn-migrate-args"}
 DEPRECATED = {"--skip-foreman": "foreman", "--skip-puppet": "puppet"}
-SUPPORTED = set(row[1] for row in REFERENCE) - NOT_YET - RETIRED - set(DEPRECATED)
+SUPPORTED = set(row[1] for row in REFERENCE) - RETIRED - set(DEPRECATED)
 
 LBENROLL_OWN = ("--password-file", "--dry-run", "--json", "--root", "--ca-fingerprint",
                 "--log-file", "--version", "--help", "-h")
@@ -154,7 +154,7 @@ def refused(app, capsys, *args):
 
 def test_reference_table_is_complete():
     assert len(REFERENCE) == 51
-    assert len(SUPPORTED) == 42
+    assert len(SUPPORTED) == 45
 
 
 @pytest.mark.parametrize("row", REFERENCE, ids=row_ids)
@@ -251,15 +251,6 @@ def test_content_only_selects_content_only_mode_without_warning(app, capsys):
     options, err = parsed(app, capsys, "-s", SERVER, "--content-only")
     assert options.skip == {"foreman"} and options.foreman_skipped
     assert err == ""
-
-
-@pytest.mark.parametrize("row", rows(NOT_YET), ids=row_ids)
-def test_not_yet_option_is_refused(app, capsys, row):
-    for name in spellings(row):
-        value = [] if row[3] == FLAG else ["sample"]
-        err = refused(app, capsys, *BASE + [name] + value)
-        assert "not available yet" in err
-        assert row[1] in err
 
 
 @pytest.mark.parametrize("row", rows(RETIRED), ids=row_ids)

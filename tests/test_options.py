@@ -53,8 +53,6 @@ def test_every_spec_is_documented_and_grouped():
 
 def test_status_notes():
     for spec in options.OPTIONS:
-        if spec.status == options.NOT_YET:
-            assert spec.note, spec.label
         if spec.status == options.DEPRECATED:
             assert spec.note.startswith("--skip "), spec.label
             assert spec.note.split()[1] in options.SKIP_CHOICES
@@ -70,9 +68,16 @@ def test_secret_options():
     assert secret == {"activationkey", "password", "legacy_password"}
 
 
+def test_every_option_is_supported_but_the_retired_migration_ones_and_old_spellings():
+    statuses = set(spec.status for spec in options.OPTIONS)
+    assert statuses == {options.SUPPORTED, options.RETIRED, options.DEPRECATED}
+    retired = set(spec.longs[0] for spec in options.OPTIONS if spec.status == options.RETIRED)
+    assert retired == {"--legacy-login", "--legacy-password", "--legacy-purge",
+                       "--rhn-migrate-args"}
+    assert all(spec.note for spec in options.OPTIONS if spec.status == options.DEPRECATED)
+
+
 def test_help_text_shows_status_choices_and_default():
-    text = options.help_text(options.BY_DEST["remove"])
-    assert text.startswith("[not available yet: unenrolling a host] ")
     assert options.help_text(options.BY_DEST["login"]).endswith("[default: admin]")
     assert options.help_text(options.BY_DEST["remote_exec_user"]).endswith("[default: root]")
     text = options.help_text(options.BY_DEST["download_method"])
@@ -215,20 +220,8 @@ def test_choice_outside_choices():
     assert "--download-method" in refusal(download_method="ftp")
 
 
-@pytest.mark.parametrize("dest", ["remote_exec_apikeys", "remove"])
-def test_not_yet_option_refused_even_with_default_value(dest):
-    message = refusal(**{dest: options.BY_DEST[dest].default})
-    assert "not available yet" in message and options.BY_DEST[dest].longs[0] in message
-
-
-def test_all_not_yet_options_named_in_one_message():
-    message = refusal(remove=True, remote_exec_apikeys=True)
-    assert "--remove (unenrolling a host)" in message
-    assert "--rex-apikeys (remote execution keys from the Foreman API)" in message
-
-
-def test_retired_before_not_yet():
-    message = refusal(legacy_purge=True, remove=True)
+def test_retired_option_refused_even_with_default_value():
+    message = refusal(legacy_purge=False)
     assert message.startswith("--legacy-purge: the RHN Classic migration path is retired")
 
 

@@ -18,12 +18,20 @@ def test_exit_status_table_matches_the_enum():
     assert rows == {str(int(code)): meaning for code, meaning in EXIT_CODE_MEANINGS}
 
 
-def test_every_step_is_documented_in_order():
+def step_ids(heading):
+    """The step ids in the first column of the README table whose header row is heading."""
     text = readme()
-    table = text[text.index("| id | what it does |"):]
+    table = text[text.index(heading):]
     first_cells = re.findall(r"^\| ([^|]+) \|", table[:table.index("\n\n")], re.M)
-    documented = [i for cell in first_cells for i in re.findall(r"`([A-Z_]+)`", cell)]
-    assert documented == [step.id for step in engine.STEPS]
+    return [i for cell in first_cells for i in re.findall(r"`([A-Z_]+)`", cell)]
+
+
+def test_every_step_is_documented_in_order():
+    assert step_ids("| id | what it does |") == [step.id for step in engine.STEPS]
+
+
+def test_every_removal_step_is_documented_in_order():
+    assert step_ids("| id | what `--remove` does |") == [step.id for step in engine.REMOVE_STEPS]
 
 
 def test_every_managed_file_is_listed():
