@@ -14,6 +14,7 @@ PUPPET_CONF = "/etc/puppetlabs/puppet/puppet.conf"
 PUPPET_AGENT_PACKAGE = "puppet-agent"
 PUPPET_BIN = "/opt/puppetlabs/puppet/bin/puppet"
 PUPPET_SSL_DIR = "/etc/puppetlabs/puppet/ssl"
+PUPPET_CACHE_DIR = "/opt/puppetlabs/puppet/cache"  # the puppet-agent ("AIO") layout
 PUPPET_SERVICE = "puppet"
 YGGDRASIL_CONFIG = "/etc/yggdrasil/config.toml"
 GOFER_KATELLO_CONF = "/etc/gofer/plugins/katello.conf"

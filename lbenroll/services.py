@@ -32,6 +32,12 @@ def _check(ctx, argv, result, name, step):
             exit_code=ExitCode.FAILED)
 
 
+def is_enabled(ctx, name, timeout=None):
+    """`systemctl is-enabled` exits 0 for an enabled unit; it reads unit links only, so it needs
+    no running systemd, and under --root it reads the managed root's."""
+    return ctx.run(_systemctl(ctx, "is-enabled", "--quiet", name), timeout=timeout).ok
+
+
 def enable(ctx, name, step=None, timeout=None):
     """Enable a unit; systemctl does that without a running systemd too."""
     argv = _systemctl(ctx, "enable", name)

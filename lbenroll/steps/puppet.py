@@ -216,7 +216,7 @@ class PuppetEnable(Step):
                           "skipped with --skip puppet-enable: the puppet service is left as it is")
         ctx, timeout, unit = run.ctx, run.options.timeout, host.PUPPET_SERVICE
         changed = [step for step in AGENT_INPUTS if run.changed(step)]
-        if not changed and is_enabled(ctx, unit, timeout):
+        if not changed and services.is_enabled(ctx, unit, timeout):
             return Result(self.id, Status.UNCHANGED, "%s is enabled; the agent's package, "
                           "configuration and certificate are unchanged" % unit)
         services.enable(ctx, unit, step=self.id, timeout=timeout)
@@ -229,10 +229,3 @@ class PuppetEnable(Step):
         return Result(self.id, Status.CHANGED, "%s enabled; %s" % (unit, services.DEFERRED),
                       detail=["it starts at the next boot"])
 
-
-def is_enabled(ctx, unit, timeout):
-    """`systemctl is-enabled` exits 0 for an enabled unit; it reads unit links only, so it needs
-    no running systemd, and under --root it reads the managed root's (as services.enable)."""
-    argv = ["systemctl"] + (["--root=%s" % ctx.root] if ctx.root != "/" else [])
-    result = ctx.run(argv + ["is-enabled", "--quiet", unit], timeout=timeout)
-    return result.ok

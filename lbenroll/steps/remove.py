@@ -35,8 +35,6 @@ AGENT_PACKAGES = (("katello-agent", ("katello-agent", "gofer")),
                   ("katello-host-tools", ("katello-host-tools",
                                           "katello-host-tools-fact-plugin")),
                   ("puppet", (host.PUPPET_AGENT_PACKAGE,)))
-# Puppet's cache in the puppet-agent ("AIO") layout; its SSL directory is host.PUPPET_SSL_DIR.
-PUPPET_CACHE_DIR = "/opt/puppetlabs/puppet/cache"
 UPDATE_CA_TRUST = "/usr/bin/update-ca-trust"
 LBENROLL_CONF_TARGET = Target(host.LBENROLL_CONF, 0o644, "root", "root", "the enrollment record")
 
@@ -243,7 +241,7 @@ class CleanPuppet(Step):
         ctx = run.ctx
         if "puppet" in run.options.skip:
             return Result(self.id, Status.SKIPPED, "skipped with --skip puppet")
-        present = [d for d in (host.PUPPET_SSL_DIR, PUPPET_CACHE_DIR)
+        present = [d for d in (host.PUPPET_SSL_DIR, host.PUPPET_CACHE_DIR)
                    if os.path.isdir(ctx.path(d))]
         if not present:
             return Result(self.id, Status.UNCHANGED, "no Puppet SSL directory or cache")
