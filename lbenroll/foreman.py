@@ -64,7 +64,7 @@ class ForemanApi(object):
             try:
                 response = self._session.get(self.url(PING_PATH, port), timeout=self._timeouts())
             except requests.exceptions.RequestException as exc:
-                errors.append("%d: %s" % (port, _reason(exc)))
+                errors.append("%d: %s" % (port, describe(exc)))
                 continue
             # 401: a Foreman that wants credentials even for ping still answers on this port.
             if response.status_code in (200, 401):
@@ -88,7 +88,7 @@ class ForemanApi(object):
                               fix="every proxy behind the balancer needs a certificate for "
                                   "%s from the Katello CA" % self.server) from None
         except requests.exceptions.RequestException as exc:
-            raise UnavailableError("%s %s: %s" % (method, path, _reason(exc)),
+            raise UnavailableError("%s %s: %s" % (method, path, describe(exc)),
                                    fix="check that the balancer and the proxies are up") from None
         if response.status_code == 401:
             raise ProtocolError("the Foreman API refused the login %r (HTTP 401)" % self.login,
@@ -190,15 +190,17 @@ def _singular(resource):
     return resource[:-1] if resource.endswith("s") else resource
 
 
-def _reason(exc):
+def describe(exc):
+    """A short cause for a requests exception, the same words wherever lbenroll uses requests
+    (the Foreman API here, the remote-execution key downloads)."""
     import requests
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS verification failed"
+        return "TLS verification failed (the certificate's CA or names)"
     if isinstance(exc, requests.exceptions.Timeout):
         return "timed out"
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "cannot connect"
-    return type(exc).__name__
+    return str(exc) or type(exc).__name__
 
 
 def _error_text(response):

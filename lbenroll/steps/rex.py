@@ -12,7 +12,7 @@ import os
 import stat
 import tempfile
 
-from lbenroll import fileio, host
+from lbenroll import fileio, foreman, host
 from lbenroll.errors import LbenrollError
 from lbenroll.foreman import ForemanApi
 from lbenroll.results import Result, Status
@@ -90,14 +90,8 @@ class KeyFetcher(object):
                                          verify=self._ca_file, stream=True)
             with response:
                 data = response.raw.read(MAX_KEY_FILE + 1, decode_content=True)
-        except requests.exceptions.SSLError:
-            raise FetchError("TLS verification failed (the certificate's CA or names)") from None
-        except requests.exceptions.Timeout:
-            raise FetchError("timed out") from None
-        except requests.exceptions.ConnectionError:
-            raise FetchError("cannot connect") from None
         except requests.exceptions.RequestException as exc:
-            raise FetchError(str(exc)) from None
+            raise FetchError(foreman.describe(exc)) from None
         if response.status_code != 200:
             raise FetchError("HTTP %d" % response.status_code)
         if len(data) > MAX_KEY_FILE:
