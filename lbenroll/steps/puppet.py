@@ -50,15 +50,26 @@ def ca_address(options):
     return "%s:%s" % (options.puppet_ca_server, ca_port(options))
 
 
-class PuppetInstall(Step):
-    id = "PUPPET_INSTALL"
-    title = "Install puppet-agent (not with --skip puppet, nor without Foreman)"
+class AgentStep(Step):
+    """A step of the Puppet agent itself: skipped with --skip puppet and without Foreman."""
+
     requires = ("PREFLIGHT",)
 
     def run(self, run):
         reason = _out_of_scope(run.options)
         if reason:
             return Result(self.id, Status.SKIPPED, reason)
+        return self.agent(run)
+
+    def agent(self, run):
+        raise NotImplementedError
+
+
+class PuppetInstall(AgentStep):
+    id = "PUPPET_INSTALL"
+    title = "Install puppet-agent (not with --skip puppet, nor without Foreman)"
+
+    def agent(self, run):
         ctx, pm, name = run.ctx, package_manager(run), host.PUPPET_AGENT_PACKAGE
         if name in pm.installed([name]):
             return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
@@ -114,15 +125,11 @@ class PuppetConf(WriterStep):
         return "skipped with --skip puppet"
 
 
-class PuppetCert(Step):
+class PuppetCert(AgentStep):
     id = "PUPPET_CERT"
     title = "Get the agent's certificate from the Puppet CA, waiting at most --timeout seconds"
-    requires = ("PREFLIGHT",)
 
-    def run(self, run):
-        reason = _out_of_scope(run.options)
-        if reason:
-            return Result(self.id, Status.SKIPPED, reason)
+    def agent(self, run):
         options, ctx = run.options, run.ctx
         name, ca = certname(options), ca_address(options)
         if not options.force and has_certificate(ctx, name):
@@ -202,15 +209,11 @@ def diagnose(result, name, ca, timeout, run_timeout):
             "ca sign --certname %s` on the Puppet CA, then run lbenroll again" % (name, name))
 
 
-class PuppetEnable(Step):
+class PuppetEnable(AgentStep):
     id = "PUPPET_ENABLE"
     title = "Enable and (re)start the puppet service unless --skip puppet-enable"
-    requires = ("PREFLIGHT",)
 
-    def run(self, run):
-        reason = _out_of_scope(run.options)
-        if reason:
-            return Result(self.id, Status.SKIPPED, reason)
+    def agent(self, run):
         if "puppet-enable" in run.options.skip:
             return Result(self.id, Status.SKIPPED,
                           "skipped with --skip puppet-enable: the puppet service is left as it is")

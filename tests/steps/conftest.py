@@ -4,6 +4,7 @@ import pytest
 
 from lbenroll import options as options_module
 from lbenroll.steps.base import Run
+from tests import fake_foreman
 from tests.conftest import DATA, seed
 
 CA = open(os.path.join(DATA, "pki", "ca.pem")).read()
@@ -44,6 +45,14 @@ def make_options(**given):
     for key in [k for k, v in values.items() if v is None]:
         del values[key]
     return options_module.validate(values)
+
+
+@pytest.fixture
+def session(monkeypatch, tmp_path):
+    """A fake Foreman (the lab's stand-in without sockets); its calls are recorded."""
+    state = tmp_path / "state"
+    state.mkdir()
+    return fake_foreman.install(monkeypatch, state)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from lbenroll.errors import DataError, ExitCode
 from lbenroll.results import Status
 from lbenroll.steps import foreman_host
 from lbenroll.steps.registration import Register
-from tests import fake_foreman
 from tests.lab.foreman import PASSWORD
 from tests.conftest import seed
 from tests.steps.conftest import CA, rhsm_conf
@@ -19,12 +18,11 @@ FOREMAN_MODE = dict(skip=[], org="ACME Corp", hostgroup="lab/web", location="Lab
 
 
 @pytest.fixture
-def session(monkeypatch, tmp_path):
+def session(session, monkeypatch):
+    """The conftest's fake Foreman, on a host with a known MAC and architecture."""
     monkeypatch.setattr(foreman_host, "local_mac", lambda: MAC)
     monkeypatch.setattr(foreman_host.platform, "machine", lambda: "x86_64")
-    state = tmp_path / "state"
-    state.mkdir()
-    return fake_foreman.install(monkeypatch, state)
+    return session
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from lbenroll.steps.preflight import Preflight
 from lbenroll.steps.registration import Register
 from lbenroll.steps.record import RecordOptions, merged
 from lbenroll.writers.lbenroll_conf import parse, recorded_values
-from tests import fake_foreman
 from tests.lab.foreman import PASSWORD
 from tests.steps.conftest import CA, make_options, rhsm_conf, seed_host
 from tests.steps.test_consumer_rpm import _preflight_runner, resolvable  # noqa: F401 (fixture)
@@ -179,13 +178,6 @@ def test_no_proxy_for_the_server():
 
 
 # -- FOREMAN_HOST -------------------------------------------------------------------------------
-
-@pytest.fixture
-def session(monkeypatch, tmp_path):
-    state = tmp_path / "state"
-    state.mkdir()
-    return fake_foreman.install(monkeypatch, state)
-
 
 @pytest.fixture
 def move_run(make_run, tmp_path):

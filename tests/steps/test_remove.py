@@ -10,7 +10,6 @@ from lbenroll.steps import remove
 from lbenroll.steps.consumer_rpm import InstallConsumerRpm
 from lbenroll.steps.registration import Register
 from lbenroll.writers.base import Target
-from tests import fake_foreman
 from tests.conftest import seed
 from tests.lab.foreman import PASSWORD
 from tests.steps.conftest import CA, rhsm_conf
@@ -127,13 +126,6 @@ def test_unregister_dry_run(remove_run, fake_runner, root):
     assert result.status == Status.CHANGED and fake_runner.calls == []
     assert fake_runner.would_run == [" ".join(sm(root, "unregister")),
                                      " ".join(sm(root, "clean"))]
-
-
-@pytest.fixture
-def session(monkeypatch, tmp_path):
-    state = tmp_path / "state"
-    state.mkdir()
-    return fake_foreman.install(monkeypatch, state)
 
 
 def foreman_run(remove_run, root, **given):
