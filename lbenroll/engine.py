@@ -10,8 +10,9 @@ from lbenroll.steps.preflight import Preflight
 from lbenroll.steps.puppet import PuppetCert, PuppetConf, PuppetEnable, PuppetInstall
 from lbenroll.steps.record import RecordOptions
 from lbenroll.steps.registration import Register, RedhatRepo, RhsmConf
-from lbenroll.steps.remove import (CleanPuppet, ForemanHostDelete, ForgetBackups, RemovePackages,
-                                   RemovePreflight, RestoreFiles, Unregister)
+from lbenroll.steps.remove import (CleanPuppet, DisableRepairTimer, ForemanHostDelete,
+                                   ForgetBackups, RemovePackages, RemovePreflight, RestoreFiles,
+                                   Unregister)
 from lbenroll.steps.rex import RexKeys
 from lbenroll.steps.system import (EnableRepos, HostTools, InstallPackages, KatelloAgent,
                                    ObsoletePackages, Prerequisites, Rhsmcertd, Update, YumPlugins)
@@ -26,8 +27,8 @@ STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanH
 
 # --remove: unregister while rhsm.conf and the CA still point at the server; files back before
 # the packages go, so that rpm erases a %config file restored to its packaged bytes cleanly.
-REMOVE_STEPS = (RemovePreflight, Unregister, ForemanHostDelete, RestoreFiles, RemovePackages,
-                CleanPuppet, ForgetBackups)
+REMOVE_STEPS = (RemovePreflight, Unregister, ForemanHostDelete, RestoreFiles, DisableRepairTimer,
+                RemovePackages, CleanPuppet, ForgetBackups)
 
 BLOCKING = (Status.FAILED, Status.SKIPPED)
 

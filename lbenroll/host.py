@@ -25,6 +25,8 @@ LOCK_FILE = "/var/lib/lbenroll/lock"
 DEFAULT_LOG_FILE = "/var/log/lbenroll.log"
 # The options of the last enrollment, re-applied by `lbenroll repair`.
 LBENROLL_CONF = "/etc/lbenroll/lbenroll.conf"
+# The timer that runs `lbenroll repair` (packaging/systemd), shipped disabled.
+REPAIR_TIMER = "lbenroll-repair.timer"
 
 CONSUMER_RPM_PATH = "/pub/katello-ca-consumer-latest.noarch.rpm"
 CONSUMER_PACKAGE_PREFIX = "katello-ca-consumer-"

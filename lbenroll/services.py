@@ -44,6 +44,15 @@ def enable(ctx, name, step=None, timeout=None):
     _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
 
 
+def disable(ctx, name, step=None, timeout=None):
+    """Disable a unit and, when systemd runs the managed system, stop it."""
+    argv = _systemctl(ctx, "disable", name)
+    _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+    if systemd_running(ctx):
+        argv = _systemctl(ctx, "stop", name)
+        _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+
+
 def restart(ctx, name, step=None, timeout=None):
     """Restart a unit; returns False when it is deferred because systemd is not running."""
     if not systemd_running(ctx):

@@ -5,7 +5,7 @@ Steps never push undo actions: a removal that stops half-way is finished by runn
 """
 import os
 
-from lbenroll import consumer, fileio, host
+from lbenroll import consumer, fileio, host, services
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.foreman import ForemanApi
 from lbenroll.results import Result, Status
@@ -193,6 +193,25 @@ class RestoreFiles(Step):
             result.summary += "; %s failed (exit %s): %s" % (
                 ctx.runner.display(argv), done.returncode, ctx.runner.output(done))
             result.remediation = "run update-ca-trust extract by hand"
+
+
+class DisableRepairTimer(Step):
+    id = "DISABLE_REPAIR_TIMER"
+    title = "Disable lbenroll-repair.timer: with the record gone it has nothing to repair"
+    requires = ("RESTORE_FILES",)
+
+    def run(self, run):
+        ctx, unit, timeout = run.ctx, host.REPAIR_TIMER, run.options.timeout
+        if not services.is_enabled(ctx, unit, timeout):
+            return Result(self.id, Status.UNCHANGED, "%s is not enabled" % unit)
+        try:
+            services.disable(ctx, unit, step=self.id, timeout=timeout)
+        except LbenrollError as exc:  # the host is unenrolled all the same
+            return Result(self.id, Status.WARNING, exc.message,
+                          remediation="systemctl disable --now %s" % unit)
+        return Result(self.id, Status.CHANGED, "%s %s" % (
+            "would disable" if ctx.dry_run else "disabled", unit),
+            detail=["otherwise it would fail every run: repair needs an enrollment record"])
 
 
 class RemovePackages(Step):

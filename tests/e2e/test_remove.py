@@ -84,10 +84,14 @@ def test_content_only_enrollment_is_removed_to_the_original_etc(lab, sandbox, la
     ok(lbenroll(box, *ENROLL + ["--json"]))
     uuid = identity(box)
     assert consumer_packages(box)
+    # The admin turned the repair timer on (the RPM ships it disabled).
+    assert box.run(["systemctl", "enable", "lbenroll-repair.timer"]).returncode == 0
 
     report = ok(lbenroll(box, *CONTENT_ONLY))
     assert statuses(report)["UNREGISTER"] == "changed"
     assert statuses(report)["FOREMAN_HOST_DELETE"] == "skipped"
+    assert statuses(report)["DISABLE_REPAIR_TIMER"] == "changed"
+    assert box.run(["systemctl", "is-enabled", "lbenroll-repair.timer"]).returncode == 1
     assert differences(before, etc_tree(box)) == {}
     assert consumer_deleted(lab, uuid)
     assert consumer_packages(box) == []

@@ -55,7 +55,7 @@ def real(root, path):
 def test_the_removal_steps_run_in_the_decided_order():
     assert [step.id for step in engine.REMOVE_STEPS] == [
         "REMOVE_PREFLIGHT", "UNREGISTER", "FOREMAN_HOST_DELETE", "RESTORE_FILES",
-        "REMOVE_PACKAGES", "CLEAN_PUPPET", "FORGET_BACKUPS"]
+        "DISABLE_REPAIR_TIMER", "REMOVE_PACKAGES", "CLEAN_PUPPET", "FORGET_BACKUPS"]
 
 
 def test_preflight_refuses_a_katello_server(remove_run, fake_runner, root):
@@ -333,3 +333,43 @@ def test_register_finds_the_originals_backed_up(make_run, fake_runner, ctx, root
     Register().run(make_run())
     assert fileio.read_backup(ctx, "/etc/yum.repos.d/redhat.repo") == b"# before\n"
     assert len(fake_runner.calls) == 2
+
+
+# -- DISABLE_REPAIR_TIMER -----------------------------------------------------------------------
+
+def systemctl(root, *args):
+    return ["systemctl", "--root=%s" % root] + list(args)
+
+
+def test_an_enabled_repair_timer_is_disabled(remove_run, fake_runner, root):
+    fake_runner.expect(systemctl(root, "is-enabled"), 0)
+    fake_runner.expect(systemctl(root, "disable"), 0)
+    result = remove.DisableRepairTimer().run(remove_run())
+    assert result.status == Status.CHANGED and "lbenroll-repair.timer" in result.summary
+    # Under --root nothing is running to stop.
+    assert fake_runner.calls[-1] == systemctl(root, "disable", "lbenroll-repair.timer")
+
+
+def test_a_disabled_repair_timer_is_left_alone(remove_run, fake_runner, root):
+    fake_runner.expect(systemctl(root, "is-enabled"), 1)
+    result = remove.DisableRepairTimer().run(remove_run())
+    assert result.status == Status.UNCHANGED
+    assert fake_runner.calls == [systemctl(root, "is-enabled", "--quiet",
+                                           "lbenroll-repair.timer")]
+
+
+def test_a_failed_disable_is_a_warning(remove_run, fake_runner, root):
+    fake_runner.expect(systemctl(root, "is-enabled"), 0)
+    fake_runner.expect(systemctl(root, "disable"), 1, "", "Access denied")
+    result = remove.DisableRepairTimer().run(remove_run())
+    assert result.status == Status.WARNING and "Access denied" in result.summary
+    assert result.remediation == "systemctl disable --now lbenroll-repair.timer"
+
+
+def test_dry_run_only_asks_whether_the_timer_is_enabled(remove_run, fake_runner, root):
+    fake_runner.expect(systemctl(root, "is-enabled"), 0)
+    fake_runner.dry_run = True
+    result = remove.DisableRepairTimer().run(remove_run())
+    assert result.status == Status.CHANGED and result.summary.startswith("would disable")
+    assert fake_runner.calls == [systemctl(root, "is-enabled", "--quiet",
+                                           "lbenroll-repair.timer")]
