@@ -119,7 +119,8 @@ class PuppetConf(WriterStep):
             return None
         return PuppetConfWriter(server=options.puppet_server, ca_server=options.puppet_ca_server,
                                 ca_port=options.puppet_ca_port, certname=options.fqdn,
-                                noop=bool(options.puppet_noop))
+                                noop=bool(options.puppet_noop),
+                                drop_ca_port=bool(options.new_capsule))
 
     def skip_reason(self, run):
         return "skipped with --skip puppet"

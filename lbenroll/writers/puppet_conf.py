@@ -14,14 +14,17 @@ class PuppetConfWriter(Writer):
     `noop` already in the file is left as it is unless one is asked for, and so is a `ca_port`,
     unless the CA server moves to another host: the port belonged to the old CA server (moving
     from a balancer that forwards the Puppet CA on 8141 to one that does not must not keep 8141).
+    drop_ca_port (a move, --new-capsule) removes a ca_port that was not asked for in any case.
     """
 
     id = "PUPPET_CONF"
     target = Target(host.PUPPET_CONF, 0o644, "root", "root",
                     "Puppet agent: server, CA server and port, certname, noop")
 
-    def __init__(self, server, ca_server, ca_port=None, certname=None, noop=False):
+    def __init__(self, server, ca_server, ca_port=None, certname=None, noop=False,
+                 drop_ca_port=False):
         self.server = server
+        self.drop_ca_port = drop_ca_port
         self.ca_server = ca_server
         self.ca_port = ca_port
         self.certname = certname
@@ -50,9 +53,14 @@ class PuppetConfWriter(Writer):
                 notes.append("%s.%s: %s -> %s"
                              % (SECTION, key, "(unset)" if old is None else old, value))
         old_port = doc.get(SECTION, "ca_port")
-        if (self.ca_port is None and old_port is not None and old_ca_server
-                and not same_host(old_ca_server, self.ca_server)):
-            doc.remove(SECTION, "ca_port")
-            notes.append("%s.ca_port: %s -> (removed: the port of the old CA server %s)"
-                         % (SECTION, old_port, old_ca_server))
+        if self.ca_port is None and old_port is not None:
+            if old_ca_server and not same_host(old_ca_server, self.ca_server):
+                why = "the port of the old CA server %s" % old_ca_server
+            elif self.drop_ca_port:
+                why = "a move without --puppet-ca-port"
+            else:
+                why = None
+            if why:
+                doc.remove(SECTION, "ca_port")
+                notes.append("%s.ca_port: %s -> (removed: %s)" % (SECTION, old_port, why))
         return doc.text(), notes

@@ -122,3 +122,11 @@ def test_ca_port_given_with_a_moved_ca_server_is_set():
     text = "[agent]\nserver = %s\nca_server = %s\nca_port = 8141\n" % (BALANCER, BALANCER)
     new, _ = PuppetConfWriter("lb2.example.test", "lb2.example.test", ca_port=8142).render(text)
     assert "ca_port = 8142" in new
+
+
+def test_a_move_without_a_port_removes_it_even_to_the_same_ca_server():
+    text = "[agent]\nserver = %s\nca_server = %s\nca_port = 8141\n" % (BALANCER, BALANCER)
+    new, notes = PuppetConfWriter(BALANCER, BALANCER, drop_ca_port=True).render(text)
+    assert "ca_port" not in new
+    assert notes == ["agent.ca_port: 8141 -> (removed: a move without --puppet-ca-port)"]
+    assert PuppetConfWriter(BALANCER, BALANCER).render(text) == (text, [])  # not a move: kept
