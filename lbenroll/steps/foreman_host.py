@@ -209,12 +209,16 @@ def wanted_host(run, api, org):
     if mac:
         body["mac"] = mac
     if options.force_content_source:
-        proxy = api.find("smart_proxies", "name", run.balancer)
+        # bootstrap.py wants a proxy named like --server; behind a balancer the proxies keep
+        # their own names, so the proxies registered through it count too.
+        choice = smart_proxies_for(api, run.balancer)
+        proxy = choice.first()
         if proxy is None:
-            # Usual behind a balancer: its name is not a Smart Proxy's (reference §14).
-            notes.append("no Smart Proxy named %s: content source left as it is" % run.balancer)
+            notes.append("no Smart Proxy for %s (searched %s): content source left as it is"
+                         % (run.balancer, choice.searched))
         else:
             body["content_facet_attributes"] = {"content_source_id": proxy["id"]}
+            notes.append("content source: %s (id %s)" % (proxy.get("name"), proxy["id"]))
     return body, notes
 
 

@@ -145,10 +145,21 @@ def test_content_source_set_when_the_balancer_is_a_smart_proxy(host_run, session
     assert facet == {"content_source_id": 2}
 
 
+def test_content_source_behind_the_balancer_is_its_lowest_id_proxy(host_run, session):
+    result = foreman_host.ForemanHost().run(host_run(force_content_source=True))
+    facet = session.foreman.hosts()[0]["content_facet_attributes"]
+    assert facet == {"content_source_id": 1}
+    assert "content source: proxy01.example.test (id 1)" in result.detail
+
+
 def test_content_source_without_such_proxy_is_a_note(host_run, session):
+    for proxy_id in (1, 2, 3):  # registered through another balancer
+        session.foreman.set_smart_proxy(
+            proxy_id, registration_url="https://elsewhere.example.test:9090")
     result = foreman_host.ForemanHost().run(host_run(force_content_source=True))
     assert result.status == Status.CHANGED
-    assert any("no Smart Proxy named smartproxy.example.test" in d for d in result.detail)
+    assert any(d.startswith("no Smart Proxy for smartproxy.example.test (searched") and
+               d.endswith("content source left as it is") for d in result.detail)
     assert "content_facet_attributes" not in session.foreman.hosts()[0]
 
 
