@@ -18,7 +18,7 @@ PROG = "lbenroll"
 GIVEN = "lbenroll.given"
 
 SUMMARY = ("Enroll this host with Katello through a load-balanced Smart Proxy name. Accepts "
-           "bootstrap.py's options; those marked below are not available in this version.")
+           "bootstrap.py's options; the retired RHN Classic migration ones are refused.")
 
 
 class TableOption(click.Option):
