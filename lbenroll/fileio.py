@@ -214,13 +214,19 @@ def _mark_missing_dirs(ctx, directory):
             _mark_absent(ctx, path)
 
 
+def backed_up(ctx, path):
+    """Whether the store already keeps path (its bytes, or the marker that it was absent)."""
+    dest = backup_path(ctx, path)
+    return os.path.exists(dest) or os.path.exists(dest + ABSENT_SUFFIX)
+
+
 def backup_once(ctx, path, current):
     """Keep the file as it was before lbenroll first touched it, with its mode and owner (so a
     removal can recreate it if it was deleted since), or a marker that it was absent (then also
     one for each missing directory above it)."""
-    dest = backup_path(ctx, path)
-    if os.path.exists(dest) or os.path.exists(dest + ABSENT_SUFFIX):
+    if backed_up(ctx, path):
         return
+    dest = backup_path(ctx, path)
     if current is None:
         _mark_missing_dirs(ctx, os.path.dirname(path))
         _mark_absent(ctx, path)
@@ -238,7 +244,8 @@ def backup_before_command(ctx, files, directories=()):
         return
     try:
         for path in files:
-            backup_once(ctx, path, read_bytes(ctx, path))
+            if not backed_up(ctx, path):  # a large redhat.repo is not read again for nothing
+                backup_once(ctx, path, read_bytes(ctx, path))
         for directory in directories:
             _mark_missing_dirs(ctx, directory)
     except OSError as exc:

@@ -8,6 +8,8 @@ KATELLO_DEFAULT_CA = "/etc/rhsm/ca/katello-default-ca.pem"
 KAT_BACKUP = "/etc/rhsm/rhsm.conf.kat-backup"
 CA_TRUST_ANCHOR = "/etc/pki/ca-trust/source/anchors/katello-server-ca.pem"
 CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
+CONSUMER_KEY = "/etc/pki/consumer/key.pem"
+ENTITLEMENT_DIR = "/etc/pki/entitlement"
 REDHAT_REPO = "/etc/yum.repos.d/redhat.repo"
 PUPPET_CONF = "/etc/puppetlabs/puppet/puppet.conf"
 # The Puppet agent as the puppet-agent package (Puppet 6, 7 and 8 "AIO") installs it.

@@ -315,3 +315,15 @@ def test_an_unreadable_backup_store_is_an_error_not_an_empty_store(ctx, root, mo
     with pytest.raises(WriteError) as exc:
         fileio.backups(ctx)
     assert "Permission denied" in exc.value.message and "root" in exc.value.fix
+
+
+def test_backup_before_command_does_not_read_a_file_already_in_the_store(ctx, root, monkeypatch):
+    seed(root, {TARGET.path: b"original\n"})
+    fileio.backup_before_command(ctx, [TARGET.path])
+
+    def no_read(ctx, path):
+        raise AssertionError("read %s again" % path)
+    monkeypatch.setattr(fileio, "read_bytes", no_read)
+    fileio.backup_before_command(ctx, [TARGET.path])
+    with open(backup(ctx), "rb") as f:
+        assert f.read() == b"original\n"

@@ -3,7 +3,7 @@ port, a certificate from the CA within a bounded wait, and the service enabled."
 import os
 
 from lbenroll import fileio, host, probe, services
-from lbenroll.errors import LbenrollError, WriteError
+from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageNotAvailable, did_nothing
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step, WriterStep
@@ -73,8 +73,9 @@ class PuppetInstall(AgentStep):
         ctx, pm, name = run.ctx, package_manager(run), host.PUPPET_AGENT_PACKAGE
         if name in pm.installed([name]):
             return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
-        if not ctx.dry_run:
-            _backup_puppet_conf(ctx)
+        # PUPPET_CONF's own backup would come after the install and keep the package's file:
+        # keep puppet.conf as it was before the package brought its own (or that it was absent).
+        fileio.backup_before_command(ctx, [host.PUPPET_CONF])
         try:
             result = pm.transaction("install", [name], step=self.id)
         except PackageNotAvailable as exc:
@@ -90,16 +91,6 @@ class PuppetInstall(AgentStep):
             return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
         ctx.undo.push("remove %s (installed by this run)" % name, lambda: _remove(pm, name))
         return Result(self.id, Status.CHANGED, "installed %s with %s" % (name, pm.name))
-
-
-def _backup_puppet_conf(ctx):
-    """Keep puppet.conf as it was before the package brought its own (or that it was absent):
-    PUPPET_CONF's backup comes after the install and would keep the package's file instead."""
-    try:
-        fileio.backup_once(ctx, host.PUPPET_CONF, fileio.read_bytes(ctx, host.PUPPET_CONF))
-    except OSError as exc:
-        raise WriteError("cannot back up %s: %s" % (host.PUPPET_CONF, exc.strerror or exc),
-                         fix="check free space and permissions under %s" % host.BACKUP_DIR)
 
 
 def _remove(pm, name):

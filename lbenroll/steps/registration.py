@@ -1,6 +1,4 @@
 """RHSM_CONF, REGISTER, REDHAT_REPO: subscription-manager's view of the host names the balancer."""
-import os
-
 from lbenroll import fileio, host
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Result, Status
@@ -24,9 +22,7 @@ REGISTER_FAILURES = {
 # What `subscription-manager register` writes itself, backed up before it runs so that
 # --remove can put the originals back; entitlement certificates get new names each time, so
 # only their directory is recorded (if it is missing, --remove takes it away again).
-REGISTER_FILES = (host.RHSM_CONF, host.REDHAT_REPO, host.CONSUMER_CERT,
-                  os.path.join(os.path.dirname(host.CONSUMER_CERT), "key.pem"))
-ENTITLEMENT_DIR = "/etc/pki/entitlement"
+REGISTER_FILES = (host.RHSM_CONF, host.REDHAT_REPO, host.CONSUMER_CERT, host.CONSUMER_KEY)
 
 
 def subscription_manager(ctx, *args):
@@ -91,7 +87,7 @@ class Register(Step):
                 ctx.runner.output(identity) or "identity failed"), step=self.id,
                 fix="re-enroll with -a KEY -o ORG_LABEL (and --force if a stale identity remains)")
         argv = self.register_argv(run, force=registered)
-        fileio.backup_before_command(ctx, REGISTER_FILES, [ENTITLEMENT_DIR])
+        fileio.backup_before_command(ctx, REGISTER_FILES, [host.ENTITLEMENT_DIR])
         result = ctx.run(argv, changes_host=True, timeout=options.timeout)
         if result is None:
             return Result(self.id, Status.CHANGED, "would register with the balancer",

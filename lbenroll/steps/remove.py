@@ -57,7 +57,7 @@ class RemovePreflight(Step):
 
 
 def _backup_bytes(ctx, path):
-    if (path, False) in fileio.backups(ctx):
+    if os.path.isfile(fileio.backup_path(ctx, path)):
         return fileio.read_backup(ctx, path)
     return None
 

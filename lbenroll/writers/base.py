@@ -49,8 +49,6 @@ class Spliced(object):
         return b"".join(self.chunks())
 
     def __eq__(self, other):
-        if isinstance(other, Spliced):
-            other = other.join()
         if not isinstance(other, bytes):
             return NotImplemented
         if other is self.base or other == self.base:
