@@ -39,6 +39,8 @@ def run(options):
     steps = steps_for(options)
     ctx = Context(root=options.root, dry_run=options.dry_run, secrets=options.secrets,
                   timeout=options.timeout)
+    if options.remove:
+        ctx.watched = None
     if os.geteuid() != 0 and not ctx.dry_run and ctx.root == "/":
         # Checked before the log file and the lock, which need root as well.
         raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",

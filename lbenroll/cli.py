@@ -3,6 +3,7 @@
 Only click features present in click 6.7 (EL8's python3-click) are used.
 """
 import importlib
+import os
 import sys
 import traceback
 
@@ -113,7 +114,21 @@ def _enroll(ctx, **params):
 
 
 def _validate_and_run(values):
-    return run_validated(lambda: options.validate(values))
+    return run_validated(lambda: options_for_host(values))
+
+
+def options_for_host(values):
+    """Validated options for a command line on the host as it is (hoststate.py): the record's
+    options as defaults, and what registering needs checked against what the host has."""
+    from lbenroll import hoststate
+    state = hoststate.read(values.get("root") if os.path.isdir(values.get("root") or "/")
+                           else "/")
+    merged, from_record = hoststate.with_record(values, state)
+    validated = options.validate(merged, host_state=state, from_record=from_record)
+    if from_record:
+        validated.notes.insert(0, "options from %s: %s" % (state.record_path, ", ".join(
+            options.BY_DEST[dest].label for dest in from_record)))
+    return validated
 
 
 def run_validated(make_options, prog=PROG):
@@ -125,6 +140,8 @@ def run_validated(make_options, prog=PROG):
     except LbenrollError as error:
         _echo_error(error.format_message(), prog)
         return error.exit_code
+    for note in validated.notes:
+        click.echo("%s: note: %s" % (prog, note), err=True)
     for warning in validated.warnings:
         click.echo("%s: warning: %s" % (prog, warning), err=True)
     redact = Redactor(validated.secrets)

@@ -15,6 +15,18 @@ PEM_RX = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", 
 # The %post script embeds both CAs as here-documents (puppet-certs rhsm_reconfigure_script).
 CA_BLOCK_RX = r"%s\s*<<\s*'?EOM'?[^\n]*\n(.*?)\nEOM"
 PORT_RX = re.compile(r"^\s*PORT=['\"]?(\d+)|--server\.port[= ]['\"]?(\d+)", re.M)
+PREFIX_RX = re.compile(r"^\s*PREFIX=['\"]?(/[^'\"\s]*)", re.M)
+# The real script sets BASEURL=https://$KATELLO_SERVER/pulp/content/ in its RHEL branch and
+# .../pulp/deb in its Debian branch (puppet-foreman_proxy_content:
+# lib/puppet/provider/rhsm_reconfigure_script/rhsm_reconfigure_script.rb); the Pulp 2 era's
+# (puppet-certs: templates/rhsm-katello-reconfigure.erb) .../pulp/repos. Only the path is used:
+# the host is always the balancer.
+BASEURL_RX = re.compile(r"^\s*BASEURL=['\"]?https?://[^/'\"\s]+(/[^'\"\s]*)", re.M)
+DEBIAN_CONTENT_PATH = "/pulp/deb"
+# What the script sets when it does not say (the current template's constants).
+DEFAULT_PORT = 443
+DEFAULT_PREFIX = "/rhsm"
+DEFAULT_CONTENT_PATH = "/pulp/content/"
 
 
 def fingerprint(pem):
@@ -37,8 +49,54 @@ def installed_ca(ctx):
     return first_pem(data.decode("utf-8", "replace")) if data is not None else None
 
 
+def installed_script_ca(ctx):
+    """The server CA in the installed consumer package's script (its payload), or None."""
+    data = fileio.read_bytes(ctx, SCRIPT_PATH)
+    if data is None:
+        return None
+    script = data.decode("utf-8", "replace")
+    return _ca_block(script, "KATELLO_SERVER_CA_DATA") or first_pem(script)
+
+
+def trusted_ca(ctx):
+    """The Katello server CA this host already trusts, or None: the CA file subscription-manager
+    uses, else the one the installed consumer package carries (its %post may never have run)."""
+    return installed_ca(ctx) or installed_script_ca(ctx)
+
+
+class Layout(object):
+    """What a consumer RPM's configuration script sets in rhsm.conf besides the host name: the
+    RHSM port and prefix and the content path. Read from the script's text, never run."""
+
+    __slots__ = ("port", "prefix", "content_path")
+
+    def __init__(self, port, prefix, content_path):
+        self.port = port
+        self.prefix = prefix
+        self.content_path = content_path
+
+    @classmethod
+    def of_script(cls, script):
+        ports = [a or b for a, b in PORT_RX.findall(script)]
+        prefixes = PREFIX_RX.findall(script)
+        # The RHEL branch comes last in every template (after the Debian one and, in the Pulp 2
+        # era's, an Atomic one with /pulp/ostree/web/).
+        paths = [path for path in BASEURL_RX.findall(script)
+                 if path.rstrip("/") != DEBIAN_CONTENT_PATH and "/ostree" not in path]
+        return cls(int(ports[0]) if ports else DEFAULT_PORT,
+                   prefixes[0] if prefixes else DEFAULT_PREFIX,
+                   paths[-1] if paths else DEFAULT_CONTENT_PATH)
+
+    def __eq__(self, other):
+        return isinstance(other, Layout) and (self.port, self.prefix, self.content_path) == (
+            other.port, other.prefix, other.content_path)
+
+    def __repr__(self):
+        return "Layout(%r, %r, %r)" % (self.port, self.prefix, self.content_path)
+
+
 class ConsumerRpm(object):
-    """A downloaded consumer RPM: which proxy built it, its server CA, and its RHSM port."""
+    """A downloaded consumer RPM: which proxy built it, its CAs, and the rhsm layout it sets."""
 
     def __init__(self, url, data, package, script):
         self.url = url
@@ -49,9 +107,16 @@ class ConsumerRpm(object):
         if not self.server_ca_pem:
             raise DataError("%s carries no CA certificate in %s" % (package.nvr, SCRIPT_PATH),
                             step=STEP, fix="check the consumer RPM the proxies publish in /pub")
+        # The default CA is the first block; a script without one (never seen) reuses the
+        # server CA, as Katello does when no custom server certificate is given.
+        self.default_ca_pem = _ca_block(script, "KATELLO_DEFAULT_CA_DATA") or self.server_ca_pem
         self.fingerprint = fingerprint(self.server_ca_pem)
-        ports = [a or b for a, b in PORT_RX.findall(script)]
-        self.rhsm_port = int(ports[0]) if ports else 443
+        self.layout = Layout.of_script(script)
+        self.path = None  # where FETCH_CONSUMER_RPM saved the package for rpm
+
+    @property
+    def rhsm_port(self):
+        return self.layout.port
 
     @property
     def filename(self):

@@ -12,6 +12,18 @@ class Context(object):
         self.redact = Redactor(secrets)
         self.runner = runner if runner is not None else Runner(self.redact, dry_run=dry_run)
         self.undo = UndoStack()
+        # The paths a failed run is checked against after its rollback (snapshot.py), and
+        # their state, recorded just before the run's first change. None: no such check (a
+        # removal is finished by running it again, never rolled back).
+        self.watched = list(host.ROLLBACK_WATCHED)
+        self.snapshot = None
+
+    def before_change(self):
+        """Called before anything on the host changes: the first call records the watched
+        paths, so a run that changes nothing (a repair of a correct host) never reads them."""
+        if self.snapshot is None and self.watched is not None and not self.dry_run:
+            from lbenroll.snapshot import Snapshot
+            self.snapshot = Snapshot(self, self.watched)
 
     @property
     def dry_run(self):
@@ -21,7 +33,18 @@ class Context(object):
     def path(self, host_path):
         return host.reroot(self.root, host_path)
 
+    def watch(self, path):
+        """Add a path the run is about to write outside the usual watched ones (another
+        --rex-user's ~/.ssh): checked after a rollback like the others."""
+        if self.watched is None or path in self.watched:
+            return
+        self.watched.append(path)
+        if self.snapshot is not None:
+            self.snapshot.add(path)
+
     def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
+        if changes_host:
+            self.before_change()
         return self.runner.run(argv, changes_host=changes_host, timeout=timeout, input=input,
                                env=env, binary=binary)
 

@@ -1,10 +1,14 @@
 """Runs the fixed, ordered step list; a failure stops the run and rolls back what it changed."""
 import logging
+import os
+import signal
 
+from lbenroll import host
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Result, Status
 from lbenroll.steps.consumer_rpm import FetchConsumerRpm, InstallConsumerRpm, VerifyBalancerTls
 from lbenroll.steps.foreman_host import ForemanHost
+from lbenroll.steps.katello_ca import CaTrust, KatelloDefaultCa, KatelloServerCa
 from lbenroll.steps.messaging import CheckAmqp, CheckMqtt, GoferConfig, YggdrasilConfig
 from lbenroll.steps.preflight import Preflight
 from lbenroll.steps.puppet import PuppetCert, PuppetConf, PuppetEnable, PuppetInstall
@@ -20,7 +24,8 @@ from lbenroll.steps.system import (EnableRepos, HostTools, InstallPackages, Kate
 log = logging.getLogger("lbenroll")
 
 STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanHost,
-         InstallConsumerRpm, RhsmConf, Register, RedhatRepo, YumPlugins, Rhsmcertd, KatelloAgent,
+         InstallConsumerRpm, KatelloServerCa, KatelloDefaultCa, CaTrust, RhsmConf, Register,
+         RedhatRepo, YumPlugins, Rhsmcertd, KatelloAgent,
          EnableRepos, HostTools, Update, PuppetInstall, PuppetConf, PuppetCert, PuppetEnable,
          RexKeys, InstallPackages, ObsoletePackages, CheckAmqp, GoferConfig, YggdrasilConfig,
          CheckMqtt, RecordOptions)
@@ -32,13 +37,21 @@ REMOVE_STEPS = (RemovePreflight, Unregister, ForemanHostDelete, RestoreFiles, Di
 
 BLOCKING = (Status.FAILED, Status.SKIPPED)
 
+# For the test suite's kill matrix only (tests/e2e/test_converge.py): set to a step id, the run
+# SIGKILLs itself just before that step, as `kill -9` or a power cut would. Read from the
+# environment, never from an option; unset (always, outside those tests) it does nothing.
+KILL_BEFORE_ENV = "LBENROLL_TEST_KILL_BEFORE"
+
 
 def execute(run, steps=STEPS):
     """Run each step in order; return the list of results, one per step, plus rollback notes."""
     results = []
     failed = None
+    kill_before = os.environ.get(KILL_BEFORE_ENV)
     for step_class in steps:
         step = step_class()
+        if step.id == kill_before:
+            os.kill(os.getpid(), signal.SIGKILL)
         if failed is not None:
             result = Result(step.id, Status.SKIPPED, "not run: %s failed" % failed.id)
         else:
@@ -54,7 +67,7 @@ def execute(run, steps=STEPS):
         log.info("%s %s: %s", step.id, result.status.value, run.ctx.redact(result.summary))
         if result.status == Status.FAILED and failed is None:
             failed = result
-    if failed is not None and len(run.ctx.undo):
+    if failed is not None and (len(run.ctx.undo) or run.ctx.snapshot is not None):
         results.append(_rollback(run))
     return results
 
@@ -68,15 +81,29 @@ def _run_step(step, run):
 
 
 def _rollback(run):
-    done, failed = run.ctx.undo.rollback()
-    if failed:
-        return Result("ROLLBACK", Status.FAILED, "could not undo everything this run changed",
-                      detail=(["undone: %s" % d for d in done]
-                              + ["NOT undone: %s" % f for f in failed]),
-                      remediation="restore the files from /var/lib/lbenroll/backup by hand",
+    """Undo this run's changes, newest first; then hold the watched paths against what they were
+    before the run's first change, put back whatever still differs (what a package script,
+    update-ca-trust or subscription-manager changed) and compare again. The result claims only
+    what that last comparison showed."""
+    ctx = run.ctx
+    done, failed = ctx.undo.rollback()
+    snapshot = ctx.snapshot
+    not_restored = snapshot.restore() if snapshot is not None else []
+    detail = ["undone: %s" % d for d in done] + ["NOT undone: %s" % f for f in failed]
+    if not_restored:
+        detail += ["NOT as it was: %s (%s)" % (path, why) for path, why in not_restored]
+    if failed or not_restored:
+        return Result("ROLLBACK", Status.FAILED, "could not put everything back as it was: "
+                      "%d path(s) differ" % (len(failed) + len(not_restored)), detail=detail,
+                      remediation="restore the paths listed from %s by hand" % host.BACKUP_DIR,
                       exit_code=ExitCode.FAILED)
-    return Result("ROLLBACK", Status.CHANGED, "undid this run's changes; the host is as it was",
-                  detail=done)
+    if snapshot is None:
+        # Nothing was recorded (only undo actions outside the watched paths): say only that.
+        return Result("ROLLBACK", Status.CHANGED, "undid this run's changes", detail=detail)
+    return Result("ROLLBACK", Status.CHANGED, "undid this run's changes; the host is as it was "
+                  "(%d paths compared with their state before the run)" % len(snapshot),
+                  detail=detail + ["compared: everything under %s" % ", ".join(snapshot.tops)],
+                  data={"checked_paths": len(snapshot)})
 
 
 def exit_code(results):

@@ -139,6 +139,12 @@ def _atomic_replace(real, data, mode, uid, gid, selinux):
                 pass
 
 
+def replace_bytes(real, data, mode, uid, gid, selinux):
+    """Atomically put data at a real (already re-rooted) path with that metadata: for restoring
+    a recorded state (snapshot.py); every other write goes through write_file."""
+    _atomic_replace(real, data, mode, uid, gid, selinux)
+
+
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -242,6 +248,7 @@ def backup_before_command(ctx, files, directories=()):
     if they are missing. The store then holds the true originals. Nothing in a dry run."""
     if ctx.dry_run:
         return
+    ctx.before_change()
     try:
         for path in files:
             if not backed_up(ctx, path):  # a large redhat.repo is not read again for nothing
@@ -275,6 +282,7 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
             target.path))
     if data == current:
         return False
+    ctx.before_change()
     try:
         # The backup first: it records which of the directories were missing.
         backup_once(ctx, target.path, current)
@@ -431,6 +439,7 @@ def set_aside(ctx, directory, undo=True):
     real = ctx.path(directory)
     if not os.path.isdir(real):
         return None
+    ctx.before_change()
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     dest = ctx.path("%s/set-aside/%s%s" % (host.BACKUP_DIR, stamp, directory))
     suffix = 1

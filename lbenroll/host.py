@@ -71,3 +71,19 @@ def puppet_cert_paths(certname):
     """The agent's own certificate and the CA certificate in Puppet's SSL directory."""
     certs = PUPPET_SSL_DIR + "/certs"
     return "%s/%s.pem" % (certs, certname), certs + "/ca.pem"
+
+# The system trust store (ca-certificates, p11-kit): `update-ca-trust extract` regenerates the
+# bundles under EXTRACTED_DIR from the anchors; /etc/pki/tls/certs/ca-bundle.crt links into it.
+CA_TRUST_ANCHORS_DIR = "/etc/pki/ca-trust/source/anchors"
+CA_TRUST_EXTRACTED_DIR = "/etc/pki/ca-trust/extracted"
+TLS_CA_BUNDLE = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
+UPDATE_CA_TRUST = "/usr/bin/update-ca-trust"
+
+# What a failed run is checked against, and put back from, after its rollback: every path under
+# these that lbenroll, the package scripts, update-ca-trust or subscription-manager may change.
+# A snapshot of them is taken just before the run's first change (none on a run that changes
+# nothing). /root/.ssh stands for every --rex-user's key directory; others are added per run.
+ROLLBACK_WATCHED = ("/etc/rhsm", "/etc/pki/consumer", "/etc/pki/entitlement", "/etc/pki/product",
+                    "/etc/pki/ca-trust", "/etc/pki/tls/certs", "/etc/yum.repos.d",
+                    "/etc/puppetlabs", "/etc/yggdrasil", "/etc/gofer", "/etc/lbenroll",
+                    "/etc/yum/pluginconf.d", "/etc/dnf/plugins", "/root/.ssh", "/var/lib/rhsm")

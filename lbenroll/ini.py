@@ -261,3 +261,35 @@ class IniDocument(object):
         if self._no_final_eol and text.endswith(self.newline):
             text = text[:-len(self.newline)]
         return text
+
+
+_COMMENT_OR_BLANK = re.compile(r"^[ \t]*([#;].*)?$")
+_HEADER = re.compile(r"^[ \t]*\[[^\]]+\]")
+
+
+def syntax_errors(text, continuation=True, keys_before_section=False):
+    """[(line number, line)] of the lines the file's owner cannot parse, in order.
+
+    iniparse (subscription-manager's parser) refuses a key line before the first [section]
+    (MissingSectionHeaderError) and any line that is neither a header, a key line, a comment, a
+    blank line nor, with continuation, an indented line after a key line (ParsingError).
+    Puppet reads settings before the first section as [main] (keys_before_section=True) and has
+    no continuation lines.
+    """
+    errors = []
+    in_section = keys_before_section
+    after_key = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if _COMMENT_OR_BLANK.match(line):
+            continue  # a blank or comment line inside a value does not end it (iniparse)
+        if _HEADER.match(line):
+            in_section, after_key = True, False
+            continue
+        if continuation and after_key and line[:1] in (" ", "\t"):
+            continue
+        if _OPTION.match(line) and in_section:
+            after_key = True
+            continue
+        errors.append((number, line))
+        after_key = False
+    return errors

@@ -15,8 +15,9 @@ class RunLock(object):
     def __enter__(self):
         directory = os.path.dirname(self.path)
         try:
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
+            # Another run may create the directory between a check and makedirs: the lock file,
+            # not the directory, is what decides which run goes on.
+            os.makedirs(directory, 0o755, exist_ok=True)
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise WriteError("cannot create the lock file %s: %s" % (self.path, exc.strerror),

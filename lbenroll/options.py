@@ -333,16 +333,20 @@ class Options(object):
         for dest, value in values.items():
             setattr(self, dest, value)
         self.warnings = []  # printed to stderr by cli before anything runs
+        self.notes = []  # likewise, as "note:": what the run takes from the host's state
+        self.from_record = ()  # the dests whose values came from the enrollment record
         self.secrets = []  # values every message must redact
         self.given = frozenset()  # the dests given explicitly, as opposed to defaulted
         self.recorded_in = None  # `lbenroll repair`: the file these options were read from
 
 
-def validate(values):
+def validate(values, host_state=None, from_record=()):
     """Check the values the user gave (a dict dest -> value) and return an Options.
 
     Options not in `values` take their default, so an explicitly given option can be told from
-    a default one (a not-yet option is refused only when given). Raises UsageError.
+    a default one (a not-yet option is refused only when given). host_state (hoststate.py) is
+    what the host is: with it, what registering needs is checked against what the host already
+    has; from_record names the values taken from the enrollment record. Raises UsageError.
     """
     unknown = sorted(set(values) - set(BY_DEST))
     if unknown:
@@ -350,13 +354,21 @@ def validate(values):
     _refuse_unavailable(set(values))
     options = Options(_complete(values))
     options.given = frozenset(values)
+    options.from_record = tuple(from_record)
     options.secrets = _secrets(options)
     _fold_skips(options)
     _require_server(options)
     _check_new_capsule(options)
-    _require_hostgroup(options)
+    if host_state is None:
+        _require_hostgroup(options)
+    else:
+        _check_registration_needs(options, host_state)
     _check_rex_apikeys(options)
     _read_password(options)
+    if host_state is not None and options.foreman_skipped:
+        # A Foreman-mode record without a password turned the run content-only: registering
+        # then needs the organization's label too.
+        _check_registration_needs(options, host_state)
     _check_hostnames(options)
     _default_puppet_servers(options)
     _check_numbers(options)
@@ -468,6 +480,39 @@ def _require_hostgroup(options):
                          fix="give the host group title, e.g. -g lab/web, or add --skip foreman")
 
 
+def _check_registration_needs(options, host_state):
+    """Everything a run on this host needs and the command line lacks, in one usage error.
+
+    A host that is enrolled or registered already needs no activation key; without -g it keeps
+    its Foreman host record as it is (the run is content-only), so the command a user knows,
+    `lbenroll --server BALANCER`, repairs it. A fresh host needs what registering takes.
+    """
+    if options.remove or options.new_capsule:
+        return
+    registered = host_state.registered
+    known = registered or host_state.enrolled
+    missing = []
+    if not (options.foreman_skipped or options.hostgroup):
+        if known:
+            options.skip.add("foreman")
+            options.foreman_skipped = True
+            options.notes.append("no -g/--hostgroup: the Foreman host record is left as it is "
+                                 "(give -g and the API password to create or update it)")
+        else:
+            missing.append("-g HOSTGROUP (or --skip foreman)")
+    # (--force on a registered host needs a key too: PREFLIGHT says so, as it did before.)
+    if not registered:
+        if not options.activationkey:
+            missing.append("-a KEY")
+        if options.foreman_skipped and "org" not in options.given:
+            missing.append("-o ORG_LABEL")
+    if missing:
+        raise UsageError("%s %s needed to register this host" % (
+            " and ".join(missing), "is" if len(missing) == 1 else "are"),
+            fix="add %s; a host that is registered already needs none of them" % (
+                " ".join(missing)))
+
+
 def rex_keys_from_api(options):
     """Whether --rex takes its keys from Foreman's API: --rex-apikeys, and no source before it."""
     return bool(options.remote_exec and options.remote_exec_apikeys
@@ -496,6 +541,15 @@ def _read_password(options):
         options.password = os.environ.get(PASSWORD_ENV)
     if options.password is None and sys.stdin is not None and sys.stdin.isatty():
         options.password = getpass.getpass("Foreman password for %s: " % options.login)
+    if (not options.password and "hostgroup" in options.from_record
+            and not rex_keys_from_api(options)):
+        # A bare re-run of a Foreman-mode enrollment, say from the timer's shell: the host
+        # record was made when the host was enrolled; everything else can still be repaired.
+        options.skip.add("foreman")
+        options.foreman_skipped = True
+        options.notes.append("no Foreman API password: the Foreman host record is left as it "
+                             "is (give --password-file or %s to check it too)" % PASSWORD_ENV)
+        return
     if not options.password:
         raise UsageError("the Foreman API password is missing" if not options.foreman_skipped
                          else "--rex-apikeys needs the Foreman API password (even with "

@@ -60,3 +60,26 @@ def restart(ctx, name, step=None, timeout=None):
     argv = _systemctl(ctx, "restart", name)
     _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
     return True
+
+
+# Where packages put unit files (the managed root's): to tell which name a service has.
+UNIT_DIRS = ("/usr/lib/systemd/system", "/etc/systemd/system")
+
+
+def first_unit(ctx, names):
+    """The first of names whose unit file the managed root has; else the first name."""
+    for name in names:
+        for directory in UNIT_DIRS:
+            if os.path.exists(ctx.path("%s/%s.service" % (directory, name))):
+                return name
+    return names[0]
+
+
+def try_restart(ctx, name, step=None, timeout=None):
+    """Restart a unit if it runs (`systemctl try-restart`); False when systemd is not running,
+    where nothing runs that could use an old setting."""
+    if not systemd_running(ctx):
+        return False
+    argv = _systemctl(ctx, "try-restart", name)
+    _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+    return True

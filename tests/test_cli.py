@@ -6,7 +6,7 @@ import types
 import pytest
 
 import lbenroll
-from lbenroll import cli
+from lbenroll import cli, hoststate
 from lbenroll.errors import ProtocolError
 
 STR, INT, FLAG, NOFLAG, CHOICE, APPEND = "str", "int", "flag", "no-flag", "choice", "append"
@@ -105,6 +105,15 @@ def row_ids(row):
 @pytest.fixture(autouse=True)
 def fqdn(monkeypatch):
     monkeypatch.setattr(socket, "getfqdn", lambda *args: "client.example.com")
+
+
+@pytest.fixture(autouse=True)
+def host_state(monkeypatch):
+    """The managed host as cli sees it: registered, not enrolled by lbenroll (set .registered
+    or .record to try another state). Parsing tests then need no activation key or -g."""
+    state = hoststate.HostState("/", None, True)
+    monkeypatch.setattr(hoststate, "read", lambda root: state)
+    return state
 
 
 @pytest.fixture
@@ -300,7 +309,6 @@ def test_password_value_never_shown(app, capsys, no_password_env):
 
 @pytest.mark.parametrize("args, words", [
     ([], ["--server", "required"]),
-    (["-s", SERVER], ["-g/--hostgroup is required", "--skip foreman"]),
     (BASE + ["--fqdn", "client"], ["no domain", "--fqdn"]),
     (BASE + ["--puppet-ca-port", "http"], ["--puppet-ca-port"]),
     (BASE + ["--puppet-ca-port", "70000"], ["--puppet-ca-port"]),
@@ -315,6 +323,32 @@ def test_validation_errors_exit_2(app, capsys, args, words):
     assert err.startswith("lbenroll: error: ")
     for word in words:
         assert word in err
+
+
+def test_a_fresh_host_without_hostgroup_is_told_everything_missing_at_once(
+        app, capsys, host_state):
+    host_state.registered = False
+    code, out, err = invoke(capsys, "-s", SERVER)
+    assert code == 2 and app.calls == []
+    assert ("lbenroll: error: -g HOSTGROUP (or --skip foreman) and -a KEY are needed to "
+            "register this host") in err
+    assert "fix: add -g HOSTGROUP (or --skip foreman) -a KEY" in err
+
+
+def test_a_fresh_host_content_only_needs_the_key_and_the_organization_label(
+        app, capsys, host_state):
+    host_state.registered = False
+    code, out, err = invoke(capsys, "-s", SERVER, "--skip", "foreman")
+    assert code == 2 and app.calls == []
+    assert "-a KEY and -o ORG_LABEL are needed to register this host" in err
+    options, _ = parsed(app, capsys, "-s", SERVER, "--skip", "foreman", "-o", "ACME", "-a", KEY)
+    assert options.activationkey == KEY
+
+
+def test_a_registered_host_without_hostgroup_is_adopted_content_only(app, capsys):
+    options, err = parsed(app, capsys, "-s", SERVER)
+    assert options.foreman_skipped and "foreman" in options.skip
+    assert "lbenroll: note: no -g/--hostgroup: the Foreman host record is left as it is" in err
 
 
 def test_activation_key_is_not_required_at_parse_time(app, capsys):

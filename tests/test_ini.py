@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from lbenroll.ini import IniDocument
+from lbenroll.ini import IniDocument, syntax_errors
 
 SAMPLE = (
     "# leading comment\n"
@@ -224,3 +224,54 @@ def test_twenty_thousand_sections_are_handled_in_linear_time():
     assert large_time < 0.5
     # Four times the sections: linear is about 4x, quadratic would be 16x.
     assert large_time < 8 * small_time
+
+
+# syntax_errors: the lines a file's owner (iniparse for rhsm.conf, Puppet) cannot parse
+
+
+def test_a_well_formed_file_has_no_syntax_errors():
+    assert syntax_errors(SAMPLE) == []
+    assert syntax_errors(SAMPLE.replace("\n", "\r\n")) == []
+    assert syntax_errors("") == []
+    assert syntax_errors("# only a comment\n\n; another\n") == []
+
+
+@pytest.mark.parametrize("first", ["hostname = proxy02.example.test", "just some words",
+                                   "  indented = 1"])
+def test_a_line_before_the_first_section_is_an_error(first):
+    assert syntax_errors("# comment\n%s\n[server]\nport = 443\n" % first) == [(2, first)]
+
+
+def test_a_bad_line_inside_a_section_is_an_error_with_its_number():
+    text = "[server]\nhostname = a\n<<<<<<< HEAD\nport = 443\n[rhsm]\n=== x\n"
+    assert syntax_errors(text) == [(3, "<<<<<<< HEAD"), (6, "=== x")]
+
+
+def test_continuation_lines_depend_on_the_rules():
+    text = "[main]\nreports = store,\n    http\n\tlog\n"
+    assert syntax_errors(text, continuation=True) == []
+    assert syntax_errors(text, continuation=False) == [(3, "    http"), (4, "\tlog")]
+    # Indented key lines are fine either way (Puppet indents keys freely).
+    assert syntax_errors("[main]\n    server = a\n", continuation=False) == []
+
+
+def test_a_comment_keeps_a_value_going_but_a_header_ends_it():
+    assert syntax_errors("[a]\nk = 1\n# note\n  more\n") == []
+    assert syntax_errors("[a]\n  more\n") == [(2, "  more")]
+    assert syntax_errors("[a]\nk = 1\n[b]\n  more\n") == [(4, "  more")]
+
+
+def test_keys_before_the_first_section_are_puppets_main():
+    text = "server = lb.example.test\nca_port = 8141\n[agent]\nnoop = true\n"
+    assert syntax_errors(text, keys_before_section=True) == []
+    assert syntax_errors(text) == [(1, "server = lb.example.test"), (2, "ca_port = 8141")]
+    # Only key lines: a stray word is still an error.
+    assert syntax_errors("stray\n[agent]\n", keys_before_section=True) == [(1, "stray")]
+
+
+def test_a_header_with_a_trailing_comment_is_no_error():
+    assert syntax_errors("[rhsm] # Katello\nbaseurl = https://lb/pulp/content/\n") == []
+
+
+def test_a_continuation_after_a_blank_line_is_no_error():
+    assert syntax_errors("[rhsm]\nk = 1\n\n  more\n") == []

@@ -6,7 +6,7 @@ from lbenroll.errors import ConfigError, LbenrollError, UnavailableError
 from lbenroll.probe import tls_probe
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
-from lbenroll.writers.base import Target, decode
+from lbenroll.writers.base import decode
 from lbenroll.writers.rhsm_conf import read_proxy_settings
 
 
@@ -31,7 +31,7 @@ class FetchConsumerRpm(Step):
             return result.stdout
 
         rpm = consumer.parse(url, data, extract)
-        rpm.path = path
+        rpm.path = path  # what INSTALL_CONSUMER_RPM gives rpm
         consumer.check_pin(rpm, options.ca_fingerprint)
         run.consumer = rpm
         run.answering_proxy = rpm.answering_proxy
@@ -39,11 +39,25 @@ class FetchConsumerRpm(Step):
                   "package: %s (%d bytes)" % (rpm.package.nvr, rpm.package.size),
                   "Katello CA SHA-256: %s" % consumer.pretty_fingerprint(rpm.fingerprint)]
         status, remediation = Status.UNCHANGED, None
-        installed = consumer.installed_ca(ctx)
-        if installed and consumer.fingerprint(installed) != rpm.fingerprint:
+        trusted = consumer.trusted_ca(ctx)
+        if trusted and consumer.fingerprint(trusted) != rpm.fingerprint:
+            other = consumer.pretty_fingerprint(consumer.fingerprint(trusted))
+            served = consumer.pretty_fingerprint(rpm.fingerprint)
+            if not (options.force or options.ca_fingerprint == rpm.fingerprint):
+                # Checked before anything changes: a host of one Katello must not be turned
+                # over to another by a wrong --server or a DNS mistake.
+                raise ConfigError(
+                    "this host trusts another Katello CA (SHA-256 %s) than the one %s serves "
+                    "through %s (SHA-256 %s): the balancer leads to another Katello; nothing "
+                    "was changed" % (other, rpm.answering_proxy, run.balancer, served),
+                    step=self.id,
+                    fix="check that --server names this host's balancer; if the host really "
+                        "moves to that Katello, run again with --ca-fingerprint %s%s" % (
+                            rpm.fingerprint, "" if options.new_capsule else
+                            " (and --force to register it there)"))
             status = Status.WARNING
-            detail.append("the installed Katello CA differs (SHA-256 %s): the CA was replaced" % (
-                consumer.pretty_fingerprint(consumer.fingerprint(installed))))
+            detail.append("the Katello CA this host trusted (SHA-256 %s) is replaced, as %s "
+                          "asked" % (other, "--force" if options.force else "--ca-fingerprint"))
             remediation = ("confirm the Katello CA was really rotated; pin it with "
                            "--ca-fingerprint to refuse anything else")
         return Result(self.id, status,
@@ -87,8 +101,14 @@ class VerifyBalancerTls(Step):
 
 
 class InstallConsumerRpm(Step):
+    """The package is installed without its scriptlets (`rpm --noscripts`): rpm records it, and
+    what its %post would do (the CA files, the trust anchor, rhsm.conf) the steps after this one
+    do through lbenroll's writers, reading the values from the script's text. So no code
+    downloaded over plain HTTP runs as root, a killed run can only stop between lbenroll's own
+    atomic steps, and the rollback and --dry-run cover everything."""
+
     id = "INSTALL_CONSUMER_RPM"
-    title = "Install the consumer RPM unless one with the same CA and no older build is installed"
+    title = "Install the consumer RPM (without its scriptlets) unless an equivalent one is"
     requires = ("VERIFY_BALANCER_TLS",)
 
     def run(self, run):
@@ -96,40 +116,48 @@ class InstallConsumerRpm(Step):
         rhsm_conf = decode(fileio.read_bytes(ctx, host.RHSM_CONF) or b"")
         run.proxy_settings = read_proxy_settings(rhsm_conf)
         installed = self._installed(ctx)
-        ca_on_disk = consumer.installed_ca(ctx)
-        ca_matches = ca_on_disk is not None and consumer.fingerprint(ca_on_disk) == rpm.fingerprint
         outdated = _outdated(installed, rpm.package)
-        if installed and ca_matches and not outdated:
+        reason = self._reason_to_install(run, installed, outdated)
+        if reason is None:
             # Behind a round-robin port 80 each run may get another proxy's package; they differ
-            # only by name. What matters is the CA, and rhsm.conf, which the next step corrects.
-            return Result(self.id, Status.UNCHANGED, "%s installed with the same CA" % installed[0],
-                          detail=["served this run: %s" % rpm.package.nvr])
+            # only by name. What matters is the CA, which the next steps write.
+            return Result(self.id, Status.UNCHANGED, "%s is installed, with the same CA" % (
+                installed[0]), detail=["served this run: %s" % rpm.package.nvr])
         others = [name for name in installed if name != rpm.package.nvr]
-        detail = []
-        if outdated:
-            detail.append("%s is served, newer than the installed %s (a rebuilt proxy)" % (
-                rpm.package.nvr, outdated))
-        snapshot = _snapshot(ctx, host.CONSUMER_POST_FILES)
-        # The package scripts write these files themselves: back up the originals first.
-        fileio.backup_before_command(ctx, host.CONSUMER_POST_FILES)
+        detail = [reason]
         if others:
-            # The old package's %postun would copy rhsm.conf.kat-backup over the new rhsm.conf.
-            self._rpm(run, ["-e", "--nopostun", "--nodeps"] + others,
+            self._rpm(run, ["-e", "--noscripts", "--nodeps"] + others,
                       "remove %s" % ", ".join(others))
-            detail.append("removed %s without its %%postun (which would restore an old rhsm.conf)"
-                          % ", ".join(others))
-        self._rpm(run, ["-U", "--replacepkgs", rpm.path], "install %s" % rpm.package.nvr)
-        if not ctx.dry_run:
-            if others:
-                ctx.undo.push("restore the files %s changed" % rpm.package.nvr,
-                              lambda: _restore(ctx, snapshot))
-            else:
-                ctx.undo.push("remove %s and restore the files it changed" % rpm.package.nvr,
-                              lambda: self._uninstall(run, snapshot))
+            detail.append("removed %s without its scriptlets (its %%postun would restore an old "
+                          "rhsm.conf)" % ", ".join(others))
+        self._rpm(run, ["-U", "--replacepkgs", "--noscripts", rpm.path],
+                  "install %s" % rpm.package.nvr)
+        if not ctx.dry_run and not others:
+            ctx.undo.push("remove %s" % rpm.package.nvr, lambda: ctx.run(
+                ctx.rpm("-e", "--noscripts", "--nodeps", rpm.package.nvr), changes_host=True))
         verb = "would install" if ctx.dry_run else "installed"
-        detail.append("its %%post points rhsm.conf at %s; the next step corrects that" %
-                      rpm.answering_proxy)
+        detail.append("its scriptlets were not run: lbenroll writes what its %%post would, with "
+                      "the balancer's name instead of %s" % rpm.answering_proxy)
         return Result(self.id, Status.CHANGED, "%s %s" % (verb, rpm.package.nvr), detail=detail)
+
+    def _reason_to_install(self, run, installed, outdated):
+        """Why the served package must be installed, or None when the installed one will do."""
+        rpm = run.consumer
+        if not installed:
+            return "no katello-ca-consumer package is installed"
+        if outdated:
+            return "%s is served, newer than the installed %s (a rebuilt proxy)" % (
+                rpm.package.nvr, outdated)
+        script_ca = consumer.installed_script_ca(run.ctx)
+        if script_ca is None or consumer.fingerprint(script_ca) != rpm.fingerprint:
+            return "the installed %s carries another CA" % installed[0]
+        balancer_package = host.CONSUMER_PACKAGE_PREFIX + run.balancer
+        if rpm.package.name == balancer_package and not any(
+                name.startswith(balancer_package + "-") for name in installed):
+            # The proxies build their package for the balancer name (installed with
+            # --foreman-proxy-registration-url): it replaces a single proxy's package.
+            return "%s replaces %s, built for one proxy" % (rpm.package.nvr, installed[0])
+        return None
 
     def _installed(self, ctx):
         result = ctx.run(ctx.rpm("-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\n",
@@ -142,12 +170,6 @@ class InstallConsumerRpm(Step):
         if result is not None and not result.ok:
             raise LbenrollError("rpm could not %s: %s" % (what, ctx.runner.output(result)),
                                 step=self.id, fix="run the rpm command by hand to see why")
-
-    def _uninstall(self, run, snapshot):
-        ctx = run.ctx
-        ctx.run(ctx.rpm("-e", "--noscripts", "--nodeps", run.consumer.package.nvr),
-                changes_host=True)
-        _restore(ctx, snapshot)
 
 
 def _outdated(installed, package):
@@ -162,17 +184,3 @@ def _outdated(installed, package):
                                                      (package.version, package.release)):
             return nvr
     return None
-
-
-def _snapshot(ctx, paths):
-    """Bytes (or absence) of files and of their parent directories, before a package script."""
-    return [(path, fileio.read_bytes(ctx, path), os.path.isdir(ctx.path(os.path.dirname(path))))
-            for path in paths]
-
-
-def _restore(ctx, snapshot):
-    for path, data, parent_existed in snapshot:
-        fileio.restore_bytes(ctx, Target(path, 0o644, "root", "root", ""), data)
-        parent = ctx.path(os.path.dirname(path))
-        if not parent_existed and os.path.isdir(parent) and not os.listdir(parent):
-            os.rmdir(parent)

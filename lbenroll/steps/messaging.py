@@ -5,7 +5,7 @@ mode (yggdrasil) to mqtts://<server.hostname>:1883 (reference §6, §7).
 """
 import os
 
-from lbenroll import fileio, host
+from lbenroll import fileio, host, services
 from lbenroll.probe import amqp_exchange, mqtt_exchange, tls_probe
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step, WriterStep
@@ -14,6 +14,7 @@ from lbenroll.writers.base import decode
 from lbenroll.writers.gofer import GoferKatelloWriter
 from lbenroll.writers.yggdrasil import YggdrasilWriter, broker_urls
 
+YGGDRASIL_UNITS = ("yggdrasild", "yggdrasil")
 AMQP_PORT = 5647
 MQTT_PORT = 1883
 CNAME_FIX = ("generate the proxies' certificates with `foreman-proxy-certs-generate "
@@ -83,6 +84,23 @@ class YggdrasilConfig(WriterStep):
 
     def skip_reason(self, run):
         return "%s not present (pull-mode remote execution not set up)" % host.YGGDRASIL_CONFIG
+
+    def run(self, run):
+        result = super(YggdrasilConfig, self).run(run)
+        if result.status == Status.SKIPPED or not (
+                result.status == Status.CHANGED or run.changed("RHSM_CONF")):
+            return result
+        # The consumer RPM's %post restarts it (`systemctl try-restart yggdrasil`); lbenroll
+        # runs no scriptlets, so it does that here, under whichever name the installed release
+        # gives its unit (yggdrasild in some, yggdrasil in others).
+        unit = services.first_unit(run.ctx, YGGDRASIL_UNITS)
+        if run.ctx.dry_run:
+            result.detail.append("would restart %s if it runs" % unit)
+        elif services.try_restart(run.ctx, unit, step=self.id, timeout=run.options.timeout):
+            result.detail.append("restarted %s (if it was running) to reconnect" % unit)
+        else:
+            result.detail.append("%s: %s" % (unit, services.DEFERRED))
+        return result
 
 
 class CheckMqtt(Step):

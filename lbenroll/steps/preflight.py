@@ -3,7 +3,7 @@ import os
 import socket
 
 from lbenroll import fileio, host
-from lbenroll.errors import LbenrollError, UnavailableError, UsageError
+from lbenroll.errors import ConfigError, LbenrollError, UnavailableError, UsageError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.base import decode
@@ -39,6 +39,32 @@ def installed_packages(ctx, names):
             if line.strip() in names]
 
 
+# The files lbenroll edits that their owners parse strictly: (path, owner, parse rules, --skip
+# value that leaves the file alone).
+PARSED_FILES = ((host.RHSM_CONF, "subscription-manager", dict(continuation=True), None),
+                (host.PUPPET_CONF, "the Puppet agent",
+                 dict(continuation=False, keys_before_section=True), "puppet"))
+
+
+def check_parsable(ctx, options):
+    """A file whose owner cannot parse it stops the run before anything changes: an edit
+    would keep the bad line, and registering with subscription-manager would fail on it."""
+    from lbenroll.ini import syntax_errors
+    for path, owner, rules, skip in PARSED_FILES:
+        if skip in options.skip:
+            continue
+        data = fileio.read_bytes(ctx, path)
+        errors = syntax_errors(decode(data), **rules) if data is not None else []
+        if errors:
+            number, line = errors[0]
+            more = " (and %d more)" % (len(errors) - 1) if len(errors) > 1 else ""
+            raise ConfigError(
+                "%s line %d cannot be parsed by %s: %r%s; nothing was changed" % (
+                    path, number, owner, line[:80], more), step=Preflight.id,
+                fix="correct or remove that line (every line must be a [section] header, a "
+                    "key = value line or a comment), then run lbenroll again")
+
+
 class Preflight(Step):
     id = "PREFLIGHT"
     title = "Check the host and the options before changing anything"
@@ -54,6 +80,7 @@ class Preflight(Step):
         if servers:
             raise UsageError("this machine is a Katello server or Smart Proxy (%s installed)" % (
                 ", ".join(servers)), step=self.id, fix="run lbenroll on client hosts only")
+        check_parsable(ctx, run.options)
         try:
             addresses = sorted({info[4][0] for info in socket.getaddrinfo(
                 run.balancer, None, 0, socket.SOCK_STREAM)})

@@ -39,7 +39,12 @@ class RhsmConf(WriterStep):
     requires = ("INSTALL_CONSUMER_RPM",)
 
     def writer(self, run):
-        return RhsmConfWriter(run.balancer, proxy_settings=run.proxy_settings
+        # The layout (port, prefix, content path) is what the balancer's consumer RPM sets, never
+        # what the file holds: a consumer RPM whose script was killed, failed or never ran
+        # leaves Red Hat's defaults there (prefix /subscription), and registering with those
+        # cannot work.
+        return RhsmConfWriter(run.balancer, layout=run.consumer.layout,
+                              proxy_settings=run.proxy_settings
                               if run.options.preserve_rhsm_proxy else None)
 
     def skip_reason(self, run):

@@ -222,6 +222,7 @@ class RexKeys(Step):
                 "the home directory %s of %s does not exist: no keys installed" % (
                     user.home, user.name), "create it, or give the file with --rex-authpath")
         target = target_for(user, authpath)
+        ctx.watch(target.path if authpath else os.path.dirname(target.path))
         if _not_a_file(ctx, target.path):
             # bootstrap.py also reports this and goes on.
             return None, self._warning(

@@ -4,7 +4,7 @@ import re
 
 from lbenroll import host
 from lbenroll.ini import IniDocument
-from lbenroll.urls import host_of, replace_host, same_host
+from lbenroll.urls import host_of, path_of, replace_host, same_host
 from lbenroll.writers.base import Target, Writer
 
 # subscription-manager's built-in defaults for the keys lbenroll reads (src/rhsm/config.py).
@@ -18,6 +18,12 @@ DEFAULTS = {
 }
 CDN_HOST = "cdn.redhat.com"
 CONTENT_PATH = "/pulp/content/"
+# What the consumer RPM's configuration script sets besides the server and content URLs, all in
+# [rhsm] (puppet-foreman_proxy_content:
+# lib/puppet/provider/rhsm_reconfigure_script/rhsm_reconfigure_script.rb). lbenroll installs the
+# package without running that script and writes these itself.
+KATELLO_RHSM_KEYS = (("package_profile_on_trans", "1"), ("report_package_profile", "1"),
+                     ("full_refresh_on_yum", "1"))
 CA_CERT_DIR_REF = "%(ca_cert_dir)s"
 # proxy_password is shown as changed, never with its value.
 SECRET_KEYS = ("proxy_password",)
@@ -57,7 +63,14 @@ def interpolate(value, settings):
 
 
 class RhsmConfWriter(Writer):
-    """Sets server.hostname and the host of rhsm.baseurl to the balancer and the repo CA file."""
+    """Sets server.hostname and the host of rhsm.baseurl to the balancer and the repo CA file.
+
+    With a layout (consumer.Layout: what the balancer's consumer RPM would set) it also sets the
+    RHSM port and prefix, the content path of rhsm.baseurl and the Katello [rhsm] keys, so that
+    the file is right whatever it held before: the Red Hat defaults (a consumer RPM whose script
+    never ran or was killed), another proxy's layout, or a hand edit. Without one, the port,
+    prefix and path found in the file are kept.
+    """
 
     id = "RHSM_CONF"
     target = Target(host.RHSM_CONF, 0o644, "root", "root",
@@ -65,11 +78,12 @@ class RhsmConfWriter(Writer):
                     "repository CA")
 
     def __init__(self, balancer, ca_file="katello-server-ca.pem", port=None, prefix=None,
-                 proxy_settings=None):
+                 proxy_settings=None, layout=None):
         self.balancer = balancer
         self.ca_file = ca_file
-        self.port = port
-        self.prefix = prefix
+        self.layout = layout
+        self.port = layout.port if layout is not None and port is None else port
+        self.prefix = layout.prefix if layout is not None and prefix is None else prefix
         self.proxy_settings = dict(proxy_settings or {})
 
     def render(self, current_text):
@@ -98,6 +112,10 @@ class RhsmConfWriter(Writer):
             put("rhsm", "baseurl", wanted_baseurl)
         if not self._ca_is_right(settings):
             put("rhsm", "repo_ca_cert", CA_CERT_DIR_REF + self.ca_file)
+        if self.layout is not None:
+            for key, value in KATELLO_RHSM_KEYS:
+                if (doc.get("rhsm", key) or "").strip() != value:
+                    put("rhsm", key, value)
         for key, value in self.proxy_settings.items():
             # Absent and empty mean the same to subscription-manager: no churn for an empty key.
             if (doc.get("server", key) or "") != value:
@@ -105,7 +123,10 @@ class RhsmConfWriter(Writer):
         return doc.text(), notes
 
     def _baseurl(self, current):
-        """The baseurl to write, or None when the current one already names the balancer."""
+        """The baseurl to write, or None when the current one is already right."""
+        if self.layout is not None:
+            wanted = "https://%s%s" % (self.balancer, self.layout.content_path)
+            return None if _same_url(current, wanted) else wanted
         current_host = host_of(current or "")
         if not current_host or same_host(current_host, CDN_HOST):
             return "https://%s%s" % (self.balancer, CONTENT_PATH)
@@ -118,6 +139,17 @@ class RhsmConfWriter(Writer):
         current = interpolate(settings["repo_ca_cert"], settings)
         wanted = interpolate(CA_CERT_DIR_REF + self.ca_file, settings)
         return posixpath.normpath(current) == posixpath.normpath(wanted)
+
+
+def _same_url(current, wanted):
+    """The same https URL but for the host name's case and a trailing slash: no churn for those."""
+    if not current or not current.lower().startswith("https://"):
+        return False
+    authority = current[len("https://"):].split("/", 1)[0]
+    if ":" in authority.rsplit("]", 1)[-1] or not same_host(host_of(current) or "",
+                                                             host_of(wanted)):
+        return False  # a port of its own, or another host
+    return (path_of(current) or "/").rstrip("/") == (path_of(wanted) or "/").rstrip("/")
 
 
 def _shown(value):

@@ -141,7 +141,9 @@ def test_unregistered_host_without_key_is_told_what_is_missing(lab, sandbox):
     proc = lbenroll(box, "--server", BALANCER, "--skip", "foreman",
                     "--fqdn", "client01.example.test")
     assert proc.returncode == 2
-    assert "activation key" in proc.stdout + proc.stderr
+    # Everything missing, in one usage error, before anything runs.
+    assert ("lbenroll: error: -a KEY and -o ORG_LABEL are needed to register this host"
+            in proc.stderr)
     assert etc_written(box) == {}
 
 

@@ -136,6 +136,9 @@ def test_host_record_missing_in_foreman_fails_before_anything_changes(lab, sandb
                                                                       puppet_ca):
     box = sandbox()
     enroll(box)  # content only: Foreman has no record of it
+    # Registered by something else (no lbenroll record to say the host is content-only): the
+    # move asks Foreman for the host record.
+    assert box.run(["rm", "/etc/lbenroll/lbenroll.conf"]).returncode == 0
     before = etc_bytes(box)
     proc = lbenroll(box, *MOVE)
     assert proc.returncode == 65, proc.stdout + proc.stderr

@@ -97,8 +97,10 @@ def test_content_only_enrollment_is_removed_to_the_original_etc(lab, sandbox, la
     assert consumer_packages(box) == []
     restore = [r for r in report["results"] if r["id"] == "RESTORE_FILES"][0]
     assert "/etc/rhsm/rhsm.conf" in restore["data"]["restored"]
-    assert {"/etc/rhsm/ca/katello-server-ca.pem", "/etc/rhsm/rhsm.conf.kat-backup",
+    assert {"/etc/rhsm/ca/katello-server-ca.pem",
             "/etc/lbenroll/lbenroll.conf"} <= set(restore["data"]["removed"])
+    # The package's scriptlets never ran: there was no rhsm.conf.kat-backup to remove.
+    assert "/etc/rhsm/rhsm.conf.kat-backup" not in restore["data"]["removed"]
     assert not box.exists("/var/lib/lbenroll/backup/etc")
 
     again = ok(lbenroll(box, *CONTENT_ONLY))

@@ -109,20 +109,32 @@ def test_repair_installs_a_rebuilt_proxys_new_release_and_ignores_other_proxies(
     assert not again.report["changed"], statuses(again.report)
 
 
-def test_a_rebuilt_proxys_new_ca_is_installed_and_reported_loudly(lab, sandbox):
+def test_another_katello_ca_is_refused_until_the_admin_names_it(lab, sandbox):
     box = sandbox()
     proxy = enroll(box)["answering_proxy"]
     name = proxy.split(".")[0]
-    lab.set_proxy_ca(name, "foreign")
+    foreign = lab.set_proxy_ca(name, "foreign")
     lab.haproxy.route_only(443, name)
-    proc = repair(box, "--json")
+    etc_before = etc_bytes(box)
+    # The balancer now leads to another Katello (a wrong --server, a DNS mistake, a proxy of
+    # another Satellite): nothing changes, by repair or by the enrollment command.
+    for proc in (repair(box), lbenroll(box, "--server", BALANCER)):
+        assert proc.returncode == 78, proc.stdout + proc.stderr
+        assert "this host trusts another Katello CA" in proc.stdout
+        assert "--ca-fingerprint" in proc.stdout
+        assert etc_bytes(box) == etc_before
+    with open(foreign) as f:
+        new = consumer.fingerprint(f.read())
+    proc = lbenroll(box, "--server", BALANCER, "--ca-fingerprint", new, "--json")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     fetch = [r for r in proc.report["results"] if r["id"] == "FETCH_CONSUMER_RPM"][0]
     assert fetch["status"] == "warning"
-    assert "the CA was replaced" in " ".join(fetch["detail"])
-    assert statuses(proc.report)["INSTALL_CONSUMER_RPM"] == "changed"
-    assert fetch["data"]["ca_sha256"] == consumer.fingerprint(
+    assert "is replaced, as --ca-fingerprint asked" in " ".join(fetch["detail"])
+    assert statuses(proc.report)["KATELLO_SERVER_CA"] == "changed"
+    assert fetch["data"]["ca_sha256"] == new == consumer.fingerprint(
         consumer.first_pem(box.read_text("/etc/rhsm/ca/katello-server-ca.pem")))
+    again = repair(box, "--json")  # the new pin is recorded
+    assert again.returncode == 0 and not again.report["changed"], again.stdout
 
 
 def test_a_new_ca_is_refused_when_the_enrollment_pinned_the_old_one(lab, sandbox):

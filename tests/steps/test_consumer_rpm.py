@@ -27,48 +27,76 @@ def fetched(run, tmp_path):
     return run
 
 
+def installed_payload(root, script=SCRIPT):
+    """What rpm leaves of an installed consumer package: its script, the payload."""
+    seed_host(root, {"/usr/bin/katello-rhsm-consumer": script})
+
+
 def test_same_ca_installed_under_another_proxys_name_is_unchanged(make_run, fake_runner, root,
                                                                    tmp_path):
     seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA, "/etc/rhsm/rhsm.conf": rhsm_conf()})
+    installed_payload(root)
     fake_runner.expect(rpm_q(root), 0, "katello-ca-consumer-proxy01.example.test-1.0-1\n")
     result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
     assert result.status == Status.UNCHANGED
     assert len(fake_runner.calls) == 1  # only the query
 
 
-def test_fresh_host_installs_the_package_and_can_undo_it(make_run, fake_runner, root, tmp_path):
+def test_a_package_whose_script_never_ran_is_kept(make_run, fake_runner, root, tmp_path):
+    # `rpm --noscripts`, a killed %post, a kickstart before subscription-manager: the package is
+    # there, the CA files are not. The package is right; the CA steps write the files.
+    installed_payload(root)
+    fake_runner.expect(rpm_q(root), 0, NVR + "\n")
+    assert InstallConsumerRpm().run(fetched(make_run(), tmp_path)).status == Status.UNCHANGED
+
+
+def test_fresh_host_installs_the_package_without_scriptlets_and_can_undo_it(
+        make_run, fake_runner, root, tmp_path):
     seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
-
-    def post_script(argv):  # what the package's %post does to the host
-        seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA,
-                         "/etc/rhsm/rhsm.conf.kat-backup": rhsm_conf(),
-                         "/etc/rhsm/rhsm.conf": rhsm_conf().replace("proxy02", "proxy01")})
-
     fake_runner.expect(rpm_q(root), 0, "")
-    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0, effect=post_script)
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
     fake_runner.expect(["rpm", "--root", str(root), "-e", "--noscripts"], 0)
     run = fetched(make_run(), tmp_path)
     result = InstallConsumerRpm().run(run)
     assert result.status == Status.CHANGED and NVR in result.summary
     assert fake_runner.calls[-1] == ["rpm", "--root", str(root), "-U", "--replacepkgs",
-                                     run.consumer.path]
+                                     "--noscripts", run.consumer.path]
+    assert any("scriptlets were not run" in line for line in result.detail)
     run.ctx.undo.rollback()
-    assert fake_runner.calls[-1][:5] == ["rpm", "--root", str(root), "-e", "--noscripts"]
+    assert fake_runner.calls[-1] == ["rpm", "--root", str(root), "-e", "--noscripts",
+                                     "--nodeps", NVR]
     assert (root / "etc/rhsm/rhsm.conf").read_text() == rhsm_conf()
-    assert not (root / "etc/rhsm/ca").exists()  # the directory %post created is gone too
-    assert not (root / "etc/rhsm/rhsm.conf.kat-backup").exists()
 
 
-def test_other_proxys_package_with_another_ca_is_replaced_without_postun(
+def test_other_proxys_package_with_another_ca_is_replaced_without_scriptlets(
         make_run, fake_runner, root, tmp_path):
-    seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": OTHER_CA,
-                     "/etc/rhsm/rhsm.conf": rhsm_conf()})
+    installed_payload(root, SCRIPT.replace(CA.strip(), OTHER_CA.strip()))
     old = "katello-ca-consumer-proxy01.example.test-1.0-1"
     fake_runner.expect(rpm_q(root), 0, old + "\n")
     fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
-    InstallConsumerRpm().run(fetched(make_run(), tmp_path))
-    assert fake_runner.calls[1] == ["rpm", "--root", str(root), "-e", "--nopostun", "--nodeps", old]
+    result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
+    assert fake_runner.calls[1] == ["rpm", "--root", str(root), "-e", "--noscripts", "--nodeps",
+                                    old]
+    assert "--noscripts" in fake_runner.calls[2]
+    assert "carries another CA" in result.detail[0]
+
+
+def test_the_balancers_own_package_replaces_a_proxys(make_run, fake_runner, root, tmp_path):
+    # Proxies installed with --foreman-proxy-registration-url build it for the balancer name.
+    installed_payload(root)
+    old = "katello-ca-consumer-proxy01.example.test-1.0-1"
+    fake_runner.expect(rpm_q(root), 0, old + "\n")
+    fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
+    run = make_run()
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": SCRIPT.encode()})
+    data = rpm("katello-ca-consumer-smartproxy.example.test", payload=payload)
+    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
+    run.consumer.path = str(tmp_path / "consumer.rpm")
+    result = InstallConsumerRpm().run(run)
+    assert result.status == Status.CHANGED
+    assert "built for one proxy" in result.detail[0]
 
 
 def test_rpm_failure_names_the_step_and_the_output(make_run, fake_runner, root, tmp_path):
@@ -87,6 +115,7 @@ def test_dry_run_only_lists_the_commands(make_run, fake_runner, root, tmp_path):
     result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
     assert result.summary.startswith("would install")
     assert fake_runner.would_run and "-U" in fake_runner.would_run[0]
+    assert "--noscripts" in fake_runner.would_run[0]
     assert len(fake_runner.calls) == 1
 
 

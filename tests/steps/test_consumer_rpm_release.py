@@ -21,7 +21,8 @@ def served(run, tmp_path, release):
 
 
 def installed(fake_runner, root, *nvrs):
-    seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA, "/etc/rhsm/rhsm.conf": rhsm_conf()})
+    seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA, "/etc/rhsm/rhsm.conf": rhsm_conf(),
+                     "/usr/bin/katello-rhsm-consumer": SCRIPT})
     fake_runner.expect(["rpm", "--root", str(root), "-qa"], 0, "".join(n + "\n" for n in nvrs))
     fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
@@ -35,7 +36,7 @@ def test_newer_release_of_the_installed_package_is_installed(make_run, fake_runn
     assert result.status == Status.CHANGED and result.summary == "installed %s-1.0-2" % NAME
     assert "%s-1.0-2 is served, newer than the installed %s-1.0-1 (a rebuilt proxy)" % (
         NAME, NAME) in result.detail
-    assert [call[3:5] for call in fake_runner.calls[1:]] == [["-e", "--nopostun"],
+    assert [call[3:5] for call in fake_runner.calls[1:]] == [["-e", "--noscripts"],
                                                               ["-U", "--replacepkgs"]]
     assert fake_runner.calls[1][-1] == NAME + "-1.0-1"
 

@@ -7,13 +7,11 @@ from lbenroll import engine, fileio
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Status
 from lbenroll.steps import remove
-from lbenroll.steps.consumer_rpm import InstallConsumerRpm
 from lbenroll.steps.registration import Register
 from lbenroll.writers.base import Target
 from tests.conftest import seed
 from tests.lab.foreman import PASSWORD
 from tests.steps.conftest import CA, rhsm_conf
-from tests.steps.test_consumer_rpm import fetched, rpm_q
 
 CERT = "/etc/pki/consumer/cert.pem"
 RHSM = "/etc/rhsm/rhsm.conf"
@@ -299,23 +297,8 @@ def test_failed_trust_store_update_is_a_warning(remove_run, ctx, root, fake_runn
 # What --remove restores must be the true originals, also for files that commands lbenroll runs
 # write before lbenroll itself does.
 
-def test_consumer_rpm_scripts_find_the_originals_backed_up(make_run, fake_runner, ctx, root,
-                                                          tmp_path):
-    seed(root, {RHSM: "original\n"})
-
-    def post_script(argv):
-        assert fileio.backups(ctx) == [
-            ("/etc/pki", True), ("/etc/pki/ca-trust", True), ("/etc/pki/ca-trust/source", True),
-            ("/etc/pki/ca-trust/source/anchors", True), (ANCHOR, True), ("/etc/rhsm/ca", True),
-            ("/etc/rhsm/ca/katello-default-ca.pem", True),
-            ("/etc/rhsm/ca/katello-server-ca.pem", True), (RHSM, False),
-            ("/etc/rhsm/rhsm.conf.kat-backup", True)]
-        seed(root, {RHSM: "changed by %post\n"})
-
-    fake_runner.expect(rpm_q(root), 0, "")
-    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0, effect=post_script)
-    InstallConsumerRpm().run(fetched(make_run(), tmp_path))
-    assert fileio.read_backup(ctx, RHSM) == b"original\n"
+# (The consumer RPM is installed without its scriptlets, so rpm writes no host file:
+# tests/steps/test_katello_ca.py checks the CA files' backups.)
 
 
 def test_register_finds_the_originals_backed_up(make_run, fake_runner, ctx, root):

@@ -1,6 +1,8 @@
 """RhsmConfWriter: golden files, the plan/apply cycle, and what must never change."""
 import pytest
 
+from lbenroll.consumer import Layout
+from lbenroll.ini import IniDocument
 from lbenroll.results import Status
 from lbenroll.writers.rhsm_conf import (RhsmConfWriter, interpolate, read_proxy_settings,
                                         read_rhsm)
@@ -188,3 +190,131 @@ def test_interpolate_for_readers_that_need_a_path():
         "/etc/rhsm-host/ca/katello-server-ca.pem"
     assert interpolate("%(CA_CERT_DIR)sx.pem", settings) == "/etc/rhsm-host/ca/x.pem"
     assert interpolate("100%% %(unknown)s", settings) == "100% %(unknown)s"
+
+
+# -- with the balancer's layout (consumer.Layout): everything the consumer RPM's script sets ----
+
+CURRENT_LAYOUT = Layout(443, "/rhsm", "/pulp/content/")
+KATELLO_KEYS = {"package_profile_on_trans": "1", "report_package_profile": "1",
+                "full_refresh_on_yum": "1"}
+
+
+def laid_out(layout=CURRENT_LAYOUT, **kwargs):
+    return RhsmConfWriter(BALANCER, layout=layout, **kwargs)
+
+
+def test_layout_makes_red_hats_defaults_a_katello_client(ctx, root):
+    before = data("rhsm_conf", "cdn.conf")
+    text, notes = laid_out().render(before)
+    assert notes == [
+        "server.hostname: subscription.rhsm.redhat.com -> smartproxy.example.test",
+        "server.prefix: /subscription -> /rhsm",
+        "rhsm.baseurl: https://cdn.redhat.com -> https://smartproxy.example.test/pulp/content/",
+        "rhsm.repo_ca_cert: %(ca_cert_dir)sredhat-uep.pem -> "
+        "%(ca_cert_dir)skatello-server-ca.pem",
+        "rhsm.package_profile_on_trans: (unset) -> 1",
+        "rhsm.report_package_profile: (unset) -> 1",
+        "rhsm.full_refresh_on_yum: (unset) -> 1"]
+    doc = IniDocument(text)
+    assert read_rhsm(text) == {
+        "hostname": BALANCER, "port": "443", "prefix": "/rhsm",
+        "baseurl": "https://smartproxy.example.test/pulp/content/",
+        "repo_ca_cert": "%(ca_cert_dir)skatello-server-ca.pem", "ca_cert_dir": "/etc/rhsm/ca/"}
+    assert {key: doc.get("rhsm", key) for key in KATELLO_KEYS} == KATELLO_KEYS
+    assert "\nmanage_repos = 1\npackage_profile_on_trans = 1\n" in text  # after the last key
+    assert text.endswith("[logging]\ndefault_log_level = INFO\n")
+    assert_cycle(laid_out(), ctx, root, before, text)
+
+
+def test_layout_sets_a_baseurl_the_file_does_not_have(ctx, root):
+    before = ("[server]\nhostname = subscription.rhsm.redhat.com\nprefix = /subscription\n"
+              "port = 443\n\n[rhsm]\nca_cert_dir = /etc/rhsm/ca/\n"
+              "repo_ca_cert = %(ca_cert_dir)sredhat-uep.pem\n")
+    text = render_text(laid_out(), before)
+    assert read_rhsm(text)["baseurl"] == "https://smartproxy.example.test/pulp/content/"
+    assert read_rhsm(text)["prefix"] == "/rhsm"
+    assert_cycle(laid_out(), ctx, root, before, text)
+
+
+def test_layout_moves_another_proxys_pulp2_layout(ctx, root):
+    before = data("rhsm_conf", "pulp2.conf").replace("prefix = /rhsm", "prefix = /katello/api")
+    text, notes = laid_out().render(before)
+    assert read_rhsm(text)["port"] == "443"
+    assert read_rhsm(text)["prefix"] == "/rhsm"
+    assert read_rhsm(text)["baseurl"] == "https://smartproxy.example.test/pulp/content/"
+    assert "server.port: 8443 -> 443" in notes
+    assert "server.prefix: /katello/api -> /rhsm" in notes
+    # Two of the Katello keys were there already: only the third is added.
+    assert [note for note in notes if "profile" in note or "refresh" in note] == [
+        "rhsm.package_profile_on_trans: (unset) -> 1"]
+    assert_cycle(laid_out(), ctx, root, before, text)
+
+
+def test_a_pulp2_layout_keeps_a_pulp2_file_but_for_the_host(ctx, root):
+    pulp2 = Layout(8443, "/rhsm", "/pulp/repos")
+    text = render_text(laid_out(pulp2), data("rhsm_conf", "pulp2.conf"))
+    assert (read_rhsm(text)["port"], read_rhsm(text)["baseurl"]) == (
+        "8443", "https://smartproxy.example.test/pulp/repos")
+
+
+def test_layout_gives_way_to_an_explicit_port_and_prefix():
+    text = render_text(laid_out(port=8443, prefix="/katello/api"), data("rhsm_conf", "cdn.conf"))
+    assert (read_rhsm(text)["port"], read_rhsm(text)["prefix"]) == ("8443", "/katello/api")
+
+
+def test_a_correct_file_is_unchanged_with_a_layout(ctx, root):
+    settled = render_text(laid_out(), data("rhsm_conf", "current.conf"))
+    assert laid_out().render(settled) == (settled, [])
+    assert_cycle(laid_out(), ctx, root, settled, settled)
+    assert laid_out().run(ctx).status == Status.UNCHANGED
+
+
+@pytest.mark.parametrize("baseurl", [
+    "https://SmartProxy.Example.TEST/pulp/content/",
+    "https://smartproxy.example.test/pulp/content",
+    "https://smartproxy.example.test./pulp/content/",
+    "HTTPS://smartproxy.example.test/pulp/content/",
+])
+def test_the_baseurl_comparison_ignores_host_case_and_a_trailing_slash(baseurl):
+    settled = render_text(laid_out(), data("rhsm_conf", "current.conf"))
+    text = settled.replace("baseurl = https://smartproxy.example.test/pulp/content/",
+                           "baseurl = " + baseurl)
+    assert text != settled
+    assert laid_out().render(text) == (text, [])
+
+
+@pytest.mark.parametrize("baseurl", [
+    "https://smartproxy.example.test:443/pulp/content/",
+    "https://smartproxy.example.test:8443/pulp/content/",
+    "http://smartproxy.example.test/pulp/content/",
+    "https://proxy02.example.test/pulp/content/",
+    "https://smartproxy.example.test/pulp/repos",
+    "https://smartproxy.example.test/",
+    "",
+])
+def test_the_baseurl_comparison_sees_a_port_a_scheme_a_host_or_a_path(baseurl):
+    settled = render_text(laid_out(), data("rhsm_conf", "current.conf"))
+    text = settled.replace("baseurl = https://smartproxy.example.test/pulp/content/",
+                           "baseurl = " + baseurl)
+    new, notes = laid_out().render(text)
+    assert new == settled
+    assert notes == ["rhsm.baseurl: %s -> https://smartproxy.example.test/pulp/content/" % (
+        baseurl or "(empty)")]
+
+
+@pytest.mark.parametrize("value", ["0", "", "true", " 1"])
+def test_katello_keys_other_than_1_are_set(value):
+    settled = render_text(laid_out(), data("rhsm_conf", "current.conf"))
+    text = settled.replace("report_package_profile = 1", "report_package_profile =" + (
+        " " + value if value else ""))
+    new, notes = laid_out().render(text)
+    if value == " 1":
+        assert (new, notes) == (text, [])  # spacing only
+    else:
+        assert new == settled
+        assert notes == ["rhsm.report_package_profile: %s -> 1" % (value or "(empty)")]
+
+
+def test_without_a_layout_the_katello_keys_are_not_added():
+    text = render_text(writer(), data("rhsm_conf", "cdn.conf"))
+    assert "package_profile_on_trans" not in text and "full_refresh_on_yum" not in text

@@ -1,0 +1,107 @@
+"""KATELLO_SERVER_CA, KATELLO_DEFAULT_CA, CA_TRUST: the CA files the consumer RPM's %post writes.
+
+The package is installed without its scriptlets (INSTALL_CONSUMER_RPM); these steps do that
+script's CA work, with the CAs read from it: the two files in /etc/rhsm/ca, and the server CA
+as a trust anchor extracted into the system bundles (puppet-foreman_proxy_content:
+lib/puppet/provider/rhsm_reconfigure_script/rhsm_reconfigure_script.rb).
+"""
+import os
+
+from lbenroll import consumer, fileio, host
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Step, WriterStep
+from lbenroll.writers.katello_ca import (CaTrustAnchorWriter, KatelloDefaultCaWriter,
+                                         KatelloServerCaWriter)
+
+
+class KatelloServerCa(WriterStep):
+    id = "KATELLO_SERVER_CA"
+    title = "The Katello server CA of the balancer's consumer RPM in /etc/rhsm/ca"
+    requires = ("INSTALL_CONSUMER_RPM",)
+
+    def writer(self, run):
+        return KatelloServerCaWriter(run.consumer.server_ca_pem)
+
+
+class KatelloDefaultCa(WriterStep):
+    id = "KATELLO_DEFAULT_CA"
+    title = "Katello's default CA of the balancer's consumer RPM in /etc/rhsm/ca"
+    requires = ("INSTALL_CONSUMER_RPM",)
+
+    def writer(self, run):
+        return KatelloDefaultCaWriter(run.consumer.default_ca_pem)
+
+
+def bundle_trusts(ctx, pem):
+    """Whether the extracted TLS bundle holds the certificate (compared by fingerprint)."""
+    data = fileio.read_bytes(ctx, host.TLS_CA_BUNDLE)
+    if data is None:
+        return False
+    wanted = consumer.fingerprint(pem)
+    for block in consumer.PEM_RX.findall(data.decode("ascii", "replace")):
+        try:
+            if consumer.fingerprint(block) == wanted:
+                return True
+        except ValueError:  # not a certificate ssl can read: not ours either
+            continue
+    return False
+
+
+class CaTrust(Step):
+    """The anchor, then `update-ca-trust extract` when the anchor changed or the bundle does not
+    trust the CA yet (a run killed between the two). The extracted bundles are kept before the
+    command, so the undo puts them back byte for byte."""
+
+    id = "CA_TRUST"
+    title = "The Katello server CA in the system trust store (anchor and extracted bundles)"
+    requires = ("KATELLO_SERVER_CA",)
+
+    def run(self, run):
+        ctx, pem = run.ctx, run.consumer.server_ca_pem
+        if not os.path.isdir(ctx.path(host.CA_TRUST_ANCHORS_DIR)):
+            return Result(self.id, Status.SKIPPED, "%s does not exist: this host has no "
+                          "ca-certificates trust store to add the CA to" % (
+                              host.CA_TRUST_ANCHORS_DIR))
+        result = CaTrustAnchorWriter(pem).run(ctx)
+        result.id = self.id
+        anchor_changed = result.status == Status.CHANGED
+        if not anchor_changed and bundle_trusts(ctx, pem):
+            result.summary = "the system trust store trusts the Katello CA (%s)" % (
+                host.CA_TRUST_ANCHOR)
+            return result
+        if not os.path.exists(ctx.path(host.UPDATE_CA_TRUST)):
+            result.status = Status.WARNING
+            result.summary = "%s is not installed: the system bundles do not trust the " \
+                             "Katello CA yet" % host.UPDATE_CA_TRUST
+            result.remediation = "install ca-certificates, then run update-ca-trust extract"
+            return result
+        argv = ctx.in_root("update-ca-trust", "extract")
+        before = None
+        if not ctx.dry_run:
+            fileio.backup_before_command(ctx, [host.TLS_CA_BUNDLE])
+            from lbenroll.snapshot import Snapshot
+            before = Snapshot(ctx, [host.CA_TRUST_EXTRACTED_DIR])
+        done = ctx.run(argv, changes_host=True, timeout=run.options.timeout)
+        if done is None:
+            result.status = Status.CHANGED
+            result.detail.append("would run: %s" % ctx.runner.display(argv))
+            return result
+        ctx.undo.push("put back the extracted trust bundles", lambda: _put_back(before))
+        if not done.ok:
+            result.status = Status.WARNING
+            result.summary = "%s failed (exit %s): %s" % (
+                ctx.runner.display(argv), done.returncode, ctx.runner.output(done))
+            result.remediation = "run update-ca-trust extract by hand to see why"
+            return result
+        result.status = Status.CHANGED
+        result.summary = ("added the Katello CA to the system trust store" if anchor_changed else
+                          "extracted the system bundles again: they did not trust the Katello "
+                          "CA")
+        result.detail.append("ran %s" % ctx.runner.display(argv))
+        return result
+
+
+def _put_back(before):
+    failed = before.restore()
+    if failed:
+        raise OSError("; ".join("%s: %s" % item for item in failed))

@@ -1,0 +1,276 @@
+"""hoststate: what a host is before a run (enrolled, registered, fresh) and what a command line
+means on it; options.validate's checks against that state."""
+import os
+import socket
+
+import pytest
+
+from lbenroll import hoststate, options
+from lbenroll.errors import ExitCode, UsageError
+from lbenroll.writers import lbenroll_conf
+from tests.conftest import seed
+
+BALANCER = "smartproxy.example.test"
+RECORD = "/etc/lbenroll/lbenroll.conf"
+CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
+FOREMAN_RECORD = [("server", BALANCER), ("location", "Lab"), ("hostgroup", "lab/web"),
+                  ("puppet-server", "puppet.example.test"), ("puppet-ca-port", "8141"),
+                  ("rex", "true"), ("rex-user", "ansible")]
+CONTENT_RECORD = [("server", BALANCER), ("skip", "foreman, puppet")]
+
+
+@pytest.fixture(autouse=True)
+def no_password(monkeypatch):
+    """No password from anywhere: not in the environment, stdin not a terminal."""
+    monkeypatch.delenv(options.PASSWORD_ENV, raising=False)
+    monkeypatch.setattr(options.sys, "stdin", None)
+    monkeypatch.setattr(socket, "getfqdn", lambda *a: "client01.example.test")
+
+
+def record(root, rows):
+    seed(root, {RECORD: lbenroll_conf.render(rows)})
+
+
+def registered(root):
+    seed(root, {CONSUMER_CERT: "-----BEGIN CERTIFICATE-----\n"})
+
+
+# -- read ---------------------------------------------------------------------------------------
+
+
+def test_a_fresh_host(root):
+    state = hoststate.read(str(root))
+    assert state.record is None and not state.enrolled
+    assert state.registered is False
+    assert state.record_path == RECORD
+    assert state.root == str(root)
+
+
+def test_a_host_registered_by_something_else(root):
+    registered(root)
+    state = hoststate.read(str(root))
+    assert state.registered is True and not state.enrolled
+
+
+def test_a_host_enrolled_by_lbenroll(root):
+    record(root, FOREMAN_RECORD)
+    registered(root)
+    state = hoststate.read(str(root))
+    assert state.enrolled and state.registered
+    assert state.record == dict(FOREMAN_RECORD)
+
+
+def test_a_record_that_is_a_directory_is_a_usage_error(root):
+    os.makedirs(os.path.join(str(root), RECORD.lstrip("/")))
+    with pytest.raises(UsageError) as error:
+        hoststate.read(str(root))
+    assert error.value.exit_code == ExitCode.USAGE
+    assert error.value.message.startswith("cannot read %s: " % RECORD)
+    assert "remove it to enroll afresh" in error.value.fix
+
+
+def test_a_record_configobj_cannot_read_is_a_usage_error(root):
+    seed(root, {RECORD: "server = a\nserver = b\n"})  # a duplicate key
+    with pytest.raises(UsageError) as error:
+        hoststate.read(str(root))
+    assert error.value.message.startswith("%s cannot be read" % RECORD)
+
+
+def test_a_record_with_sections_is_a_usage_error(root):
+    seed(root, {RECORD: "server = a\n[extra]\nk = v\n"})
+    with pytest.raises(UsageError) as error:
+        hoststate.read(str(root))
+    assert "[extra]" in error.value.message
+
+
+def test_a_record_path_below_a_file_is_no_record(root):
+    seed(root, {"/etc/lbenroll": "a file where the directory should be\n"})
+    assert hoststate.read(str(root)).record is None
+
+
+def test_a_record_root_may_not_read_is_left_to_the_root_check(root, monkeypatch):
+    record(root, FOREMAN_RECORD)
+
+    def denied(path, mode="r", *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+    monkeypatch.setattr(hoststate, "open", denied, raising=False)
+    assert hoststate.read(str(root)).record is None
+
+
+# -- with_record --------------------------------------------------------------------------------
+
+
+def state_of(root, rows=None, is_registered=True):
+    if rows is not None:
+        record(root, rows)
+    if is_registered:
+        registered(root)
+    return hoststate.read(str(root))
+
+
+def test_without_a_record_the_command_line_is_all(root):
+    values = {"foreman_fqdn": BALANCER, "activationkey": "ak"}
+    merged, taken = hoststate.with_record(values, state_of(root))
+    assert (merged, taken) == (values, [])
+    assert merged is not values
+    assert hoststate.with_record(values, None) == (values, [])
+
+
+def test_record_values_are_defaults_and_the_command_line_wins(root):
+    state = state_of(root, FOREMAN_RECORD)
+    merged, taken = hoststate.with_record(
+        {"foreman_fqdn": BALANCER, "location": "Other", "puppet_noop": True}, state)
+    assert merged == {"foreman_fqdn": BALANCER, "location": "Other", "puppet_noop": True,
+                      "hostgroup": "lab/web", "puppet_server": "puppet.example.test",
+                      "puppet_ca_port": "8141", "remote_exec": True,
+                      "remote_exec_user": "ansible"}
+    assert taken == ["hostgroup", "puppet_ca_port", "puppet_server", "remote_exec",
+                     "remote_exec_user"]
+
+
+def test_a_bare_rerun_is_the_recorded_enrollment(root):
+    merged, taken = hoststate.with_record({}, state_of(root, CONTENT_RECORD))
+    assert merged == {"foreman_fqdn": BALANCER, "skip": ["foreman", "puppet"]}
+    assert taken == ["foreman_fqdn", "skip"]
+
+
+def test_the_same_balancer_spelt_otherwise_is_no_move(root):
+    merged, _ = hoststate.with_record({"foreman_fqdn": "SmartProxy.Example.Test."},
+                                      state_of(root, CONTENT_RECORD))
+    assert merged["foreman_fqdn"] == "SmartProxy.Example.Test."
+
+
+def test_another_balancer_needs_new_capsule(root):
+    with pytest.raises(UsageError) as error:
+        hoststate.with_record({"foreman_fqdn": "lb2.example.test"},
+                              state_of(root, FOREMAN_RECORD))
+    message = error.value.format_message()
+    assert error.value.exit_code == ExitCode.USAGE
+    assert "enrolled through %s (%s), not lb2.example.test" % (BALANCER, RECORD) in message
+    assert "add --new-capsule" in message and "give -s %s" % BALANCER in message
+
+
+def test_a_removal_may_name_another_balancer(root):
+    merged, _ = hoststate.with_record({"foreman_fqdn": "lb2.example.test", "remove": True},
+                                      state_of(root, FOREMAN_RECORD))
+    assert merged["foreman_fqdn"] == "lb2.example.test"
+
+
+def test_a_move_takes_balancer_and_puppet_settings_from_the_command_line_only(root):
+    merged, taken = hoststate.with_record(
+        {"foreman_fqdn": "lb2.example.test", "new_capsule": True},
+        state_of(root, FOREMAN_RECORD))
+    for dest in hoststate.MOVED:
+        assert dest not in taken
+    assert merged["foreman_fqdn"] == "lb2.example.test"
+    assert "puppet_server" not in merged and "puppet_ca_port" not in merged
+    assert merged["hostgroup"] == "lab/web" and merged["location"] == "Lab"
+    assert taken == ["hostgroup", "location", "remote_exec", "remote_exec_user"]
+
+
+def test_a_record_option_lbenroll_does_not_record_is_a_usage_error(root):
+    seed(root, {RECORD: "server = %s\nactivationkey = ak\n" % BALANCER})
+    with pytest.raises(UsageError) as error:
+        hoststate.with_record({}, state_of(root))
+    assert "'activationkey' is not an option lbenroll records" in error.value.message
+
+
+# -- validate against the host's state ----------------------------------------------------------
+
+
+def validate_on(state, **given):
+    merged, taken = hoststate.with_record(dict(given), state)
+    return options.validate(merged, host_state=state, from_record=taken)
+
+
+def refused_on(state, **given):
+    with pytest.raises(UsageError) as error:
+        validate_on(state, **given)
+    assert error.value.exit_code == ExitCode.USAGE
+    return error.value
+
+
+def test_a_fresh_host_lists_everything_registering_needs(root):
+    error = refused_on(state_of(root, is_registered=False), foreman_fqdn=BALANCER)
+    assert error.message == ("-g HOSTGROUP (or --skip foreman) and -a KEY are needed to "
+                             "register this host")
+    assert error.fix == ("add -g HOSTGROUP (or --skip foreman) -a KEY; a host that is "
+                         "registered already needs none of them")
+
+
+def test_a_fresh_content_only_host_needs_a_key_and_an_org_label(root):
+    error = refused_on(state_of(root, is_registered=False), foreman_fqdn=BALANCER,
+                       skip=["foreman"])
+    assert error.message == "-a KEY and -o ORG_LABEL are needed to register this host"
+    error = refused_on(state_of(root, is_registered=False), foreman_fqdn=BALANCER,
+                       content_only=True, activationkey="ak")
+    assert error.message == "-o ORG_LABEL is needed to register this host"
+
+
+def test_a_fresh_host_with_everything_is_accepted(root):
+    validated = validate_on(state_of(root, is_registered=False), foreman_fqdn=BALANCER,
+                            skip=["foreman"], activationkey="ak", org="ACME")
+    assert validated.foreman_skipped and validated.notes == []
+
+
+def test_a_registered_host_without_a_hostgroup_is_content_only_with_a_note(root):
+    validated = validate_on(state_of(root), foreman_fqdn=BALANCER)
+    assert validated.foreman_skipped and "foreman" in validated.skip
+    assert validated.notes == ["no -g/--hostgroup: the Foreman host record is left as it is "
+                               "(give -g and the API password to create or update it)"]
+    assert validated.activationkey is None and validated.password is None
+
+
+def test_a_registered_host_with_a_hostgroup_still_needs_the_password(root):
+    error = refused_on(state_of(root), foreman_fqdn=BALANCER, hostgroup="lab/web")
+    assert "password is missing" in error.message
+
+
+def test_a_foreman_mode_record_without_a_password_is_content_only_with_a_note(root):
+    state = state_of(root, FOREMAN_RECORD)
+    validated = validate_on(state, foreman_fqdn=BALANCER)
+    assert "hostgroup" in validated.from_record
+    assert validated.hostgroup == "lab/web"
+    assert validated.foreman_skipped and "foreman" in validated.skip
+    assert validated.notes == ["no Foreman API password: the Foreman host record is left as it "
+                               "is (give --password-file or LBENROLL_PASSWORD to check it too)"]
+    assert validated.puppet_ca_port == "8141" and validated.remote_exec_user == "ansible"
+
+
+def test_a_foreman_mode_record_with_a_password_stays_in_foreman_mode(root, monkeypatch):
+    monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
+    validated = validate_on(state_of(root, FOREMAN_RECORD), foreman_fqdn=BALANCER)
+    assert not validated.foreman_skipped and validated.notes == []
+    assert validated.password == "FromEnv99"
+
+
+def test_a_hostgroup_given_again_without_a_password_is_refused(root):
+    error = refused_on(state_of(root, FOREMAN_RECORD), foreman_fqdn=BALANCER,
+                       hostgroup="lab/web")
+    assert "password is missing" in error.message
+
+
+def test_a_content_only_record_reruns_without_anything_else(root):
+    validated = validate_on(state_of(root, CONTENT_RECORD))
+    assert validated.foreman_fqdn == BALANCER
+    assert validated.skip >= {"foreman", "puppet"}
+    assert validated.from_record == ("foreman_fqdn", "skip")
+
+
+def test_an_enrolled_host_whose_identity_is_lost_needs_a_key(root):
+    error = refused_on(state_of(root, CONTENT_RECORD, is_registered=False))
+    assert error.message == "-a KEY and -o ORG_LABEL are needed to register this host"
+
+
+def test_a_foreman_record_that_turns_content_only_still_needs_an_org_label(root):
+    refused_on(state_of(root, FOREMAN_RECORD, is_registered=False), foreman_fqdn=BALANCER,
+               activationkey="ak")
+
+
+def test_a_removal_and_a_move_need_nothing_for_registering(root):
+    state = state_of(root, is_registered=False)
+    assert validate_on(state, foreman_fqdn=BALANCER, remove=True, skip=["foreman"]).remove
+    moved = validate_on(state_of(root, FOREMAN_RECORD), foreman_fqdn="lb2.example.test",
+                        new_capsule=True, skip=["foreman"])
+    assert moved.puppet_server == "lb2.example.test"  # not the recorded puppet.example.test
+    assert moved.puppet_ca_port is None
