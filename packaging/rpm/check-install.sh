@@ -12,9 +12,24 @@ fail() {
 
 rm -rf "$root"
 mkdir -p "$root"
-# Scriptlets run chrooted into the empty root, where there is no /bin/sh: rpm warns that they
-# failed and installs the files anyway, which is all this check needs.
-rpm --root "$root" --dbpath /var/lib/rpm -i --nodeps "$rpm_file"
+# Files only: the scriptlets would run chrooted into the empty root, which has no /bin/sh to run
+# them with (rpm would report them failed), and all they do is have systemctl preset, disable or
+# reload the repair units. This checks that they are valid shell instead.
+options=(--nodeps --noscripts)
+# Debian's rpm warns that packages are for alien to convert unless told this is on purpose.
+# (Not `rpm --help | grep -q`: grep's early exit fails that pipeline under pipefail.)
+if [[ $(rpm --help 2>/dev/null) == *--force-debian* ]]; then
+    options+=(--force-debian)
+fi
+rpm --root "$root" --dbpath /var/lib/rpm -i "${options[@]}" "$rpm_file"
+scriptlets=0
+for tag in PREIN POSTIN PREUN POSTUN PRETRANS POSTTRANS; do
+    program=$(rpm -qp --qf "%{${tag}PROG}" "$rpm_file")
+    [[ $program == /bin/sh || $program == /bin/bash ]] || continue
+    "$program" -n <<< "$(rpm -qp --qf "%{$tag}" "$rpm_file")" ||
+        fail "the $tag scriptlet is not valid $program syntax"
+    scriptlets=$((scriptlets + 1))
+done
 sitelib=$("$python" -c "import sysconfig; print(sysconfig.get_path('purelib', vars={'base': '/usr'}))")
 # From /, so that nothing but the scratch root can provide the lbenroll package.
 in_root() {
@@ -31,4 +46,5 @@ in_root "$root/usr/bin/lbenroll" --help > "$root.help"
 kickstart=$root$(in_root -c "from lbenroll import docs; print(docs.KICKSTART_DIR)")
 compgen -G "$kickstart/*.ks" > /dev/null || fail "no kickstart snippets in $kickstart"
 echo "check-install: $version runs from $root on $("$python" --version 2>&1);" \
-     "--help printed $(wc -l < "$root.help") lines"
+     "--help printed $(wc -l < "$root.help") lines; $scriptlets scriptlets are valid shell" \
+     "(not run)"
