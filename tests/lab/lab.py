@@ -78,6 +78,46 @@ def _try_lock(f):
         return False
 
 
+# The lock file is removed by the run that holds it, on stop: every unprivileged run has a new
+# network namespace and so a new path, and those files would pile up in /tmp. Removing a flock'ed
+# file is safe only because whoever gets the lock checks that the path still names the file it
+# locked: a run that was waiting on the removed file then starts over on a new one, instead of
+# holding a lock nobody else can see. (A lock in a directory cleaned at boot would still pile up
+# between boots.) A killed run leaves its file behind, for the next run in that namespace to use.
+def _lock_machine():
+    """Open and flock the machine lock file, waiting for another lab run if need be."""
+    path, said = machine_lock_path(), False
+    while True:
+        f = open(path, "a")
+        if not _try_lock(f):
+            if not said:
+                print("lab: waiting for another lab run to finish (%s)" % path,
+                      file=sys.stderr, flush=True)
+                said = True
+            fcntl.flock(f, fcntl.LOCK_EX)
+        if _names_locked_file(path, f):
+            return f
+        f.close()  # the holder removed it while we waited: lock the path's new file
+
+
+def _names_locked_file(path, f):
+    try:
+        locked, current = os.fstat(f.fileno()), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (locked.st_dev, locked.st_ino) == (current.st_dev, current.st_ino)
+
+
+def _unlock_machine(f):
+    """Remove the lock file, then release the lock (in this order, see _lock_machine)."""
+    try:
+        # Unless something else removed it meanwhile (a /tmp cleaner): not another run's file.
+        if _names_locked_file(f.name, f):
+            os.unlink(f.name)
+    finally:
+        f.close()  # releases the flock
+
+
 def fqdn(name):
     return "%s.%s" % (name, DOMAIN)
 
@@ -199,11 +239,7 @@ class Lab(object):
     def start(self):
         # The lab's addresses are fixed, so one lab runs at a time per machine; a second run
         # (another test session, the demo, a benchmark) waits here instead of failing.
-        self._machine_lock = open(machine_lock_path(), "a")
-        if not _try_lock(self._machine_lock):
-            print("lab: waiting for another lab run to finish (%s)" % self._machine_lock.name,
-                  file=sys.stderr, flush=True)
-            fcntl.flock(self._machine_lock, fcntl.LOCK_EX)
+        self._machine_lock = _lock_machine()
         try:
             self._start()
         except BaseException:
@@ -281,7 +317,7 @@ class Lab(object):
             shutil.rmtree(self.workdir, ignore_errors=True)
         lock, self._machine_lock = getattr(self, "_machine_lock", None), None
         if lock is not None:
-            lock.close()  # releases the flock
+            _unlock_machine(lock)
         if errors:
             raise LabError("lab stop: %s" % "; ".join(str(e) for e in errors))
 

@@ -262,6 +262,9 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         return self._send(method, status, payload or b"", None, headers)
 
     def _foreman(self, method, url):
+        if self.proxy.faults().get("foreman") == "error500":
+            body = json.dumps({"error": {"message": "Internal Server Error (lab fault)"}})
+            return self._send(method, 500, body.encode(), "application/json")
         status, headers, payload = self.proxy.foreman().handle(
             method, url.path, urllib.parse.parse_qs(url.query, keep_blank_values=True),
             dict(self.headers.items()), self._body(), proxy=self.proxy.name)

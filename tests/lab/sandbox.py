@@ -1,4 +1,5 @@
 """Sandboxed client hosts: commands in a private mount namespace with overlays over the host."""
+import functools
 import hashlib
 import json
 import os
@@ -7,6 +8,9 @@ import shutil
 import signal
 import stat
 import subprocess
+import tempfile
+import time
+import types
 
 from tests.lab.daemon import LabError
 
@@ -41,6 +45,35 @@ clean_requirements_on_remove=True
 best=True
 skip_if_unavailable=False
 """
+# The system trust store as on RHEL 9 (ca-certificates): the sources update-ca-trust reads, the
+# directories it writes into (it creates none), and the compatibility links into the extracted
+# bundles, absolute as ca-certificates.spec makes them (`ln -s %{catrustdir}/extracted/...`).
+# /etc/ssl/certs is left to Debian: the host's tools in the sandbox read their CAs there.
+CA_TRUST_BASE_BUNDLE = "/usr/share/pki/ca-trust-source/ca-bundle.trust.p11-kit"
+CA_TRUST_DIRS = ("/usr/share/pki/ca-trust-source/anchors",
+                 "/usr/share/pki/ca-trust-source/blocklist",
+                 "/etc/pki/ca-trust/source/anchors", "/etc/pki/ca-trust/source/blocklist",
+                 "/etc/pki/ca-trust/extracted/pem", "/etc/pki/ca-trust/extracted/openssl",
+                 "/etc/pki/ca-trust/extracted/java", "/etc/pki/ca-trust/extracted/edk2")
+CA_TRUST_EXTRACTED = "/etc/pki/ca-trust/extracted"
+CA_TRUST_LINKS = {
+    "/etc/pki/tls/certs/ca-bundle.crt": "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/certs/ca-bundle.trust.crt":
+        "/etc/pki/ca-trust/extracted/openssl/ca-bundle.trust.crt",
+    "/etc/pki/tls/cert.pem": "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+}
+# LAB_KILL_AT (bin/lab-kill-at): wrappers first in the sandbox's PATH for the host programs
+# lbenroll runs (/usr/sbin/<name> in front of the real /usr/bin/<name>); the stand-ins
+# (subscription-manager, systemctl, update-ca-trust) hook themselves. Without LAB_KILL_AT a
+# wrapper is a plain exec.
+KILL_AT_HELPER = "/usr/libexec/lab-kill-at"
+KILL_AT_WRAPPED = ("rpm", "rpm2cpio", "dnf", "yum")
+KILL_AT_WRAPPER = """\
+#!/bin/sh
+# lbenroll lab: in front of %(real)s; inert unless LAB_KILL_AT is set (tests/lab/bin/lab-kill-at).
+[ -z "$LAB_KILL_AT" ] && exec %(real)s "$@"
+exec /usr/bin/python3 "${LAB_KILL_AT_HELPER:-%(helper)s}" %(name)s %(real)s "$@"
+"""
 OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
 # Which host directories get writable upper copies when running unprivileged: all of /etc and
 # /var (a few hundred), the first level of /usr and /root (package payloads, home files).
@@ -53,6 +86,34 @@ def _sha256_file(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def lab_script(name):
+    """A program of bin/ (update-ca-trust, lab-kill-at) as a module, compiled by hand so no
+    bytecode lands beside it."""
+    path = os.path.join(LAB_DIR, "bin", name)
+    module = types.ModuleType("lab_" + name.replace("-", "_"))
+    module.__file__ = path
+    with open(path) as f:
+        exec(compile(f.read(), path, "exec"), module.__dict__)
+    return module
+
+
+def _session_members(sid):
+    """Live processes (not zombies) of session sid."""
+    members = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] not in ("Z", "X"):
+            members.append(int(name))
+    return members
 
 
 def _is_whiteout(path):
@@ -112,13 +173,36 @@ class Sandbox(object):
         stand_ins = {"subscription-manager": ["/usr/sbin/subscription-manager"],
                      # Also over /usr/bin: RHEL's systemctl lives there, and callers may use
                      # the absolute path.
-                     "systemctl": ["/usr/sbin/systemctl", "/usr/bin/systemctl"]}
+                     "systemctl": ["/usr/sbin/systemctl", "/usr/bin/systemctl"],
+                     "update-ca-trust": ["/usr/bin/update-ca-trust"],
+                     "lab-kill-at": [KILL_AT_HELPER]}
         for program, targets in stand_ins.items():
             for target in targets:
                 self._seed_copy(target, os.path.join(LAB_DIR, "bin", program), 0o755)
+        for name in KILL_AT_WRAPPED:
+            real = "/usr/bin/" + name
+            if os.path.isfile(real):
+                self.seed("/usr/sbin/" + name, KILL_AT_WRAPPER % {
+                    "real": real, "name": name, "helper": KILL_AT_HELPER}, 0o755)
         self._seed_copy("/var/lib/rpm/rpmdb.sqlite", self.lab.rpmdb_seed, 0o644)
+        self._seed_ca_trust()
         if os.stat("/etc").st_uid != os.geteuid():
             self._mirror_directories()
+
+    def _seed_ca_trust(self):
+        """The trust store of a fresh EL9 host: the base bundle, empty anchors, and the
+        extracted bundles exactly as bin/update-ca-trust writes them from those sources."""
+        for directory in CA_TRUST_DIRS:
+            self.seed_dir(directory)
+        with open(os.path.join(LAB_DIR, "files", "ca-bundle.trust.p11-kit"), "rb") as f:
+            base = f.read()
+        self.seed(CA_TRUST_BASE_BUNDLE, base, 0o644)
+        extracted = lab_script("update-ca-trust").bundles({CA_TRUST_BASE_BUNDLE: base})
+        for relative, data in sorted(extracted.items()):
+            self.seed(os.path.join(CA_TRUST_EXTRACTED, relative), data,
+                      lab_script("update-ca-trust").MODE)
+        for link, target in sorted(CA_TRUST_LINKS.items()):
+            self.seed_symlink(link, target)
 
     def _mirror_directories(self):
         """In a user namespace (tests/lab/unprivileged) the host's directories belong to an
@@ -281,20 +365,40 @@ class Sandbox(object):
         """Pre-create a file in the sandbox (call between runs, not while one is running)."""
         if isinstance(data, str):
             data = data.encode("utf-8")
-        mount = self._mount_of(path)
-        if mount is None or path == mount:
-            raise LabError("can only seed files under %s, not %s" % (", ".join(OVERLAID), path))
-        upper, _ = self._layers(os.path.dirname(path))
-        self._make_upper_dirs(mount, os.path.dirname(path))
-        target = os.path.join(upper, os.path.basename(path))
-        if os.path.lexists(target):
-            os.unlink(target)  # also drops a whiteout left by an earlier deletion
+        _, target = self._seed_path(path)
         with open(target, "wb") as f:
             f.write(data)
         os.chmod(target, mode)
         seeds = self._load_seeds()
         seeds[path] = hashlib.sha256(data).hexdigest()
         self._save_seeds(seeds)
+
+    def _seed_path(self, path):
+        """(mount, upper host path) for seeding `path`, its parents made in the upper dir."""
+        mount = self._mount_of(path)
+        if mount is None or path == mount:
+            raise LabError("can only seed files under %s, not %s" % (", ".join(OVERLAID), path))
+        upper, _ = self._layers(os.path.dirname(path))
+        self._make_upper_dirs(mount, os.path.dirname(path))
+        target = os.path.join(upper, os.path.basename(path))
+        if os.path.lexists(target) and not stat.S_ISDIR(os.lstat(target).st_mode):
+            os.unlink(target)  # also drops a whiteout left by an earlier deletion
+        return mount, target
+
+    def seed_symlink(self, path, target):
+        """Pre-create a symlink in the sandbox (not listed by written_files() while unchanged)."""
+        _, host = self._seed_path(path)
+        os.symlink(target, host)
+        seeds = self._load_seeds()
+        seeds[path] = "link:" + target
+        self._save_seeds(seeds)
+
+    def seed_dir(self, path, mode=0o755):
+        """Pre-create a directory (and its parents) in the sandbox."""
+        mount, _ = self._seed_path(path)
+        self._make_upper_dirs(mount, path)
+        upper, _ = self._layers(path)
+        os.chmod(upper, mode)
 
     def _make_upper_dirs(self, mount, directory):
         """Create parents in the upper dir with the host directory's mode, as copy-up does."""
@@ -326,10 +430,13 @@ class Sandbox(object):
                                          if os.path.islink(os.path.join(directory, d))]:
                     host = os.path.join(directory, name)
                     path = os.path.join(mount, os.path.relpath(host, upper))
+                    mode = os.lstat(host).st_mode
                     if _is_whiteout(host):
                         changes[path] = "deleted"
-                    elif (not stat.S_ISREG(os.lstat(host).st_mode)
-                          or seeds.get(path) != _sha256_file(host)):
+                    elif stat.S_ISLNK(mode):
+                        if seeds.get(path) != "link:" + os.readlink(host):
+                            changes[path] = "written"
+                    elif not stat.S_ISREG(mode) or seeds.get(path) != _sha256_file(host):
                         changes[path] = "written"
         return dict(sorted(changes.items()))
 
@@ -376,12 +483,65 @@ class Sandbox(object):
         result.update(env or {})
         return result
 
-    def run(self, argv, env=None, input=None, timeout=120, cwd="/", text=True):
+    def run(self, argv, env=None, input=None, timeout=120, cwd="/", text=True, kill_at=None,
+            kill_target=None):
         """Run argv inside the sandbox; returns a CompletedProcess (stdout/stderr captured).
 
         On timeout the whole process group is killed and subprocess.TimeoutExpired is raised.
+
+        kill_at: SIGKILL lbenroll inside one of the commands it runs (bin/lab-kill-at), e.g.
+        "subscription-manager register:before", "rpm -U:after", "update-ca-trust:after#2":
+        program, words its arguments must contain, ":before" (the command does not run) or
+        ":after" (it has finished), "#N" for the N-th matching run. The victim is the nearest
+        ancestor running lbenroll (`-m lbenroll`, or a program named lbenroll); kill_target
+        "parent" (the command's parent) or a pid chooses another. Processes between lbenroll
+        and the command go on; with kill_at, run returns once every process of the run's
+        session has exited. The result's `.kill` is what happened ({"spec", "when",
+        "occurrence", "program", "args", "pid", "cmdline"}), or None when nothing matched; when
+        lbenroll is argv itself, returncode is -9. A bad spec, or no process to kill, raises
+        LabError. Without kill_at, `.kill` is None and nothing changes.
         """
+        env = dict(env or {})
+        state = None
+        if kill_at is not None:
+            try:
+                lab_script("lab-kill-at").parse(kill_at)
+            except lab_script("lab-kill-at").SpecError as error:
+                raise LabError(str(error))
+            state = tempfile.mkdtemp(prefix="lab-kill-at-", dir="/tmp")  # /tmp is shared
+            env.update({"LAB_KILL_AT": kill_at, "LAB_KILL_AT_DIR": state})
+            if kill_target is not None:
+                env["LAB_KILL_AT_TARGET"] = str(kill_target)
+        try:
+            result = self._run(argv, env, input, timeout, cwd, text,
+                               wait_session=state is not None)
+            result.kill = self._kill_record(state)
+        finally:
+            if state is not None:
+                shutil.rmtree(state, ignore_errors=True)
+        return result
+
+    @staticmethod
+    def _kill_record(state):
+        if state is None:
+            return None
+        try:
+            with open(os.path.join(state, "error.json")) as f:
+                raise LabError("LAB_KILL_AT: %s" % json.load(f)["error"])
+        except FileNotFoundError:
+            pass
+        try:
+            with open(os.path.join(state, "fired.json")) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return None
+
+    def _run(self, argv, env, input, timeout, cwd, text, wait_session=False):
+        """wait_session: also wait until no process of the run's session is left. After a
+        LAB_KILL_AT kill the command lbenroll was running goes on (as on a real host, where
+        nobody kills rpm when lbenroll dies) and may no longer hold the output pipes."""
         text = text and not isinstance(input, bytes)
+        deadline = time.monotonic() + timeout
         proc = subprocess.Popen(
             self.command(argv), env=self.environment(env), cwd=cwd, text=text,
             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
@@ -392,6 +552,15 @@ class Sandbox(object):
             os.killpg(proc.pid, signal.SIGKILL)
             stdout, stderr = proc.communicate()
             raise subprocess.TimeoutExpired(argv, timeout, stdout, stderr)
+        while wait_session and _session_members(proc.pid):
+            if time.monotonic() > deadline:
+                for pid in _session_members(proc.pid):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                raise subprocess.TimeoutExpired(argv, timeout, stdout, stderr)
+            time.sleep(0.01)
         return subprocess.CompletedProcess(list(argv), proc.returncode, stdout, stderr)
 
     def interactive(self, argv=("/bin/bash", "-l")):
