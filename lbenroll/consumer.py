@@ -5,7 +5,7 @@ import socket
 import ssl
 
 from lbenroll import fileio, host
-from lbenroll.errors import ConfigError, DataError, UnavailableError
+from lbenroll.errors import ConfigError, DataError, LbenrollError, UnavailableError
 from lbenroll.rpmfile import NotAnRpm, RpmPackage, cpio_files
 
 STEP = "FETCH_CONSUMER_RPM"
@@ -192,6 +192,30 @@ def parse(url, data, extract):
     if script is None:
         raise DataError("%s does not contain %s" % (package.nvr, SCRIPT_PATH), step=STEP)
     return ConsumerRpm(url, data, package, script.decode("utf-8", "replace"))
+
+
+def fetch(ctx, balancer, method, directory, pinned=None):
+    """The consumer RPM the balancer serves, saved in directory (for rpm) and parsed; refused
+    when pinned (a --ca-fingerprint) names another CA. The one download of the enrollment,
+    repair and --remove."""
+    import os
+    url = "%s://%s%s" % (method, balancer, host.CONSUMER_RPM_PATH)
+    data = download(url, ctx.timeout)
+    path = os.path.join(directory, "consumer.rpm")
+    with open(path, "wb") as f:
+        f.write(data)
+
+    def extract(_data):
+        result = ctx.run(["rpm2cpio", path], binary=True)
+        if not result.ok:
+            raise LbenrollError("rpm2cpio failed on %s: %s" % (url, ctx.runner.output(result)),
+                                step=STEP, fix="install the rpm package (provides rpm2cpio)")
+        return result.stdout
+
+    rpm = parse(url, data, extract)
+    rpm.path = path
+    check_pin(rpm, pinned)
+    return rpm
 
 
 def check_pin(consumer, pinned):

@@ -45,7 +45,9 @@ class Context(object):
     def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
         if changes_host:
             self.before_change()
-        return self.runner.run(argv, changes_host=changes_host, timeout=timeout, input=input,
+        # --timeout bounds every command unless the call asks for another bound.
+        return self.runner.run(argv, changes_host=changes_host, timeout=timeout or self.timeout,
+                               input=input,
                                env=env, binary=binary)
 
     def rpm(self, *args):

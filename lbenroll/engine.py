@@ -5,7 +5,7 @@ import signal
 
 from lbenroll import host
 from lbenroll.errors import ExitCode, LbenrollError
-from lbenroll.results import Result, Status
+from lbenroll.results import Result, Status, exit_code  # noqa: F401 (the engine's verdict)
 from lbenroll.steps.consumer_rpm import FetchConsumerRpm, InstallConsumerRpm, VerifyBalancerTls
 from lbenroll.steps.foreman_host import ForemanHost
 from lbenroll.steps.katello_ca import CaTrust, KatelloDefaultCa, KatelloServerCa
@@ -36,6 +36,21 @@ REMOVE_STEPS = (RemovePreflight, Unregister, ForemanHostDelete, RestoreFiles, Di
                 RemovePackages, CleanPuppet, ForgetBackups)
 
 BLOCKING = (Status.FAILED, Status.SKIPPED)
+
+
+def check_order(steps):
+    """Every step's requirements name steps that run before it; else ValueError (a step list
+    that cannot be right is refused when lbenroll starts, not ignored)."""
+    seen = set()
+    for step in steps:
+        for dep in step.requires:
+            if dep not in seen:
+                raise ValueError("%s requires %s, which does not run before it" % (step.id, dep))
+        seen.add(step.id)
+
+
+check_order(STEPS)
+check_order(REMOVE_STEPS)
 
 # For the test suite's kill matrix only (tests/e2e/test_converge.py): set to a step id, the run
 # SIGKILLs itself just before that step, as `kill -9` or a power cut would. Read from the
@@ -104,12 +119,3 @@ def _rollback(run):
                   "(%d paths compared with their state before the run)" % len(snapshot),
                   detail=detail + ["compared: everything under %s" % ", ".join(snapshot.tops)],
                   data={"checked_paths": len(snapshot)})
-
-
-def exit_code(results):
-    for result in results:
-        if result.status == Status.FAILED:
-            return ExitCode(result.exit_code or ExitCode.FAILED)
-    if any(r.status == Status.WARNING for r in results):
-        return ExitCode.WARNINGS
-    return ExitCode.OK

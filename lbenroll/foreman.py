@@ -6,12 +6,13 @@ data does not fit what the options ask for. The message names the search and how
 import os
 import tempfile
 
-from lbenroll.diagnose.sources import behind
 from lbenroll.errors import ConfigError, DataError, ProtocolError, UnavailableError
+from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
 from lbenroll.urls import host_of, same_host
 
 API_PORTS = (443, 8443)  # bootstrap.py's order (reference §5)
 PING_PATH = "/api/ping"
+HOSTS = "/api/v2/hosts"
 PER_PAGE = 100
 MAX_PAGES = 1000  # bounds a server whose subtotal never adds up
 CONNECT_TIMEOUT = 10
@@ -106,19 +107,16 @@ class ForemanApi(object):
                             fix="check that the balancer sends /api to Foreman") from None
 
     def all_results(self, path, search=None):
-        """Every result of a paginated index, reading page after page until subtotal."""
-        results = []
-        for page in range(1, MAX_PAGES + 1):
+        """Every result of a paginated index (smartproxies.records)."""
+        def get_page(page):
             params = {"page": page, "per_page": PER_PAGE}
             if search:
                 params["search"] = search
-            answer = self.request("GET", path, params=params)
-            batch = answer.get("results") or []
-            results += batch
-            total = answer.get("subtotal", answer.get("total"))
-            if not batch or total is None or len(results) >= int(total):
-                return results
-        raise DataError("GET %s: more than %d pages" % (path, MAX_PAGES))
+            return self.request("GET", path, params=params)
+        try:
+            return records(get_page, MAX_PAGES)
+        except IndexError_ as exc:
+            raise DataError("GET %s: %s" % (path, exc)) from None
 
     def lookup(self, resource, field, value, path=None):
         """The one record of resource whose field equals value; DataError otherwise."""
@@ -170,7 +168,7 @@ def smart_proxies_for(api, server):
     named = api.find("smart_proxies", "name", server)
     if named is not None:
         return ProxyChoice(server, [named], search_text("name", server))
-    found = [proxy for proxy in api.all_results("/api/v2/smart_proxies")
+    found = [proxy for proxy in api.all_results(SMART_PROXIES)
              if same_host(host_of(str(proxy.get("url") or "")), server) or behind(proxy, server)]
     return ProxyChoice(server, sorted(found, key=lambda proxy: proxy.get("id") or 0),
                        '%s, then every Smart Proxy for a URL or registration URL on %s' % (

@@ -36,9 +36,8 @@ class PackageManager(object):
     and repository is the managed system's own, as for subscription-manager (host.in_root_argv).
     """
 
-    def __init__(self, ctx, timeout=None):
+    def __init__(self, ctx):
         self.ctx = ctx
-        self.timeout = timeout
         self.name = "dnf" if os.path.exists(ctx.path(DNF)) else "yum"
 
     def argv(self, *args):
@@ -48,8 +47,7 @@ class PackageManager(object):
         """The names of installed packages matching the names or globs given, sorted."""
         if not patterns:
             return []
-        result = self.ctx.run(self.ctx.rpm("-qa", "--qf", "%{NAME}\\n", *patterns),
-                              timeout=self.timeout)
+        result = self.ctx.run(self.ctx.rpm("-qa", "--qf", "%{NAME}\\n", *patterns))
         return sorted(set(result.stdout.split())) if result.ok else []
 
     def transaction(self, verb, names=(), step=None):
@@ -58,7 +56,7 @@ class PackageManager(object):
         A name no repository provides raises PackageNotAvailable; other failures are returned
         for the caller to judge (fatal or a warning, as bootstrap.py did).
         """
-        result = self.ctx.run(self.argv(verb, *names), changes_host=True, timeout=self.timeout)
+        result = self.ctx.run(self.argv(verb, *names), changes_host=True)
         if result is not None and not result.ok and not result.timed_out:
             missing = _not_available(result.stdout + result.stderr, names)
             if missing:
@@ -68,7 +66,8 @@ class PackageManager(object):
     def failure(self, result):
         """One line for a failed transaction."""
         if result.timed_out:
-            return "%s timed out after %ss" % (self.ctx.runner.display(result.argv), self.timeout)
+            return "%s timed out after %ss" % (self.ctx.runner.display(result.argv),
+                                               self.ctx.timeout)
         return "%s failed (exit %s): %s" % (self.ctx.runner.display(result.argv),
                                             result.returncode, self.ctx.runner.output(result))
 
@@ -88,3 +87,13 @@ def _not_available(output, names):
              if any(marker in line for marker in NOT_AVAILABLE_MARKERS)]
     named = [name for name in names if any(name in line for line in lines)]
     return named or (list(names) if lines else [])
+
+
+def installed_names(ctx, names, step=None):
+    """Which of names (exact package names) are installed in the managed root: `rpm -q` prints
+    one line each. Works where neither dnf nor yum is (a host being checked before anything)."""
+    result = ctx.run(ctx.rpm("-q", "--qf", "%{NAME}\\n") + list(names))
+    if result.returncode == 127:
+        raise LbenrollError("rpm is not installed", step=step,
+                            fix="lbenroll needs rpm; this must be a RHEL-family host")
+    return [line.strip() for line in result.stdout.splitlines() if line.strip() in names]

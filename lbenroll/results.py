@@ -1,6 +1,8 @@
 """Structured step results: the report, --json and the exit code are all built from these."""
 import enum
 
+from lbenroll.errors import ExitCode
+
 
 class Status(str, enum.Enum):
     CHANGED = "changed"
@@ -51,3 +53,14 @@ class Result(object):
 
     def __repr__(self):
         return "Result(%s, %s, %r)" % (self.id, self.status.value, self.summary)
+
+
+def exit_code(results):
+    """The exit code of a list of results: the first failure's, else 3 for a warning, else 0.
+    Shared by the enrollment (engine.py) and diagnose."""
+    for result in results:
+        if result.status == Status.FAILED:
+            return ExitCode(result.exit_code or ExitCode.FAILED)
+    if any(r.status == Status.WARNING for r in results):
+        return ExitCode.WARNINGS
+    return ExitCode.OK

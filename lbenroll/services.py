@@ -32,33 +32,33 @@ def _check(ctx, argv, result, name, step):
             exit_code=ExitCode.FAILED)
 
 
-def is_enabled(ctx, name, timeout=None):
+def is_enabled(ctx, name):
     """`systemctl is-enabled` exits 0 for an enabled unit; it reads unit links only, so it needs
     no running systemd, and under --root it reads the managed root's."""
-    return ctx.run(_systemctl(ctx, "is-enabled", "--quiet", name), timeout=timeout).ok
+    return ctx.run(_systemctl(ctx, "is-enabled", "--quiet", name)).ok
 
 
-def enable(ctx, name, step=None, timeout=None):
+def enable(ctx, name, step=None):
     """Enable a unit; systemctl does that without a running systemd too."""
     argv = _systemctl(ctx, "enable", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
 
 
-def disable(ctx, name, step=None, timeout=None):
+def disable(ctx, name, step=None):
     """Disable a unit and, when systemd runs the managed system, stop it."""
     argv = _systemctl(ctx, "disable", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
     if systemd_running(ctx):
         argv = _systemctl(ctx, "stop", name)
-        _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+        _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
 
 
-def restart(ctx, name, step=None, timeout=None):
+def restart(ctx, name, step=None):
     """Restart a unit; returns False when it is deferred because systemd is not running."""
     if not systemd_running(ctx):
         return False
     argv = _systemctl(ctx, "restart", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
     return True
 
 
@@ -75,11 +75,11 @@ def first_unit(ctx, names):
     return names[0]
 
 
-def try_restart(ctx, name, step=None, timeout=None):
+def try_restart(ctx, name, step=None):
     """Restart a unit if it runs (`systemctl try-restart`); False when systemd is not running,
     where nothing runs that could use an old setting."""
     if not systemd_running(ctx):
         return False
     argv = _systemctl(ctx, "try-restart", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True, timeout=timeout), name, step)
+    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
     return True

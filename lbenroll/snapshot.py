@@ -22,6 +22,8 @@ KEEP_BYTES = 1 << 20
 
 Entry = collections.namedtuple("Entry", "kind mode uid gid label digest data link")
 FILE, DIRECTORY, LINK = "file", "directory", "link"
+# A path this run may not read (an unprivileged --dry-run or --root run): compared as such only.
+UNREADABLE = Entry("unreadable", None, None, None, None, None, None, None)
 
 
 def _digest(data):
@@ -42,6 +44,8 @@ def _entry(real):
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             return None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return UNREADABLE  # not lbenroll's to see, so not lbenroll's to change either
         raise
     mode, label = stat.S_IMODE(st.st_mode), _label(real)
     if stat.S_ISLNK(st.st_mode):
@@ -52,8 +56,11 @@ def _entry(real):
         # A socket (ssh's ControlMaster in ~/.ssh) or a FIFO: never opened (a FIFO would
         # block); recorded by kind, mode and owner.
         return Entry("special", mode, st.st_uid, st.st_gid, label, None, None, None)
-    with open(real, "rb") as f:
-        data = f.read()
+    try:
+        with open(real, "rb") as f:
+            data = f.read()
+    except PermissionError:
+        return UNREADABLE
     return Entry(FILE, mode, st.st_uid, st.st_gid, label, _digest(data),
                  data if len(data) <= KEEP_BYTES else None, None)
 
@@ -152,7 +159,7 @@ class Snapshot(object):
             if entry.kind == DIRECTORY:
                 if now is None:
                     os.mkdir(real, entry.mode)
-            elif entry.kind not in (FILE, LINK):
+            elif entry.kind not in (FILE, LINK):  # special or unreadable: nothing to put back
                 if now is None:
                     failed[path] = "a %s cannot be recreated" % entry.kind
                     return

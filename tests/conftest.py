@@ -81,6 +81,7 @@ class FakeRunner(object):
         self.redact = redactor or Redactor()
         self.dry_run = dry_run
         self.calls = []
+        self.timeouts = []  # the timeout each recorded call was given
         self.would_run = []
         self._rules = []
 
@@ -105,6 +106,7 @@ class FakeRunner(object):
             raise GuardViolation("unexpected command: %r" % argv)
         prefix, rc, out, err, effect = max(matches, key=lambda r: len(r[0]))
         self.calls.append(argv)
+        self.timeouts.append(timeout)
         if effect is not None:
             effect(argv)
         return CommandResult(argv, rc, out, err)

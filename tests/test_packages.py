@@ -33,9 +33,11 @@ def test_dnf_where_the_root_has_it_else_yum(ctx, root):
 
 def test_transactions_run_inside_the_root_with_the_timeout(ctx, dnf_root, fake_runner):
     fake_runner.expect(in_root(dnf_root, "dnf"), 0, "Complete!\n")
-    result = PackageManager(ctx, timeout=42).transaction("install", ["a", "b"])
+    ctx.timeout = 42  # --timeout: the context owns it, every command gets it
+    result = PackageManager(ctx).transaction("install", ["a", "b"])
     assert result.ok and not did_nothing(result)
     assert fake_runner.calls == [in_root(dnf_root, "dnf", "-y", "install", "a", "b")]
+    assert fake_runner.timeouts == [42]
 
 
 def test_on_the_running_system_no_chroot(fake_runner, tmp_path):
@@ -68,7 +70,8 @@ def test_unavailable_package_is_a_clear_error(ctx, root, fake_runner, manager, o
 
 def test_other_failures_are_returned_for_the_caller(ctx, dnf_root, fake_runner):
     fake_runner.expect(in_root(dnf_root, "dnf"), 1, "", "Error: Failed to download metadata")
-    pm = PackageManager(ctx, timeout=5)
+    ctx.timeout = 5
+    pm = PackageManager(ctx)
     result = pm.transaction("update")
     assert not result.ok
     assert "exit 1): Error: Failed to download metadata" in pm.failure(result)

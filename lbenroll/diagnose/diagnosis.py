@@ -6,11 +6,11 @@ stdin), and no log file or lock is opened.
 import concurrent.futures
 import time
 
-from lbenroll import engine
 from lbenroll.diagnose import balancer, hostconf, proxies, puppet, sources, trust
 from lbenroll.diagnose.checks import failed, passed, same_proxy, skipped, warned
 from lbenroll.diagnose.fetch import consumer_rpm, puppet_ca
 from lbenroll.errors import ExitCode
+from lbenroll.results import exit_code
 from lbenroll.probe import tls_probe
 from lbenroll.urls import same_host
 
@@ -48,7 +48,7 @@ class Diagnosis(object):
 
     @property
     def exit_code(self):
-        return engine.exit_code(self.results)
+        return exit_code(self.results)
 
 
 def run(settings, ctx):

@@ -7,14 +7,11 @@ import socket
 
 from lbenroll.diagnose.checks import same_proxy
 from lbenroll.diagnose.fetch import answer, failure, https_get
-from lbenroll.urls import host_of, same_host
+from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
+from lbenroll.urls import host_of
 
 OPTION, FOREMAN, DISCOVERY = "--proxies", "Foreman API", "discovery"
-SMART_PROXIES_PATH = "/api/v2/smart_proxies?per_page=%d&page=%d"
-# Settings that the load-balancer guide points at the balancer on every proxy behind it
-# (--foreman-proxy-registration-url https://<lb>:9090, --foreman-proxy-template-url
-# http://<lb>:8000); Foreman keeps them as settings of the proxy's features.
-BALANCER_URL_KEYS = ("registration_url", "template_url")
+SMART_PROXIES_PATH = SMART_PROXIES + "?per_page=%d&page=%d"
 
 
 class SourceError(Exception):
@@ -41,40 +38,23 @@ def from_option(text):
 
 # -- Foreman's API --------------------------------------------------------------------------------
 
-def behind(proxy, balancer):
-    """Whether a smart proxy record (GET /api/v2/smart_proxies) has a URL on the balancer."""
-    settings = [proxy] + [feature.get("settings") or {} for feature in proxy.get("features") or ()
-                          if isinstance(feature, dict)]
-    return any(same_host(host_of(str(where.get(key) or "")), balancer)
-               for where in settings if isinstance(where, dict) for key in BALANCER_URL_KEYS)
-
-
 def from_foreman(get_json, balancer, per_page=100, max_pages=1000):
     """(names of the proxies behind the balancer, how many proxies Foreman listed).
 
-    get_json(path) returns the parsed answer of one GET. All pages are read: Foreman answers
-    {"total", "subtotal", "page", "per_page", "results": [...]} and a page past the end is empty.
+    get_json(path) returns the parsed answer of one GET; every page is read
+    (smartproxies.records).
     """
-    names, seen_ids, listed = [], set(), 0
-    for page in range(1, max_pages + 1):
-        data = get_json(SMART_PROXIES_PATH % (per_page, page))
-        results = data.get("results") if isinstance(data, dict) else None
-        if not isinstance(results, list):
-            path = SMART_PROXIES_PATH % (per_page, page)
-            raise SourceError("the answer to %s has no results list" % path)
-        new = [p for p in results if isinstance(p, dict) and p.get("id") not in seen_ids]
-        if not new:
-            break  # past the last page (or a server that ignores `page`)
-        for proxy in new:
-            seen_ids.add(proxy.get("id"))
-            listed += 1
-            name = host_of(str(proxy.get("url") or "")) or proxy.get("name")
-            if name and behind(proxy, balancer) and name not in names:
-                names.append(name)
-        total = data.get("subtotal", data.get("total"))
-        if isinstance(total, int) and listed >= total:
-            break
-    return names, listed
+    try:
+        listed = records(lambda page: get_json(SMART_PROXIES_PATH % (per_page, page)),
+                         max_pages)
+    except IndexError_ as exc:
+        raise SourceError("the answer to %s: %s" % (SMART_PROXIES, exc)) from None
+    names = []
+    for proxy in listed:
+        name = host_of(str(proxy.get("url") or "")) or proxy.get("name")
+        if name and behind(proxy, balancer) and name not in names:
+            names.append(name)
+    return names, len(listed)
 
 
 def foreman_api(foreman, login, password, ca_pem, timeout):

@@ -1,5 +1,4 @@
 """FETCH_CONSUMER_RPM, VERIFY_BALANCER_TLS, INSTALL_CONSUMER_RPM: the balancer's CA package."""
-import os
 
 from lbenroll import consumer, fileio, host, rpmversion
 from lbenroll.errors import ConfigError, LbenrollError, UnavailableError
@@ -17,22 +16,8 @@ class FetchConsumerRpm(Step):
 
     def run(self, run):
         ctx, options = run.ctx, run.options
-        url = "%s://%s%s" % (options.download_method, run.balancer, host.CONSUMER_RPM_PATH)
-        data = consumer.download(url, options.timeout)
-        path = os.path.join(run.tmpdir, "consumer.rpm")
-        with open(path, "wb") as f:
-            f.write(data)
-
-        def extract(_data):
-            result = ctx.run(["rpm2cpio", path], binary=True)
-            if not result.ok:
-                raise LbenrollError("rpm2cpio failed on %s: %s" % (url, ctx.runner.output(result)),
-                                    step=self.id, fix="install the rpm package (provides rpm2cpio)")
-            return result.stdout
-
-        rpm = consumer.parse(url, data, extract)
-        rpm.path = path  # what INSTALL_CONSUMER_RPM gives rpm
-        consumer.check_pin(rpm, options.ca_fingerprint)
+        rpm = consumer.fetch(ctx, run.balancer, options.download_method, run.tmpdir,
+                             options.ca_fingerprint)
         run.consumer = rpm
         run.answering_proxy = rpm.answering_proxy
         detail = ["answering proxy: %s" % rpm.answering_proxy,
@@ -61,7 +46,7 @@ class FetchConsumerRpm(Step):
             remediation = ("confirm the Katello CA was really rotated; pin it with "
                            "--ca-fingerprint to refuse anything else")
         return Result(self.id, status,
-                      "fetched %s from %s" % (rpm.package.nvr, rpm.answering_proxy),
+                      "%s served %s" % (rpm.answering_proxy, rpm.package.nvr),
                       detail=detail, remediation=remediation,
                       data={"answering_proxy": rpm.answering_proxy, "package": rpm.package.nvr,
                             "ca_sha256": rpm.fingerprint})
@@ -166,7 +151,7 @@ class InstallConsumerRpm(Step):
 
     def _rpm(self, run, args, what):
         ctx = run.ctx
-        result = ctx.run(ctx.rpm(*args), changes_host=True, timeout=run.options.timeout)
+        result = ctx.run(ctx.rpm(*args), changes_host=True)
         if result is not None and not result.ok:
             raise LbenrollError("rpm could not %s: %s" % (what, ctx.runner.output(result)),
                                 step=self.id, fix="run the rpm command by hand to see why")

@@ -10,11 +10,10 @@ import socket
 import uuid
 
 from lbenroll.errors import DataError
-from lbenroll.foreman import ForemanApi, search_text, smart_proxies_for
+from lbenroll.foreman import HOSTS, ForemanApi, search_text, smart_proxies_for
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
-HOSTS = "/api/v2/hosts"
 KATELLO_ORGS = "/katello/api/organizations"
 # Foreman's feature names for the Puppet proxies a host record points at.
 PUPPET_FEATURES = (("puppet_proxy_id", "Puppet", "puppet_server"),

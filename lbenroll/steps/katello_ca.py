@@ -81,7 +81,7 @@ class CaTrust(Step):
             fileio.backup_before_command(ctx, [host.TLS_CA_BUNDLE])
             from lbenroll.snapshot import Snapshot
             before = Snapshot(ctx, [host.CA_TRUST_EXTRACTED_DIR])
-        done = ctx.run(argv, changes_host=True, timeout=run.options.timeout)
+        done = ctx.run(argv, changes_host=True)
         if done is None:
             result.status = Status.CHANGED
             result.detail.append("would run: %s" % ctx.runner.display(argv))

@@ -96,7 +96,7 @@ class YggdrasilConfig(WriterStep):
         unit = services.first_unit(run.ctx, YGGDRASIL_UNITS)
         if run.ctx.dry_run:
             result.detail.append("would restart %s if it runs" % unit)
-        elif services.try_restart(run.ctx, unit, step=self.id, timeout=run.options.timeout):
+        elif services.try_restart(run.ctx, unit, step=self.id):
             result.detail.append("restarted %s (if it was running) to reconnect" % unit)
         else:
             result.detail.append("%s: %s" % (unit, services.DEFERRED))

@@ -2,8 +2,8 @@
 import os
 import socket
 
-from lbenroll import fileio, host
-from lbenroll.errors import ConfigError, LbenrollError, UnavailableError, UsageError
+from lbenroll import fileio, host, packages
+from lbenroll.errors import ConfigError, UnavailableError, UsageError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.base import decode
@@ -27,16 +27,6 @@ def os_release(ctx):
     # os-release attributes only: distro 1.4's version() and name() run `uname` for fallbacks.
     return (info.id(), info.os_release_attr("version_id"),
             info.os_release_attr("pretty_name") or info.os_release_attr("name"))
-
-
-def installed_packages(ctx, names):
-    """Which of names are installed in the managed root (rpm -q prints one line each)."""
-    result = ctx.run(ctx.rpm("-q", "--qf", "%{NAME}\n") + list(names))
-    if result.returncode == 127:
-        raise LbenrollError("rpm is not installed", step=Preflight.id,
-                            fix="lbenroll needs rpm; this must be a RHEL-family host")
-    return [line.strip() for line in result.stdout.splitlines()
-            if line.strip() in names]
 
 
 # The files lbenroll edits that their owners parse strictly: (path, owner, parse rules, --skip
@@ -76,7 +66,7 @@ class Preflight(Step):
         # logs and --json must never show it.
         proxy = read_proxy_settings(decode(fileio.read_bytes(ctx, host.RHSM_CONF) or b""))
         ctx.redact.add(proxy.get("proxy_password"))
-        servers = installed_packages(ctx, host.SERVER_PACKAGES)
+        servers = packages.installed_names(ctx, host.SERVER_PACKAGES, step=self.id)
         if servers:
             raise UsageError("this machine is a Katello server or Smart Proxy (%s installed)" % (
                 ", ".join(servers)), step=self.id, fix="run lbenroll on client hosts only")

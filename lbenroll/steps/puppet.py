@@ -4,10 +4,9 @@ import os
 
 from lbenroll import fileio, host, probe, services
 from lbenroll.errors import LbenrollError
-from lbenroll.packages import PackageNotAvailable, did_nothing
+from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step, WriterStep
-from lbenroll.steps.system import package_manager
 from lbenroll.writers.puppet_conf import PuppetConfWriter
 
 # Puppet's own ca_port when puppet.conf has none.
@@ -70,7 +69,7 @@ class PuppetInstall(AgentStep):
     title = "Install puppet-agent (not with --skip puppet, nor without Foreman)"
 
     def agent(self, run):
-        ctx, pm, name = run.ctx, package_manager(run), host.PUPPET_AGENT_PACKAGE
+        ctx, pm, name = run.ctx, PackageManager(run.ctx), host.PUPPET_AGENT_PACKAGE
         if name in pm.installed([name]):
             return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
         # PUPPET_CONF's own backup would come after the install and keep the package's file:
@@ -209,13 +208,13 @@ class PuppetEnable(AgentStep):
         if "puppet-enable" in run.options.skip:
             return Result(self.id, Status.SKIPPED,
                           "skipped with --skip puppet-enable: the puppet service is left as it is")
-        ctx, timeout, unit = run.ctx, run.options.timeout, host.PUPPET_SERVICE
+        ctx, unit = run.ctx, host.PUPPET_SERVICE
         changed = [step for step in AGENT_INPUTS if run.changed(step)]
-        if not changed and services.is_enabled(ctx, unit, timeout):
+        if not changed and services.is_enabled(ctx, unit):
             return Result(self.id, Status.UNCHANGED, "%s is enabled; the agent's package, "
                           "configuration and certificate are unchanged" % unit)
-        services.enable(ctx, unit, step=self.id, timeout=timeout)
-        started = services.restart(ctx, unit, step=self.id, timeout=timeout)
+        services.enable(ctx, unit, step=self.id)
+        started = services.restart(ctx, unit, step=self.id)
         if ctx.dry_run:
             return Result(self.id, Status.CHANGED, "would enable %s %s" % (
                 unit, "and restart it" if started else "(%s)" % services.DEFERRED))

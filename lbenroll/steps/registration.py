@@ -1,5 +1,5 @@
 """RHSM_CONF, REGISTER, REDHAT_REPO: subscription-manager's view of the host names the balancer."""
-from lbenroll import fileio, host
+from lbenroll import fileio, host, subman
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step, WriterStep
@@ -23,10 +23,6 @@ REGISTER_FAILURES = {
 # --remove can put the originals back; entitlement certificates get new names each time, so
 # only their directory is recorded (if it is missing, --remove takes it away again).
 REGISTER_FILES = (host.RHSM_CONF, host.REDHAT_REPO, host.CONSUMER_CERT, host.CONSUMER_KEY)
-
-
-def subscription_manager(ctx, *args):
-    return ctx.in_root("subscription-manager", *args)
 
 
 def rhsm_values(ctx):
@@ -65,7 +61,7 @@ class Register(Step):
             # trip on every timer run.
             return Result(self.id, Status.UNCHANGED, "registered (%s present)" % (
                 host.CONSUMER_CERT), detail=["repair run: the registration is left as it is"])
-        identity = ctx.run(subscription_manager(ctx, "identity"), timeout=options.timeout)
+        identity = ctx.run(subman.argv(ctx, "identity"))
         registered = identity.returncode == 0
         if registered and not options.force:
             uuid = _identity_uuid(identity.stdout)
@@ -93,7 +89,7 @@ class Register(Step):
                 fix="re-enroll with -a KEY -o ORG_LABEL (and --force if a stale identity remains)")
         argv = self.register_argv(run, force=registered)
         fileio.backup_before_command(ctx, REGISTER_FILES, [host.ENTITLEMENT_DIR])
-        result = ctx.run(argv, changes_host=True, timeout=options.timeout)
+        result = ctx.run(argv, changes_host=True)
         if result is None:
             return Result(self.id, Status.CHANGED, "would register with the balancer",
                           detail=["would run: %s" % ctx.runner.display(argv)])
@@ -101,7 +97,7 @@ class Register(Step):
             return self._failed(run, result)
         run.registered_now = True
         if not registered:
-            unregister = subscription_manager(ctx, "unregister")
+            unregister = subman.argv(ctx, "unregister")
             ctx.undo.push("unregister the consumer registered by this run",
                           lambda: ctx.run(unregister, changes_host=True))
         return Result(self.id, Status.CHANGED, "registered as %s through %s" % (
@@ -111,7 +107,7 @@ class Register(Step):
         options = run.options
         rhsm = rhsm_values(run.ctx)
         baseurl_path = _path_of(rhsm["baseurl"]) or "/pulp/content/"
-        argv = subscription_manager(run.ctx, "register", "--org",
+        argv = subman.argv(run.ctx, "register", "--org",
                                     run.org_label or options.org,
                                     "--name", options.fqdn)
         for key in options.activationkey.split(","):
@@ -167,9 +163,9 @@ class RedhatRepo(Step):
         if needs_refresh:
             # redhat.repo is generated from rhsm.baseurl; hand edits would be undone by the
             # next dnf run, so subscription-manager regenerates it first.
-            argv = subscription_manager(ctx, "refresh")
+            argv = subman.argv(ctx, "refresh")
             fileio.backup_before_command(ctx, [host.REDHAT_REPO])
-            result = ctx.run(argv, changes_host=True, timeout=run.options.timeout)
+            result = ctx.run(argv, changes_host=True)
             if result is None:
                 detail.append("would run: %s" % ctx.runner.display(argv))
             elif not result.ok:

@@ -5,16 +5,11 @@ Steps never push undo actions: a removal that stops half-way is finished by runn
 """
 import os
 
-from lbenroll import consumer, fileio, host, services
+from lbenroll import consumer, fileio, foreman, host, packages, services, subman
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.foreman import ForemanApi
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
-from lbenroll.steps.consumer_rpm import FetchConsumerRpm
-from lbenroll.steps.foreman_host import HOSTS
-from lbenroll.steps.preflight import installed_packages
-from lbenroll.steps.registration import subscription_manager
-from lbenroll.steps.system import package_manager
 from lbenroll.writers.base import Plan, Target, decode
 from lbenroll.writers.rhsm_conf import read_proxy_settings
 
@@ -49,7 +44,7 @@ class RemovePreflight(Step):
         # may show in diffs.
         for data in (fileio.read_bytes(ctx, host.RHSM_CONF), _backup_bytes(ctx, host.RHSM_CONF)):
             ctx.redact.add(read_proxy_settings(decode(data or b"")).get("proxy_password"))
-        servers = installed_packages(ctx, host.SERVER_PACKAGES)
+        servers = packages.installed_names(ctx, host.SERVER_PACKAGES, step=self.id)
         if servers:
             raise UsageError("this machine is a Katello server or Smart Proxy (%s installed)" % (
                 ", ".join(servers)), step=self.id, fix="run lbenroll on client hosts only")
@@ -68,12 +63,12 @@ class Unregister(Step):
     requires = ("REMOVE_PREFLIGHT",)
 
     def run(self, run):
-        ctx, timeout = run.ctx, run.options.timeout
+        ctx = run.ctx
         if not os.path.exists(ctx.path(host.CONSUMER_CERT)):
             return Result(self.id, Status.UNCHANGED, "not registered (no %s)" % host.CONSUMER_CERT)
-        unregister = subscription_manager(ctx, "unregister")
-        clean = subscription_manager(ctx, "clean")
-        result = ctx.run(unregister, changes_host=True, timeout=timeout)
+        unregister = subman.argv(ctx, "unregister")
+        clean = subman.argv(ctx, "clean")
+        result = ctx.run(unregister, changes_host=True)
         if result is None:
             ctx.run(clean, changes_host=True)
             return Result(self.id, Status.CHANGED, "would unregister and clean",
@@ -91,7 +86,7 @@ class Unregister(Step):
                                 step=self.id, fix=UNREGISTER_FIX, exit_code=code)
         else:
             summary = "unregistered and cleaned"
-        cleaned = ctx.run(clean, changes_host=True, timeout=timeout)
+        cleaned = ctx.run(clean, changes_host=True)
         if not cleaned.ok:  # the consumer is gone on the server; leftovers are local only
             return Result(self.id, Status.WARNING, "unregistered, but subscription-manager clean "
                           "failed (exit %s): %s" % (cleaned.returncode, ctx.runner.output(cleaned)),
@@ -113,9 +108,11 @@ class ForemanHostDelete(Step):
         if ca is None:
             # Already removed (a second --remove): trust the CA the balancer's RPM carries, as
             # an enrollment does (and check it against --ca-fingerprint when given).
-            fetched = FetchConsumerRpm().run(run)
-            ca = run.consumer.server_ca_pem
-            detail.append("no Katello CA installed: %s" % fetched.summary)
+            fetched = consumer.fetch(ctx, run.balancer, options.download_method, run.tmpdir,
+                                     options.ca_fingerprint)
+            ca = fetched.server_ca_pem
+            detail.append("no Katello CA installed: fetched %s from %s" % (
+                fetched.package.nvr, fetched.answering_proxy))
         with ForemanApi(run.balancer, ca, options.timeout, run.tmpdir, options.login,
                         options.password) as api:
             api.ping()
@@ -127,7 +124,7 @@ class ForemanHostDelete(Step):
             if ctx.dry_run:
                 return Result(self.id, Status.CHANGED, "would delete host %s (id %s)" % (
                     options.fqdn, host_id), detail=detail)
-            api.request("DELETE", "%s/%s" % (HOSTS, host_id))
+            api.request("DELETE", "%s/%s" % (foreman.HOSTS, host_id))
         return Result(self.id, Status.CHANGED, "deleted host %s (id %s)" % (options.fqdn, host_id),
                       detail=detail, data={"host_id": host_id})
 
@@ -183,7 +180,7 @@ class RestoreFiles(Step):
         if not os.path.exists(ctx.path(UPDATE_CA_TRUST)):
             return
         argv = ctx.in_root("update-ca-trust", "extract")
-        done = ctx.run(argv, changes_host=True, timeout=run.options.timeout)
+        done = ctx.run(argv, changes_host=True)
         if done is None:
             result.detail.append("would run: %s" % ctx.runner.display(argv))
         elif done.ok:
@@ -201,11 +198,11 @@ class DisableRepairTimer(Step):
     requires = ("RESTORE_FILES",)
 
     def run(self, run):
-        ctx, unit, timeout = run.ctx, host.REPAIR_TIMER, run.options.timeout
-        if not services.is_enabled(ctx, unit, timeout):
+        ctx, unit = run.ctx, host.REPAIR_TIMER
+        if not services.is_enabled(ctx, unit):
             return Result(self.id, Status.UNCHANGED, "%s is not enabled" % unit)
         try:
-            services.disable(ctx, unit, step=self.id, timeout=timeout)
+            services.disable(ctx, unit, step=self.id)
         except LbenrollError as exc:  # the host is unenrolled all the same
             return Result(self.id, Status.WARNING, exc.message,
                           remediation="systemctl disable --now %s" % unit)
@@ -220,7 +217,7 @@ class RemovePackages(Step):
     requires = ("RESTORE_FILES",)
 
     def run(self, run):
-        pm = package_manager(run)
+        pm = packages.PackageManager(run.ctx)
         names = pm.installed(wanted_packages(run.options))
         if not names:
             return Result(self.id, Status.UNCHANGED, "none of the packages are installed")
@@ -245,9 +242,9 @@ class RemovePackages(Step):
 def wanted_packages(options):
     """The package names and globs bootstrap.py removes, less those kept with --skip."""
     names = [host.CONSUMER_PACKAGE_PREFIX + "*"]
-    for skip, packages in AGENT_PACKAGES:
+    for skip, agent_packages in AGENT_PACKAGES:
         if skip not in options.skip:
-            names += packages
+            names += agent_packages
     return names
 
 

@@ -1,10 +1,9 @@
 """Package and service steps: yum plugins, rhsmcertd, repositories, host tools, updates, extras."""
-from lbenroll import fileio, host, services
+from lbenroll import fileio, host, services, subman
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing, no_repositories
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
-from lbenroll.steps.registration import subscription_manager
 from lbenroll.writers.deps_repo import DepsRepoWriter
 from lbenroll.writers.yum_plugins import WRITERS
 
@@ -23,10 +22,6 @@ OBSOLETE_PACKAGES = ("rhn-setup", "rhn-client-tools", "yum-rhn-plugin", "rhnsd",
 def comma_list(value):
     """--enablerepos and --install-packages are comma-separated, as in bootstrap.py."""
     return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-def package_manager(run):
-    return PackageManager(run.ctx, timeout=run.options.timeout)
 
 
 def _combined(step_id, results):
@@ -62,7 +57,7 @@ class Prerequisites(Step):
         return result
 
     def ensure(self, run):
-        pm = package_manager(run)
+        pm = PackageManager(run.ctx)
         if SUBSCRIPTION_MANAGER in pm.installed([SUBSCRIPTION_MANAGER]):
             status, detail = Status.UNCHANGED, ["subscription-manager is installed"]
         else:
@@ -104,7 +99,7 @@ class YumPlugins(Step):
     title = "Enable the product-id and subscription-manager plugins of dnf or yum"
 
     def run(self, run):
-        writers = WRITERS[package_manager(run).name]
+        writers = WRITERS[PackageManager(run.ctx).name]
         return _combined(self.id, [writer().run(run.ctx) for writer in writers])
 
 
@@ -118,8 +113,8 @@ class Rhsmcertd(Step):
         if not run.changed("REGISTER"):
             return Result(self.id, Status.UNCHANGED,
                           "registration unchanged; rhsmcertd left as it is")
-        services.enable(ctx, "rhsmcertd", step=self.id, timeout=run.options.timeout)
-        started = services.restart(ctx, "rhsmcertd", step=self.id, timeout=run.options.timeout)
+        services.enable(ctx, "rhsmcertd", step=self.id)
+        started = services.restart(ctx, "rhsmcertd", step=self.id)
         if ctx.dry_run:
             return Result(self.id, Status.CHANGED, "would enable %s rhsmcertd" % (
                 "and restart" if started else "(start deferred: systemd is not running)"))
@@ -138,10 +133,10 @@ class EnableRepos(Step):
         ctx, repos = run.ctx, comma_list(run.options.enablerepos)
         if not repos:
             return Result(self.id, Status.SKIPPED, "no --enablerepos given")
-        argv = subscription_manager(ctx, "repos", *["--enable=%s" % repo for repo in repos])
+        argv = subman.argv(ctx, "repos", *["--enable=%s" % repo for repo in repos])
         # subscription-manager rewrites redhat.repo: keep its original for --remove first.
         fileio.backup_before_command(ctx, [host.REDHAT_REPO])
-        result = ctx.run(argv, changes_host=True, timeout=run.options.timeout)
+        result = ctx.run(argv, changes_host=True)
         if result is None:
             return Result(self.id, Status.CHANGED, "would enable %s" % ", ".join(repos),
                           detail=["would run: %s" % ctx.runner.display(argv)])
@@ -159,7 +154,7 @@ class PackageStep(Step):
         raise NotImplementedError
 
     def install(self, run):
-        pm = package_manager(run)
+        pm = PackageManager(run.ctx)
         names = self.wanted(run)
         missing = [name for name in names if name not in pm.installed(names)]
         if not missing:
@@ -213,9 +208,9 @@ class KatelloAgent(PackageStep):
         result = self.install(run)  # every failure is fatal, as in bootstrap.py
         if result.status == Status.UNCHANGED:
             return result
-        ctx, timeout = run.ctx, run.options.timeout
-        services.enable(ctx, "goferd", step=self.id, timeout=timeout)
-        if services.restart(ctx, "goferd", step=self.id, timeout=timeout):
+        ctx = run.ctx
+        services.enable(ctx, "goferd", step=self.id)
+        if services.restart(ctx, "goferd", step=self.id):
             result.detail.append("goferd enabled and restarted")
         else:
             result.detail.append("goferd enabled; %s" % services.DEFERRED)
@@ -245,7 +240,7 @@ class Update(Step):
     def run(self, run):
         if not run.options.update:
             return Result(self.id, Status.SKIPPED, "no -u/--update given")
-        pm = package_manager(run)
+        pm = PackageManager(run.ctx)
         result = pm.transaction("update", step=self.id)
         if result is None:
             return Result(self.id, Status.CHANGED, "would update all packages with %s" % pm.name)
@@ -264,7 +259,7 @@ class ObsoletePackages(Step):
     def run(self, run):
         if "remove-obsolete-packages" in run.options.skip:
             return Result(self.id, Status.SKIPPED, "--skip remove-obsolete-packages")
-        pm = package_manager(run)
+        pm = PackageManager(run.ctx)
         installed = pm.installed(OBSOLETE_PACKAGES)
         if not installed:
             return Result(self.id, Status.UNCHANGED, "no obsolete client packages installed")
