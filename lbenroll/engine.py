@@ -6,20 +6,44 @@ import signal
 from lbenroll import host
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Result, Status, exit_code  # noqa: F401 (the engine's verdict)
-from lbenroll.steps.consumer_rpm import FetchConsumerRpm, InstallConsumerRpm, VerifyBalancerTls
+from lbenroll.steps.ca_trust import CaTrust
+from lbenroll.steps.check_amqp import CheckAmqp
+from lbenroll.steps.check_mqtt import CheckMqtt
+from lbenroll.steps.clean_puppet import CleanPuppet
+from lbenroll.steps.disable_repair_timer import DisableRepairTimer
+from lbenroll.steps.enable_repos import EnableRepos
+from lbenroll.steps.fetch_consumer_rpm import FetchConsumerRpm
 from lbenroll.steps.foreman_host import ForemanHost
-from lbenroll.steps.katello_ca import CaTrust, KatelloDefaultCa, KatelloServerCa
-from lbenroll.steps.messaging import CheckAmqp, CheckMqtt, GoferConfig, YggdrasilConfig
+from lbenroll.steps.foreman_host_delete import ForemanHostDelete
+from lbenroll.steps.forget_backups import ForgetBackups
+from lbenroll.steps.gofer_config import GoferConfig
+from lbenroll.steps.host_tools import HostTools
+from lbenroll.steps.install_consumer_rpm import InstallConsumerRpm
+from lbenroll.steps.install_packages import InstallPackages
+from lbenroll.steps.katello_agent import KatelloAgent
+from lbenroll.steps.katello_default_ca import KatelloDefaultCa
+from lbenroll.steps.katello_server_ca import KatelloServerCa
+from lbenroll.steps.obsolete_packages import ObsoletePackages
 from lbenroll.steps.preflight import Preflight
-from lbenroll.steps.puppet import PuppetCert, PuppetConf, PuppetEnable, PuppetInstall
-from lbenroll.steps.record import RecordOptions
-from lbenroll.steps.registration import Register, RedhatRepo, RhsmConf
-from lbenroll.steps.remove import (CleanPuppet, DisableRepairTimer, ForemanHostDelete,
-                                   ForgetBackups, RemovePackages, RemovePreflight, RestoreFiles,
-                                   Unregister)
-from lbenroll.steps.rex import RexKeys
-from lbenroll.steps.system import (EnableRepos, HostTools, InstallPackages, KatelloAgent,
-                                   ObsoletePackages, Prerequisites, Rhsmcertd, Update, YumPlugins)
+from lbenroll.steps.prerequisites import Prerequisites
+from lbenroll.steps.puppet_cert import PuppetCert
+from lbenroll.steps.puppet_conf import PuppetConf
+from lbenroll.steps.puppet_enable import PuppetEnable
+from lbenroll.steps.puppet_install import PuppetInstall
+from lbenroll.steps.record_options import RecordOptions
+from lbenroll.steps.redhat_repo import RedhatRepo
+from lbenroll.steps.register import Register
+from lbenroll.steps.remove_packages import RemovePackages
+from lbenroll.steps.remove_preflight import RemovePreflight
+from lbenroll.steps.restore_files import RestoreFiles
+from lbenroll.steps.rex_keys import RexKeys
+from lbenroll.steps.rhsm_conf import RhsmConf
+from lbenroll.steps.rhsmcertd import Rhsmcertd
+from lbenroll.steps.unregister import Unregister
+from lbenroll.steps.update import Update
+from lbenroll.steps.verify_balancer_tls import VerifyBalancerTls
+from lbenroll.steps.yggdrasil_config import YggdrasilConfig
+from lbenroll.steps.yum_plugins import YumPlugins
 
 log = logging.getLogger("lbenroll")
 

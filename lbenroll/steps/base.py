@@ -1,5 +1,7 @@
-"""Step contract and the per-run state that steps share."""
-from lbenroll import consumer
+"""Step contract, the kinds of step several steps are, and the per-run state they share."""
+from lbenroll import consumer, puppet_agent
+from lbenroll.errors import LbenrollError
+from lbenroll.packages import PackageManager, did_nothing
 from lbenroll.results import Result, Status
 
 
@@ -34,6 +36,55 @@ class WriterStep(Step):
 
     def skip_reason(self, run):
         return "skipped"
+
+
+class AgentStep(Step):
+    """A step of the Puppet agent itself: skipped with --skip puppet and without Foreman."""
+
+    requires = ("PREFLIGHT",)
+
+    def run(self, run):
+        reason = puppet_agent.out_of_scope(run.options)
+        if reason:
+            return Result(self.id, Status.SKIPPED, reason)
+        return self.agent(run)
+
+    def agent(self, run):
+        raise NotImplementedError
+
+
+def comma_list(value):
+    """--enablerepos and --install-packages are comma-separated, as in bootstrap.py."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class PackageStep(Step):
+    """Installs packages that are not installed yet; a re-run finds them and does nothing."""
+
+    def wanted(self, run):
+        raise NotImplementedError
+
+    def install(self, run):
+        pm = PackageManager(run.ctx)
+        names = self.wanted(run)
+        missing = [name for name in names if name not in pm.installed(names)]
+        if not missing:
+            return Result(self.id, Status.UNCHANGED, "%s already installed" % ", ".join(names))
+        result = pm.transaction("install", missing, step=self.id)
+        if result is None:
+            return Result(self.id, Status.CHANGED, "would install %s" % ", ".join(missing),
+                          detail=["would run: %s" % run.ctx.runner.display(pm.argv(
+                              "install", *missing))])
+        if not result.ok:
+            return self.failed(pm.failure(result))
+        if did_nothing(result):
+            return Result(self.id, Status.UNCHANGED, "%s already installed" % ", ".join(names))
+        return Result(self.id, Status.CHANGED, "installed %s with %s" % (
+            ", ".join(missing), pm.name))
+
+    def failed(self, message):
+        raise LbenrollError(message, step=self.id,
+                            fix="run the command by hand to see why, fix it and run again")
 
 
 class Run(object):

@@ -14,10 +14,15 @@ from lbenroll.foreman import HOSTS, ForemanApi, search_text, smart_proxies_for
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
+
 KATELLO_ORGS = "/katello/api/organizations"
+
+
 # Foreman's feature names for the Puppet proxies a host record points at.
 PUPPET_FEATURES = (("puppet_proxy_id", "Puppet", "puppet_server"),
                    ("puppet_ca_proxy_id", "Puppet CA", "puppet_ca_server"))
+
+
 ENROLL_INSTEAD = "enroll it instead: drop --new-capsule (enrolling creates the host record)"
 
 

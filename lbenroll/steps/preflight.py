@@ -9,6 +9,7 @@ from lbenroll.steps.base import Step
 from lbenroll.writers.base import decode
 from lbenroll.writers.rhsm_conf import read_proxy_settings
 
+
 RHEL_FAMILY = ("rhel", "centos", "rocky", "almalinux", "ol", "fedora", "eurolinux", "circle")
 
 

@@ -5,10 +5,10 @@ import pytest
 from lbenroll import consumer
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Status
-from lbenroll.steps.consumer_rpm import InstallConsumerRpm
 from lbenroll.steps.preflight import Preflight
 from tests.rpmbytes import cpio, rpm
 from tests.steps.conftest import CA, OTHER_CA, rhsm_conf, seed_host
+from lbenroll.steps.install_consumer_rpm import InstallConsumerRpm
 
 NVR = "katello-ca-consumer-proxy02.example.test-1.0-1"
 SCRIPT = "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\nPORT=443\n" % CA.strip()

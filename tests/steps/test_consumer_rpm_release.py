@@ -4,9 +4,9 @@ import pytest
 
 from lbenroll import consumer
 from lbenroll.results import Status
-from lbenroll.steps.consumer_rpm import InstallConsumerRpm
 from tests.rpmbytes import cpio, rpm
 from tests.steps.conftest import CA, rhsm_conf, seed_host
+from lbenroll.steps.install_consumer_rpm import InstallConsumerRpm
 
 NAME = "katello-ca-consumer-proxy02.example.test"
 SCRIPT = "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\nPORT=443\n" % CA.strip()

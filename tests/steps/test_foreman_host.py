@@ -7,10 +7,10 @@ from lbenroll import engine
 from lbenroll.errors import DataError, ExitCode
 from lbenroll.results import Status
 from lbenroll.steps import foreman_host
-from lbenroll.steps.registration import Register
 from tests.lab.foreman import PASSWORD
 from tests.conftest import seed
 from tests.steps.conftest import CA, rhsm_conf
+from lbenroll.steps.register import Register
 
 MAC = "52:54:00:12:34:56"
 FOREMAN_MODE = dict(skip=[], org="ACME Corp", hostgroup="lab/web", location="Lab",

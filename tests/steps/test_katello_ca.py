@@ -9,9 +9,11 @@ from lbenroll import consumer, engine, fileio
 from lbenroll.errors import UnavailableError
 from lbenroll.results import Status
 from lbenroll.steps.base import Step
-from lbenroll.steps.katello_ca import CaTrust, KatelloDefaultCa, KatelloServerCa, bundle_trusts
 from tests.rpmbytes import cpio, rpm
 from tests.steps.conftest import CA, OTHER_CA, seed_host
+from lbenroll.steps.ca_trust import CaTrust, bundle_trusts
+from lbenroll.steps.katello_default_ca import KatelloDefaultCa
+from lbenroll.steps.katello_server_ca import KatelloServerCa
 
 SERVER_CA = "/etc/rhsm/ca/katello-server-ca.pem"
 DEFAULT_CA = "/etc/rhsm/ca/katello-default-ca.pem"

@@ -3,9 +3,9 @@ import pytest
 
 from lbenroll import probe
 from lbenroll.results import Status
-from lbenroll.steps import messaging
-from lbenroll.steps.messaging import CheckAmqp
 from tests.conftest import seed
+from lbenroll import brokers
+from lbenroll.steps.check_amqp import CheckAmqp
 
 
 class Probed(Exception):
@@ -17,7 +17,7 @@ def fail_if_probed(*args, **kwargs):
 
 
 def test_check_amqp_without_katello_agent_is_skipped_without_a_connection(make_run, monkeypatch):
-    monkeypatch.setattr(messaging, "tls_probe", fail_if_probed)
+    monkeypatch.setattr(brokers, "tls_probe", fail_if_probed)
     result = CheckAmqp().run(make_run())
     assert result.status == Status.SKIPPED
     assert "katello-agent is not in use" in result.summary
@@ -27,7 +27,7 @@ def test_check_amqp_probes_when_goferd_is_configured(make_run, root, monkeypatch
     seed(root, {"/etc/gofer/plugins/katello.conf": "[messaging]\nurl=amqps://x:5647\n"})
     refused = probe.ProbeResult("smartproxy.example.test", 5647)
     refused.error = "connection refused"
-    monkeypatch.setattr(messaging, "tls_probe", lambda *a, **k: refused)
+    monkeypatch.setattr(brokers, "tls_probe", lambda *a, **k: refused)
     result = CheckAmqp().run(make_run())
     assert result.status == Status.WARNING
     assert "connection refused" in result.summary
@@ -35,6 +35,6 @@ def test_check_amqp_probes_when_goferd_is_configured(make_run, root, monkeypatch
 
 
 def test_check_amqp_probes_when_katello_agent_is_asked_for(make_run, monkeypatch):
-    monkeypatch.setattr(messaging, "tls_probe", fail_if_probed)
+    monkeypatch.setattr(brokers, "tls_probe", fail_if_probed)
     with pytest.raises(Probed):
         CheckAmqp().run(make_run(install_katello_agent=True))

@@ -9,13 +9,13 @@ from lbenroll.errors import DataError, ExitCode, LbenrollError, UsageError
 from lbenroll.results import Status
 from lbenroll.steps import foreman_host
 from lbenroll.steps.preflight import Preflight
-from lbenroll.steps.registration import Register
-from lbenroll.steps.record import RecordOptions, merged
 from lbenroll.writers.lbenroll_conf import parse, recorded_values
 from tests.lab.foreman import PASSWORD
 from tests.steps.conftest import CA, make_options, rhsm_conf, seed_host
 from tests.steps.test_consumer_rpm import _preflight_runner, resolvable  # noqa: F401 (fixture)
 from tests.steps.test_registration import IDENTITY, sm
+from lbenroll.steps.record_options import RecordOptions, merged
+from lbenroll.steps.register import Register
 
 NEW = "lb2.example.test"
 FQDN = "client01.example.test"

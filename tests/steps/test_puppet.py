@@ -8,9 +8,10 @@ from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageNotAvailable
 from lbenroll.results import Result, Status
 from lbenroll.runner import CommandResult
-from lbenroll.steps import puppet
-from lbenroll.steps.puppet import PuppetCert, PuppetEnable, PuppetInstall
 from tests.conftest import FakeRunner, seed
+from lbenroll.steps.puppet_cert import PuppetCert, diagnose
+from lbenroll.steps.puppet_enable import PuppetEnable
+from lbenroll.steps.puppet_install import PuppetInstall
 
 FQDN = "client01.example.test"
 CA = "smartproxy.example.test:8141"
@@ -234,7 +235,7 @@ def test_no_certificate_is_a_warning_with_cause_and_fix(foreman_run, fake_runner
 
 def test_a_signing_run_killed_at_the_bound():
     result = CommandResult(["puppet"], 124, "", "timed out after 940s", timed_out=True)
-    summary, fix = puppet.diagnose(result, FQDN, CA, 900, 940)
+    summary, fix = diagnose(result, FQDN, CA, 900, 940)
     assert summary == "the signing run against the Puppet CA at %s did not finish within " \
                       "940s" % CA
     assert "lbenroll diagnose" in fix

@@ -2,8 +2,9 @@ import pytest
 
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Result, Status
-from lbenroll.steps.registration import Register, RedhatRepo
 from tests.steps.conftest import BALANCER, REDHAT_REPO, rhsm_conf, seed_host
+from lbenroll.steps.redhat_repo import RedhatRepo
+from lbenroll.steps.register import Register
 
 def sm(root, *args):
     """subscription-manager runs inside the managed root."""

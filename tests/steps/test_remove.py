@@ -6,12 +6,19 @@ import pytest
 from lbenroll import engine, fileio
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Status
-from lbenroll.steps import remove
-from lbenroll.steps.registration import Register
 from lbenroll.writers.base import Target
 from tests.conftest import seed
 from tests.lab.foreman import PASSWORD
 from tests.steps.conftest import CA, rhsm_conf
+from lbenroll.steps.clean_puppet import CleanPuppet
+from lbenroll.steps.disable_repair_timer import DisableRepairTimer
+from lbenroll.steps.foreman_host_delete import ForemanHostDelete
+from lbenroll.steps.forget_backups import ForgetBackups
+from lbenroll.steps.register import Register
+from lbenroll.steps.remove_packages import RemovePackages, wanted_packages
+from lbenroll.steps.remove_preflight import RemovePreflight
+from lbenroll.steps.restore_files import RestoreFiles
+from lbenroll.steps.unregister import Unregister
 
 CERT = "/etc/pki/consumer/cert.pem"
 RHSM = "/etc/rhsm/rhsm.conf"
@@ -59,7 +66,7 @@ def test_the_removal_steps_run_in_the_decided_order():
 def test_preflight_refuses_a_katello_server(remove_run, fake_runner, root):
     fake_runner.expect(["rpm", "--root", str(root), "-q"], 0, "katello\n")
     with pytest.raises(UsageError) as exc:
-        remove.RemovePreflight().run(remove_run())
+        RemovePreflight().run(remove_run())
     assert "Katello server" in exc.value.message
 
 
@@ -69,13 +76,13 @@ def test_preflight_masks_the_proxy_password_of_the_file_and_of_its_backup(
     fileio.backup_before_command(ctx, [RHSM])
     seed(root, {RHSM: "[server]\nproxy_password = current-secret\n"})
     fake_runner.expect(["rpm", "--root", str(root), "-q"], 1, "")
-    result = remove.RemovePreflight().run(remove_run())
+    result = RemovePreflight().run(remove_run())
     assert result.status == Status.UNCHANGED
     assert "secret" not in ctx.redact("kept-secret current-secret")
 
 
 def test_unregistered_host_runs_nothing(remove_run, fake_runner):
-    result = remove.Unregister().run(remove_run())
+    result = Unregister().run(remove_run())
     assert result.status == Status.UNCHANGED and fake_runner.calls == []
 
 
@@ -83,7 +90,7 @@ def test_unregister_then_clean(remove_run, fake_runner, root):
     seed(root, {CERT: "cert"})
     fake_runner.expect(sm(root, "unregister"), 0)
     fake_runner.expect(sm(root, "clean"), 0)
-    result = remove.Unregister().run(remove_run())
+    result = Unregister().run(remove_run())
     assert result.status == Status.CHANGED
     assert fake_runner.calls == [sm(root, "unregister"), sm(root, "clean")]
 
@@ -92,7 +99,7 @@ def test_identity_not_accepted_is_cleaned(remove_run, fake_runner, root):
     seed(root, {CERT: "cert"})
     fake_runner.expect(sm(root, "unregister"), 1, "", "This system is currently not registered.")
     fake_runner.expect(sm(root, "clean"), 0)
-    result = remove.Unregister().run(remove_run())
+    result = Unregister().run(remove_run())
     assert result.status == Status.CHANGED and "stale" in result.summary
     assert fake_runner.calls[-1] == sm(root, "clean")
 
@@ -103,7 +110,7 @@ def test_unregister_failure_stops_with_our_exit_code(remove_run, fake_runner, ro
     seed(root, {CERT: "cert"})
     fake_runner.expect(sm(root, "unregister"), rc, "", "Unable to reach the server")
     with pytest.raises(LbenrollError) as exc:
-        remove.Unregister().run(remove_run())
+        Unregister().run(remove_run())
     assert exc.value.exit_code == code
     assert "Unable to reach the server" in exc.value.message and "clean" in exc.value.fix
     assert fake_runner.calls == [sm(root, "unregister")]  # no clean: the consumer still exists
@@ -113,14 +120,14 @@ def test_failed_clean_after_unregistering_is_a_warning(remove_run, fake_runner, 
     seed(root, {CERT: "cert"})
     fake_runner.expect(sm(root, "unregister"), 0)
     fake_runner.expect(sm(root, "clean"), 1, "", "disk full")
-    result = remove.Unregister().run(remove_run())
+    result = Unregister().run(remove_run())
     assert result.status == Status.WARNING and "disk full" in result.summary
 
 
 def test_unregister_dry_run(remove_run, fake_runner, root):
     seed(root, {CERT: "cert"})
     fake_runner.dry_run = True
-    result = remove.Unregister().run(remove_run())
+    result = Unregister().run(remove_run())
     assert result.status == Status.CHANGED and fake_runner.calls == []
     assert fake_runner.would_run == [" ".join(sm(root, "unregister")),
                                      " ".join(sm(root, "clean"))]
@@ -136,14 +143,14 @@ def foreman_run(remove_run, root, **given):
 def test_foreman_host_is_deleted(remove_run, session, root):
     old = session.foreman.add_host(name="client01", domain_id=5, hostgroup_id=3,
                                    organization_id=1, location_id=2, architecture_id=1)
-    result = remove.ForemanHostDelete().run(foreman_run(remove_run, root))
+    result = ForemanHostDelete().run(foreman_run(remove_run, root))
     assert result.status == Status.CHANGED and result.data == {"host_id": old["id"]}
     assert session.foreman.hosts() == []
     assert [c[0] for c in session.calls if c[0] != "GET"] == ["DELETE"]
 
 
 def test_absent_foreman_host_is_unchanged(remove_run, session, root):
-    result = remove.ForemanHostDelete().run(foreman_run(remove_run, root))
+    result = ForemanHostDelete().run(foreman_run(remove_run, root))
     assert result.status == Status.UNCHANGED
     assert all(c[0] == "GET" for c in session.calls)
 
@@ -152,13 +159,13 @@ def test_foreman_dry_run_deletes_nothing(remove_run, session, root, fake_runner)
     session.foreman.add_host(name="client01", domain_id=5, hostgroup_id=3, organization_id=1,
                              location_id=2, architecture_id=1)
     fake_runner.dry_run = True
-    result = remove.ForemanHostDelete().run(foreman_run(remove_run, root))
+    result = ForemanHostDelete().run(foreman_run(remove_run, root))
     assert result.status == Status.CHANGED and result.summary.startswith("would delete")
     assert len(session.foreman.hosts()) == 1
 
 
 def test_foreman_skipped(remove_run, session):
-    result = remove.ForemanHostDelete().run(remove_run())
+    result = ForemanHostDelete().run(remove_run())
     assert result.status == Status.SKIPPED and session.calls == []
 
 
@@ -174,20 +181,20 @@ def enrolled(ctx, root):
 
 def test_restore_files_puts_everything_back_and_reports_it(remove_run, ctx, root):
     enrolled(ctx, root)
-    result = remove.RestoreFiles().run(remove_run())
+    result = RestoreFiles().run(remove_run())
     assert result.status == Status.CHANGED
     assert result.data == {"restored": [RHSM],
                            "removed": [CERT, "/etc/lbenroll/lbenroll.conf"]}
     assert "restored %s" % RHSM in result.detail
     assert fileio.read_bytes(ctx, RHSM) == b"original\n"
     assert fileio.read_bytes(ctx, CERT) is None
-    assert remove.RestoreFiles().run(remove_run()).status == Status.UNCHANGED
+    assert RestoreFiles().run(remove_run()).status == Status.UNCHANGED
 
 
 def test_restore_files_dry_run_shows_diffs_and_writes_nothing(remove_run, ctx, root, fake_runner):
     enrolled(ctx, root)
     fake_runner.dry_run = True
-    result = remove.RestoreFiles().run(remove_run())
+    result = RestoreFiles().run(remove_run())
     assert result.status == Status.CHANGED and result.summary.startswith("would restore 1")
     assert "-balancer\n+original\n" in result.diff
     assert fileio.read_bytes(ctx, RHSM) == b"balancer\n"
@@ -196,7 +203,7 @@ def test_restore_files_dry_run_shows_diffs_and_writes_nothing(remove_run, ctx, r
 
 def test_restore_files_also_removes_an_unrecorded_lbenroll_conf(remove_run, ctx, root):
     seed(root, {"/etc/lbenroll/lbenroll.conf": "server = lb\n"})
-    result = remove.RestoreFiles().run(remove_run())
+    result = RestoreFiles().run(remove_run())
     assert result.data["removed"] == ["/etc/lbenroll/lbenroll.conf"]
     assert not os.path.exists(real(root, "/etc/lbenroll/lbenroll.conf"))
 
@@ -207,7 +214,7 @@ def test_trust_store_is_regenerated_when_the_anchor_goes(remove_run, ctx, root, 
     fileio.backup_before_command(ctx, [ANCHOR])
     seed(root, {ANCHOR: CA})
     fake_runner.expect(["chroot", str(root), "update-ca-trust", "extract"], 0)
-    result = remove.RestoreFiles().run(remove_run())
+    result = RestoreFiles().run(remove_run())
     assert result.data["removed"] == [ANCHOR]
     assert fake_runner.calls == [["chroot", str(root), "update-ca-trust", "extract"]]
 
@@ -215,20 +222,20 @@ def test_trust_store_is_regenerated_when_the_anchor_goes(remove_run, ctx, root, 
 def test_forget_backups_removes_the_empty_directories_enrolling_created(remove_run, ctx, root):
     enrolled(ctx, root)
     seed(root, {"/etc/pki/entitlement/left-by-someone.pem": "x"})
-    remove.RestoreFiles().run(remove_run())
-    result = remove.ForgetBackups().run(remove_run())
+    RestoreFiles().run(remove_run())
+    result = ForgetBackups().run(remove_run())
     assert result.status == Status.CHANGED
     assert result.data == {"removed_directories": ["/etc/pki/consumer", "/etc/lbenroll"],
                            "kept_directories": ["/etc/pki/entitlement", "/etc/pki"]}
     assert sorted(os.listdir(real(root, "/etc"))) == ["os-release", "pki", "rhsm"]
     assert fileio.backups(ctx) == []
-    assert remove.ForgetBackups().run(remove_run()).status == Status.UNCHANGED
+    assert ForgetBackups().run(remove_run()).status == Status.UNCHANGED
 
 
 def test_forget_backups_dry_run_keeps_the_store(remove_run, ctx, root, fake_runner):
     enrolled(ctx, root)
     fake_runner.dry_run = True
-    result = remove.ForgetBackups().run(remove_run())
+    result = ForgetBackups().run(remove_run())
     assert result.status == Status.CHANGED and result.summary.startswith("would empty")
     assert fileio.backups(ctx) != []
 
@@ -239,13 +246,13 @@ def test_forget_backups_dry_run_keeps_the_store(remove_run, ctx, root, fake_runn
     (["katello-agent", "katello-host-tools", "puppet"], ["katello-ca-consumer-*"]),
 ])
 def test_packages_are_bootstrap_pys_less_the_skipped(remove_run, skip, expected):
-    assert remove.wanted_packages(remove_run(skip=["foreman"] + skip).options) == expected
+    assert wanted_packages(remove_run(skip=["foreman"] + skip).options) == expected
 
 
 def test_installed_packages_are_removed(remove_run, fake_runner, root, with_dnf):
     fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\npuppet-agent\n")
     fake_runner.expect(dnf(root, "remove"), 0)
-    result = remove.RemovePackages().run(remove_run())
+    result = RemovePackages().run(remove_run())
     assert result.status == Status.CHANGED
     assert fake_runner.calls[-1] == dnf(root, "remove", "katello-ca-consumer-lb.example.test",
                                         "puppet-agent")
@@ -253,14 +260,14 @@ def test_installed_packages_are_removed(remove_run, fake_runner, root, with_dnf)
 
 def test_nothing_installed_is_unchanged(remove_run, fake_runner, root, with_dnf):
     fake_runner.expect(rpm_qa(root), 1, "")
-    assert remove.RemovePackages().run(remove_run()).status == Status.UNCHANGED
+    assert RemovePackages().run(remove_run()).status == Status.UNCHANGED
     assert len(fake_runner.calls) == 1
 
 
 def test_package_removal_failure_is_a_warning(remove_run, fake_runner, root, with_dnf):
     fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\n")
     fake_runner.expect(dnf(root, "remove"), 1, "", "Error: transaction failed")
-    result = remove.RemovePackages().run(remove_run())
+    result = RemovePackages().run(remove_run())
     assert result.status == Status.WARNING and "transaction failed" in result.summary
     assert "dnf remove katello-ca-consumer-lb.example.test" in result.remediation
 
@@ -268,17 +275,17 @@ def test_package_removal_failure_is_a_warning(remove_run, fake_runner, root, wit
 def test_puppet_ssl_and_cache_are_set_aside(remove_run, ctx, root):
     for directory in ("/etc/puppetlabs/puppet/ssl/certs", "/opt/puppetlabs/puppet/cache/state"):
         os.makedirs(real(root, directory))
-    result = remove.CleanPuppet().run(remove_run())
+    result = CleanPuppet().run(remove_run())
     assert result.status == Status.CHANGED
     assert not os.path.exists(real(root, "/etc/puppetlabs/puppet/ssl"))
     assert not os.path.exists(real(root, "/opt/puppetlabs/puppet/cache"))
     assert len(ctx.undo) == 0  # a removal is finished by running it again, never undone
-    assert remove.CleanPuppet().run(remove_run()).status == Status.UNCHANGED
+    assert CleanPuppet().run(remove_run()).status == Status.UNCHANGED
 
 
 def test_puppet_left_alone_with_skip_puppet(remove_run, root):
     os.makedirs(real(root, "/etc/puppetlabs/puppet/ssl"))
-    result = remove.CleanPuppet().run(remove_run(skip=["foreman", "puppet"]))
+    result = CleanPuppet().run(remove_run(skip=["foreman", "puppet"]))
     assert result.status == Status.SKIPPED
     assert os.path.isdir(real(root, "/etc/puppetlabs/puppet/ssl"))
 
@@ -289,7 +296,7 @@ def test_failed_trust_store_update_is_a_warning(remove_run, ctx, root, fake_runn
     fileio.backup_before_command(ctx, [ANCHOR])
     seed(root, {ANCHOR: CA})
     fake_runner.expect(["chroot", str(root), "update-ca-trust", "extract"], 1, "", "p11-kit")
-    result = remove.RestoreFiles().run(remove_run())
+    result = RestoreFiles().run(remove_run())
     assert result.status == Status.WARNING and "p11-kit" in result.summary
     assert fileio.read_bytes(ctx, ANCHOR) is None
 
@@ -327,7 +334,7 @@ def systemctl(root, *args):
 def test_an_enabled_repair_timer_is_disabled(remove_run, fake_runner, root):
     fake_runner.expect(systemctl(root, "is-enabled"), 0)
     fake_runner.expect(systemctl(root, "disable"), 0)
-    result = remove.DisableRepairTimer().run(remove_run())
+    result = DisableRepairTimer().run(remove_run())
     assert result.status == Status.CHANGED and "lbenroll-repair.timer" in result.summary
     # Under --root nothing is running to stop.
     assert fake_runner.calls[-1] == systemctl(root, "disable", "lbenroll-repair.timer")
@@ -335,7 +342,7 @@ def test_an_enabled_repair_timer_is_disabled(remove_run, fake_runner, root):
 
 def test_a_disabled_repair_timer_is_left_alone(remove_run, fake_runner, root):
     fake_runner.expect(systemctl(root, "is-enabled"), 1)
-    result = remove.DisableRepairTimer().run(remove_run())
+    result = DisableRepairTimer().run(remove_run())
     assert result.status == Status.UNCHANGED
     assert fake_runner.calls == [systemctl(root, "is-enabled", "--quiet",
                                            "lbenroll-repair.timer")]
@@ -344,7 +351,7 @@ def test_a_disabled_repair_timer_is_left_alone(remove_run, fake_runner, root):
 def test_a_failed_disable_is_a_warning(remove_run, fake_runner, root):
     fake_runner.expect(systemctl(root, "is-enabled"), 0)
     fake_runner.expect(systemctl(root, "disable"), 1, "", "Access denied")
-    result = remove.DisableRepairTimer().run(remove_run())
+    result = DisableRepairTimer().run(remove_run())
     assert result.status == Status.WARNING and "Access denied" in result.summary
     assert result.remediation == "systemctl disable --now lbenroll-repair.timer"
 
@@ -352,7 +359,7 @@ def test_a_failed_disable_is_a_warning(remove_run, fake_runner, root):
 def test_dry_run_only_asks_whether_the_timer_is_enabled(remove_run, fake_runner, root):
     fake_runner.expect(systemctl(root, "is-enabled"), 0)
     fake_runner.dry_run = True
-    result = remove.DisableRepairTimer().run(remove_run())
+    result = DisableRepairTimer().run(remove_run())
     assert result.status == Status.CHANGED and result.summary.startswith("would disable")
     assert fake_runner.calls == [systemctl(root, "is-enabled", "--quiet",
                                            "lbenroll-repair.timer")]

@@ -7,9 +7,9 @@ from lbenroll import fileio
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Status
 from lbenroll.steps.preflight import Preflight
-from lbenroll.steps.record import RecordOptions
 from lbenroll.writers import lbenroll_conf
 from tests.steps.conftest import seed_host
+from lbenroll.steps.record_options import RecordOptions
 
 
 @pytest.fixture

@@ -9,12 +9,14 @@ import pytest
 from lbenroll import fileio, foreman, options
 from lbenroll.errors import UsageError
 from lbenroll.results import Status
-from lbenroll.steps import rex
 from tests import fake_foreman
 from tests.conftest import seed
 from tests.lab.foreman import BALANCED_PROXY_NAMES, PASSWORD, seed_world
 from tests.steps.conftest import BALANCER, CA
 from tests.writers.test_authorized_keys import ONE, THREE, TWO, ssh_key
+from lbenroll.steps import rex_keys
+from lbenroll.steps.rex_keys import (CONNECT_TIMEOUT, FetchError, KeyFetcher, MAX_FETCHES,
+                                    MAX_KEY_FILE, QUIET_FETCHES, RexKeys, SMART_PROXIES)
 
 AUTHORIZED_KEYS = "/root/.ssh/authorized_keys"
 BALANCED_URL = "https://%s:9090/ssh/pubkey" % BALANCER
@@ -24,7 +26,7 @@ PASSWD = ("root:x:0:0:root:/root:/bin/bash\n"
 
 
 class FakeFetchers(object):
-    """Stands in for rex.KeyFetcher: answers per URL, in turn (cycling), an exception is raised.
+    """Stands in for KeyFetcher: answers per URL, in turn (cycling), an exception is raised.
 
     Records the fetchers made (ca_pem, timeout, trust_system) and every URL fetched.
     """
@@ -58,7 +60,7 @@ class FakeFetchers(object):
 def fetchers(monkeypatch):
     def install(answers):
         fake = FakeFetchers(answers)
-        monkeypatch.setattr(rex, "KeyFetcher", fake)
+        monkeypatch.setattr(rex_keys, "KeyFetcher", fake)
         return fake
     return install
 
@@ -92,7 +94,7 @@ def real(root, path):
 
 def test_balancer_keys_of_every_proxy_are_installed(rex_run, fetchers, ctx, root):
     fake = fetchers({BALANCED_URL: [ONE + "\n", TWO + "\n", THREE + "\n"]})
-    result = rex.RexKeys().run(rex_run())
+    result = RexKeys().run(rex_run())
     assert result.status == Status.CHANGED
     assert text(ctx) == "%s\n%s\n%s\n" % (ONE, TWO, THREE)
     # 3 new keys, then 4 fetches without one.
@@ -107,8 +109,8 @@ def test_balancer_keys_of_every_proxy_are_installed(rex_run, fetchers, ctx, root
 
 def test_second_run_changes_nothing(rex_run, fetchers, ctx):
     fetchers({BALANCED_URL: [ONE, TWO, THREE]})
-    rex.RexKeys().run(rex_run())
-    result = rex.RexKeys().run(rex_run())
+    RexKeys().run(rex_run())
+    result = RexKeys().run(rex_run())
     assert result.status == Status.UNCHANGED
     assert result.summary.startswith("all 3 keys are already in /root/.ssh/authorized_keys; ")
     assert text(ctx) == "%s\n%s\n%s\n" % (ONE, TWO, THREE)
@@ -117,14 +119,14 @@ def test_second_run_changes_nothing(rex_run, fetchers, ctx):
 def test_a_key_already_present_is_kept_and_only_the_others_added(rex_run, fetchers, ctx, root):
     seed(root, {AUTHORIZED_KEYS: "# mine\n%s\n%s" % (ssh_key(9, "admin"), TWO)})
     fetchers({BALANCED_URL: [ONE, TWO, THREE]})
-    result = rex.RexKeys().run(rex_run())
+    result = RexKeys().run(rex_run())
     assert result.summary.startswith("added 2 of 3 keys to ")
     assert text(ctx) == "# mine\n%s\n%s\n%s\n%s\n" % (ssh_key(9, "admin"), TWO, ONE, THREE)
 
 
 def test_one_key_only_says_it_may_be_one_proxys_and_suggests_rex_proxies(rex_run, fetchers):
     fake = fetchers({BALANCED_URL: [ONE]})
-    result = rex.RexKeys().run(rex_run())
+    result = RexKeys().run(rex_run())
     assert result.status == Status.CHANGED
     assert len(fake.urls) == 5
     assert "one key in 5 fetches: it may be one proxy's only" in result.summary
@@ -134,13 +136,13 @@ def test_one_key_only_says_it_may_be_one_proxys_and_suggests_rex_proxies(rex_run
 def test_fetches_are_bounded(rex_run, fetchers):
     # A balancer that always answers a new key (none repeats within 40).
     fake = fetchers({BALANCED_URL: [ssh_key(n) for n in range(40)]})
-    rex.RexKeys().run(rex_run())
-    assert len(fake.urls) == rex.MAX_FETCHES == 32
+    RexKeys().run(rex_run())
+    assert len(fake.urls) == MAX_FETCHES == 32
 
 
 def test_a_failing_proxy_is_a_warning_and_the_others_keys_are_installed(rex_run, fetchers, ctx):
-    fetchers({BALANCED_URL: [ONE, rex.FetchError("HTTP 500"), THREE]})
-    result = rex.RexKeys().run(rex_run())
+    fetchers({BALANCED_URL: [ONE, FetchError("HTTP 500"), THREE]})
+    result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING
     assert text(ctx) == "%s\n%s\n" % (ONE, THREE)
     assert "%s: HTTP 500 (2 times)" % BALANCED_URL in result.detail
@@ -149,7 +151,7 @@ def test_a_failing_proxy_is_a_warning_and_the_others_keys_are_installed(rex_run,
 
 def test_an_html_page_is_not_a_key(rex_run, fetchers, ctx):
     fetchers({BALANCED_URL: ["<html>Service Unavailable</html>"]})
-    result = rex.RexKeys().run(rex_run())
+    result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING
     assert "no remote execution key could be downloaded" in result.summary
     assert "%s: not an SSH public key (4 times)" % BALANCED_URL in result.detail
@@ -157,10 +159,10 @@ def test_an_html_page_is_not_a_key(rex_run, fetchers, ctx):
 
 
 def test_unreachable_balancer_is_a_warning_and_writes_nothing(rex_run, fetchers, ctx):
-    fake = fetchers({BALANCED_URL: [rex.FetchError("cannot connect")]})
-    result = rex.RexKeys().run(rex_run())
+    fake = fetchers({BALANCED_URL: [FetchError("cannot connect")]})
+    result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING
-    assert len(fake.urls) == rex.QUIET_FETCHES
+    assert len(fake.urls) == QUIET_FETCHES
     assert text(ctx) is None
     assert len(ctx.undo) == 0
 
@@ -168,7 +170,7 @@ def test_unreachable_balancer_is_a_warning_and_writes_nothing(rex_run, fetchers,
 def test_dry_run_writes_nothing(rex_run, fetchers, ctx):
     fetchers({BALANCED_URL: [ONE, TWO]})
     ctx.runner.dry_run = True
-    result = rex.RexKeys().run(rex_run())
+    result = RexKeys().run(rex_run())
     assert result.status == Status.CHANGED
     assert result.summary.startswith("would add 2 of 2 keys to ")
     assert ONE in result.diff
@@ -181,7 +183,7 @@ def test_dry_run_writes_nothing(rex_run, fetchers, ctx):
 def test_rex_proxies_fetches_each_proxy_once(rex_run, fetchers, ctx):
     fake = fetchers({"https://proxy01.example.test:9090/ssh/pubkey": [ONE],
                      "https://proxy02.example.test:9090/ssh/pubkey": [TWO]})
-    result = rex.RexKeys().run(rex_run(
+    result = RexKeys().run(rex_run(
         remote_exec_proxies="proxy01.example.test, proxy02.example.test,"))
     assert fake.urls == ["https://proxy01.example.test:9090/ssh/pubkey",
                          "https://proxy02.example.test:9090/ssh/pubkey"]
@@ -192,7 +194,7 @@ def test_rex_proxies_fetches_each_proxy_once(rex_run, fetchers, ctx):
 
 def test_rex_proxies_come_before_the_url_key_file(rex_run, fetchers):
     fake = fetchers({"https://proxy01.example.test:9090/ssh/pubkey": [ONE]})
-    rex.RexKeys().run(rex_run(remote_exec_proxies="proxy01.example.test",
+    RexKeys().run(rex_run(remote_exec_proxies="proxy01.example.test",
                               remote_exec_url="https://keys.example.test/keys"))
     assert fake.urls == ["https://proxy01.example.test:9090/ssh/pubkey"]
 
@@ -200,7 +202,7 @@ def test_rex_proxies_come_before_the_url_key_file(rex_run, fetchers):
 def test_url_key_file_may_hold_several_keys_and_trusts_system_cas(rex_run, fetchers, ctx):
     url = "https://keys.example.test/rex.pub"
     fake = fetchers({url: ["# REX keys\n%s\n%s\n" % (ONE, TWO)]})
-    result = rex.RexKeys().run(rex_run(remote_exec_url=url, timeout="30"))
+    result = RexKeys().run(rex_run(remote_exec_url=url, timeout="30"))
     assert fake.urls == [url] and fake.made == [(CA, 30, True)]
     assert text(ctx) == "%s\n%s\n" % (ONE, TWO)
     assert result.status == Status.CHANGED
@@ -208,7 +210,7 @@ def test_url_key_file_may_hold_several_keys_and_trusts_system_cas(rex_run, fetch
 
 def test_plain_http_url_key_file_is_not_fetched(rex_run, fetchers, ctx):
     fake = fetchers({})
-    result = rex.RexKeys().run(rex_run(remote_exec_url="http://keys.example.test/rex.pub"))
+    result = RexKeys().run(rex_run(remote_exec_url="http://keys.example.test/rex.pub"))
     assert result.status == Status.WARNING and "not an https URL" in result.summary
     assert fake.urls == [] and text(ctx) is None
 
@@ -218,7 +220,7 @@ def test_plain_http_url_key_file_is_not_fetched(rex_run, fetchers, ctx):
 
 def test_rex_user_gets_a_key_file_in_a_0700_ssh_dir_of_their_own(rex_run, fetchers, ctx, root):
     fetchers({BALANCED_URL: [ONE]})
-    result = rex.RexKeys().run(rex_run(remote_exec_user="alice"))
+    result = RexKeys().run(rex_run(remote_exec_user="alice"))
     path = "/home/alice/.ssh/authorized_keys"
     assert text(ctx, path) == ONE + "\n"
     assert result.data["path"] == path and result.data["user"] == "alice"
@@ -229,7 +231,7 @@ def test_rex_user_gets_a_key_file_in_a_0700_ssh_dir_of_their_own(rex_run, fetche
 
 def test_rex_authpath_file_is_owned_by_the_user_in_a_root_directory(rex_run, fetchers, ctx, root):
     fetchers({BALANCED_URL: [ONE]})
-    rex.RexKeys().run(rex_run(remote_exec_user="alice",
+    RexKeys().run(rex_run(remote_exec_user="alice",
                               remote_exec_authpath="/etc/ssh/keys/alice"))
     st = os.stat(real(root, "/etc/ssh/keys/alice"))
     assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o600, 1001, 1002)
@@ -246,7 +248,7 @@ def test_no_usable_key_file_is_a_warning_and_nothing_is_fetched(rex_run, fetcher
                                                                 words):
     os.makedirs(real(root, "/etc/ssh"))
     fake = fetchers({})
-    result = rex.RexKeys().run(rex_run(**given))
+    result = RexKeys().run(rex_run(**given))
     assert result.status == Status.WARNING and words in result.summary
     assert result.remediation and fake.urls == []
 
@@ -255,7 +257,7 @@ def test_a_symlinked_key_file_is_left_alone(rex_run, fetchers, root):
     os.makedirs(real(root, "/root/.ssh"))
     os.symlink("/etc/shadow", real(root, AUTHORIZED_KEYS))
     fetchers({})
-    result = rex.RexKeys().run(rex_run())
+    result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING and "not a regular file" in result.summary
 
 
@@ -264,7 +266,7 @@ def test_a_symlinked_key_file_is_left_alone(rex_run, fetchers, root):
 
 def test_skipped_without_rex(make_run, fetchers):
     fake = fetchers({})
-    result = rex.RexKeys().run(make_run())
+    result = RexKeys().run(make_run())
     assert result.status == Status.SKIPPED and fake.made == []
 
 
@@ -273,7 +275,7 @@ def test_installed_katello_ca_is_used_when_the_run_fetched_no_rpm(rex_run, fetch
     fake = fetchers({BALANCED_URL: [ONE]})
     run = rex_run()
     run.consumer = None
-    rex.RexKeys().run(run)
+    RexKeys().run(run)
     assert fake.made[0][0].strip() == CA.strip()
 
 
@@ -281,7 +283,7 @@ def test_without_a_katello_ca_nothing_is_fetched(rex_run, fetchers):
     fake = fetchers({})
     run = rex_run()
     run.consumer = None
-    result = rex.RexKeys().run(run)
+    result = RexKeys().run(run)
     assert result.status == Status.WARNING and fake.made == []
 
 
@@ -290,7 +292,7 @@ def test_runs_right_after_the_puppet_steps_once_the_consumer_rpm_is_in():
     ids = [step.id for step in engine.STEPS]
     last_puppet = max(index for index, step_id in enumerate(ids) if step_id.startswith("PUPPET_"))
     assert ids.index("REX_KEYS") == last_puppet + 1
-    assert rex.RexKeys.requires == ("INSTALL_CONSUMER_RPM",)
+    assert RexKeys.requires == ("INSTALL_CONSUMER_RPM",)
 
 
 # the fetcher, with requests' session stubbed
@@ -327,7 +329,7 @@ def session_get(monkeypatch):
 
 def test_fetcher_verifies_against_the_katello_ca_only_on_a_new_connection(session_get, tmp_path):
     calls = session_get(FakeResponse(200, (ONE + "\n").encode()))
-    with rex.KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
+    with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
         assert fetcher.fetch(BALANCED_URL) == ONE + "\n"
         ca_file = calls[0][1]["verify"]
     url, kwargs, headers, bundle = calls[0]
@@ -338,16 +340,16 @@ def test_fetcher_verifies_against_the_katello_ca_only_on_a_new_connection(sessio
 
 def test_fetcher_for_a_url_key_file_also_trusts_the_default_bundle(session_get, tmp_path):
     calls = session_get(FakeResponse(200, b""))
-    with rex.KeyFetcher(CA, 900, str(tmp_path), trust_system=True) as fetcher:
+    with KeyFetcher(CA, 900, str(tmp_path), trust_system=True) as fetcher:
         fetcher.fetch("https://keys.example.test/k")
     url, kwargs, headers, bundle = calls[0]
     assert bundle.startswith(CA.strip()) and len(bundle) > len(CA) + 1000
-    assert kwargs["timeout"] == (rex.CONNECT_TIMEOUT, 900)
+    assert kwargs["timeout"] == (CONNECT_TIMEOUT, 900)
 
 
 @pytest.mark.parametrize("outcome, reason", [
     (FakeResponse(404, b"Not Found"), "HTTP 404"),
-    (FakeResponse(200, b"x" * (rex.MAX_KEY_FILE + 1)), "not a key file"),
+    (FakeResponse(200, b"x" * (MAX_KEY_FILE + 1)), "not a key file"),
     ("SSLError", "TLS verification failed"),
     ("ConnectTimeout", "timed out"),
     ("ConnectionError", "cannot connect"),
@@ -357,8 +359,8 @@ def test_fetch_failures_say_why(session_get, tmp_path, outcome, reason):
     if isinstance(outcome, str):
         outcome = getattr(requests.exceptions, outcome)("details")
     session_get(outcome)
-    with rex.KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
-        with pytest.raises(rex.FetchError) as caught:
+    with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
+        with pytest.raises(FetchError) as caught:
             fetcher.fetch(BALANCED_URL)
     assert reason in str(caught.value)
 
@@ -386,7 +388,7 @@ def api_run(rex_run, **given):
 
 
 def index_pages(session):
-    return [call[3]["page"] for call in session.calls if call[2] == rex.SMART_PROXIES]
+    return [call[3]["page"] for call in session.calls if call[2] == SMART_PROXIES]
 
 
 def test_api_keys_of_every_page_are_installed(rex_run, api_session, ctx, tmp_path):
@@ -395,11 +397,11 @@ def test_api_keys_of_every_page_are_installed(rex_run, api_session, ctx, tmp_pat
     assert names.index("proxy03.example.test") >= foreman.PER_PAGE
     assert names.index("proxy01.example.test") < foreman.PER_PAGE
     session = api_session([ONE, TWO, THREE])
-    result = rex.RexKeys().run(api_run(rex_run))
+    result = RexKeys().run(api_run(rex_run))
     assert result.status == Status.CHANGED
     assert text(ctx) == "%s\n%s\n%s\n" % (ONE, TWO, THREE)
     assert index_pages(session) == [1, 2]
-    assert {call[4] for call in session.calls if call[2] == rex.SMART_PROXIES} == {
+    assert {call[4] for call in session.calls if call[2] == SMART_PROXIES} == {
         ("admin", PASSWORD)}
     assert result.summary == "added 3 of 3 keys to /root/.ssh/authorized_keys"
     assert result.detail[0] == (
@@ -410,7 +412,7 @@ def test_api_keys_of_every_page_are_installed(rex_run, api_session, ctx, tmp_pat
 
 def test_api_proxies_without_a_key_are_named_not_an_error(rex_run, api_session, ctx):
     api_session([ONE, None, THREE])
-    result = rex.RexKeys().run(api_run(rex_run))
+    result = RexKeys().run(api_run(rex_run))
     assert result.status == Status.CHANGED
     assert text(ctx) == "%s\n%s\n" % (ONE, THREE)
     [keyless] = [line for line in result.detail if line.startswith("no remote_execution_pubkey")]
@@ -420,7 +422,7 @@ def test_api_proxies_without_a_key_are_named_not_an_error(rex_run, api_session, 
 
 def test_api_without_any_key_is_a_warning_and_writes_nothing(rex_run, api_session, ctx):
     session = api_session([None, None, None])
-    result = rex.RexKeys().run(api_run(rex_run))
+    result = RexKeys().run(api_run(rex_run))
     assert result.status == Status.WARNING
     assert "no Smart Proxy in Foreman has a remote execution key" in result.summary
     assert any("proxy03.example.test" in line for line in result.detail)
@@ -430,15 +432,15 @@ def test_api_without_any_key_is_a_warning_and_writes_nothing(rex_run, api_sessio
 
 def test_api_second_run_changes_nothing(rex_run, api_session, ctx):
     api_session([ONE, TWO, THREE])
-    rex.RexKeys().run(api_run(rex_run))
-    result = rex.RexKeys().run(api_run(rex_run))
+    RexKeys().run(api_run(rex_run))
+    result = RexKeys().run(api_run(rex_run))
     assert result.status == Status.UNCHANGED
     assert result.summary == "all 3 keys are already in /root/.ssh/authorized_keys"
 
 
 def test_api_refusing_the_login_is_a_warning_without_the_password(rex_run, api_session, ctx):
     api_session([ONE, TWO, THREE])
-    result = rex.RexKeys().run(rex_run(remote_exec_apikeys=True, password="Wr0ngPassw0rd"))
+    result = RexKeys().run(rex_run(remote_exec_apikeys=True, password="Wr0ngPassw0rd"))
     assert result.status == Status.WARNING
     assert "refused the login 'admin' (HTTP 401)" in result.summary
     assert result.remediation == "check -l/--login and the password"
@@ -448,7 +450,7 @@ def test_api_refusing_the_login_is_a_warning_without_the_password(rex_run, api_s
 
 def test_api_not_a_key_in_a_record_is_a_warning(rex_run, api_session, ctx):
     api_session([ONE, "<html>not a key</html>", THREE])
-    result = rex.RexKeys().run(api_run(rex_run))
+    result = RexKeys().run(api_run(rex_run))
     assert result.status == Status.WARNING
     assert "Smart Proxy proxy02.example.test: not an SSH public key" in result.detail
     assert text(ctx) == "%s\n%s\n" % (ONE, THREE)
@@ -457,7 +459,7 @@ def test_api_not_a_key_in_a_record_is_a_warning(rex_run, api_session, ctx):
 def test_api_dry_run_reads_and_writes_nothing(rex_run, api_session, ctx):
     session = api_session([ONE, TWO, THREE])
     ctx.runner.dry_run = True
-    result = rex.RexKeys().run(api_run(rex_run))
+    result = RexKeys().run(api_run(rex_run))
     assert result.summary.startswith("would add 3 of 3 keys to ")
     assert {call[0] for call in session.calls} == {"GET"} and text(ctx) is None
 
@@ -467,7 +469,7 @@ def test_api_dry_run_reads_and_writes_nothing(rex_run, api_session, ctx):
 def test_rex_proxies_and_url_key_file_come_before_the_api(rex_run, api_session, fetchers, given):
     session = api_session([ONE, TWO, THREE])
     fake = fetchers({"https://proxy01.example.test:9090/ssh/pubkey": [ONE]})
-    result = rex.RexKeys().run(rex_run(remote_exec_apikeys=True, **given))
+    result = RexKeys().run(rex_run(remote_exec_apikeys=True, **given))
     assert session.calls == [] and fake.urls == ["https://proxy01.example.test:9090/ssh/pubkey"]
     assert result.status == Status.CHANGED
 

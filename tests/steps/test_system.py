@@ -5,9 +5,16 @@ from lbenroll import fileio, services
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageNotAvailable
 from lbenroll.results import Result, Status
-from lbenroll.steps.system import (EnableRepos, HostTools, InstallPackages, ObsoletePackages,
-                                   KatelloAgent, Prerequisites, Rhsmcertd, Update, YumPlugins)
 from tests.conftest import seed
+from lbenroll.steps.enable_repos import EnableRepos
+from lbenroll.steps.host_tools import HostTools
+from lbenroll.steps.install_packages import InstallPackages
+from lbenroll.steps.katello_agent import KatelloAgent
+from lbenroll.steps.obsolete_packages import ObsoletePackages
+from lbenroll.steps.prerequisites import Prerequisites
+from lbenroll.steps.rhsmcertd import Rhsmcertd
+from lbenroll.steps.update import Update
+from lbenroll.steps.yum_plugins import YumPlugins
 
 NO_MATCH = "No match for argument: %s\nError: Unable to find a match: %s\n"
 

@@ -1,88 +1,11 @@
-"""FETCH_CONSUMER_RPM, VERIFY_BALANCER_TLS, INSTALL_CONSUMER_RPM: the balancer's CA package."""
-
+"""INSTALL_CONSUMER_RPM: install the consumer RPM (without its scriptlets) unless an equivalent
+one is."""
 from lbenroll import consumer, fileio, host, rpmversion
-from lbenroll.errors import ConfigError, LbenrollError, UnavailableError
-from lbenroll.probe import tls_probe
+from lbenroll.errors import LbenrollError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.base import decode
 from lbenroll.writers.rhsm_conf import read_proxy_settings
-
-
-class FetchConsumerRpm(Step):
-    id = "FETCH_CONSUMER_RPM"
-    title = "Download the katello-ca-consumer RPM through the balancer"
-    requires = ("PREFLIGHT",)
-
-    def run(self, run):
-        ctx, options = run.ctx, run.options
-        rpm = consumer.fetch(ctx, run.balancer, options.download_method, run.tmpdir,
-                             options.ca_fingerprint)
-        run.consumer = rpm
-        run.answering_proxy = rpm.answering_proxy
-        detail = ["answering proxy: %s" % rpm.answering_proxy,
-                  "package: %s (%d bytes)" % (rpm.package.nvr, rpm.package.size),
-                  "Katello CA SHA-256: %s" % consumer.pretty_fingerprint(rpm.fingerprint)]
-        status, remediation = Status.UNCHANGED, None
-        trusted = consumer.trusted_ca(ctx)
-        if trusted and consumer.fingerprint(trusted) != rpm.fingerprint:
-            other = consumer.pretty_fingerprint(consumer.fingerprint(trusted))
-            served = consumer.pretty_fingerprint(rpm.fingerprint)
-            if not (options.force or options.ca_fingerprint == rpm.fingerprint):
-                # Checked before anything changes: a host of one Katello must not be turned
-                # over to another by a wrong --server or a DNS mistake.
-                raise ConfigError(
-                    "this host trusts another Katello CA (SHA-256 %s) than the one %s serves "
-                    "through %s (SHA-256 %s): the balancer leads to another Katello; nothing "
-                    "was changed" % (other, rpm.answering_proxy, run.balancer, served),
-                    step=self.id,
-                    fix="check that --server names this host's balancer; if the host really "
-                        "moves to that Katello, run again with --ca-fingerprint %s%s" % (
-                            rpm.fingerprint, "" if options.new_capsule else
-                            " (and --force to register it there)"))
-            status = Status.WARNING
-            detail.append("the Katello CA this host trusted (SHA-256 %s) is replaced, as %s "
-                          "asked" % (other, "--force" if options.force else "--ca-fingerprint"))
-            remediation = ("confirm the Katello CA was really rotated; pin it with "
-                           "--ca-fingerprint to refuse anything else")
-        return Result(self.id, status,
-                      "%s served %s" % (rpm.answering_proxy, rpm.package.nvr),
-                      detail=detail, remediation=remediation,
-                      data={"answering_proxy": rpm.answering_proxy, "package": rpm.package.nvr,
-                            "ca_sha256": rpm.fingerprint})
-
-
-class VerifyBalancerTls(Step):
-    id = "VERIFY_BALANCER_TLS"
-    title = "Check that the balancer's RHSM port presents a certificate for the balancer name"
-    requires = ("FETCH_CONSUMER_RPM",)
-
-    def run(self, run):
-        rpm = run.consumer
-        port = rpm.rhsm_port
-        probe = tls_probe(run.balancer, port, rpm.server_ca_pem,
-                          timeout=min(run.options.timeout, 30))
-        where = "%s:%d" % (run.balancer, port)
-        if not probe.reachable:
-            raise UnavailableError(
-                "cannot connect to %s: %s" % (where, probe.error), step=self.id,
-                fix="check that the balancer forwards port %d to the proxies" % port)
-        if not probe.chain_ok:
-            raise ConfigError(
-                "the certificate presented on %s does not chain to the Katello CA in %s (%s)" % (
-                    where, rpm.package.nvr, probe.error), step=self.id,
-                fix="every proxy behind the balancer must use certificates from the same "
-                    "Katello CA")
-        proxy = ", ".join(probe.other_names()) or "the proxy that answered"
-        if not probe.name_ok:
-            raise ConfigError(
-                "the certificate of %s (names: %s) does not carry the balancer name %s" % (
-                    proxy, ", ".join(probe.names), run.balancer), step=self.id,
-                fix="generate that proxy's certificates with `foreman-proxy-certs-generate "
-                    "--foreman-proxy-cname %s` and install them with `--certs-cname %s`" % (
-                        run.balancer, run.balancer))
-        return Result(self.id, Status.UNCHANGED, "%s presents a valid certificate for %s" % (
-            where, run.balancer), detail=["certificate names: %s" % ", ".join(probe.names)])
 
 
 class InstallConsumerRpm(Step):

@@ -1,35 +1,10 @@
-"""KATELLO_SERVER_CA, KATELLO_DEFAULT_CA, CA_TRUST: the CA files the consumer RPM's %post writes.
-
-The package is installed without its scriptlets (INSTALL_CONSUMER_RPM); these steps do that
-script's CA work, with the CAs read from it: the two files in /etc/rhsm/ca, and the server CA
-as a trust anchor extracted into the system bundles (puppet-foreman_proxy_content:
-lib/puppet/provider/rhsm_reconfigure_script/rhsm_reconfigure_script.rb).
-"""
+"""CA_TRUST: the Katello server CA in the system trust store (anchor and extracted bundles)."""
 import os
 
 from lbenroll import consumer, fileio, host
 from lbenroll.results import Result, Status
-from lbenroll.steps.base import Step, WriterStep
-from lbenroll.writers.katello_ca import (CaTrustAnchorWriter, KatelloDefaultCaWriter,
-                                         KatelloServerCaWriter)
-
-
-class KatelloServerCa(WriterStep):
-    id = "KATELLO_SERVER_CA"
-    title = "The Katello server CA of the balancer's consumer RPM in /etc/rhsm/ca"
-    requires = ("INSTALL_CONSUMER_RPM",)
-
-    def writer(self, run):
-        return KatelloServerCaWriter(run.consumer.server_ca_pem)
-
-
-class KatelloDefaultCa(WriterStep):
-    id = "KATELLO_DEFAULT_CA"
-    title = "Katello's default CA of the balancer's consumer RPM in /etc/rhsm/ca"
-    requires = ("INSTALL_CONSUMER_RPM",)
-
-    def writer(self, run):
-        return KatelloDefaultCaWriter(run.consumer.default_ca_pem)
+from lbenroll.steps.base import Step
+from lbenroll.writers.katello_ca import (CaTrustAnchorWriter)
 
 
 def bundle_trusts(ctx, pem):

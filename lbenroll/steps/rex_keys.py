@@ -1,12 +1,4 @@
-"""REX_KEYS: the remote-execution SSH keys of every Smart Proxy, also through a balancer (--rex).
-
-bootstrap.py fetches https://<server>:9090/ssh/pubkey once. Through a balancer that is the key
-of whichever proxy answered, and jobs from the other proxies are refused (reference §14,
-Katello/katello-client-bootstrap#204). Each proxy has its own foreman-proxy key, so the balanced
-URL is fetched until further fetches bring no new key, and every distinct key is installed.
-With --rex-apikeys the keys are the remote_execution_pubkey of every Smart Proxy that Foreman's
-API lists (every page; bootstrap.py reads only the first).
-"""
+"""REX_KEYS: install the remote execution SSH keys of every Smart Proxy (with --rex)."""
 import collections
 import os
 import stat
@@ -20,16 +12,31 @@ from lbenroll.steps.base import Step
 from lbenroll.writers.authorized_keys import (AuthorizedKeysWriter, find_user, parse_keys,
                                               target_for)
 
+
 KEY_PORT = 9090
+
+
 KEY_PATH = "/ssh/pubkey"
+
+
 # Through the balancer: stop after this many fetches in a row without a new key, or after this
 # many in all. Round-robin shows every proxy within one round, so a quiet round of 4 fetches
 # means there are no more than 4 proxies hiding; 32 bounds a flapping balancer.
 QUIET_FETCHES = 4
+
+
 MAX_FETCHES = 32
+
+
 MAX_KEY_FILE = 64 * 1024  # a key file is a few hundred bytes; anything larger is not one
+
+
 CONNECT_TIMEOUT = 10
+
+
 SMART_PROXIES = "/api/v2/smart_proxies"
+
+
 # Foreman's remote execution plugin adds this to each Smart Proxy record: the key the proxy
 # serves at /ssh/pubkey, or null when the proxy has no remote execution (SSH) feature.
 API_KEY_FIELD = "remote_execution_pubkey"

@@ -1,10 +1,11 @@
-"""RECORD_OPTIONS: remember how this host was enrolled (never secrets), for `lbenroll repair`."""
+"""RECORD_OPTIONS: record the enrollment options for lbenroll repair."""
 from lbenroll import fileio, host
 from lbenroll.errors import UsageError
 from lbenroll.steps.base import WriterStep
 from lbenroll.writers.base import decode
 from lbenroll.writers.lbenroll_conf import (RECORDED, LbenrollConfWriter, key, parse,
                                             recorded_values)
+
 
 # What a move (--new-capsule) changes: the balancer and its Puppet settings come from the move's
 # command line only (a ca_port it leaves out is removed), everything else the host was enrolled

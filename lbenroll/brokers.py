@@ -1,0 +1,35 @@
+"""The message brokers goferd (AMQP 5647) and yggdrasil (MQTT 1883) reach through the balancer,
+and the verdict of probing one as a step result. Used by CHECK_AMQP and CHECK_MQTT."""
+from lbenroll.probe import tls_probe
+from lbenroll.results import Result, Status
+
+AMQP_PORT = 5647
+MQTT_PORT = 1883
+CNAME_FIX = ("generate the proxies' certificates with `foreman-proxy-certs-generate "
+             "--foreman-proxy-cname %s` so every proxy's certificate carries the balancer name")
+
+
+def broker_result(step_id, run, port, service, exchange):
+    """Probe balancer:port as the agent that uses it would."""
+    where = "%s:%d" % (run.balancer, port)
+    probe = tls_probe(run.balancer, port, run.katello_ca(), timeout=min(run.options.timeout, 15),
+                      exchange=exchange)
+    if not probe.reachable:
+        summary = "%s not reachable (%s): %s cannot connect" % (where, probe.error, service)
+        return Result(step_id, Status.WARNING, summary,
+                      remediation="forward port %d on the balancer to the proxies" % port)
+    if not probe.chain_ok:
+        return Result(step_id, Status.WARNING, "%s presents a certificate that does not chain to "
+                      "the Katello CA (%s)" % (where, probe.error),
+                      remediation="all proxies must use certificates from the Katello CA")
+    if not probe.name_ok:
+        proxy = ", ".join(probe.other_names()) or "the answering proxy"
+        return Result(step_id, Status.WARNING,
+                      "the certificate of %s on %s lacks the balancer name %s: %s will refuse "
+                      "it" % (proxy, where, run.balancer, service),
+                      remediation=CNAME_FIX % run.balancer)
+    if not probe.protocol_ok:
+        return Result(step_id, Status.WARNING, "%s: %s" % (where, probe.protocol_detail),
+                      remediation="check the %s service on the proxies" % service)
+    return Result(step_id, Status.UNCHANGED, "%s answers %s with a valid certificate" % (
+        where, service), detail=[probe.protocol_detail])

@@ -1,0 +1,28 @@
+"""The Puppet agent of one run: its certname, where its CA is, and whether its steps apply."""
+
+# Puppet's own ca_port when puppet.conf has none.
+DEFAULT_CA_PORT = "8140"
+
+
+def out_of_scope(options):
+    """Why the agent is not installed, signed or enabled in this run; None when it is."""
+    if "puppet" in options.skip:
+        return "skipped with --skip puppet"
+    if options.foreman_skipped:
+        # As in bootstrap.py: without a host record Foreman is no ENC for this agent, so it
+        # would get no classes; puppet.conf still points at the balancer (PUPPET_CONF).
+        return ("skipped because Foreman is skipped (--skip foreman or --content-only): an "
+                "agent without a Foreman host record gets no catalog from Foreman")
+    return None
+
+
+def certname(options):
+    return options.fqdn.lower()  # as PUPPET_CONF writes it: Puppet certnames are lower-case
+
+
+def ca_port(options):
+    return int(options.puppet_ca_port or DEFAULT_CA_PORT)
+
+
+def ca_address(options):
+    return "%s:%s" % (options.puppet_ca_server, ca_port(options))

@@ -1,0 +1,75 @@
+"""PREREQUISITES: subscription-manager is installed and, unless --skip prereq-update, current."""
+from lbenroll import fileio
+from lbenroll.errors import LbenrollError
+from lbenroll.packages import PackageManager, did_nothing, no_repositories
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Step
+from lbenroll.writers.deps_repo import DepsRepoWriter
+
+
+SUBSCRIPTION_MANAGER = "subscription-manager"
+
+
+# bootstrap.py's `yum update yum openssl python`, in the names EL8 and later use too; only the
+# installed ones are named, so dnf is not asked to install a missing one.
+PREREQ_UPDATE = (SUBSCRIPTION_MANAGER, "yum", "dnf", "openssl", "python", "python3")
+
+
+class Prerequisites(Step):
+    id = "PREREQUISITES"
+    title = "subscription-manager is installed and, unless --skip prereq-update, current"
+
+    def run(self, run):
+        options = run.options
+        if not options.deps_repository_url:
+            return self.ensure(run)
+        writer = DepsRepoWriter(options.deps_repository_url, options.deps_repository_gpg_key)
+        plan = writer.plan(fileio.read_bytes(run.ctx, writer.target.path))
+        if run.ctx.dry_run:
+            result = self.ensure(run)
+            result.detail.insert(0, "would write %s for this step" % writer.target.path)
+            return result
+        fileio.write_file(run.ctx, writer.target, plan.wanted, undo=False)
+        try:
+            result = self.ensure(run)
+        finally:  # bootstrap.py deletes it too: later dnf runs must not use it
+            fileio.restore_bytes(run.ctx, writer.target, plan.current)
+        result.detail.insert(0, "used %s temporarily" % writer.target.path)
+        return result
+
+    def ensure(self, run):
+        pm = PackageManager(run.ctx)
+        if SUBSCRIPTION_MANAGER in pm.installed([SUBSCRIPTION_MANAGER]):
+            status, detail = Status.UNCHANGED, ["subscription-manager is installed"]
+        else:
+            status, detail = Status.CHANGED, [self.install(run, pm)]
+        if "prereq-update" in run.options.skip:
+            detail.append("not updated: --skip prereq-update")
+            return Result(self.id, status, detail[0], detail=detail[1:])
+        names = pm.installed(PREREQ_UPDATE)
+        if not names:  # `dnf update` without names would update everything
+            return Result(self.id, status, detail[0], detail=detail[1:])
+        result = pm.transaction("update", names, step=self.id)
+        if result is None:
+            return Result(self.id, Status.CHANGED, "would update %s" % ", ".join(names),
+                          detail=detail)
+        if not result.ok and no_repositories(result):
+            # Usual before the first registration: there is nothing to update from yet.
+            detail.append("not updated: no repository is enabled yet")
+            return Result(self.id, status, detail[0], detail=detail[1:])
+        if not result.ok:  # non-fatal, as in bootstrap.py
+            return Result(self.id, Status.WARNING, pm.failure(result), detail=detail,
+                          remediation="run %s update by hand to see why" % pm.name)
+        if did_nothing(result):
+            return Result(self.id, status, "%s up to date" % ", ".join(names), detail=detail)
+        return Result(self.id, Status.CHANGED, "updated %s" % ", ".join(names), detail=detail)
+
+    def install(self, run, pm):
+        # Not available raises PackageNotAvailable: fatal, as in bootstrap.py.
+        result = pm.transaction("install", [SUBSCRIPTION_MANAGER], step=self.id)
+        if result is None:
+            return "would install subscription-manager"
+        if not result.ok:
+            raise LbenrollError(pm.failure(result), step=self.id,
+                                fix="install subscription-manager by hand to see why")
+        return "installed subscription-manager with %s" % pm.name

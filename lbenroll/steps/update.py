@@ -1,0 +1,24 @@
+"""UPDATE: update all packages (-u/--update)."""
+from lbenroll.errors import LbenrollError
+from lbenroll.packages import PackageManager, did_nothing
+from lbenroll.results import Result, Status
+from lbenroll.steps.base import Step
+
+
+class Update(Step):
+    id = "UPDATE"
+    title = "Update all packages (-u/--update)"
+
+    def run(self, run):
+        if not run.options.update:
+            return Result(self.id, Status.SKIPPED, "no -u/--update given")
+        pm = PackageManager(run.ctx)
+        result = pm.transaction("update", step=self.id)
+        if result is None:
+            return Result(self.id, Status.CHANGED, "would update all packages with %s" % pm.name)
+        if not result.ok:  # fatal, as in bootstrap.py
+            raise LbenrollError(pm.failure(result), step=self.id,
+                                fix="run %s update by hand to see why" % pm.name)
+        if did_nothing(result):
+            return Result(self.id, Status.UNCHANGED, "all packages are up to date")
+        return Result(self.id, Status.CHANGED, "updated all packages with %s" % pm.name)
