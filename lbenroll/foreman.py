@@ -3,9 +3,7 @@
 Lookups that do not find exactly one match fail with DATAERR (65): the server answered, but its
 data does not fit what the options ask for. The message names the search and how to fix it.
 """
-import os
-import tempfile
-
+from lbenroll.https import KatelloSession, describe, timeouts
 from lbenroll.errors import ConfigError, DataError, ProtocolError, UnavailableError
 from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
 from lbenroll.urls import host_of, same_host
@@ -15,7 +13,6 @@ PING_PATH = "/api/ping"
 HOSTS = "/api/v2/hosts"
 PER_PAGE = 100
 MAX_PAGES = 1000  # bounds a server whose subtotal never adds up
-CONNECT_TIMEOUT = 10
 
 
 def search_text(field, value):
@@ -37,22 +34,16 @@ class ForemanApi(object):
         self.login = login
         self.password = password
         self.port = port
-        self._ca_file = None
+        self._https = None
         self._session = None
 
     def __enter__(self):
-        import requests  # imported here: it is slow to import and only Foreman mode needs it
-        fd, self._ca_file = tempfile.mkstemp(prefix="foreman-ca-", suffix=".pem",
-                                             dir=self.directory)
-        with os.fdopen(fd, "w") as f:
-            f.write(self.ca_pem.strip() + "\n")
-        self._session = requests.Session()
-        self._session.verify = self._ca_file
+        self._https = KatelloSession(self.ca_pem, self.directory).__enter__()
+        self._session = self._https.session
         return self
 
     def __exit__(self, *exc_info):
-        self._session.close()
-        os.unlink(self._ca_file)
+        self._https.__exit__(*exc_info)
 
     def url(self, path, port=None):
         return "https://%s:%d%s" % (self.server, port or self.port, path)
@@ -63,7 +54,8 @@ class ForemanApi(object):
         errors = []
         for port in API_PORTS:
             try:
-                response = self._session.get(self.url(PING_PATH, port), timeout=self._timeouts())
+                response = self._session.get(self.url(PING_PATH, port),
+                                             timeout=timeouts(self.timeout))
             except requests.exceptions.RequestException as exc:
                 errors.append("%d: %s" % (port, describe(exc)))
                 continue
@@ -83,7 +75,7 @@ class ForemanApi(object):
         try:
             response = self._session.request(method, self.url(path), params=params, json=body,
                                              auth=(self.login, self.password or ""),
-                                             timeout=self._timeouts())
+                                             timeout=timeouts(self.timeout))
         except requests.exceptions.SSLError:
             raise ConfigError("%s %s: TLS verification failed" % (method, path),
                               fix="every proxy behind the balancer needs a certificate for "
@@ -141,9 +133,6 @@ class ForemanApi(object):
                 fix="remove the duplicates in Foreman")
         return found[0] if found else None
 
-    def _timeouts(self):
-        return (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
-
 
 class ProxyChoice(object):
     """The Smart Proxies that stand for a --server name, and how they were searched for."""
@@ -186,19 +175,6 @@ def has_feature(proxy, feature):
 
 def _singular(resource):
     return resource[:-1] if resource.endswith("s") else resource
-
-
-def describe(exc):
-    """A short cause for a requests exception, the same words wherever lbenroll uses requests
-    (the Foreman API here, the remote-execution key downloads)."""
-    import requests
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS verification failed (the certificate's CA or names)"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return "cannot connect"
-    return str(exc) or type(exc).__name__
 
 
 def _error_text(response):

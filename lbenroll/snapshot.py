@@ -13,7 +13,7 @@ import hashlib
 import os
 import stat
 
-from lbenroll import fileio, host
+from lbenroll import diskio, host
 
 # Contents up to this size are kept, so that a file a child changed can be put back; a larger
 # one (a 20,000-repository redhat.repo) is kept as a digest only: the writer that changed it
@@ -32,7 +32,7 @@ def _digest(data):
 
 def _label(real):
     try:
-        return os.getxattr(real, fileio.SELINUX_XATTR, follow_symlinks=False)
+        return os.getxattr(real, diskio.SELINUX_XATTR, follow_symlinks=False)
     except OSError:
         return None
 
@@ -173,13 +173,13 @@ class Snapshot(object):
                     failed[path] = "its content (sha256 %s) was too large to keep; restore it " \
                                    "from %s%s" % (entry.digest[:16], host.BACKUP_DIR, path)
                     return
-                fileio.replace_bytes(real, entry.data, entry.mode, entry.uid, entry.gid,
+                diskio.replace(real, entry.data, entry.mode, entry.uid, entry.gid,
                                      entry.label)
             if entry.kind != LINK:
                 os.chmod(real, entry.mode)
             if os.geteuid() == 0:
                 os.lchown(real, entry.uid, entry.gid)
             if entry.kind != LINK and entry.label is not None and _label(real) != entry.label:
-                os.setxattr(real, fileio.SELINUX_XATTR, entry.label, follow_symlinks=False)
+                os.setxattr(real, diskio.SELINUX_XATTR, entry.label, follow_symlinks=False)
         except OSError as exc:
             failed[path] = "cannot put it back: %s" % (exc.strerror or exc)

@@ -6,6 +6,7 @@ import stat
 
 import pytest
 
+from lbenroll import backup as store
 from lbenroll import fileio
 from lbenroll.errors import WriteError
 from lbenroll.writers.base import Directory, Target
@@ -20,7 +21,7 @@ def real(root, path=TARGET.path):
 
 
 def backup(ctx):
-    return fileio.backup_path(ctx, TARGET.path)
+    return store.backup_path(ctx, TARGET.path)
 
 
 def test_equal_content_writes_nothing(ctx, root):
@@ -52,7 +53,7 @@ def test_backup_keeps_the_originals_mode_and_owner_in_a_root_only_store(ctx, roo
 
 def test_created_file_is_backed_up_as_absent(ctx, root):
     fileio.write_file(ctx, TARGET, b"new\n")
-    assert os.path.exists(backup(ctx) + fileio.ABSENT_SUFFIX)
+    assert os.path.exists(backup(ctx) + store.ABSENT_SUFFIX)
     assert not os.path.exists(backup(ctx))
 
 
@@ -188,14 +189,14 @@ def test_set_aside_moves_a_directory_into_the_backup_store_and_undo_puts_it_back
     with open(os.path.join(ssl, "certs", "host.pem"), "w") as f:
         f.write("cert\n")
     os.symlink("certs/host.pem", os.path.join(ssl, "link"))
-    dest = fileio.set_aside(ctx, "/etc/puppetlabs/puppet/ssl")
+    dest = store.set_aside(ctx, "/etc/puppetlabs/puppet/ssl")
     assert not os.path.exists(ssl)
     assert dest.startswith(os.path.join(root, "var/lib/lbenroll/backup/set-aside/"))
     assert dest.endswith("/etc/puppetlabs/puppet/ssl")
     with open(os.path.join(dest, "certs", "host.pem")) as f:
         assert f.read() == "cert\n"
     assert os.readlink(os.path.join(dest, "link")) == "certs/host.pem"
-    second = fileio.set_aside(ctx, "/etc/puppetlabs/puppet/ssl")
+    second = store.set_aside(ctx, "/etc/puppetlabs/puppet/ssl")
     assert second is None  # nothing left to move
     ctx.undo.rollback()
     with open(os.path.join(ssl, "certs", "host.pem")) as f:
@@ -208,7 +209,7 @@ def test_set_aside_twice_in_one_second_keeps_both_copies(ctx, root):
         os.makedirs(ssl)
         with open(os.path.join(ssl, "f"), "w") as f:
             f.write(content)
-        fileio.set_aside(ctx, "/etc/ssl-dir", undo=False)
+        store.set_aside(ctx, "/etc/ssl-dir", undo=False)
     copies = []
     for top, _dirs, files in os.walk(os.path.join(root, "var/lib/lbenroll/backup/set-aside")):
         for name in files:
@@ -221,25 +222,25 @@ def test_absent_file_marks_the_missing_directories_above_it(ctx, root):
     (root / "etc").mkdir()
     target = Target("/etc/puppetlabs/puppet/puppet.conf", 0o644, "root", "root", "test")
     fileio.write_file(ctx, target, b"[agent]\n")
-    assert fileio.backups(ctx) == [("/etc/puppetlabs", True), ("/etc/puppetlabs/puppet", True),
+    assert store.backups(ctx) == [("/etc/puppetlabs", True), ("/etc/puppetlabs/puppet", True),
                                    ("/etc/puppetlabs/puppet/puppet.conf", True)]
 
 
 def test_backup_before_command_keeps_originals_and_marks_directories(ctx, root):
     seed(root, {"/etc/rhsm/rhsm.conf": b"original\n"})
-    fileio.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf", "/etc/pki/consumer/cert.pem"],
+    store.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf", "/etc/pki/consumer/cert.pem"],
                                  ["/etc/pki/entitlement"])
     seed(root, {"/etc/rhsm/rhsm.conf": b"changed by a package script\n"})
-    fileio.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf"])  # once: the original stays
-    assert fileio.backups(ctx) == [
+    store.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf"])  # once: the original stays
+    assert store.backups(ctx) == [
         ("/etc/pki", True), ("/etc/pki/consumer", True), ("/etc/pki/consumer/cert.pem", True),
         ("/etc/pki/entitlement", True), ("/etc/rhsm/rhsm.conf", False)]
-    assert fileio.read_backup(ctx, "/etc/rhsm/rhsm.conf") == b"original\n"
+    assert store.read_backup(ctx, "/etc/rhsm/rhsm.conf") == b"original\n"
 
 
 def test_backup_before_command_does_nothing_in_a_dry_run(ctx, root, fake_runner):
     fake_runner.dry_run = True
-    fileio.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf"], ["/etc/pki/entitlement"])
+    store.backup_before_command(ctx, ["/etc/rhsm/rhsm.conf"], ["/etc/pki/entitlement"])
     assert not (root / "var").exists()
 
 
@@ -247,19 +248,19 @@ def test_restore_puts_bytes_back_keeping_the_current_files_metadata(ctx, root):
     seed(root, {TARGET.path: b"original\n"})
     fileio.write_file(ctx, TARGET, b"new\n")
     os.chmod(real(root), 0o640)
-    assert fileio.restore_backup(ctx, TARGET.path) is True
+    assert store.restore_backup(ctx, TARGET.path) is True
     assert fileio.read_bytes(ctx, TARGET.path) == b"original\n"
     assert metadata(real(root))[0] == 0o640
-    assert fileio.restore_backup(ctx, TARGET.path) is False  # already as it was
+    assert store.restore_backup(ctx, TARGET.path) is False  # already as it was
 
 
 def test_restore_recreates_a_deleted_file_with_the_originals_mode_and_owner(ctx, root):
     seed(root, {"/etc/pki/consumer/key.pem": b"KEY\n"})
     os.chmod(real(root, "/etc/pki/consumer/key.pem"), 0o600)
     os.chown(real(root, "/etc/pki/consumer/key.pem"), 1234, 1235)
-    fileio.backup_before_command(ctx, ["/etc/pki/consumer/key.pem"])
+    store.backup_before_command(ctx, ["/etc/pki/consumer/key.pem"])
     shutil.rmtree(real(root, "/etc/pki"))
-    assert fileio.restore_backup(ctx, "/etc/pki/consumer/key.pem") is True
+    assert store.restore_backup(ctx, "/etc/pki/consumer/key.pem") is True
     assert fileio.read_bytes(ctx, "/etc/pki/consumer/key.pem") == b"KEY\n"
     assert metadata(real(root, "/etc/pki/consumer/key.pem")) == (0o600, 1234, 1235)
 
@@ -268,27 +269,27 @@ def test_restore_of_an_absent_file_deletes_it_and_empty_directories_go_last(ctx,
     (root / "etc").mkdir()
     target = Target("/etc/lbenroll/lbenroll.conf", 0o644, "root", "root", "test")
     fileio.write_file(ctx, target, b"server = lb\n")
-    assert fileio.remove_empty_tree(ctx, "/etc/lbenroll") is False  # not empty yet
-    assert fileio.restore_backup(ctx, target.path) is True
-    assert fileio.restore_backup(ctx, target.path) is False
-    assert fileio.remove_empty_tree(ctx, "/etc/lbenroll") is True
+    assert store.remove_empty_tree(ctx, "/etc/lbenroll") is False  # not empty yet
+    assert store.restore_backup(ctx, target.path) is True
+    assert store.restore_backup(ctx, target.path) is False
+    assert store.remove_empty_tree(ctx, "/etc/lbenroll") is True
     assert sorted(os.listdir(str(root / "etc"))) == []
 
 
 def test_forget_backups_empties_the_store_but_keeps_set_aside_copies(ctx, root):
     os.makedirs(real(root, "/etc/puppetlabs/puppet/ssl"))
-    fileio.set_aside(ctx, "/etc/puppetlabs/puppet/ssl", undo=False)
+    store.set_aside(ctx, "/etc/puppetlabs/puppet/ssl", undo=False)
     fileio.write_file(ctx, TARGET, b"new\n")
-    assert fileio.backups(ctx) != []
-    assert fileio.forget_backups(ctx) is True
-    assert fileio.backups(ctx) == []
+    assert store.backups(ctx) != []
+    assert store.forget_backups(ctx) is True
+    assert store.backups(ctx) == []
     assert os.listdir(real(root, "/var/lib/lbenroll/backup")) == ["set-aside"]
-    assert fileio.forget_backups(ctx) is False
+    assert store.forget_backups(ctx) is False
 
 
 def test_forget_backups_of_an_empty_store_removes_it(ctx, root):
     fileio.write_file(ctx, TARGET, b"new\n")
-    assert fileio.forget_backups(ctx) is True
+    assert store.forget_backups(ctx) is True
     assert not os.path.exists(real(root, "/var/lib/lbenroll/backup"))
 
 
@@ -298,11 +299,11 @@ def test_empty_directories_below_an_absent_one_go_with_it_but_files_stay(ctx, ro
     fileio.write_file(ctx, target, b"[agent]\n")
     for directory in ("/etc/puppetlabs/code/environments", "/etc/puppetlabs/puppet/devices"):
         os.makedirs(real(root, directory))
-    assert fileio.remove_empty_tree(ctx, "/etc/puppetlabs") is False
+    assert store.remove_empty_tree(ctx, "/etc/puppetlabs") is False
     assert sorted(os.listdir(real(root, "/etc/puppetlabs"))) == ["puppet"]
     assert os.listdir(real(root, "/etc/puppetlabs/puppet")) == ["puppet.conf"]
-    fileio.restore_backup(ctx, target.path)
-    assert fileio.remove_empty_tree(ctx, "/etc/puppetlabs") is True
+    store.restore_backup(ctx, target.path)
+    assert store.remove_empty_tree(ctx, "/etc/puppetlabs") is True
     assert os.listdir(str(root / "etc")) == []
 
 
@@ -313,17 +314,17 @@ def test_an_unreadable_backup_store_is_an_error_not_an_empty_store(ctx, root, mo
         raise PermissionError(errno.EACCES, "Permission denied", path)
     monkeypatch.setattr(os, "scandir", denied)
     with pytest.raises(WriteError) as exc:
-        fileio.backups(ctx)
+        store.backups(ctx)
     assert "Permission denied" in exc.value.message and "root" in exc.value.fix
 
 
 def test_backup_before_command_does_not_read_a_file_already_in_the_store(ctx, root, monkeypatch):
     seed(root, {TARGET.path: b"original\n"})
-    fileio.backup_before_command(ctx, [TARGET.path])
+    store.backup_before_command(ctx, [TARGET.path])
 
     def no_read(ctx, path):
         raise AssertionError("read %s again" % path)
     monkeypatch.setattr(fileio, "read_bytes", no_read)
-    fileio.backup_before_command(ctx, [TARGET.path])
+    store.backup_before_command(ctx, [TARGET.path])
     with open(backup(ctx), "rb") as f:
         assert f.read() == b"original\n"

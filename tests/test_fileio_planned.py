@@ -2,7 +2,7 @@
 piece by piece and byte for byte."""
 import pytest
 
-from lbenroll import fileio
+from lbenroll import backup, fileio
 from lbenroll.errors import WriteError
 from lbenroll.writers.base import Spliced, Target
 from tests.conftest import seed
@@ -20,7 +20,7 @@ def test_spliced_data_is_written_exactly(ctx, root):
     expected = wanted.join()
     assert expected.count(b"LINE") == 4 and len(expected) == len(base)
     assert fileio.read_bytes(ctx, TARGET.path) == expected
-    with open(fileio.backup_path(ctx, TARGET.path), "rb") as f:
+    with open(backup.backup_path(ctx, TARGET.path), "rb") as f:
         assert f.read() == base
 
 

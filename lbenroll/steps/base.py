@@ -100,6 +100,7 @@ class Run(object):
         self.registered_before = None
         self.registered_now = False
         self.org_label = None         # the organization's label, from Foreman (FOREMAN_HOST)
+        self.tmpdir = None            # the run's private temporary directory (app.run makes it)
 
     def katello_ca(self):
         """The Katello CA this run installed (or, in a dry run, would install), else the one

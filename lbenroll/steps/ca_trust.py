@@ -1,7 +1,7 @@
 """CA_TRUST: the Katello server CA in the system trust store (anchor and extracted bundles)."""
 import os
 
-from lbenroll import consumer, fileio, host
+from lbenroll import backup, consumer, fileio, host
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.katello_ca import (CaTrustAnchorWriter)
@@ -53,7 +53,7 @@ class CaTrust(Step):
         argv = ctx.in_root("update-ca-trust", "extract")
         before = None
         if not ctx.dry_run:
-            fileio.backup_before_command(ctx, [host.TLS_CA_BUNDLE])
+            backup.backup_before_command(ctx, [host.TLS_CA_BUNDLE])
             from lbenroll.snapshot import Snapshot
             before = Snapshot(ctx, [host.CA_TRUST_EXTRACTED_DIR])
         done = ctx.run(argv, changes_host=True)

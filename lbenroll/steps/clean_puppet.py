@@ -1,7 +1,7 @@
 """CLEAN_PUPPET: move Puppet's SSL directory and cache aside (unless --skip puppet)."""
 import os
 
-from lbenroll import fileio, host
+from lbenroll import backup, host
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
@@ -21,9 +21,9 @@ class CleanPuppet(Step):
             return Result(self.id, Status.UNCHANGED, "no Puppet SSL directory or cache")
         if ctx.dry_run:
             return Result(self.id, Status.CHANGED, "would move %s aside into %s/%s" % (
-                " and ".join(present), host.BACKUP_DIR, fileio.SET_ASIDE))
+                " and ".join(present), host.BACKUP_DIR, backup.SET_ASIDE))
         # Set aside, not deleted: the agent's key and certificate are kept for a while.
         moved = ["moved %s aside to %s" % (d, "/" + os.path.relpath(
-            fileio.set_aside(ctx, d, undo=False), ctx.root)) for d in present]
+            backup.set_aside(ctx, d, undo=False), ctx.root)) for d in present]
         return Result(self.id, Status.CHANGED, "moved %s aside" % " and ".join(present),
                       detail=moved)

@@ -1,5 +1,5 @@
 """ENABLE_REPOS: enable the repositories given with --enablerepos."""
-from lbenroll import fileio, host, subman
+from lbenroll import backup, host, subman
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step, comma_list
 
@@ -15,7 +15,7 @@ class EnableRepos(Step):
             return Result(self.id, Status.SKIPPED, "no --enablerepos given")
         argv = subman.argv(ctx, "repos", *["--enable=%s" % repo for repo in repos])
         # subscription-manager rewrites redhat.repo: keep its original for --remove first.
-        fileio.backup_before_command(ctx, [host.REDHAT_REPO])
+        backup.backup_before_command(ctx, [host.REDHAT_REPO])
         result = ctx.run(argv, changes_host=True)
         if result is None:
             return Result(self.id, Status.CHANGED, "would enable %s" % ", ".join(repos),

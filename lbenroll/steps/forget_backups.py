@@ -1,7 +1,7 @@
 """FORGET_BACKUPS: remove the now empty directories enrolling created; empty the backup store."""
 import os
 
-from lbenroll import fileio, host
+from lbenroll import backup, host
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
@@ -13,18 +13,18 @@ class ForgetBackups(Step):
 
     def run(self, run):
         ctx = run.ctx
-        directories = sorted((path for path, absent in fileio.backups(ctx)
+        directories = sorted((path for path, absent in backup.backups(ctx)
                               if absent and os.path.isdir(ctx.path(path))), reverse=True)
         if ctx.dry_run:
-            if not fileio.backups(ctx):
+            if not backup.backups(ctx):
                 return Result(self.id, Status.UNCHANGED, "no backups left")
             return Result(self.id, Status.CHANGED, "would empty the backup store %s" % (
                 host.BACKUP_DIR), detail=["would remove the directory %s if it is empty" % d
                                           for d in directories])
         removed, kept = [], []
         for directory in directories:  # deepest first: a parent empties once its child goes
-            (removed if fileio.remove_empty_tree(ctx, directory) else kept).append(directory)
-        if not fileio.forget_backups(ctx) and not removed:
+            (removed if backup.remove_empty_tree(ctx, directory) else kept).append(directory)
+        if not backup.forget_backups(ctx) and not removed:
             return Result(self.id, Status.UNCHANGED, "no backups left")
         detail = (["removed the directory %s (absent before lbenroll)" % d for d in removed]
                   + ["kept the directory %s: not empty" % d for d in kept])

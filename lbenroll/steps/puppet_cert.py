@@ -2,7 +2,7 @@
 seconds."""
 import os
 
-from lbenroll import fileio, host, probe
+from lbenroll import backup, host, probe
 from lbenroll.results import Result, Status
 from lbenroll.puppet_agent import ca_address, ca_port, certname
 from lbenroll.steps.base import AgentStep
@@ -74,7 +74,7 @@ def _set_ssl_dir_aside(ctx):
     if ctx.dry_run:
         return "--force: would move %s aside into %s/set-aside" % (host.PUPPET_SSL_DIR,
                                                                      host.BACKUP_DIR)
-    moved = fileio.set_aside(ctx, host.PUPPET_SSL_DIR)
+    moved = backup.set_aside(ctx, host.PUPPET_SSL_DIR)
     return "--force: moved %s aside to %s" % (host.PUPPET_SSL_DIR,
                                               "/" + os.path.relpath(moved, ctx.root))
 

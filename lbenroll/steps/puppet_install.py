@@ -1,5 +1,5 @@
 """PUPPET_INSTALL: install puppet-agent (not with --skip puppet, nor without Foreman)."""
-from lbenroll import fileio, host
+from lbenroll import backup, host
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing
 from lbenroll.results import Result, Status
@@ -16,7 +16,7 @@ class PuppetInstall(AgentStep):
             return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
         # PUPPET_CONF's own backup would come after the install and keep the package's file:
         # keep puppet.conf as it was before the package brought its own (or that it was absent).
-        fileio.backup_before_command(ctx, [host.PUPPET_CONF])
+        backup.backup_before_command(ctx, [host.PUPPET_CONF])
         try:
             result = pm.transaction("install", [name], step=self.id)
         except PackageNotAvailable as exc:

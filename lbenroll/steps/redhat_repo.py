@@ -1,5 +1,5 @@
 """REDHAT_REPO: every repository in redhat.repo goes through the balancer."""
-from lbenroll import fileio, host, subman
+from lbenroll import backup, fileio, host, subman
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.redhat_repo import RedhatRepoWriter
@@ -21,7 +21,7 @@ class RedhatRepo(Step):
             # redhat.repo is generated from rhsm.baseurl; hand edits would be undone by the
             # next dnf run, so subscription-manager regenerates it first.
             argv = subman.argv(ctx, "refresh")
-            fileio.backup_before_command(ctx, [host.REDHAT_REPO])
+            backup.backup_before_command(ctx, [host.REDHAT_REPO])
             result = ctx.run(argv, changes_host=True)
             if result is None:
                 detail.append("would run: %s" % ctx.runner.display(argv))

@@ -1,5 +1,5 @@
 """REGISTER: register with subscription-manager through the balancer."""
-from lbenroll import fileio, host, subman
+from lbenroll import backup, fileio, host, subman
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
@@ -71,7 +71,7 @@ class Register(Step):
                 ctx.runner.output(identity) or "identity failed"), step=self.id,
                 fix="re-enroll with -a KEY -o ORG_LABEL (and --force if a stale identity remains)")
         argv = self.register_argv(run, force=registered)
-        fileio.backup_before_command(ctx, REGISTER_FILES, [host.ENTITLEMENT_DIR])
+        backup.backup_before_command(ctx, REGISTER_FILES, [host.ENTITLEMENT_DIR])
         result = ctx.run(argv, changes_host=True)
         if result is None:
             return Result(self.id, Status.CHANGED, "would register with the balancer",

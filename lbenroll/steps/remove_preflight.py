@@ -2,7 +2,7 @@
 password."""
 import os
 
-from lbenroll import fileio, host, packages
+from lbenroll import backup, fileio, host, packages
 from lbenroll.errors import UsageError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
@@ -28,6 +28,6 @@ class RemovePreflight(Step):
 
 
 def _backup_bytes(ctx, path):
-    if os.path.isfile(fileio.backup_path(ctx, path)):
-        return fileio.read_backup(ctx, path)
+    if os.path.isfile(backup.backup_path(ctx, path)):
+        return backup.read_backup(ctx, path)
     return None

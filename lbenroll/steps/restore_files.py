@@ -2,7 +2,7 @@
 lbenroll.conf."""
 import os
 
-from lbenroll import fileio, host
+from lbenroll import backup, fileio, host
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.base import Plan, Target
@@ -22,11 +22,11 @@ class RestoreFiles(Step):
     def run(self, run):
         ctx = run.ctx
         restored, removed, plans = [], [], []
-        for path, absent in fileio.backups(ctx):
+        for path, absent in backup.backups(ctx):
             if os.path.isdir(ctx.path(path)) or path == host.LBENROLL_CONF:
                 continue  # directories go at the end (FORGET_BACKUPS); lbenroll.conf below
             current = fileio.read_bytes(ctx, path)
-            wanted = None if absent else fileio.read_backup(ctx, path)
+            wanted = None if absent else backup.read_backup(ctx, path)
             if current == wanted:
                 continue
             if wanted is None:
@@ -35,7 +35,7 @@ class RestoreFiles(Step):
                 restored.append(path)
                 plans.append(Plan(Target(path, None, None, None, ""), current, wanted))
             if not ctx.dry_run:
-                fileio.restore_backup(ctx, path)
+                backup.restore_backup(ctx, path)
         detail = (["restored %s" % path for path in restored]
                   + ["removed %s (absent before lbenroll)" % path for path in removed])
         # The record of the enrollment goes whatever the store says: `lbenroll repair` must

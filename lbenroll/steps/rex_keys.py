@@ -2,9 +2,9 @@
 import collections
 import os
 import stat
-import tempfile
 
-from lbenroll import fileio, foreman, host
+from lbenroll import fileio, host
+from lbenroll.https import KatelloSession, describe, timeouts
 from lbenroll.errors import LbenrollError
 from lbenroll.foreman import ForemanApi
 from lbenroll.results import Result, Status
@@ -31,7 +31,6 @@ MAX_FETCHES = 32
 MAX_KEY_FILE = 64 * 1024  # a key file is a few hundred bytes; anything larger is not one
 
 
-CONNECT_TIMEOUT = 10
 
 
 SMART_PROXIES = "/api/v2/smart_proxies"
@@ -63,42 +62,25 @@ class KeyFetcher(object):
         self.timeout = timeout
         self.directory = directory
         self.trust_system = trust_system
-        self._ca_file = None
-        self._session = None
+        self._https = None
 
     def __enter__(self):
-        import requests  # imported here: it is slow to import and only --rex needs it here
-        bundle = self.ca_pem.strip() + "\n"
-        if self.trust_system:
-            try:
-                with open(requests.utils.DEFAULT_CA_BUNDLE_PATH) as f:
-                    bundle += f.read()
-            except OSError:
-                pass  # no system bundle: the Katello CA alone still verifies Katello's servers
-        fd, self._ca_file = tempfile.mkstemp(prefix="rex-ca-", suffix=".pem", dir=self.directory)
-        with os.fdopen(fd, "w") as f:
-            f.write(bundle)
-        self._session = requests.Session()
-        # A TCP balancer picks a proxy per connection: a reused connection would ask the same
-        # proxy again and hide the others' keys.
-        self._session.headers["Connection"] = "close"
+        self._https = KatelloSession(self.ca_pem, self.directory, self.trust_system,
+                                     one_connection_each=True).__enter__()
         return self
 
     def __exit__(self, *exc_info):
-        self._session.close()
-        os.unlink(self._ca_file)
+        self._https.__exit__(*exc_info)
 
     def fetch(self, url):
         """The text at url; raises FetchError."""
         import requests
         try:
-            response = self._session.get(url, timeout=(min(CONNECT_TIMEOUT, self.timeout),
-                                                       self.timeout),
-                                         verify=self._ca_file, stream=True)
+            response = self._https.session.get(url, timeout=timeouts(self.timeout), stream=True)
             with response:
                 data = response.raw.read(MAX_KEY_FILE + 1, decode_content=True)
         except requests.exceptions.RequestException as exc:
-            raise FetchError(foreman.describe(exc)) from None
+            raise FetchError(describe(exc)) from None
         if response.status_code != 200:
             raise FetchError("HTTP %d" % response.status_code)
         if len(data) > MAX_KEY_FILE:

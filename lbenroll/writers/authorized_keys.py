@@ -6,14 +6,14 @@ import hashlib
 import os
 import struct
 
-from lbenroll import fileio
-from lbenroll.writers.base import Directory, Target, Writer, decode
+from lbenroll import passwd
+from lbenroll.writers.base import Directory, Target, Writer
 
 # A public key as found on a line: type and base64 blob (what identifies it), the comment, and
 # the whole line as given (options, if any, included).
 PublicKey = collections.namedtuple("PublicKey", "type blob comment line")
 # A user from the managed root's /etc/passwd.
-User = collections.namedtuple("User", "name uid gid home")
+User = passwd.User
 
 AUTHORIZED_KEYS_MODE = 0o600
 SSH_DIR_MODE = 0o700
@@ -84,15 +84,7 @@ def _present(text):
 
 def find_user(ctx, name):
     """The User called name in the managed root's /etc/passwd, or None."""
-    data = fileio.read_bytes(ctx, "/etc/passwd")
-    for line in decode(data or b"").splitlines():
-        fields = line.split(":")
-        if len(fields) >= 6 and fields[0] == name:
-            try:
-                return User(name, int(fields[2]), int(fields[3]), fields[5])
-            except ValueError:
-                return None
-    return None
+    return passwd.user(ctx, name)
 
 
 def target_for(user, authpath=None):

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from lbenroll import consumer, engine, fileio
+from lbenroll import backup, consumer, engine, fileio
 from lbenroll.errors import UnavailableError
 from lbenroll.results import Status
 from lbenroll.steps.base import Step
@@ -63,7 +63,7 @@ def fake_extract(root, seen=None, ctx=None):
     file replaced (p11-kit writes a temporary file, chmod 0444, renames it over the target)."""
     def effect(argv):
         if seen is not None:
-            seen.append(fileio.backups(ctx))
+            seen.append(backup.backups(ctx))
         anchors = "".join("# %s\n%s" % (name, open(os.path.join(real(root, ANCHORS), name)).read())
                           for name in sorted(os.listdir(real(root, ANCHORS))))
         for path in (BUNDLE, TRUST_BUNDLE, "/etc/pki/ca-trust/extracted/pem/email-ca-bundle.pem"):
@@ -169,7 +169,7 @@ def test_the_originals_are_in_the_backup_store_before_the_command(make_run, trus
     assert len(seen) == 1
     assert (ANCHOR, True) in seen[0]  # it did not exist
     assert (BUNDLE, False) in seen[0]
-    assert fileio.read_backup(run.ctx, BUNDLE) == SYSTEM_BUNDLE.encode()
+    assert backup.read_backup(run.ctx, BUNDLE) == SYSTEM_BUNDLE.encode()
 
 
 def test_undo_puts_back_the_extracted_bundles_and_removes_the_anchor(make_run, trust_store,
@@ -286,7 +286,7 @@ def test_dry_run_would_write_the_anchor_and_extract(root, trust_store, tmp_path)
     assert "would run: chroot %s update-ca-trust extract" % root in result.detail
     assert runner.would_run == ["chroot %s update-ca-trust extract" % root]
     assert tree(root, "/etc/pki/ca-trust") == before
-    assert fileio.backups(run.ctx) == []
+    assert backup.backups(run.ctx) == []
     assert run.ctx.snapshot is None
 
 

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from lbenroll import engine, fileio, probe, services
+from lbenroll import backup, engine, probe, services
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageNotAvailable
 from lbenroll.results import Result, Status
@@ -114,7 +114,7 @@ def test_install_keeps_the_absent_puppet_conf_in_the_store_and_undo_removes_it(
     fake_runner.expect(dnf(root, "remove", "puppet-agent"), 0, "Complete!\n")
     result = PuppetInstall().run(foreman_run())
     assert (result.status, result.summary) == (Status.CHANGED, "installed puppet-agent with dnf")
-    assert os.path.exists(fileio.backup_path(ctx, CONF) + fileio.ABSENT_SUFFIX)
+    assert os.path.exists(backup.backup_path(ctx, CONF) + backup.ABSENT_SUFFIX)
     done, failed = ctx.undo.rollback()
     assert done == ["remove puppet-agent (installed by this run)"] and failed == []
     assert fake_runner.calls[-1] == dnf(root, "remove", "puppet-agent")
@@ -125,7 +125,7 @@ def test_install_keeps_an_existing_puppet_conf_as_it_was(foreman_run, fake_runne
     installed(fake_runner, root)
     fake_runner.expect(dnf(root, "install"), 0, "Complete!\n")
     PuppetInstall().run(foreman_run())
-    with open(fileio.backup_path(ctx, CONF), "rb") as f:
+    with open(backup.backup_path(ctx, CONF), "rb") as f:
         assert f.read() == b"[agent]\nserver = old.example.test\n"
 
 

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from lbenroll import engine, fileio
+from lbenroll import backup, engine, fileio
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Status
 from lbenroll.writers.base import Target
@@ -73,7 +73,7 @@ def test_preflight_refuses_a_katello_server(remove_run, fake_runner, root):
 def test_preflight_masks_the_proxy_password_of_the_file_and_of_its_backup(
         remove_run, fake_runner, ctx, root):
     seed(root, {RHSM: "[server]\nproxy_password = kept-secret\n"})
-    fileio.backup_before_command(ctx, [RHSM])
+    backup.backup_before_command(ctx, [RHSM])
     seed(root, {RHSM: "[server]\nproxy_password = current-secret\n"})
     fake_runner.expect(["rpm", "--root", str(root), "-q"], 1, "")
     result = RemovePreflight().run(remove_run())
@@ -172,7 +172,7 @@ def test_foreman_skipped(remove_run, session):
 def enrolled(ctx, root):
     """A host as an enrollment leaves it: rhsm.conf changed, new files, a new directory."""
     seed(root, {RHSM: "original\n", "/etc/os-release": "ID=rhel\n"})
-    fileio.backup_before_command(ctx, [RHSM, CERT], ["/etc/pki/entitlement"])
+    backup.backup_before_command(ctx, [RHSM, CERT], ["/etc/pki/entitlement"])
     seed(root, {RHSM: "balancer\n", CERT: "cert"})
     os.makedirs(real(root, "/etc/pki/entitlement"))
     fileio.write_file(ctx, Target("/etc/lbenroll/lbenroll.conf", 0o644, "root", "root", ""),
@@ -211,7 +211,7 @@ def test_restore_files_also_removes_an_unrecorded_lbenroll_conf(remove_run, ctx,
 def test_trust_store_is_regenerated_when_the_anchor_goes(remove_run, ctx, root, fake_runner):
     seed(root, {"/usr/bin/update-ca-trust": ""})
     os.makedirs(real(root, "/etc/pki/ca-trust/source/anchors"))
-    fileio.backup_before_command(ctx, [ANCHOR])
+    backup.backup_before_command(ctx, [ANCHOR])
     seed(root, {ANCHOR: CA})
     fake_runner.expect(["chroot", str(root), "update-ca-trust", "extract"], 0)
     result = RestoreFiles().run(remove_run())
@@ -228,7 +228,7 @@ def test_forget_backups_removes_the_empty_directories_enrolling_created(remove_r
     assert result.data == {"removed_directories": ["/etc/pki/consumer", "/etc/lbenroll"],
                            "kept_directories": ["/etc/pki/entitlement", "/etc/pki"]}
     assert sorted(os.listdir(real(root, "/etc"))) == ["os-release", "pki", "rhsm"]
-    assert fileio.backups(ctx) == []
+    assert backup.backups(ctx) == []
     assert ForgetBackups().run(remove_run()).status == Status.UNCHANGED
 
 
@@ -237,7 +237,7 @@ def test_forget_backups_dry_run_keeps_the_store(remove_run, ctx, root, fake_runn
     fake_runner.dry_run = True
     result = ForgetBackups().run(remove_run())
     assert result.status == Status.CHANGED and result.summary.startswith("would empty")
-    assert fileio.backups(ctx) != []
+    assert backup.backups(ctx) != []
 
 
 @pytest.mark.parametrize("skip,expected", [
@@ -293,7 +293,7 @@ def test_puppet_left_alone_with_skip_puppet(remove_run, root):
 def test_failed_trust_store_update_is_a_warning(remove_run, ctx, root, fake_runner):
     seed(root, {"/usr/bin/update-ca-trust": ""})
     os.makedirs(real(root, "/etc/pki/ca-trust/source/anchors"))
-    fileio.backup_before_command(ctx, [ANCHOR])
+    backup.backup_before_command(ctx, [ANCHOR])
     seed(root, {ANCHOR: CA})
     fake_runner.expect(["chroot", str(root), "update-ca-trust", "extract"], 1, "", "p11-kit")
     result = RestoreFiles().run(remove_run())
@@ -312,7 +312,7 @@ def test_register_finds_the_originals_backed_up(make_run, fake_runner, ctx, root
     seed(root, {RHSM: rhsm_conf(), "/etc/yum.repos.d/redhat.repo": "# before\n"})
 
     def register(argv):
-        assert dict(fileio.backups(ctx)) == {
+        assert dict(backup.backups(ctx)) == {
             "/etc/pki": True, "/etc/pki/consumer": True, CERT: True,
             "/etc/pki/consumer/key.pem": True, "/etc/pki/entitlement": True, RHSM: False,
             "/etc/yum.repos.d/redhat.repo": False}
@@ -321,7 +321,7 @@ def test_register_finds_the_originals_backed_up(make_run, fake_runner, ctx, root
     fake_runner.expect(sm(root, "identity"), 1)
     fake_runner.expect(sm(root, "register"), 0, effect=register)
     Register().run(make_run())
-    assert fileio.read_backup(ctx, "/etc/yum.repos.d/redhat.repo") == b"# before\n"
+    assert backup.read_backup(ctx, "/etc/yum.repos.d/redhat.repo") == b"# before\n"
     assert len(fake_runner.calls) == 2
 
 

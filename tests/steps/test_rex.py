@@ -15,7 +15,8 @@ from tests.lab.foreman import BALANCED_PROXY_NAMES, PASSWORD, seed_world
 from tests.steps.conftest import BALANCER, CA
 from tests.writers.test_authorized_keys import ONE, THREE, TWO, ssh_key
 from lbenroll.steps import rex_keys
-from lbenroll.steps.rex_keys import (CONNECT_TIMEOUT, FetchError, KeyFetcher, MAX_FETCHES,
+from lbenroll.https import CONNECT_TIMEOUT
+from lbenroll.steps.rex_keys import (FetchError, KeyFetcher, MAX_FETCHES,
                                     MAX_KEY_FILE, QUIET_FETCHES, RexKeys, SMART_PROXIES)
 
 AUTHORIZED_KEYS = "/root/.ssh/authorized_keys"
@@ -317,6 +318,7 @@ def session_get(monkeypatch):
 
     def install(outcome):
         def get(session, url, **kwargs):
+            kwargs.setdefault("verify", session.verify)  # the session's, as requests merges it
             with open(kwargs["verify"]) as f:
                 calls.append((url, kwargs, dict(session.headers), f.read()))
             if isinstance(outcome, Exception):

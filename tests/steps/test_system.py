@@ -1,7 +1,7 @@
 """The package and service steps, with the fake runner: what runs, what is fatal, re-runs."""
 import pytest
 
-from lbenroll import fileio, services
+from lbenroll import backup, fileio, services
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageNotAvailable
 from lbenroll.results import Result, Status
@@ -97,7 +97,7 @@ def test_enablerepos_backs_up_redhat_repo_before_subscription_manager_rewrites_i
     fake_runner.expect(["chroot", str(root), "subscription-manager", "repos"], 0,
                        effect=lambda argv: seed(root, {repo: "[after]\n"}))
     EnableRepos().run(make_run(enablerepos="rhel-9-appstream"))
-    assert fileio.read_backup(ctx, repo) == b"[before]\n"
+    assert backup.read_backup(ctx, repo) == b"[before]\n"
 
 
 def test_enablerepos_failure_is_a_warning(make_run, fake_runner):

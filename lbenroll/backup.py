@@ -1,0 +1,228 @@
+"""The backup store under /var/lib/lbenroll/backup: every host file as it was before lbenroll
+(or a command it ran) first changed it, kept once with its mode and owner, or a marker that it
+was absent; put back and emptied by --remove. Also the set-aside copies of Puppet directories."""
+import errno
+import logging
+import os
+import shutil
+import stat
+import time
+
+from lbenroll import diskio, host
+from lbenroll.errors import WriteError
+
+log = logging.getLogger("lbenroll")
+
+ABSENT_SUFFIX = ".lbenroll-absent"
+
+
+def backup_path(ctx, path):
+    return ctx.path(host.BACKUP_DIR + path)
+
+
+def _store_dir(ctx, directory):
+    """Create a directory of the backup store; the store's top stays 0700, so the copies (which
+    keep their originals' modes) are readable by root only."""
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    top = ctx.path(host.BACKUP_DIR)
+    if stat.S_IMODE(os.stat(top).st_mode) != 0o700:
+        os.chmod(top, 0o700)
+
+
+def _mark_absent(ctx, path):
+    marker = backup_path(ctx, path) + ABSENT_SUFFIX
+    if not os.path.exists(marker):
+        _store_dir(ctx, os.path.dirname(marker))
+        diskio.replace(marker, b"", 0o600, 0, 0, None)
+
+
+def _mark_missing_dirs(ctx, directory):
+    """Mark the directories on the way to directory that do not exist yet as absent, so that a
+    removal takes away the directories an enrollment brought and no others."""
+    missing = []
+    while directory != "/" and not os.path.isdir(ctx.path(directory)):
+        missing.insert(0, directory)
+        directory = os.path.dirname(directory)
+    for path in missing:
+        if not os.path.exists(backup_path(ctx, path)):  # its files were backed up: it existed
+            _mark_absent(ctx, path)
+
+
+def backed_up(ctx, path):
+    """Whether the store already keeps path (its bytes, or the marker that it was absent)."""
+    dest = backup_path(ctx, path)
+    return os.path.exists(dest) or os.path.exists(dest + ABSENT_SUFFIX)
+
+
+def backup_once(ctx, path, current):
+    """Keep the file as it was before lbenroll first touched it, with its mode and owner (so a
+    removal can recreate it if it was deleted since), or a marker that it was absent (then also
+    one for each missing directory above it)."""
+    if backed_up(ctx, path):
+        return
+    dest = backup_path(ctx, path)
+    if current is None:
+        _mark_missing_dirs(ctx, os.path.dirname(path))
+        _mark_absent(ctx, path)
+        return
+    st = os.stat(ctx.path(path))
+    _store_dir(ctx, os.path.dirname(dest))
+    diskio.replace(dest, current, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, None)
+
+
+def backup_before_command(ctx, files, directories=()):
+    """Before a command lbenroll runs changes files itself (a package script, subscription-manager
+    register), back them up as a first write would, and mark the directories it may create
+    if they are missing. The store then holds the true originals. Nothing in a dry run."""
+    if ctx.dry_run:
+        return
+    ctx.before_change()
+    try:
+        for path in files:
+            if not backed_up(ctx, path):  # a large redhat.repo is not read again for nothing
+                backup_once(ctx, path, diskio.read_bytes(ctx, path))
+        for directory in directories:
+            _mark_missing_dirs(ctx, directory)
+    except OSError as exc:
+        raise WriteError("cannot back up before changing the host: %s" % (exc.strerror or exc),
+                         fix="check free space and permissions under %s" % host.BACKUP_DIR)
+
+
+# set_aside() keeps its copies here, inside the backup store; they are not file backups.
+SET_ASIDE = "set-aside"
+
+
+def backups(ctx):
+    """[(host path, absent)] for every path in the backup store, sorted: absent is True when the
+    store says the path (a file or a directory) did not exist before lbenroll."""
+    top = ctx.path(host.BACKUP_DIR)
+    entries = []
+
+    def unreadable(exc):
+        # os.walk would skip it silently and --remove would then report nothing to restore.
+        if exc.errno != errno.ENOENT:
+            raise WriteError("cannot read the backup store: %s: %s" % (exc.filename, exc.strerror),
+                             fix="run lbenroll as root")
+    for directory, dirs, files in os.walk(top, onerror=unreadable):
+        if directory == top and SET_ASIDE in dirs:
+            dirs.remove(SET_ASIDE)
+        for name in files:
+            path = "/" + os.path.relpath(os.path.join(directory, name), top)
+            if path.endswith(ABSENT_SUFFIX):
+                entries.append((path[:-len(ABSENT_SUFFIX)], True))
+            else:
+                entries.append((path, False))
+    return sorted(entries)
+
+
+def read_backup(ctx, path):
+    """The bytes the store keeps for path (an entry backups() listed as not absent)."""
+    with open(backup_path(ctx, path), "rb") as f:
+        return f.read()
+
+
+def restore_backup(ctx, path):
+    """Put a file back as the store keeps it; True if that changed anything.
+
+    A file the store marks absent is deleted. Kept bytes are written atomically; an existing
+    file keeps its mode, owner and SELinux label as on every write, a missing one (and its
+    missing directories) is created with the original's mode and owner, kept on the copy.
+    """
+    real = ctx.path(path)
+    try:
+        if os.path.exists(backup_path(ctx, path) + ABSENT_SUFFIX):
+            if not os.path.lexists(real) or os.path.isdir(real):
+                return False
+            os.unlink(real)
+            log.info("removed %s (absent before lbenroll)", path)
+            return True
+        data = read_backup(ctx, path)
+        if diskio.read_bytes(ctx, path) == data:
+            return False
+        if os.path.exists(real):
+            st, selinux = os.stat(real), diskio.selinux_label(real)
+        else:
+            st, selinux = os.stat(backup_path(ctx, path)), None
+            diskio.makedirs(ctx, os.path.dirname(path))
+        diskio.replace(real, data, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, selinux)
+    except OSError as exc:
+        raise WriteError("cannot restore %s: %s" % (path, exc.strerror or exc),
+                         fix="copy it from %s%s by hand" % (host.BACKUP_DIR, path))
+    log.info("restored %s from the backup store", path)
+    return True
+
+
+def remove_empty_tree(ctx, directory):
+    """Remove a directory the store marks absent, with the empty directories in it, bottom-up;
+    True if the directory itself went. Files are never removed: a directory that still holds
+    one stays. Everything below a directory that was absent came with the enrollment (puppet
+    creates its code and devices directories on its first run, for instance)."""
+    real = ctx.path(directory)
+    if not os.path.isdir(real) or os.path.islink(real):
+        return False
+    try:
+        for top, _dirs, _files in os.walk(real, topdown=False):  # bottom-up
+            if not os.listdir(top):
+                os.rmdir(top)
+    except OSError as exc:
+        raise WriteError("cannot remove %s: %s" % (directory, exc.strerror or exc))
+    if os.path.isdir(real):
+        return False
+    log.info("removed the directory %s (absent before lbenroll)", directory)
+    return True
+
+
+def forget_backups(ctx):
+    """Empty the backup store, so that a later enrollment backs up afresh; set-aside copies
+    stay. True if there was anything to forget."""
+    top = ctx.path(host.BACKUP_DIR)
+    names = [name for name in (os.listdir(top) if os.path.isdir(top) else [])
+             if name != SET_ASIDE]
+    try:
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        if os.path.isdir(top) and not os.listdir(top):
+            os.rmdir(top)
+    except OSError as exc:
+        raise WriteError("cannot empty %s: %s" % (host.BACKUP_DIR, exc.strerror or exc),
+                         fix="remove its contents by hand")
+    return bool(names)
+
+
+def set_aside(ctx, directory, undo=True):
+    """Move a directory lbenroll does not write itself (Puppet's SSL directory, its cache) into
+    the backup store; return where it went, or None when there was nothing to move.
+
+    Copy then delete, not rename: /etc, /opt and /var are often separate filesystems. Each call
+    gets its own stamped place, so an earlier set-aside copy is never overwritten.
+    """
+    real = ctx.path(directory)
+    if not os.path.isdir(real):
+        return None
+    ctx.before_change()
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    dest = ctx.path("%s/set-aside/%s%s" % (host.BACKUP_DIR, stamp, directory))
+    suffix = 1
+    while os.path.exists(dest):
+        suffix += 1
+        dest = ctx.path("%s/set-aside/%s.%d%s" % (host.BACKUP_DIR, stamp, suffix, directory))
+    try:
+        os.makedirs(os.path.dirname(dest), 0o700)
+        shutil.copytree(real, dest, symlinks=True)
+        shutil.rmtree(real)
+    except OSError as exc:
+        raise WriteError("cannot move %s aside to %s: %s" % (directory, dest, exc),
+                         fix="check free space and permissions under %s" % host.BACKUP_DIR)
+    log.info("moved %s aside to %s", directory, dest)
+    if undo:
+        def put_back():
+            if os.path.exists(real):
+                shutil.rmtree(real)
+            shutil.copytree(dest, real, symlinks=True)
+        ctx.undo.push("put back %s" % directory, put_back)
+    return dest
