@@ -85,9 +85,10 @@ demo: $(call apt,lab) $(VENV_READY)
 bench: $(call apt,lab) $(VENV_READY)
 	$(VENV)/bin/python -m benchmarks.run
 
-## Regenerate man/lbenroll.8 and the bash completion from the option table and the code.
+## Regenerate man/lbenroll.8 and the bash completion from the option table and the code
+## (tools/docs.py, a build-time tool: it is not part of the installed package).
 docs: $(VENV_READY)
-	$(VENV)/bin/python -m lbenroll.docs
+	$(VENV)/bin/python -m tools.docs
 
 # EL8 is the floor: its Python 3.6 and the oldest library versions lbenroll supports, with the
 # main venv's test plugins. PYTHON36=/path/to/python3.6 names the interpreter; by default

@@ -10,7 +10,7 @@ import traceback
 import click
 
 from lbenroll import __version__, options
-from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode, LbenrollError
+from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode, LbenrollError, UsageError
 from lbenroll.redact import Redactor
 
 PROG = "lbenroll"
@@ -43,8 +43,114 @@ class TableOption(click.Option):
         return record[0], options.help_text(self.spec)
 
 
-class EnrollCommand(click.Command):
-    """Help grouped as in the option table, with the exit codes as an epilog."""
+class Shown(click.UsageError):
+    """An LbenrollError on its way out of click, which shows it (in lbenroll's voice) and
+    exits with its code. A click UsageError, as what it carries comes from parsing or
+    checking the command line."""
+
+    def __init__(self, error):
+        super(Shown, self).__init__(error.message)
+        self.error = error
+        self.exit_code = int(error.exit_code)
+
+    def show(self, file=None):
+        echo_error(self.error.format_message())
+
+
+class LbenrollCommand(click.Command):
+    """A click command in lbenroll's one voice: every usage error, click's own included (a bad
+    value, an unknown option, a missing value), is "lbenroll: error: <what>" and "fix: <how>"
+    with exit 2, an LbenrollError raised while parsing or running is shown the same way with
+    its own code, and --help ends with the exit status, from the ExitCode enum."""
+
+    # (ExitCode, meaning) for the help's "Exit status" section.
+    exit_meanings = EXIT_CODE_MEANINGS
+
+    def parse_args(self, ctx, args):
+        try:
+            return super(LbenrollCommand, self).parse_args(ctx, args)
+        except Shown:
+            raise
+        except LbenrollError as error:
+            raise Shown(with_fix(error, ctx))
+        except click.UsageError as error:
+            raise Shown(usage_error(error, ctx))
+
+    def invoke(self, ctx):
+        try:
+            return super(LbenrollCommand, self).invoke(ctx)
+        except Shown:
+            raise
+        except LbenrollError as error:
+            raise Shown(with_fix(error, ctx))
+        except click.UsageError as error:
+            raise Shown(usage_error(error, ctx))
+
+    def format_epilog(self, ctx, formatter):
+        super(LbenrollCommand, self).format_epilog(ctx, formatter)
+        with formatter.section("Exit status"):
+            formatter.write_dl([(str(int(code)), meaning) for code, meaning in self.exit_meanings])
+
+
+def _label(param):
+    """The option as messages name it, short spelling first: "-t/--timeout"."""
+    return "/".join(sorted(param.opts, key=lambda name: name.startswith("--")))
+
+
+def usage_error(error, ctx):
+    """click's usage error (UsageError or a subclass) as lbenroll's UsageError: what went wrong
+    in our words where click tells us enough, and how to fix it."""
+    help_hint = "see '%s --help'" % (ctx.command_path if ctx is not None else PROG)
+    param = getattr(error, "param", None)
+    if isinstance(error, click.NoSuchOption):
+        possibilities = sorted(error.possibilities or ())
+        return UsageError("no such option: %s" % error.option_name,
+                          fix="did you mean %s? (or %s for the options)" % (
+                              " or ".join(possibilities), help_hint) if possibilities
+                          else "%s for the options" % help_hint)
+    if isinstance(error, click.MissingParameter) and param is not None:
+        return UsageError("%s is required" % _label(param), fix=help_hint)
+    if isinstance(error, click.BadOptionUsage) and getattr(error, "option_name", None):
+        # click 7 and later name the option; click 6.7 says it in its message only.
+        return UsageError("%s needs a value" % error.option_name,
+                          fix="put the value after it; %s" % help_hint)
+    text = error.message.strip().rstrip(".")
+    text = text[:1].lower() + text[1:]
+    if isinstance(error, click.BadParameter) and param is not None:
+        return UsageError("%s: %s" % (_label(param), text), fix=_value_fix(param, help_hint))
+    if isinstance(error, click.BadOptionUsage):
+        return UsageError(text, fix="put the value after it; %s" % help_hint)
+    return UsageError(text, fix=help_hint)
+
+
+def _value_fix(param, help_hint):
+    """How to give a value of param's type."""
+    kind, name = param.type, max(param.opts, key=len)
+    if isinstance(kind, click.Choice):
+        return "use one of: %s" % ", ".join(kind.choices)
+    if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)):
+        # The option table keeps the enrollment's defaults; click has none for its options.
+        example = param.spec.default if isinstance(param, TableOption) else param.default
+        if not isinstance(example, (int, float)) or isinstance(example, bool):
+            example = 30
+        return "give a %snumber, e.g. %s %s" % (
+            "whole " if isinstance(kind, click.types.IntParamType) else "", name, example)
+    if isinstance(kind, click.Path):
+        return "give the path of an existing %s" % ("file" if kind.file_okay else "directory")
+    return help_hint
+
+
+def with_fix(error, ctx=None):
+    """error, with "see '... --help'" as its fix when it is a usage error that has none."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if error.fix is None and int(error.exit_code) == ExitCode.USAGE:
+        error.fix = "see '%s --help'" % (ctx.command_path if ctx is not None else PROG)
+    return error
+
+
+class EnrollCommand(LbenrollCommand):
+    """Help grouped as in the option table, with the other commands and the exit codes as an
+    epilog."""
 
     def format_options(self, ctx, formatter):
         params = [p for p in self.get_params(ctx) if isinstance(p, TableOption)]
@@ -59,8 +165,27 @@ class EnrollCommand(click.Command):
             with formatter.section("Other commands"):
                 formatter.write_dl([("%s %s" % (PROG, name), subcommand(name).help or "")
                                     for name in sorted(SUBCOMMANDS)])
-        with formatter.section("Exit status"):
-            formatter.write_dl([(str(int(code)), meaning) for code, meaning in EXIT_CODE_MEANINGS])
+        super(EnrollCommand, self).format_epilog(ctx, formatter)
+
+
+class WholeNumber(click.types.IntParamType):
+    """click's integer, refused in the words options.validate() uses for one."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super(WholeNumber, self).convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail("%r is not a whole number" % (value,), param, ctx)
+
+
+class OneOf(click.Choice):
+    """click's choice, refused in the words options.validate() uses for one."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super(OneOf, self).convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail("%r is not a valid choice" % (value,), param, ctx)
 
 
 def _show_help(ctx, param, value):
@@ -89,9 +214,9 @@ def _click_option(spec):
     if spec.type == options.FLAG:
         return TableOption(spec, decls, is_flag=True, default=spec.default)
     if spec.type == options.INT:
-        value_type = click.INT
+        value_type = WholeNumber()
     elif spec.choices:
-        value_type = click.Choice(spec.choices)
+        value_type = OneOf(spec.choices)
     else:
         value_type = click.STRING
     return TableOption(spec, decls, type=value_type, multiple=spec.multiple,
@@ -103,8 +228,9 @@ def build_command():
                          callback=_enroll, help=SUMMARY, add_help_option=False)
 
 
-def _echo_error(text, prog=PROG):
-    click.echo("%s: error: %s" % (prog, text), err=True)
+def echo_error(text):
+    """The one way an error reaches the user: "lbenroll: error: ..." on stderr."""
+    click.echo("%s: error: %s" % (PROG, text), err=True)
 
 
 @click.pass_context
@@ -131,33 +257,33 @@ def options_for_host(values):
     return validated
 
 
-def run_validated(make_options, prog=PROG):
+def run_validated(make_options):
     """Run an enrollment from make_options() (which validates and may raise LbenrollError);
     print its warnings, map expected errors to their exit codes, and return the exit code.
     Shared by enrollment and `lbenroll repair`."""
     try:
         validated = make_options()
     except LbenrollError as error:
-        _echo_error(error.format_message(), prog)
+        echo_error(with_fix(error).format_message())
         return error.exit_code
     for note in validated.notes:
-        click.echo("%s: note: %s" % (prog, note), err=True)
+        click.echo("%s: note: %s" % (PROG, note), err=True)
     for warning in validated.warnings:
-        click.echo("%s: warning: %s" % (prog, warning), err=True)
+        click.echo("%s: warning: %s" % (PROG, warning), err=True)
     redact = Redactor(validated.secrets)
     # Imported here so that --help, --version and usage errors never load the engine.
     from lbenroll import app
     try:
         return int(app.run(validated))
     except LbenrollError as error:
-        _echo_error(redact(error.format_message()), prog)
+        echo_error(redact(with_fix(error).format_message()))
         return error.exit_code
     except click.Abort:
         raise
     except Exception:
         # A bug: keep the traceback for the report, masked like every other message.
         click.echo(redact(traceback.format_exc()), err=True)
-        _echo_error("internal error; this is a bug in lbenroll, please report it", prog)
+        echo_error("internal error; this is a bug in lbenroll, please report it")
         return ExitCode.SOFTWARE
 
 

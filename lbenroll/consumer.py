@@ -12,7 +12,8 @@ STEP = "FETCH_CONSUMER_RPM"
 SCRIPT_PATH = "/usr/bin/katello-rhsm-consumer"
 MAX_SIZE = 16 * 1024 * 1024  # the real package is a few kB; anything huge is not it
 PEM_RX = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
-# The %post script embeds both CAs as here-documents (puppet-certs rhsm_reconfigure_script).
+# The %post script embeds both CAs as here-documents (puppet-foreman_proxy_content:
+# lib/puppet/provider/rhsm_reconfigure_script/rhsm_reconfigure_script.rb).
 CA_BLOCK_RX = r"%s\s*<<\s*'?EOM'?[^\n]*\n(.*?)\nEOM"
 PORT_RX = re.compile(r"^\s*PORT=['\"]?(\d+)|--server\.port[= ]['\"]?(\d+)", re.M)
 PREFIX_RX = re.compile(r"^\s*PREFIX=['\"]?(/[^'\"\s]*)", re.M)

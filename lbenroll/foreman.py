@@ -8,7 +8,8 @@ from lbenroll.errors import ConfigError, DataError, ProtocolError, UnavailableEr
 from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
 from lbenroll.urls import host_of, same_host
 
-API_PORTS = (443, 8443)  # bootstrap.py's order (reference §5)
+# bootstrap.py's order (docs/katello-client-facts.md, "bootstrap.py behaviour").
+API_PORTS = (443, 8443)
 PING_PATH = "/api/ping"
 HOSTS = "/api/v2/hosts"
 PER_PAGE = 100
@@ -35,11 +36,9 @@ class ForemanApi(object):
         self.password = password
         self.port = port
         self._https = None
-        self._session = None
 
     def __enter__(self):
         self._https = KatelloSession(self.ca_pem, self.directory).__enter__()
-        self._session = self._https.session
         return self
 
     def __exit__(self, *exc_info):
@@ -54,7 +53,7 @@ class ForemanApi(object):
         errors = []
         for port in API_PORTS:
             try:
-                response = self._session.get(self.url(PING_PATH, port),
+                response = self._https.get(self.url(PING_PATH, port),
                                              timeout=timeouts(self.timeout))
             except requests.exceptions.RequestException as exc:
                 errors.append("%d: %s" % (port, describe(exc)))
@@ -73,7 +72,7 @@ class ForemanApi(object):
         """The decoded JSON answer of one authenticated request; raises LbenrollErrors."""
         import requests
         try:
-            response = self._session.request(method, self.url(path), params=params, json=body,
+            response = self._https.request(method, self.url(path), params=params, json=body,
                                              auth=(self.login, self.password or ""),
                                              timeout=timeouts(self.timeout))
         except requests.exceptions.SSLError:

@@ -37,12 +37,6 @@ CONSUMER_PACKAGE_PREFIX = "katello-ca-consumer-"
 SERVER_PACKAGES = ("katello", "foreman-proxy-content", "katello-capsule", "spacewalk-proxy-common",
                    "spacewalk-backend")
 
-# Files the consumer RPM's %post writes besides rhsm.conf (reference §2.3); snapshotted so a
-# failed run can put them back.
-CONSUMER_POST_FILES = (RHSM_CONF, KAT_BACKUP, KATELLO_SERVER_CA, KATELLO_DEFAULT_CA,
-                       CA_TRUST_ANCHOR)
-
-
 def reroot(root, path):
     """Map an absolute host path into the tree mounted at root (like `rpm --root`)."""
     if not os.path.isabs(path):

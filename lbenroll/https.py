@@ -55,6 +55,17 @@ class KatelloSession(object):
         self.session.close()
         os.unlink(self._ca_file)
 
+    def get(self, url, **kwargs):
+        kwargs["verify"] = self._ca_file  # see request()
+        return self.session.get(url, **kwargs)
+
+    def request(self, method, url, **kwargs):
+        """A request verified against the Katello CA. verify is given on every request: a
+        session's own verify loses to REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE (requests merges the
+        environment over it), and then any CA those name would be trusted."""
+        kwargs["verify"] = self._ca_file
+        return self.session.request(method, url, **kwargs)
+
 
 def describe(exc):
     """A short cause for a requests exception, the same words wherever lbenroll uses requests."""

@@ -107,7 +107,7 @@ def _spec(*args, **kwargs):
 
 
 OPTIONS = (
-    # Server, credentials, identity (reference 1.1)
+    # Server, credentials, identity (docs/katello-client-facts.md, "bootstrap.py options")
     _spec(["--server"], "foreman_fqdn", "identity", short="-s", type=HOSTNAME, metavar="FQDN",
           help="Name of the load balancer (or Foreman server or Smart Proxy) to enroll with, "
                "without a scheme; also the default Puppet server and Puppet CA. Required."),
@@ -131,7 +131,7 @@ OPTIONS = (
     _spec(["--verbose"], "verbose", "identity", short="-v", type=FLAG,
           help="Show each step's details; secrets stay masked."),
 
-    # Foreman host record (reference 1.2)
+    # Foreman host record (docs/katello-client-facts.md, "bootstrap.py options")
     _spec(["--organization"], "org", "host-record", short="-o", default="Default Organization",
           metavar="ORG",
           help="Organization to register into: its name, or with --skip foreman its label."),
@@ -151,15 +151,17 @@ OPTIONS = (
     _spec(["--unmanaged"], "unmanaged", "host-record", type=FLAG,
           help="Create the host record as unmanaged."),
     _spec(["--force-content-source"], "force_content_source", "host-record", type=FLAG,
-          help="Set the host's content source to the Smart Proxy named like --server (behind a "
-               "balancer there is usually none: then only a note)."),
+          help="Set the host's content source to the Smart Proxy named like --server, else "
+               "(behind a balancer the proxies keep their own names) to the lowest-id Smart "
+               "Proxy whose URL, registration URL or template URL names --server; none found: "
+               "a note, and the content source is left as it is."),
     _spec(["--skip-foreman"], "no_foreman", "host-record", type=FLAG, status=DEPRECATED,
           note="--skip foreman", help="Old spelling of --skip foreman."),
     _spec(["--content-only"], "content_only", "host-record", type=FLAG,
           help="Enroll for content only, without a Foreman host record: the same as "
                "--skip foreman."),
 
-    # Registration (reference 1.3)
+    # Registration (docs/katello-client-facts.md, "bootstrap.py options")
     _spec(["--activationkey"], "activationkey", "registration", short="-a", metavar="KEY",
           secret=True,
           help="Activation key (or comma-separated keys) for subscription-manager. Needed only "
@@ -192,7 +194,7 @@ OPTIONS = (
     _spec(["--legacy-purge"], "legacy_purge", "registration", type=FLAG, status=RETIRED,
           help="Delete the RHN Classic / Satellite 5 profile while migrating."),
 
-    # Puppet (reference 1.4)
+    # Puppet (docs/katello-client-facts.md, "bootstrap.py options")
     _spec(["--puppet-server"], "puppet_server", "puppet", type=HOSTNAME, metavar="FQDN",
           default_text="--server", help="'server' in puppet.conf."),
     _spec(["--puppet-ca-server"], "puppet_ca_server", "puppet", type=HOSTNAME, metavar="FQDN",
@@ -206,7 +208,7 @@ OPTIONS = (
     _spec(["--skip-puppet"], "no_puppet", "puppet", short="-P", type=FLAG, status=DEPRECATED,
           note="--skip puppet", help="Old spelling of --skip puppet."),
 
-    # Remote execution (reference 1.5)
+    # Remote execution (docs/katello-client-facts.md, "bootstrap.py options")
     _spec(["--rex"], "remote_exec", "rex", type=FLAG,
           help="Install the Smart Proxies' remote execution SSH public keys. Without "
                "--rex-proxies, --rex-urlkeyfile or --rex-apikeys they come from "
@@ -228,7 +230,7 @@ OPTIONS = (
     _spec(["--rex-authpath"], "remote_exec_authpath", "rex", type=PATH, metavar="PATH",
           default_text="~USER/.ssh/authorized_keys", help="File the keys are added to."),
 
-    # Packages, steps, modes (reference 1.6)
+    # Packages, steps, modes (docs/katello-client-facts.md, "bootstrap.py options")
     _spec(["--skip"], "skip", "steps", type=CHOICE, choices=SKIP_CHOICES, multiple=True,
           default=(), metavar="STEP",
           help="Skip a step; repeatable. 'foreman' also leaves out installing, signing and "

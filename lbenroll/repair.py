@@ -6,13 +6,14 @@ RPM is installed. Repair never registers: it has no activation key, so a host wh
 lost is told to enroll again.
 """
 import os
+import types
 
 import click
 
 from lbenroll import host, options
-from lbenroll.errors import UsageError
+from lbenroll.cli import LbenrollCommand, run_validated
+from lbenroll.errors import PermissionDenied, UsageError
 
-PROG = "lbenroll repair"
 HELP = ("Re-apply the options recorded by the last enrollment, correcting files that drifted "
         "back to a proxy name; never registers.")
 
@@ -22,7 +23,8 @@ def _help(dest):
     return options.BY_DEST[dest].help
 
 
-@click.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=LbenrollCommand, help=HELP,
+               context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="PATH",
               help="The recorded options. [default: %s inside --root]" % host.LBENROLL_CONF)
 @click.option("--root", metavar="DIR", help=_help("root"))
@@ -40,15 +42,19 @@ def command(ctx, config_path, root, as_json, dry_run, verbose, log_file):
 
 def repair(config_path, run_values):
     """Validate the recorded options plus this run's (root, json, ...) and run; the exit code."""
-    from lbenroll.cli import run_validated
-    return run_validated(lambda: recorded_options(config_path, run_values), PROG)
+    return run_validated(lambda: recorded_options(config_path, run_values))
 
 
 def recorded_options(config_path, run_values):
     """Options from the recorded file, checked by options.validate() like a command line."""
     root = run_values.get("root", "/")
-    if not os.path.isdir(root):
-        raise UsageError("--root: %s is not an existing directory" % root)
+    # --root by the enrollment's own rule and words, before the record is looked for in it.
+    options._check_root(types.SimpleNamespace(root=root))
+    if os.geteuid() != 0 and not run_values.get("dry_run") and os.path.abspath(root) == "/":
+        # As the enrollment refuses (app.run), and before the record is read: an ordinary
+        # user asking for a repair is told what it needs, not that the host is not enrolled.
+        raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",
+                               fix="run it with sudo, or use --dry-run to only see the plan")
     path = config_path or host.reroot(root, host.LBENROLL_CONF)
     try:
         with open(path, "rb") as f:

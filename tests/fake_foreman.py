@@ -30,12 +30,15 @@ class FakeSession(object):
         self.tls_fails = tls_fails
         self.verify = None
         self.calls = []  # (method, port, path, params, auth)
+        self.verified_with = []  # the verify= each request was given
 
-    def get(self, url, timeout=None):
-        return self.request("GET", url, timeout=timeout)
+    def get(self, url, timeout=None, verify=None):
+        return self.request("GET", url, timeout=timeout, verify=verify)
 
-    def request(self, method, url, params=None, json=None, auth=None, timeout=None):
+    def request(self, method, url, params=None, json=None, auth=None, timeout=None,
+                verify=None):
         parts = urllib.parse.urlsplit(url)
+        self.verified_with.append(verify)
         self.calls.append((method, parts.port, parts.path, params, auth))
         if parts.port in self.down:
             raise requests.exceptions.ConnectionError("refused")

@@ -52,6 +52,16 @@ def test_ca_file_exists_only_while_open(api, tmp_path):
     assert not (tmp_path / path).exists()
 
 
+def test_every_request_is_verified_against_the_katello_ca_file(api):
+    # Given per request: a session's own verify loses to REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE.
+    with api() as client:
+        client.ping()
+        client.lookup("locations", "title", "Lab")
+        ca_file = api.session.verify
+    assert api.session.verified_with == [ca_file, ca_file]
+    assert ca_file.endswith(".pem")
+
+
 def test_every_page_is_read(api, monkeypatch):
     monkeypatch.setattr(foreman, "PER_PAGE", 20)
     with api() as client:

@@ -2,8 +2,9 @@
 import os
 import re
 
-from lbenroll import docs, engine
+from lbenroll import engine
 from lbenroll.errors import EXIT_CODE_MEANINGS
+from tools import docs
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 

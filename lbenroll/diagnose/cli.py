@@ -1,12 +1,11 @@
 """`lbenroll diagnose`: its options, and the outcome mapped to an exit code."""
-import os
-import re
 import traceback
 
 import click
 
-from lbenroll import __version__
-from lbenroll.errors import ExitCode
+from lbenroll import __version__, options
+from lbenroll.cli import LbenrollCommand, WholeNumber, echo_error
+from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode, UsageError
 from lbenroll.redact import Redactor
 
 PASSWORD_ENV = "LBENROLL_PASSWORD"
@@ -14,39 +13,37 @@ HELP = ("Check the balancer and every Smart Proxy behind it from this host, read
         "balancer port, each proxy on its own address presenting the balancer name (the "
         "load-balancer guide's /etc/hosts trick), and this host's configuration, with the likely "
         "cause and the fix of each failure.")
-EPILOG = """\b
-Exit status:
-  0   every check passed (or did not apply to this host)
-  1   at least one check failed
-  2   invalid options
-  3   no check failed, but at least one warned
-  69  the balancer name does not resolve, or no proxy behind it could be found
-  70  internal error (a bug in lbenroll); please report it
-"""
-ID_FIX = ("give 64 hex digits, with or without colons, e.g. the output of "
-          "'openssl x509 -noout -fingerprint -sha256'")
+# What diagnose's exit codes mean, in the ExitCode enum's order; the codes it shares with
+# enrollment in enrollment's words.
+_OWN_MEANINGS = {
+    ExitCode.OK: "every check passed (or did not apply to this host)",
+    ExitCode.FAILED: "at least one check failed",
+    ExitCode.WARNINGS: "no check failed, but at least one warned",
+    ExitCode.UNAVAILABLE: "the balancer name does not resolve, or no proxy behind it could be "
+                          "found",
+}
+EXIT_MEANINGS = tuple((code, _OWN_MEANINGS.get(code, meaning))
+                      for code, meaning in EXIT_CODE_MEANINGS
+                      if code in _OWN_MEANINGS or code in (ExitCode.USAGE, ExitCode.SOFTWARE))
 
 
-def _fingerprint(ctx, param, value):
-    # The same rule as enrollment's --ca-fingerprint (options.py).
-    if value is None:
-        return None
-    plain = value.replace(":", "").lower()
-    if not re.match(r"^[0-9a-f]{64}$", plain):
-        raise click.BadParameter("%r is not a SHA-256 fingerprint; %s" % (value, ID_FIX))
-    return plain
+class DiagnoseCommand(LbenrollCommand):
+    exit_meanings = EXIT_MEANINGS
 
 
-def _timeout(ctx, param, value):
-    if not 0 < value <= 120:
-        raise click.BadParameter("give seconds between 0 and 120, e.g. 5")
-    return value
-
-
-def _root(ctx, param, value):
-    if not os.path.isdir(value):
-        raise click.BadParameter("%s is not an existing directory" % value)
-    return os.path.abspath(value)
+def checked(server, timeout, root, ca_fingerprint):
+    """The values diagnose shares with enrollment, checked by enrollment's own rules and refused
+    in its words (options.validate): diagnose looks at the balancer a content-only enrollment
+    would use. Returns the validated Options."""
+    values = {"skip": ["foreman", "puppet"], "timeout": timeout, "root": root,
+              # This host's name is no business of diagnose's; the balancer's passes the same
+              # check and spares a name lookup (socket.getfqdn()).
+              "fqdn": server}
+    if server is not None:
+        values["foreman_fqdn"] = server
+    if ca_fingerprint is not None:
+        values["ca_fingerprint"] = ca_fingerprint
+    return options.validate(values)
 
 
 def _password(password, password_file):
@@ -56,10 +53,11 @@ def _password(password, password_file):
         return f.readline().rstrip("\r\n")
 
 
-@click.command("diagnose", help=HELP, epilog=EPILOG,
+@click.command("diagnose", cls=DiagnoseCommand, help=HELP,
                context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--server", required=True, metavar="FQDN",
-              help="The balancer's name, as clients use it (e.g. smartproxy.example.test).")
+@click.option("--server", "-s", metavar="FQDN",
+              help="The balancer's name, as clients use it (e.g. smartproxy.example.test). "
+                   "Required.")
 @click.option("--proxies", metavar="NAME,...",
               help="The proxies behind the balancer, by name, comma-separated. Without it they "
                    "come from the Foreman API (with --login) or are discovered through the "
@@ -75,40 +73,42 @@ def _password(password, password_file):
                    % PASSWORD_ENV)
 @click.option("--password-file", metavar="PATH", type=click.Path(exists=True, dir_okay=False),
               help="Read the Foreman API password from the first line of PATH.")
-@click.option("--root", default="/", metavar="DIR", callback=_root,
+@click.option("--root", default="/", metavar="DIR",
               help="Read the host configuration of the system installed under DIR (like rpm "
                    "--root). Default: /.")
-@click.option("--timeout", default=5.0, type=float, metavar="SECONDS", callback=_timeout,
-              help="Limit for each connection and answer, so a dead proxy costs seconds. The "
-                   "checks run concurrently. Default: 5.")
+@click.option("--timeout", "-t", default=5, type=WholeNumber(), metavar="SECONDS",
+              help="Limit for each connection and answer, in whole seconds, so a dead proxy "
+                   "costs seconds. The checks run concurrently. Default: 5.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--ca-fingerprint", metavar="SHA256", callback=_fingerprint,
+@click.option("--ca-fingerprint", metavar="SHA256",
               help="Expected SHA-256 fingerprint of the Katello CA: 64 hex digits, colons "
                    "optional. Without it, the CA most proxies serve is taken.")
 @click.pass_context
 def command(ctx, server, proxies, foreman, login, password, password_file, root, timeout,
             as_json, ca_fingerprint):
+    valid = checked(server, timeout, root, ca_fingerprint)
     if login and not foreman:
-        raise click.UsageError("--login needs --foreman (the Foreman server to ask)")
+        raise UsageError("--login needs --foreman (the Foreman server to ask)",
+                         fix="add --foreman FQDN, or leave out --login")
     if foreman and not login:
-        raise click.UsageError("--foreman needs --login and a password")
+        raise UsageError("--foreman needs --login and a password",
+                         fix="add --login USER and set %s" % PASSWORD_ENV)
     password = _password(password, password_file)
     if login and not password:
-        raise click.UsageError("--login needs a password: %s, --password-file or --password"
-                               % PASSWORD_ENV)
+        raise UsageError("--login needs a password",
+                         fix="set %s, or give --password-file PATH or --password" % PASSWORD_ENV)
     redact = Redactor([password])
     # Imported here so that --help stays fast.
     from lbenroll.context import Context
     from lbenroll.diagnose import diagnosis, report
-    settings = diagnosis.Settings(server, proxies=proxies, foreman=foreman, login=login,
-                                  password=password, timeout=timeout,
-                                  ca_fingerprint=ca_fingerprint)
+    settings = diagnosis.Settings(valid.foreman_fqdn, proxies=proxies, foreman=foreman,
+                                  login=login, password=password, timeout=valid.timeout,
+                                  ca_fingerprint=valid.ca_fingerprint)
     try:
-        found = diagnosis.run(settings, Context(root=root, secrets=[password]))
+        found = diagnosis.run(settings, Context(root=valid.root, secrets=[password]))
     except Exception:
         click.echo(redact(traceback.format_exc()), err=True)
-        click.echo("lbenroll diagnose: error: internal error; this is a bug in lbenroll, please "
-                   "report it", err=True)
+        echo_error("internal error; this is a bug in lbenroll, please report it")
         ctx.exit(int(ExitCode.SOFTWARE))
     render = report.as_json if as_json else report.as_text
     click.echo(redact(render(found, __version__)))

@@ -184,7 +184,8 @@ def api_call(run, method, path, body=None):
 
 
 def wanted_host(run, api, org):
-    """bootstrap.py's host body (reference §4.1 (e)) and notes on what was left out."""
+    """bootstrap.py's host body and notes on what was left out (docs/katello-client-facts.md,
+    "bootstrap.py behaviour")."""
     options = run.options
     notes = []
     body = {"name": options.fqdn_hostname, "organization_id": org["id"],

@@ -4,7 +4,8 @@ from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
 
-# RHN Classic, RHUI and Spacewalk client packages bootstrap.py removes (reference §4.2).
+# RHN Classic, RHUI and Spacewalk client packages bootstrap.py removes
+# (docs/katello-client-facts.md, "bootstrap.py behaviour").
 OBSOLETE_PACKAGES = ("rhn-setup", "rhn-client-tools", "yum-rhn-plugin", "rhnsd", "rhn-check",
                      "rhnlib", "spacewalk-abrt", "spacewalk-oscap", "osad", "rh-*-rhui-client",
                      "candlepin-cert-consumer-*")

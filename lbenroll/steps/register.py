@@ -7,7 +7,8 @@ from lbenroll.writers.base import decode
 from lbenroll.writers.rhsm_conf import read_rhsm
 
 
-# subscription-manager exit codes (reference §4.1) -> ours, with the usual cause and fix.
+# subscription-manager exit codes (docs/katello-client-facts.md, "subscription-manager") -> ours,
+# with the usual cause and fix.
 REGISTER_FAILURES = {
     64: (ExitCode.USAGE, "subscription-manager rejected the register options",
          "check -o/--organization, -a/--activationkey and -S/--subscription-manager-args"),

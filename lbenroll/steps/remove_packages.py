@@ -19,25 +19,36 @@ class RemovePackages(Step):
     requires = ("RESTORE_FILES",)
 
     def run(self, run):
-        pm = packages.PackageManager(run.ctx)
+        ctx = run.ctx
+        pm = packages.PackageManager(ctx)
         names = pm.installed(wanted_packages(run.options))
         if not names:
             return Result(self.id, Status.UNCHANGED, "none of the packages are installed")
+        # The consumer package goes without its scriptlets, as lbenroll installs it: installed
+        # with them (bootstrap.py, a hand install), its %postun would copy rhsm.conf.kat-backup
+        # over the rhsm.conf RESTORE_FILES has just put back.
+        consumers = [n for n in names if n.startswith(host.CONSUMER_PACKAGE_PREFIX)]
+        others = [n for n in names if n not in consumers]
+        argvs = ([ctx.rpm("-e", "--noscripts", "--nodeps", *consumers)] if consumers else []) + (
+            [pm.argv("remove", *others)] if others else [])
+        failure = None
         try:
-            result = pm.transaction("remove", names, step=self.id)
+            done = ctx.run(argvs[0], changes_host=True) if consumers else None
+            if done is not None and not done.ok:
+                failure = pm.failure(done)
+            elif others:
+                done = pm.transaction("remove", others, step=self.id)
+                failure = None if done is None or done.ok else pm.failure(done)
         except LbenrollError as exc:
-            result, failure = None, exc.message
-        else:
-            failure = None if result is None or result.ok else pm.failure(result)
+            failure = exc.message
         if failure is not None:  # non-fatal, as in bootstrap.py
-            return Result(self.id, Status.WARNING, failure,
-                          remediation="remove them by hand: %s remove %s" % (
-                              pm.name, " ".join(names)))
-        if result is None:
+            return Result(self.id, Status.WARNING, failure, remediation="remove them by hand: %s"
+                          % "; ".join(ctx.runner.display(argv) for argv in argvs))
+        if ctx.dry_run:
             return Result(self.id, Status.CHANGED, "would remove %s" % ", ".join(names),
-                          detail=["would run: %s" % run.ctx.runner.display(
-                              pm.argv("remove", *names))])
-        return Result(self.id, Status.CHANGED, "removed %s with %s" % (", ".join(names), pm.name),
+                          detail=["would run: %s" % ctx.runner.display(argv) for argv in argvs])
+        return Result(self.id, Status.CHANGED, "removed %s" % ", ".join(names),
+                      detail=["ran: %s" % ctx.runner.display(argv) for argv in argvs],
                       data={"removed": names})
 
 

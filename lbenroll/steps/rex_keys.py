@@ -76,7 +76,7 @@ class KeyFetcher(object):
         """The text at url; raises FetchError."""
         import requests
         try:
-            response = self._https.session.get(url, timeout=timeouts(self.timeout), stream=True)
+            response = self._https.get(url, timeout=timeouts(self.timeout), stream=True)
             with response:
                 data = response.raw.read(MAX_KEY_FILE + 1, decode_content=True)
         except requests.exceptions.RequestException as exc:
@@ -245,7 +245,8 @@ class RexKeys(Step):
                 api.ping()
                 records = api.all_results(SMART_PROXIES)
         except LbenrollError as exc:
-            # Never fatal, like a key download that fails (bootstrap.py's rule, reference §8).
+            # Never fatal, like a key download that fails in bootstrap.py (whose API listing
+            # exits instead: docs/katello-client-facts.md, "bootstrap.py behaviour").
             return Result(self.id, Status.WARNING, "the Foreman API did not list the Smart "
                           "Proxies (%s): no keys installed" % exc.message,
                           remediation=exc.fix or "check the Foreman API through %s" % (

@@ -68,36 +68,137 @@ def _range(start, length):
     return "%d,%d" % (start + 1 if length else start, length)
 
 
-def _in_place_hunks(old, new, context=3):
-    """Unified-diff hunks for two equally long line lists, in linear time.
+NO_NEWLINE = b"\n\\ No newline at end of file\n"
 
-    Every writer edits values in place, so the line counts match; difflib's matcher is
-    quadratic on large files (a 10,000-repository redhat.repo) and not needed then.
+
+class _LineCountsDiffer(Exception):
+    """The wanted bytes add or remove a line: the in-place diff does not apply."""
+
+
+def _line_end(data, start):
+    """The end of the line starting at start, its line break included."""
+    end = data.find(b"\n", start)
+    return len(data) if end < 0 else end + 1
+
+
+def _spliced_changes(spliced):
+    """(line number, start, end, new line) for each line a Spliced's edits change, in file order,
+    read from the edits: the unchanged lines are never split or copied."""
+    base = spliced.base
+    line, line_start, counted, edits = None, None, 0, []
+    for start, end, new in spliced.edits:
+        if b"\n" in new or base.count(b"\n", start, end):
+            raise _LineCountsDiffer()
+        first = base.rfind(b"\n", 0, start) + 1
+        if first != line_start:
+            if edits:
+                yield _edited_line(base, line, line_start, edits)
+            line = (0 if line is None else line) + base.count(b"\n", counted, first)
+            line_start, counted, edits = first, first, []
+        edits.append((start, end, new))
+    if edits:
+        yield _edited_line(base, line, line_start, edits)
+
+
+def _edited_line(base, line, start, edits):
+    end = _line_end(base, edits[-1][1])
+    pieces, pos = [], start
+    for edit_start, edit_end, new in edits:
+        pieces += [base[pos:edit_start], new]
+        pos = edit_end
+    pieces.append(base[pos:end])
+    return line, start, end, b"".join(pieces)
+
+
+def _compared_changes(old, new):
+    """(line number, start, end, new line) for each line that differs between two byte strings
+    with the same number of lines, in file order; _LineCountsDiffer at the end otherwise."""
+    old_pos = new_pos = line = 0
+    while old_pos < len(old) and new_pos < len(new):
+        old_end, new_end = _line_end(old, old_pos), _line_end(new, new_pos)
+        if old[old_pos:old_end] != new[new_pos:new_end]:
+            yield line, old_pos, old_end, new[new_pos:new_end]
+        old_pos, new_pos, line = old_end, new_end, line + 1
+    if old_pos < len(old) or new_pos < len(new):
+        raise _LineCountsDiffer()
+
+
+class _InPlaceDiff(object):
+    """Unified-diff hunks, exactly as difflib makes them, for edits that keep every line where
+    it is, written into one bytearray in a single pass over the changed lines.
+
+    Every writer edits values in place, so the line counts match: difflib's matcher (quadratic
+    on a 10,000-repository redhat.repo) is not needed, and neither are the two full line lists
+    it takes. Only the diff text itself is built; a hunk's header, which needs its length, is
+    inserted in front of the hunk when it ends.
     """
-    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
-    groups = []
-    for i in changed:
-        if groups and i - groups[-1][-1] - 1 <= 2 * context:  # unchanged lines between
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    for group in groups:
-        start, end = max(0, group[0] - context), min(len(old), group[-1] + context + 1)
-        yield "@@ -%s +%s @@\n" % (_range(start, end - start), _range(start, end - start))
-        i = start
-        while i < end:
-            if old[i] == new[i]:
-                yield " " + old[i]
-                i += 1
-                continue
-            run_end = i
-            while run_end < end and old[run_end] != new[run_end]:
-                run_end += 1
-            for line in old[i:run_end]:
-                yield "-" + line
-            for line in new[i:run_end]:
-                yield "+" + line
-            i = run_end
+
+    def __init__(self, out, old, context=3):
+        self.out, self.old, self.context = out, old, context
+        self.lines = old.count(b"\n") + (0 if old.endswith(b"\n") or not old else 1)
+        self.hunk = None  # [header offset in out, first line, next line, its offset in old]
+        self.removed, self.added = [], []  # the run of changed lines being collected
+
+    def write(self, changes):
+        for line, start, end, new_line in changes:
+            hunk = self.hunk
+            if hunk is not None and line - hunk[2] <= 2 * self.context:
+                if line > hunk[2]:
+                    self._flush_run()
+                    self._unchanged(line)
+            else:
+                if hunk is not None:
+                    self._close()
+                first = max(0, line - self.context)
+                pos = start
+                for _ in range(line - first):
+                    pos = self.old.rfind(b"\n", 0, pos - 1) + 1
+                self.hunk = [len(self.out), first, first, pos]
+                self._unchanged(line)
+            self.removed.append((start, end))
+            self.added.append(new_line)
+            self.hunk[2:] = [line + 1, end]
+        if self.hunk is not None:
+            self._close()
+
+    def _line(self, prefix, text):
+        self.out += prefix
+        self.out += text
+        if not text.endswith(b"\n"):
+            self.out += NO_NEWLINE
+
+    def _unchanged(self, stop):
+        pos, line = self.hunk[3], self.hunk[2]
+        while line < stop:
+            end = _line_end(self.old, pos)
+            self._line(b" ", self.old[pos:end])
+            pos, line = end, line + 1
+        self.hunk[2:] = [line, pos]
+
+    def _flush_run(self):
+        for start, end in self.removed:
+            self._line(b"-", self.old[start:end])
+        for new_line in self.added:
+            self._line(b"+", new_line)
+        self.removed, self.added = [], []
+
+    def _close(self):
+        self._flush_run()
+        self._unchanged(min(self.lines, self.hunk[2] + self.context))
+        offset, first, stop = self.hunk[:3]
+        header = "@@ -%s +%s @@\n" % (_range(first, stop - first), _range(first, stop - first))
+        self.out[offset:offset] = header.encode()
+        self.hunk = None
+
+
+def _split_lines(data):
+    """Lines with their line breaks, split at \\n only, as diff(1) and patch(1) split them."""
+    lines, pos = [], 0
+    while pos < len(data):
+        end = _line_end(data, pos)
+        lines.append(decode(data[pos:end]))
+        pos = end
+    return lines
 
 
 class Plan(object):
@@ -121,14 +222,21 @@ class Plan(object):
     def diff(self):
         if not self.changed:
             return ""
-        old = decode(self.current or b"").splitlines(True)
-        new = decode(as_bytes(self.wanted)).splitlines(True)
+        old = self.current or b""
         label = self.target.path
         before = "a" + label if self.current is not None else "/dev/null"
-        if len(old) == len(new):
-            lines = ["--- %s\n" % before, "+++ b%s\n" % label] + list(_in_place_hunks(old, new))
-        else:
-            lines = difflib.unified_diff(old, new, before, "b" + label)
+        out = bytearray(encode("--- %s\n+++ b%s\n" % (before, label)))
+        try:
+            if isinstance(self.wanted, Spliced) and self.wanted.base is old:
+                changes = _spliced_changes(self.wanted)
+            else:
+                changes = _compared_changes(old, as_bytes(self.wanted))
+            _InPlaceDiff(out, old).write(changes)
+            return decode(out)
+        except _LineCountsDiffer:
+            del out
+        lines = difflib.unified_diff(_split_lines(old), _split_lines(as_bytes(self.wanted)),
+                                     before, "b" + label)
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                        for line in lines)
 

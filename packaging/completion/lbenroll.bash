@@ -1,5 +1,5 @@
 # bash completion for lbenroll                                  -*- shell-script -*-
-# Generated from lbenroll's option table by `make docs` (lbenroll/docs.py); do not edit.
+# Generated from lbenroll's option table by `make docs` (tools/docs.py); do not edit.
 # Offers the options this version supports; refused, retired and deprecated spellings are left
 # out because completing them only leads to an error or a warning.
 
@@ -51,14 +51,14 @@ _lbenroll()
         " --root") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         " --ca-fingerprint") return ;;
         " --log-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        "diagnose --server") COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
+        "diagnose -s"|"diagnose --server") COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
         "diagnose --proxies") return ;;
         "diagnose --foreman") return ;;
         "diagnose -l"|"diagnose --login") return ;;
         "diagnose -p"|"diagnose --password") return ;;
         "diagnose --password-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "diagnose --root") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        "diagnose --timeout") return ;;
+        "diagnose -t"|"diagnose --timeout") return ;;
         "diagnose --ca-fingerprint") return ;;
         "repair --config") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "repair --root") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -67,7 +67,7 @@ _lbenroll()
     local opts
     case $command in
         "") opts='-s --server -l --login -p --password --password-file --fqdn --ip -t --timeout -v --verbose -o --organization -L --location -g --hostgroup -O --operatingsystem --partitiontable -c --comment --add-domain --unmanaged --force-content-source --content-only -a --activationkey -r --release -S --subscription-manager-args -f --force --ignore-registration-failures --preserve-rhsm-proxy --enablerepos --download-method --puppet-server --puppet-ca-server --puppet-ca-port --puppet-noop --rex --rex-user --rex-proxies --rex-urlkeyfile --rex-apikeys --rex-authpath --skip -u --update --install-packages --install-katello-agent -R --remove-obsolete-packages --no-remove-obsolete-packages --deps-repository-url --deps-repository-gpg-key --remove --new-capsule --dry-run --json --root --ca-fingerprint --log-file --version -h --help' ;;
-        diagnose) opts='--server --proxies --foreman -l --login -p --password --password-file --root --timeout --json --ca-fingerprint -h --help' ;;
+        diagnose) opts='-s --server --proxies --foreman -l --login -p --password --password-file --root -t --timeout --json --ca-fingerprint -h --help' ;;
         repair) opts='--config --root --json --dry-run -v --verbose --log-file -h --help' ;;
     esac
     if [[ $cur != -* ]]; then

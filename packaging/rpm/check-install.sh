@@ -42,8 +42,12 @@ version=$(in_root "$root/usr/bin/lbenroll" --version)
 expected="lbenroll $(rpm -qp --qf '%{VERSION}' "$rpm_file")"
 [[ $version == "$expected" ]] || fail "lbenroll --version printed '$version', not '$expected'"
 in_root "$root/usr/bin/lbenroll" --help > "$root.help"
-# The man page points at the kickstart snippets; they must be where it says.
-kickstart=$root$(in_root -c "from lbenroll import docs; print(docs.KICKSTART_DIR)")
+# The man page points at the kickstart snippets; they must be where it says. tools/docs.py, which
+# writes the man page, is not installed: it is read from this source tree, against the installed
+# lbenroll (run_path adds nothing to sys.path).
+docs_tool=$(cd "$(dirname "$0")/../.." && pwd)/tools/docs.py
+kickstart=$root$(in_root -c "import runpy, sys; print(runpy.run_path(sys.argv[1])['KICKSTART_DIR'])" \
+    "$docs_tool")
 compgen -G "$kickstart/*.ks" > /dev/null || fail "no kickstart snippets in $kickstart"
 echo "check-install: $version runs from $root on $("$python" --version 2>&1);" \
      "--help printed $(wc -l < "$root.help") lines; $scriptlets scriptlets are valid shell" \

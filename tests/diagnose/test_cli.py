@@ -52,7 +52,9 @@ def test_the_password_file_gives_its_first_line(captured, tmp_path):
     (["--foreman", "f.example.test"], "--foreman needs --login"),
     (["--foreman", "f.example.test", "--login", "admin"], "--login needs a password"),
     (["--ca-fingerprint", "abc"], "is not a SHA-256 fingerprint"),
-    (["--timeout", "0"], "between 0 and 120"),
+    (["--timeout", "0"], "-t/--timeout: 0 is not a positive number of seconds"),
+    (["--timeout", "2.5"], "-t/--timeout: '2.5' is not a whole number"),
+    (["--server", "bad name"], "-s/--server: 'bad name' is not a host name"),
     (["--root", "/no/such/dir"], "is not an existing directory"),
 ])
 def test_bad_options_exit_2_before_anything_runs(captured, args, message):
@@ -63,11 +65,11 @@ def test_bad_options_exit_2_before_anything_runs(captured, args, message):
 
 def test_options_reach_the_diagnosis(captured, tmp_path):
     fingerprint = ":".join(["AB"] * 32)
-    invoke(["--server", LB, "--proxies", "proxy01,proxy02", "--timeout", "2.5", "--root",
+    invoke(["--server", LB, "--proxies", "proxy01,proxy02", "--timeout", "2", "--root",
             str(tmp_path), "--ca-fingerprint", fingerprint])
     settings = captured["settings"]
     assert (settings.proxies, settings.timeout, settings.ca_fingerprint) == (
-        "proxy01,proxy02", 2.5, "ab" * 32)
+        "proxy01,proxy02", 2, "ab" * 32)
     assert captured["root"] == str(tmp_path)
 
 

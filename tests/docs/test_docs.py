@@ -1,4 +1,6 @@
 """The committed man page and bash completion against the code they document."""
+import ast
+import importlib
 import os
 import re
 import shlex
@@ -6,10 +8,10 @@ import shlex
 import click
 import pytest
 
-import lbenroll.engine  # noqa: F401 (imports every step and so every writer the steps use)
-from lbenroll import cli, docs, host, options
+from lbenroll import cli, engine, host, options  # engine imports every step and writer
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode
 from lbenroll.writers.base import Writer
+from tools import docs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FAKE = "tests.docs.fake_command:command"
@@ -150,19 +152,156 @@ def test_compatibility_names_every_refused_and_deprecated_option():
             assert spec.longs[0] in text
 
 
-def test_environment_names_every_variable_lbenroll_reads():
-    text = plain(" ".join(sections(committed(docs.MAN_PAGE))["ENVIRONMENT"]))
-    read = set()
-    for directory, _, names in os.walk(os.path.join(REPO, "lbenroll")):
-        for name in names:
+def _literal(node):
+    """The str a literal node holds (ast.Str before Python 3.8), or None."""
+    value = getattr(node, "value", getattr(node, "s", None))
+    return value if type(node).__name__ in ("Constant", "Str") and isinstance(value, str) else None
+
+
+def _value(module, node):
+    """What a literal, a name or a dotted name in module's code stands for, or None."""
+    if _literal(node) is not None:
+        return _literal(node)
+    if isinstance(node, ast.Name):
+        return getattr(module, node.id, None)
+    if isinstance(node, ast.Attribute):
+        return getattr(_value(module, node.value), node.attr, None)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_value(module, element) for element in node.elts]
+    return None
+
+
+def _is_environ(node):
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+        isinstance(node, ast.Name) and node.id == "environ")
+
+
+def lbenroll_modules():
+    """(module name, path) of every module of the lbenroll package."""
+    top = os.path.join(REPO, "lbenroll")
+    for directory, _, names in os.walk(top):
+        for name in sorted(names):
             if name.endswith(".py"):
-                with open(os.path.join(directory, name)) as f:
-                    read.update(re.findall(
-                        r"(?:environ\.get|getenv)\(\s*[\"'](\w+)|environ\[[\"'](\w+)", f.read()))
-    variables = {v for pair in read for v in pair if v}
-    variables.update(variable for variable, _, _ in docs.environment_variables())
-    for variable in variables:
-        assert variable in text
+                path = os.path.join(directory, name)
+                relative = os.path.relpath(path, REPO)[:-len(".py")].split(os.sep)
+                if relative[-1] == "__init__":
+                    relative.pop()
+                yield ".".join(relative), path
+
+
+def parsed(path):
+    with open(path, encoding="utf-8") as f:
+        return ast.parse(f.read(), path)
+
+
+def variables_read(module_name, path):
+    """The environment variables a module reads: os.environ.get(X), os.getenv(X),
+    os.environ[X], X in os.environ, and click's envvar=X, with X a literal or a constant
+    (resolved by importing the module, which happens only then: __main__ runs the CLI)."""
+    nodes = []
+    for node in ast.walk(parsed(path)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if node.args and ((isinstance(func, ast.Attribute) and func.attr == "get"
+                               and _is_environ(func.value))
+                              or (isinstance(func, ast.Attribute) and func.attr == "getenv")
+                              or (isinstance(func, ast.Name) and func.id == "getenv")):
+                nodes.append(node.args[0])
+            nodes += [k.value for k in node.keywords if k.arg == "envvar"]
+        elif isinstance(node, ast.Subscript) and _is_environ(node.value):
+            nodes.append(node.slice.value if type(node.slice).__name__ == "Index" else node.slice)
+        elif (isinstance(node, ast.Compare) and any(isinstance(op, ast.In) for op in node.ops)
+              and any(_is_environ(c) for c in node.comparators)):
+            nodes.append(node.left)
+    module = importlib.import_module(module_name) if any(
+        _literal(node) is None for node in nodes) else None
+    names = set()
+    for node in nodes:
+        value = _value(module, node)
+        values = value if isinstance(value, list) else [value]
+        assert all(isinstance(v, str) for v in values), (
+            "%s reads an environment variable this test cannot name (line %d): name it in the "
+            "man page and teach the test" % (path, node.lineno))
+        names.update(values)
+    return names
+
+
+def test_environment_names_every_variable_lbenroll_reads():
+    documented = set(tags(sections(committed(docs.MAN_PAGE))["ENVIRONMENT"]))
+    read = set()
+    for module_name, path in lbenroll_modules():
+        read |= variables_read(module_name, path)
+    # The two the enrollment reads, through its constants: the scan must see them to be a scan.
+    assert {options.PASSWORD_ENV, engine.KILL_BEFORE_ENV} <= read
+    assert read <= documented
+
+
+def test_environment_names_the_variables_by_the_constants_the_code_reads():
+    page = docs.man_page("2030-01-01")
+    documented = tags(sections(page)["ENVIRONMENT"])
+    for variable in (options.PASSWORD_ENV, engine.KILL_BEFORE_ENV):
+        assert variable in documented
+    assert sorted(documented) == sorted(set(documented))
+
+
+def test_a_variable_read_by_the_code_is_found(tmp_path, monkeypatch):
+    source = tmp_path / "reads_env.py"
+    source.write_text("import os\nNAME = 'LBENROLL_NEW'\n"
+                      "def f():\n    return os.environ.get(NAME), os.environ['LITERAL']\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert variables_read("reads_env", str(source)) == {"LBENROLL_NEW", "LITERAL"}
+
+
+def imported(path):
+    """The modules a file imports, anywhere in it (function-level imports included)."""
+    names = set()
+    for node in ast.walk(parsed(path)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update("%s.%s" % (node.module, alias.name) for alias in node.names)
+    return names
+
+
+# What ENVIRONMENT calls each HTTP client that honours http_proxy, https_proxy and no_proxy.
+HTTP_CLIENTS = {"requests": "python-requests", "urllib.request": "urllib"}
+
+
+def test_environment_names_the_http_client_of_every_module_that_uses_one():
+    text = " ".join(plain(" ".join(sections(committed(docs.MAN_PAGE))["ENVIRONMENT"])).split())
+    used = {}
+    for _, path in lbenroll_modules():
+        for client in imported(path) & set(HTTP_CLIENTS):
+            used.setdefault(HTTP_CLIENTS[client], []).append(os.path.relpath(path, REPO))
+    assert used
+    for name, paths in used.items():
+        assert name in text, "%s use %s; ENVIRONMENT does not say so" % (", ".join(paths), name)
+    # The page says the direct checks (probe.py) and lbenroll diagnose use no proxy.
+    assert "lbenroll diagnose do not use a proxy" in text
+    direct = [path for module_name, path in lbenroll_modules()
+              if module_name == "lbenroll.probe" or module_name.startswith("lbenroll.diagnose")]
+    for path in direct:
+        assert not imported(path) & set(HTTP_CLIENTS), path
+
+
+def test_the_man_page_says_it_is_generated_and_from_what():
+    page = committed(docs.MAN_PAGE)
+    head = [line for line in page.splitlines()[:10] if line.startswith('.\\"')]
+    text = " ".join(line[3:].strip() for line in head)
+    assert page.startswith('.\\"') and docs.man_page_date(page)
+    for words in ("Generated by tools/docs.py", "make docs", "option table", "Do not edit"):
+        assert words in text
+
+
+def test_every_bootstrap_py_option_is_accepted_and_the_others_are_named():
+    assert set(docs.BOOTSTRAP_PY_OPTIONS) <= cli_options()[""]
+    text = " ".join(plain(" ".join(sections(committed(docs.MAN_PAGE))["COMPATIBILITY"])).split())
+    added = re.search(r"Options bootstrap\.py does not have: (.*?)\.(?: |$)", text).group(1)
+    for spec in options.OPTIONS:
+        if spec.type not in (options.HELP, options.VERSION) and not (
+                set(spec.longs) & set(docs.BOOTSTRAP_PY_OPTIONS)):
+            assert spec.longs[0] in added
 
 
 def command_lines(example):

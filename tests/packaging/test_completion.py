@@ -4,8 +4,9 @@ import subprocess
 
 import pytest
 
-from lbenroll import cli, docs, options
+from lbenroll import cli, options
 from tests.docs.test_docs import FAKE, REPO
+from tools import docs
 
 
 def complete(script, words):

@@ -2,8 +2,9 @@
 import os
 import subprocess
 
-from lbenroll import cli, docs
+from lbenroll import cli
 from tests.docs.test_docs import FAKE, REPO
+from tools import docs
 
 
 def lint(path):

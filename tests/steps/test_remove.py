@@ -251,11 +251,14 @@ def test_packages_are_bootstrap_pys_less_the_skipped(remove_run, skip, expected)
 
 def test_installed_packages_are_removed(remove_run, fake_runner, root, with_dnf):
     fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\npuppet-agent\n")
+    fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(dnf(root, "remove"), 0)
     result = RemovePackages().run(remove_run())
     assert result.status == Status.CHANGED
-    assert fake_runner.calls[-1] == dnf(root, "remove", "katello-ca-consumer-lb.example.test",
-                                        "puppet-agent")
+    # The consumer package without its scriptlets: its %postun would restore kat-backup.
+    assert fake_runner.calls[-2] == ["rpm", "--root", str(root), "-e", "--noscripts",
+                                     "--nodeps", "katello-ca-consumer-lb.example.test"]
+    assert fake_runner.calls[-1] == dnf(root, "remove", "puppet-agent")
 
 
 def test_nothing_installed_is_unchanged(remove_run, fake_runner, root, with_dnf):
@@ -265,11 +268,12 @@ def test_nothing_installed_is_unchanged(remove_run, fake_runner, root, with_dnf)
 
 
 def test_package_removal_failure_is_a_warning(remove_run, fake_runner, root, with_dnf):
-    fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\n")
+    fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\npuppet-agent\n")
+    fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(dnf(root, "remove"), 1, "", "Error: transaction failed")
     result = RemovePackages().run(remove_run())
     assert result.status == Status.WARNING and "transaction failed" in result.summary
-    assert "dnf remove katello-ca-consumer-lb.example.test" in result.remediation
+    assert "dnf -y remove puppet-agent" in result.remediation
 
 
 def test_puppet_ssl_and_cache_are_set_aside(remove_run, ctx, root):

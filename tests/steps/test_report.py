@@ -117,3 +117,31 @@ def test_a_diff_is_indented_line_by_line_and_masked(make_run):
                                        diff=diff)], 0)
     assert "\n      --- a/f\n      +++ b/f\n      @@ -1 +1 @@\n      -x = ******\n" \
            "      +x = y\n" in text
+
+
+@pytest.mark.parametrize("summary, reads", [
+    ("skipped with --skip puppet", "with --skip puppet"),
+    ("not run: YGGDRASIL_CONFIG skipped", "because YGGDRASIL_CONFIG skipped"),
+    ("no --enablerepos given", "no --enablerepos given"),
+])
+def test_a_skip_reads_as_a_sentence_after_skipped_and_the_step(make_run, summary, reads):
+    text = report.as_text(make_run(), [Result("CHECK_MQTT", Status.SKIPPED, summary)], 0)
+    assert text.splitlines()[1] == "  skipped   CHECK_MQTT %s" % reads
+
+
+def test_a_long_reason_without_a_colon_is_cut_before_its_parenthesis():
+    text = ("katello-agent is not in use on this host (no /etc/gofer/plugins/katello.conf, no "
+            "--install-katello-agent)")
+    assert report.one_line(text, 67) == "katello-agent is not in use on this host"
+
+
+def test_json_masks_every_secret_even_one_json_would_escape(make_run):
+    run = make_run()
+    secret = 'pa"ss\\word'
+    run.ctx.redact.add(secret)
+    results = [Result("RHSM_CONF", Status.CHANGED, "updated",
+                      detail=["proxy_password: %s" % secret],
+                      diff="-proxy_password = %s\n+proxy_password = x\n" % secret)]
+    text = report.as_json("0", run, results, 0)
+    assert secret not in json.loads(text)["results"][0]["diff"]
+    assert secret not in text and json.dumps(secret)[1:-1] not in text

@@ -318,7 +318,7 @@ def session_get(monkeypatch):
 
     def install(outcome):
         def get(session, url, **kwargs):
-            kwargs.setdefault("verify", session.verify)  # the session's, as requests merges it
+            assert kwargs["verify"] == session.verify  # given per request, never left to env
             with open(kwargs["verify"]) as f:
                 calls.append((url, kwargs, dict(session.headers), f.read()))
             if isinstance(outcome, Exception):

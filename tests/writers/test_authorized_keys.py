@@ -6,13 +6,13 @@ import struct
 
 import pytest
 
-from lbenroll import docs
 from lbenroll.results import Status
 from lbenroll.writers.authorized_keys import (AuthorizedKeysWriter, User, find_user, fingerprint,
                                               parse_key, parse_keys, target_for)
 from lbenroll.writers.base import Directory
 from tests.conftest import seed
 from tests.writers.golden import assert_cycle, render_text
+from tools import docs
 
 # ssh-keygen -l prints SHA256:ZkAslGjFiUHdGf/WUL8rQvkib4PTvQatUV0OUQSncCA for this key.
 KNOWN = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f "

@@ -1,9 +1,11 @@
-"""The man page and the bash completion, rendered from the code so that they cannot drift.
+"""Generates the man page and the bash completion from lbenroll's code (`make docs`).
 
-OPTIONS come from the option table, COMMANDS from cli.SUBCOMMANDS, FILES from the writers'
-targets and the host layer, EXIT STATUS from EXIT_CODE_MEANINGS. `make docs` rewrites both files
-and tests/docs fails on a stale copy. Only click 6.7's attributes are read, so every click
-version renders the same text.
+A build-time tool, not part of the installed package. OPTIONS come from the option table,
+COMMANDS from cli.SUBCOMMANDS, the step lists from the engine, FILES from the writers' targets
+and the host layer, EXIT STATUS from EXIT_CODE_MEANINGS, the variables in ENVIRONMENT from the
+constants the code reads them by; the prose around them is here. `make docs` (`python -m
+tools.docs`) rewrites both files, and tests/docs fails on a stale copy. Only click 6.7's
+attributes are read, so every click version renders the same text.
 """
 import datetime
 import importlib
@@ -20,6 +22,9 @@ from lbenroll import __version__, cli, engine, host, options, writers
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode
 from lbenroll.writers.base import Writer
 
+# The repository: `make docs` and `python -m tools.docs` write the files there.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 MAN_PAGE = os.path.join("man", "lbenroll.8")
 BASH_COMPLETION = os.path.join("packaging", "completion", "lbenroll.bash")
 
@@ -27,29 +32,35 @@ NAME = "enroll RHEL-family hosts with Katello through load-balanced Smart Proxie
 
 DESCRIPTION = (
     "Katello Smart Proxies behind a TCP load balancer serve the same content under one name, "
-    "but the pieces a host receives while it enrolls do not know that name. The "
-    "katello-ca-consumer RPM fetched through the balancer names whichever proxy answered, so "
-    "rhsm.conf, redhat.repo, puppet.conf and the messaging clients end up pointing at one "
-    "backend, and the host loses content, subscriptions and Puppet when that proxy goes down.",
+    "but the consumer RPM a host installs while it enrolls need not carry that name: unless the "
+    "proxies were installed with the balancer as their registration URL, the "
+    "katello-ca-consumer RPM fetched through the balancer names whichever proxy answered. Its "
+    "%post writes that proxy's name into rhsm.conf; redhat.repo and the messaging clients set "
+    "up from rhsm.conf (katello-agent, remote execution pull mode) follow it, and the host "
+    "loses content, subscriptions and those agents when that one proxy goes down.",
     "lbenroll enrolls the host through the balancer and makes every client setting name the "
     "balancer: it fetches the consumer RPM, checks that the balancer presents a certificate "
     "from the Katello CA carrying its name, installs the RPM without its scriptlets and writes "
     "what their %post would (the CA files, the trust anchor, rhsm.conf with the port, prefix "
-    "and content path read from the script), registers with subscription-manager, and points "
-    "redhat.repo, puppet.conf (with the port the balancer forwards to the Puppet CA) and the "
-    "katello-agent and yggdrasil settings at the balancer. Each changed file is backed up once "
-    "and replaced atomically; when a step fails, what the run changed is rolled back, the "
-    "watched paths are compared with their state before the run and put back, and the "
-    "remaining steps are skipped. A second run on a correctly enrolled host changes nothing.",
+    "and content path read from the script), registers with subscription-manager unless the "
+    "host is registered already, and points redhat.repo, puppet.conf (with --puppet-ca-port, "
+    "the port the balancer forwards to the Puppet CA) and the katello-agent and yggdrasil "
+    "settings at the balancer. Each changed file is backed up once and replaced atomically; "
+    "when a step fails, the remaining steps are skipped and what the run changed is rolled "
+    "back: its changes are undone, newest first, then the watched paths are compared with their "
+    "state before the run and put back. A second run on a correctly enrolled host changes "
+    "nothing.",
     "The same command converges every host state. On a host enrolled by lbenroll the options "
-    "recorded in /etc/lbenroll/lbenroll.conf are the defaults of every option the command line "
-    "leaves out, so lbenroll --server BALANCER repairs it; a host registered by something else "
-    "(Global Registration, bootstrap.py, a hand-installed consumer RPM) is adopted without "
-    "registering again and without -g its Foreman host record is left as it is; a fresh host "
-    "is told in one usage error everything registering needs. Another balancer than the "
-    "recorded one needs --new-capsule, and a balancer serving another Katello CA than the one "
-    "the host trusts is refused (exit status 78) unless --ca-fingerprint names it or --force is "
-    "given. A run killed at any point is finished by running the same command again.",
+    "its last enrollment recorded in %s (never secrets, nor one-off actions such as --update) "
+    "are the defaults of the options the command line leaves out, so lbenroll --server "
+    "BALANCER repairs it; a host registered by something else (Global Registration, "
+    "bootstrap.py, a hand-installed consumer RPM) is adopted without registering again and "
+    "without -g its Foreman host record is left as it is; a fresh host is told in one usage "
+    "error everything registering needs. Another balancer than the recorded one needs "
+    "--new-capsule, and a balancer serving another Katello CA than the one the host trusts is "
+    "refused (exit status %d) unless --ca-fingerprint names it or --force is given. A run "
+    "killed at any point is finished by running the same command again." % (
+        host.LBENROLL_CONF, ExitCode.CONFIG),
     "It accepts bootstrap.py's command line (see COMPATIBILITY); the RHN Classic migration "
     "options are refused when given.",
 )
@@ -57,9 +68,11 @@ DESCRIPTION = (
 # Paths the host layer names that no writer declares: what the consumer RPM installs, what
 # subscription-manager leaves, and lbenroll's own state.
 HOST_FILES = (
-    (host.KAT_BACKUP, "The consumer RPM's copy of rhsm.conf from before its first installation, "
-                      "left by a consumer RPM installed with its scriptlets; lbenroll neither "
-                      "writes nor reads it."),
+    (host.KAT_BACKUP, "Left by a consumer RPM installed with its scriptlets: its %post copies "
+                      "rhsm.conf here before its first installation, and its %postun copies it "
+                      "back when the package is erased (as --remove erases it, after putting "
+                      "rhsm.conf back). lbenroll installs the package without scriptlets and "
+                      "never writes this file."),
     (host.CA_TRUST_EXTRACTED_DIR, "The system trust bundles, regenerated by update-ca-trust "
                                   "extract after the anchor changes; a failed run puts them "
                                   "back byte for byte."),
@@ -77,14 +90,29 @@ HOST_FILES = (
                             "masked; not written with --dry-run."),
 )
 
+# The variables lbenroll reads, named by the constants the code reads them by, so that renaming
+# one renames it here; tests/docs also fails when the code reads one this table leaves out.
+ENVIRONMENT_VARIABLES = (
+    (options.PASSWORD_ENV,
+     "The Foreman API password, when a run needs one (for the Foreman host record, or for "
+     "--rex-apikeys) and neither -p nor --password-file gives it; when none of the three does, "
+     "lbenroll asks for it on a terminal. lbenroll repair never needs it."),
+    (engine.KILL_BEFORE_ENV,
+     "For lbenroll's own test suite only: set to a step id, a run kills itself with SIGKILL "
+     "just before that step, as a power cut would. Never set it elsewhere."),
+)
+
+# How the network clients and the commands lbenroll runs use the environment.
 ENVIRONMENT = (
-    "LBENROLL_PASSWORD: the Foreman API password, when neither -p nor --password-file gives it. "
-    "LBENROLL_TEST_KILL_BEFORE: for lbenroll's own test suite only: set to a step id, the run "
-    "kills itself with SIGKILL just before that step; never set it elsewhere. The consumer RPM "
-    "is downloaded with Python's urllib and the Foreman API reached with python-requests, both "
-    "of which honour http_proxy, https_proxy and no_proxy; the commands lbenroll runs (rpm, "
-    "rpm2cpio, subscription-manager, update-ca-trust, dnf) inherit the environment and are "
-    "found through PATH.",
+    "http_proxy, https_proxy and no_proxy apply where lbenroll speaks HTTP: the consumer RPM "
+    "is downloaded with Python's urllib, and the Foreman API and the remote execution keys are "
+    "reached with python-requests, both of which honour them. The checks that connect to the "
+    "balancer directly (its certificate on the RHSM port, the AMQP and MQTT ports, the Puppet "
+    "CA) and lbenroll diagnose do not use a proxy.",
+    "The commands lbenroll runs inherit its environment and are found through PATH: rpm, "
+    "rpm2cpio, subscription-manager, update-ca-trust, dnf or yum, systemctl, and with --root "
+    "chroot, which then looks the command up inside DIR. The Puppet agent runs as %s." % (
+        host.PUPPET_BIN),
 )
 
 # Where the RPM installs the kickstart snippets of packaging/kickstart/.
@@ -146,11 +174,28 @@ COMPATIBILITY = (
     "status of the command that failed, and a failed run rolls back its changes.",
 )
 
+# bootstrap.py 1.7.9's options besides --help and --version (Katello/katello-client-bootstrap:
+# bootstrap.py, the parser.add_option calls; docs/katello-client-facts.md, "bootstrap.py
+# options"). Its last release, so the list is fixed; COMPATIBILITY names the table's others.
+BOOTSTRAP_PY_OPTIONS = (
+    "--server", "--login", "--password", "--fqdn", "--legacy-login", "--legacy-password",
+    "--legacy-purge", "--activationkey", "--skip-puppet", "--skip-foreman",
+    "--force-content-source", "--content-only", "--hostgroup", "--location", "--operatingsystem",
+    "--partitiontable", "--organization", "--subscription-manager-args", "--rhn-migrate-args",
+    "--update", "--verbose", "--force", "--add-domain", "--puppet-noop", "--puppet-server",
+    "--puppet-ca-server", "--puppet-ca-port", "--remove", "--release",
+    "--remove-obsolete-packages", "--download-method", "--no-remove-obsolete-packages",
+    "--unmanaged", "--rex", "--rex-user", "--rex-proxies", "--rex-urlkeyfile", "--rex-apikeys",
+    "--rex-authpath", "--enablerepos", "--skip", "--ip", "--deps-repository-url",
+    "--deps-repository-gpg-key", "--install-packages", "--new-capsule", "--timeout", "--comment",
+    "--ignore-registration-failures", "--preserve-rhsm-proxy", "--install-katello-agent",
+)
+
 SEE_ALSO = ("subscription-manager(8)", "rhsm.conf(5)", "rpm(8)", "haproxy(1)")
 
 COMPLETION_HEADER = """\
 # bash completion for lbenroll                                  -*- shell-script -*-
-# Generated from lbenroll's option table by `make docs` (lbenroll/docs.py); do not edit.
+# Generated from lbenroll's option table by `make docs` (tools/docs.py); do not edit.
 # Offers the options this version supports; refused, retired and deprecated spellings are left
 # out because completing them only leads to an error or a warning.
 """
@@ -367,15 +412,26 @@ def environment_variables():
     return found
 
 
+def environment():
+    """[(variable, what it does)] for ENVIRONMENT, as plain text: the enrollment's variables,
+    then those only subcommands read (one the enrollment reads too is said in its entry)."""
+    entries = [[variable, text] for variable, text in ENVIRONMENT_VARIABLES]
+    for variable, name, param in environment_variables():
+        use = "the value of %s %s %s when that is not given" % (
+            cli.PROG, name, max(param.opts, key=len))
+        known = [entry for entry in entries if entry[0] == variable]
+        if known:
+            known[0][1] += " It is also %s." % use
+        else:
+            entries.append([variable, _capitalized(use) + "."])
+    return [(variable, text) for variable, text in entries]
+
+
 def _environment():
-    lines = [".SH ENVIRONMENT"] + _paragraphs(ENVIRONMENT)
-    variables = environment_variables()
-    if variables:
-        lines += [".PP", "Subcommands read these when the option is not given:"]
-    for variable, name, param in variables:
-        lines += _item(_bold(variable), _wrap("The value of %s." % _bold(
-            "%s %s %s" % (cli.PROG, name, max(param.opts, key=len)))))
-    return lines
+    lines = [".SH ENVIRONMENT"]
+    for variable, text in environment():
+        lines += _item(_bold(variable), _text(text))
+    return lines + [".PP"] + _paragraphs(ENVIRONMENT)
 
 
 def examples():
@@ -400,15 +456,21 @@ def _with_status(status):
     return [spec for spec in options.OPTIONS if spec.status == status]
 
 
+def not_in_bootstrap_py():
+    """The option table's entries bootstrap.py 1.7.9 lacks (--help and --version aside)."""
+    return [spec for spec in options.OPTIONS
+            if spec.type not in (options.HELP, options.VERSION)
+            and not set(spec.longs) & set(BOOTSTRAP_PY_OPTIONS)]
+
+
 def _compatibility():
     lines = [".SH COMPATIBILITY"] + _text(
         "lbenroll parses bootstrap.py 1.7.9's options with the same names, values and "
         "defaults, and differs from it as follows.")
     for difference in COMPATIBILITY:
         lines += _bullet(_text(difference))
-    new = [spec for spec in options.OPTIONS
-           if spec.group == "lbenroll" and spec.type not in (options.HELP, options.VERSION)]
-    lines += _bullet(_wrap("Options bootstrap.py does not have: %s." % _names(new)))
+    lines += _bullet(_wrap("Options bootstrap.py does not have: %s." % _names(
+        not_in_bootstrap_py())))
     lines += [".PP"] + _wrap("The RHN Classic migration options are retired and refused with "
                              "exit status %d, changing nothing: %s." % (
                                  ExitCode.USAGE, _names(_with_status(options.RETIRED))))
@@ -426,9 +488,21 @@ def _see_also():
     return [".SH SEE ALSO"] + _wrap(", ".join(references))
 
 
+# A troff comment at the top of the page: what it is generated from and how.
+MAN_PAGE_HEADER = (
+    "Generated by tools/docs.py (`make docs`) from lbenroll's code: OPTIONS from the option",
+    "table (lbenroll/options.py), COMMANDS from cli.SUBCOMMANDS, the steps from the engine's",
+    "step lists, FILES from the writers' targets and lbenroll/host.py, EXIT STATUS from the",
+    "ExitCode enum (lbenroll/errors.py), the ENVIRONMENT variables from the constants the code",
+    "reads them by; the prose is in tools/docs.py. Do not edit this file: change the code or",
+    "tools/docs.py and run `make docs`; tests/docs fails when this copy is stale.",
+)
+
+
 def man_page(date):
     """The whole man page; `date` (YYYY-MM-DD) is the date of its last change."""
-    lines = ['.TH LBENROLL 8 "%s" "lbenroll %s" "System Administration"' % (date, __version__),
+    lines = ['.\\" ' + line for line in MAN_PAGE_HEADER]
+    lines += ['.TH LBENROLL 8 "%s" "lbenroll %s" "System Administration"' % (date, __version__),
              ".SH NAME"] + _wrap("lbenroll \\- %s" % roff(NAME))
     for section in (_synopsis, _description, _options, _commands, _files, _exit_status):
         lines += section()
@@ -440,7 +514,7 @@ def man_page(date):
 
 def man_page_date(text):
     """The date in a rendered man page's .TH line, or None."""
-    match = re.match(r'\.TH \S+ \S+ "([^"]*)"', text or "")
+    match = re.search(r'^\.TH \S+ \S+ "([^"]*)"', text or "", re.M)
     return match.group(1) if match else None
 
 
@@ -586,9 +660,10 @@ def update(directory, today=None):
 
 
 def main(argv=None):
-    """`python -m lbenroll.docs [DIR]`: regenerate the files under DIR (default: here)."""
+    """`python -m tools.docs [DIR]`: regenerate the files under DIR (default: the repository
+    this tool is in)."""
     args = sys.argv[1:] if argv is None else argv
-    changed = update(args[0] if args else os.curdir)
+    changed = update(args[0] if args else REPO)
     for relative in changed:
         print("updated %s" % relative)
     if not changed:
