@@ -2,15 +2,13 @@
 import logging
 import os
 import shutil
-import sys
 import tempfile
-import traceback
 
 import click
 
 from lbenroll import __version__, engine, host, logs, report
 from lbenroll.context import Context
-from lbenroll.errors import ExitCode, LbenrollError, PermissionDenied, UsageError
+from lbenroll.errors import PermissionDenied, UsageError
 from lbenroll.lock import RunLock
 from lbenroll.steps.base import Run
 
@@ -45,12 +43,18 @@ def run(options):
         # Checked before the log file and the lock, which need root as well.
         raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",
                                fix="run it with sudo, or use --dry-run to only see the plan")
+    if ctx.root != "/" and not any(os.path.isdir(ctx.path(d)) for d in host.RPMDB_DIRS):
+        # Checked before the log file and the lock, which would be created inside it, and
+        # before rpm, which would create a database there.
+        raise UsageError("--root %s holds no rpm database (%s): not an installed system" % (
+            ctx.root, " or ".join(host.RPMDB_DIRS)),
+            fix="give the directory an installed EL system is mounted on, e.g. /mnt/sysimage")
     note = logs.configure(ctx.redact, None if options.dry_run else log_file_path(options, ctx),
                           verbose=options.verbose)
     if note:
         click.echo("lbenroll: warning: %s" % note, err=True)
     log.info("lbenroll %s starting%s: balancer %s, root %s, dry-run %s", __version__,
-             " --remove" if options.remove else "", options.foreman_fqdn, ctx.root, ctx.dry_run)
+             " --remove" if options.remove else "", options.balancer, ctx.root, ctx.dry_run)
     state = Run(options, ctx)
     state.tmpdir = tempfile.mkdtemp(prefix="lbenroll-")
     try:
@@ -59,14 +63,7 @@ def run(options):
         else:
             with RunLock(ctx):
                 results = engine.execute(state, steps)
-    except LbenrollError:
-        raise
-    except Exception:  # a bug: say so plainly, keep the traceback in the log only
-        log.error("internal error:\n%s", ctx.redact(traceback.format_exc()))
-        click.echo("lbenroll: internal error: %s (details in the log file); please report it" %
-                   ctx.redact(str(sys.exc_info()[1])), err=True)
-        return int(ExitCode.SOFTWARE)
-    finally:
+    finally:  # a bug goes up to cli.internal_error, the one handler of bugs
         shutil.rmtree(state.tmpdir, ignore_errors=True)
     code = engine.exit_code(results)
     if options.json:

@@ -3,6 +3,7 @@
 Only click features present in click 6.7 (EL8's python3-click) are used.
 """
 import importlib
+import logging
 import os
 import sys
 import traceback
@@ -233,6 +234,17 @@ def echo_error(text):
     click.echo("%s: error: %s" % (PROG, text), err=True)
 
 
+def internal_error(redact):
+    """The one handler of a bug, for every command: the traceback, masked, to the log (when a
+    run configured one) and to stderr, then one line; exit 70. Called in an except block."""
+    text = redact(traceback.format_exc())
+    logging.getLogger("lbenroll").error("internal error:\n%s", text)
+    click.echo(text, err=True)
+    echo_error("internal error: %s; this is a bug in lbenroll, please report it with the "
+               "lines above" % redact(str(sys.exc_info()[1])))
+    return ExitCode.SOFTWARE
+
+
 @click.pass_context
 def _enroll(ctx, **params):
     given = ctx.meta.get(GIVEN, set())
@@ -246,11 +258,12 @@ def _validate_and_run(values):
 def options_for_host(values):
     """Validated options for a command line on the host as it is (hoststate.py): the record's
     options as defaults, and what registering needs checked against what the host has."""
-    from lbenroll import hoststate
+    from lbenroll import credentials, hoststate
     state = hoststate.read(values.get("root") if os.path.isdir(values.get("root") or "/")
                            else "/")
     merged, from_record = hoststate.with_record(values, state)
-    validated = options.validate(merged, host_state=state, from_record=from_record)
+    validated = credentials.complete(
+        options.validate(merged, host_state=state, from_record=from_record))
     if from_record:
         validated.notes.insert(0, "options from %s: %s" % (state.record_path, ", ".join(
             options.BY_DEST[dest].label for dest in from_record)))
@@ -280,11 +293,8 @@ def run_validated(make_options):
         return error.exit_code
     except click.Abort:
         raise
-    except Exception:
-        # A bug: keep the traceback for the report, masked like every other message.
-        click.echo(redact(traceback.format_exc()), err=True)
-        echo_error("internal error; this is a bug in lbenroll, please report it")
-        return ExitCode.SOFTWARE
+    except Exception:  # a bug
+        return internal_error(redact)
 
 
 command = build_command()

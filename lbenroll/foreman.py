@@ -27,8 +27,8 @@ class ForemanApi(object):
     directory). port is None until ping() found the API port.
     """
 
-    def __init__(self, server, ca_pem, timeout, directory, login, password, port=None):
-        self.server = server
+    def __init__(self, balancer, ca_pem, timeout, directory, login, password, port=None):
+        self.balancer = balancer
         self.ca_pem = ca_pem
         self.timeout = timeout
         self.directory = directory
@@ -45,7 +45,7 @@ class ForemanApi(object):
         self._https.__exit__(*exc_info)
 
     def url(self, path, port=None):
-        return "https://%s:%d%s" % (self.server, port or self.port, path)
+        return "https://%s:%d%s" % (self.balancer, port or self.port, path)
 
     def ping(self):
         """Find the API port like bootstrap.py (443, then 8443); return it."""
@@ -64,7 +64,7 @@ class ForemanApi(object):
                 return port
             errors.append("%d: HTTP %d" % (port, response.status_code))
         raise UnavailableError(
-            "the Foreman API does not answer on %s (%s)" % (self.server, "; ".join(errors)),
+            "the Foreman API does not answer on %s (%s)" % (self.balancer, "; ".join(errors)),
             fix="check that the balancer forwards port 443 (or 8443) to the proxies and that "
                 "they pass /api to Foreman")
 
@@ -78,7 +78,7 @@ class ForemanApi(object):
         except requests.exceptions.SSLError:
             raise ConfigError("%s %s: TLS verification failed" % (method, path),
                               fix="every proxy behind the balancer needs a certificate for "
-                                  "%s from the Katello CA" % self.server) from None
+                                  "%s from the Katello CA" % self.balancer) from None
         except requests.exceptions.RequestException as exc:
             raise UnavailableError("%s %s: %s" % (method, path, describe(exc)),
                                    fix="check that the balancer and the proxies are up") from None
@@ -136,8 +136,8 @@ class ForemanApi(object):
 class ProxyChoice(object):
     """The Smart Proxies that stand for a --server name, and how they were searched for."""
 
-    def __init__(self, server, proxies, searched):
-        self.server = server
+    def __init__(self, balancer, proxies, searched):
+        self.balancer = balancer
         self.proxies = proxies  # lowest id first
         self.searched = searched
 
@@ -149,18 +149,19 @@ class ProxyChoice(object):
         return None
 
 
-def smart_proxies_for(api, server):
-    """A ProxyChoice for server: the Smart Proxy named server (bootstrap.py's rule), else, as
+def smart_proxies_for(api, balancer):
+    """A ProxyChoice for balancer: the Smart Proxy named balancer (bootstrap.py's rule), else, as
     behind a balancer the proxies keep their own names, every proxy whose URL, registration URL
-    or template URL names server."""
-    named = api.find("smart_proxies", "name", server)
+    or template URL names the balancer."""
+    named = api.find("smart_proxies", "name", balancer)
     if named is not None:
-        return ProxyChoice(server, [named], search_text("name", server))
+        return ProxyChoice(balancer, [named], search_text("name", balancer))
     found = [proxy for proxy in api.all_results(SMART_PROXIES)
-             if same_host(host_of(str(proxy.get("url") or "")), server) or behind(proxy, server)]
-    return ProxyChoice(server, sorted(found, key=lambda proxy: proxy.get("id") or 0),
+             if same_host(host_of(str(proxy.get("url") or "")), balancer)
+             or behind(proxy, balancer)]
+    return ProxyChoice(balancer, sorted(found, key=lambda proxy: proxy.get("id") or 0),
                        '%s, then every Smart Proxy for a URL or registration URL on %s' % (
-                           search_text("name", server), server))
+                           search_text("name", balancer), balancer))
 
 
 def has_feature(proxy, feature):

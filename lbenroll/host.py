@@ -37,6 +37,11 @@ CONSUMER_PACKAGE_PREFIX = "katello-ca-consumer-"
 SERVER_PACKAGES = ("katello", "foreman-proxy-content", "katello-capsule", "spacewalk-proxy-common",
                    "spacewalk-backend")
 
+# Where an installed system keeps its rpm database (EL8: /var/lib/rpm; EL9 and later:
+# /usr/lib/sysimage/rpm, with /var/lib/rpm a link to it).
+RPMDB_DIRS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
+
+
 def reroot(root, path):
     """Map an absolute host path into the tree mounted at root (like `rpm --root`)."""
     if not os.path.isabs(path):

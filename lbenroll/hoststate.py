@@ -17,7 +17,7 @@ from lbenroll.urls import same_host
 
 # What a move (--new-capsule) takes from its own command line only: the balancer and its Puppet
 # settings (a ca_port it leaves out is removed). Option dests.
-MOVED = ("foreman_fqdn", "puppet_server", "puppet_ca_server", "puppet_ca_port")
+MOVED = ("balancer", "puppet_server", "puppet_ca_server", "puppet_ca_port")
 
 
 class HostState(object):
@@ -66,7 +66,7 @@ def with_record(values, state):
         return dict(values), []
     from lbenroll.writers import lbenroll_conf
     recorded = lbenroll_conf.option_values(state.record, state.record_path)
-    given, enrolled_with = values.get("foreman_fqdn"), recorded.get("foreman_fqdn")
+    given, enrolled_with = values.get("balancer"), recorded.get("balancer")
     if (given and enrolled_with and not same_host(given, enrolled_with)
             and not values.get("new_capsule") and not values.get("remove")):
         raise UsageError(

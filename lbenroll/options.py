@@ -4,20 +4,27 @@ The table is the single source for the parser (cli.py), the man page, the shell 
 the tests. `validate()` turns the values the user explicitly gave into an `Options` object or
 raises `UsageError` (exit 2) naming the option and the fix.
 """
-import getpass
 import os
 import re
 import shlex
-import socket
-import sys
 
 from lbenroll import host
+from lbenroll.credentials import PASSWORD_ENV, PASSWORD_FIX
 from lbenroll.errors import UsageError
 
 # What this version does with an option.
 SUPPORTED = "supported"
 RETIRED = "retired"  # RHN Classic / Satellite 5 migration: refused if given
 DEPRECATED = "deprecated"  # accepted, mapped to its replacement, with a warning
+
+# Whether the enrollment record keeps an option (OptionSpec.record).
+GIVEN = "given"  # recorded when the command line gave it
+ALWAYS = "always"  # recorded whether given or not: the balancer, and the steps skipped
+PER_RUN = "per run"  # not a property of the host
+REGISTRATION_ONLY = "registration only"  # repair never registers: a lost identity needs -a KEY
+ONE_OFF = "one-off"  # an action of one enrollment, never to be repeated by the repair timer
+FOLDED = "folded into --skip"  # validate() folds it into skip, which is recorded instead
+NOT_RECORDED = (PER_RUN, REGISTRATION_ONLY, ONE_OFF, FOLDED)
 
 # Value types. The parser sees integers, choices, flags and plain strings; the finer string
 # types (url, path, ...) tell the man page and the shell completion what a value is.
@@ -52,8 +59,6 @@ SKIP_CHOICES = ("foreman", "puppet", "migration", "prereq-update", "katello-agen
 
 RETIRED_MESSAGE = "the RHN Classic migration path is retired and not supported"
 
-# Where the Foreman API password can come from besides -p and --password-file.
-PASSWORD_ENV = "LBENROLL_PASSWORD"
 
 # subscription-manager register options whose values are secrets, when passed through -S.
 SMARGS_SECRET_OPTIONS = ("--password", "--activationkey", "--proxypassword")
@@ -63,11 +68,12 @@ class OptionSpec(object):
     """One command-line option: its names, value, documentation and status in this version."""
 
     __slots__ = ("longs", "short", "dest", "type", "default", "choices", "multiple", "metavar",
-                 "help", "group", "status", "note", "negation", "secret", "default_text")
+                 "help", "group", "status", "note", "negation", "secret", "default_text",
+                 "record")
 
     def __init__(self, longs, dest, group, help, short=None, type=STRING, default=None,
                  choices=None, multiple=False, metavar=None, status=SUPPORTED, note=None,
-                 negation=None, secret=False, default_text=None):
+                 negation=None, secret=False, default_text=None, record=GIVEN):
         self.longs = tuple(longs)
         self.short = short
         self.dest = dest  # bootstrap.py's dest name: the attribute on Options
@@ -85,6 +91,10 @@ class OptionSpec(object):
         self.negation = negation  # the "--no-..." spelling of a flag, storing False
         self.secret = secret  # the value is registered for redaction
         self.default_text = default_text  # how help shows a default computed at run time
+        # Whether the enrollment record (/etc/lbenroll/lbenroll.conf) keeps it, for
+        # `lbenroll repair` and later runs: GIVEN (when given), ALWAYS, or one of the reasons
+        # not to (NOT_RECORDED). Secrets and retired or deprecated spellings never are.
+        self.record = record
 
     @property
     def label(self):
@@ -108,9 +118,10 @@ def _spec(*args, **kwargs):
 
 OPTIONS = (
     # Server, credentials, identity (docs/katello-client-facts.md, "bootstrap.py options")
-    _spec(["--server"], "foreman_fqdn", "identity", short="-s", type=HOSTNAME, metavar="FQDN",
+    _spec(["--server"], "balancer", "identity", short="-s", type=HOSTNAME, metavar="FQDN",
           help="Name of the load balancer (or Foreman server or Smart Proxy) to enroll with, "
-               "without a scheme; also the default Puppet server and Puppet CA. Required."),
+               "without a scheme; also the default Puppet server and Puppet CA. Required.",
+          record=ALWAYS),
     _spec(["--login"], "login", "identity", short="-l", default="admin", metavar="LOGIN",
           help="Foreman API user (HTTP Basic auth)."),
     _spec(["--password"], "password", "identity", short="-p", metavar="PASSWORD", secret=True,
@@ -129,12 +140,14 @@ OPTIONS = (
     _spec(["--timeout"], "timeout", "identity", short="-t", type=INT, default=900,
           metavar="SECONDS", help="Timeout of each network request, in seconds."),
     _spec(["--verbose"], "verbose", "identity", short="-v", type=FLAG,
-          help="Show each step's details; secrets stay masked."),
+          help="Show each step's details; secrets stay masked.",
+          record=PER_RUN),
 
     # Foreman host record (docs/katello-client-facts.md, "bootstrap.py options")
     _spec(["--organization"], "org", "host-record", short="-o", default="Default Organization",
           metavar="ORG",
-          help="Organization to register into: its name, or with --skip foreman its label."),
+          help="Organization to register into: its name, or with --skip foreman its label.",
+          record=REGISTRATION_ONLY),
     _spec(["--location"], "location", "host-record", short="-L", metavar="LOCATION",
           help="Location title of the host record."),
     _spec(["--hostgroup"], "hostgroup", "host-record", short="-g", metavar="HOSTGROUP",
@@ -159,7 +172,8 @@ OPTIONS = (
           note="--skip foreman", help="Old spelling of --skip foreman."),
     _spec(["--content-only"], "content_only", "host-record", type=FLAG,
           help="Enroll for content only, without a Foreman host record: the same as "
-               "--skip foreman."),
+               "--skip foreman.",
+          record=FOLDED),
 
     # Registration (docs/katello-client-facts.md, "bootstrap.py options")
     _spec(["--activationkey"], "activationkey", "registration", short="-a", metavar="KEY",
@@ -167,23 +181,28 @@ OPTIONS = (
           help="Activation key (or comma-separated keys) for subscription-manager. Needed only "
                "when the host has to be registered."),
     _spec(["--release"], "release", "registration", short="-r", metavar="RELEASE",
-          help="Release to lock the host to when registering."),
+          help="Release to lock the host to when registering.",
+          record=REGISTRATION_ONLY),
     _spec(["--subscription-manager-args"], "smargs", "registration", short="-S", default="",
           metavar="ARGS",
           help="Extra arguments for 'subscription-manager register', split into words like a "
-               "shell does."),
+               "shell does.",
+          record=REGISTRATION_ONLY),
     _spec(["--rhn-migrate-args"], "rhsmargs", "registration", default="", metavar="ARGS",
           status=RETIRED, help="Extra arguments for rhn-migrate-classic-to-rhsm."),
     _spec(["--force"], "force", "registration", short="-f", type=FLAG,
           help="Re-enroll a host that is registered elsewhere; also accepts an FQDN without a "
-               "domain."),
+               "domain.",
+          record=REGISTRATION_ONLY),
     _spec(["--ignore-registration-failures"], "ignore_registration_failures", "registration",
-          type=FLAG, help="Report a failed registration as a warning instead of failing."),
+          type=FLAG, help="Report a failed registration as a warning instead of failing.",
+          record=REGISTRATION_ONLY),
     _spec(["--preserve-rhsm-proxy"], "preserve_rhsm_proxy", "registration", type=FLAG,
           help="Keep the proxy settings in rhsm.conf's [server] section when the consumer RPM "
                "rewrites the file."),
     _spec(["--enablerepos"], "enablerepos", "registration", type=COMMA_LIST, metavar="REPOS",
-          help="Comma-separated repository ids to enable after registering."),
+          help="Comma-separated repository ids to enable after registering.",
+          record=ONE_OFF),
     _spec(["--download-method"], "download_method", "registration", type=CHOICE,
           choices=("http", "https"), default="https", metavar="METHOD",
           help="Scheme used to download the consumer RPM from --server."),
@@ -237,9 +256,11 @@ OPTIONS = (
                "enabling the Puppet agent but, unlike bootstrap.py, not puppet.conf's balancer "
                "settings; 'katello-agent' is accepted with a warning and, except with --remove "
                "(keep katello-agent and gofer), does nothing; 'migration' is accepted and does "
-               "nothing."),
+               "nothing.",
+          record=ALWAYS),
     _spec(["--update"], "update", "steps", short="-u", type=FLAG,
-          help="Update all packages after registering."),
+          help="Update all packages after registering.",
+          record=ONE_OFF),
     _spec(["--install-packages"], "install_packages", "steps", type=COMMA_LIST,
           metavar="PACKAGES",
           help="Comma-separated packages to install at the end."),
@@ -249,38 +270,47 @@ OPTIONS = (
           default=True, negation="--no-remove-obsolete-packages",
           help="Remove RHN Classic, RHUI and Spacewalk client packages (the default, so -R "
                "changes nothing). --no-remove-obsolete-packages is the same as "
-               "--skip remove-obsolete-packages."),
+               "--skip remove-obsolete-packages.",
+          record=FOLDED),
     _spec(["--deps-repository-url"], "deps_repository_url", "steps", type=URL, metavar="URL",
-          help="Repository to install subscription-manager from."),
+          help="Repository to install subscription-manager from.",
+          record=ONE_OFF),
     _spec(["--deps-repository-gpg-key"], "deps_repository_gpg_key", "steps", type=URL,
           default="file:///etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release", metavar="URL",
-          help="GPG key of that repository."),
+          help="GPG key of that repository.",
+          record=ONE_OFF),
     _spec(["--remove"], "remove", "steps", type=FLAG,
           help="Unenroll: unregister, delete the Foreman host record through --server (not "
                "with --skip foreman, which makes --server optional), put back every file "
                "lbenroll changed as it was before, and remove the consumer RPM and, unless "
                "skipped, katello-agent, katello-host-tools and puppet-agent. Needs no "
-               "activation key."),
+               "activation key.",
+          record=ONE_OFF),
     _spec(["--new-capsule"], "new_capsule", "steps", type=FLAG,
           help="Move a registered host to another balancer or Smart Proxy, named by --server: "
                "rhsm.conf, redhat.repo, puppet.conf (the old ca_port is removed unless "
                "--puppet-ca-port is given), gofer and yggdrasil follow it, and the Foreman host "
                "record's content source and Puppet proxies are set to its Smart Proxy. Never "
                "registers: the identity and the Puppet certificate are kept. -g and -L switch "
-               "the host group and location when given."),
+               "the host group and location when given.",
+          record=ONE_OFF),
 
     # lbenroll's own
     _spec(["--dry-run"], "dry_run", "lbenroll", type=FLAG,
-          help="Show every file change and command without changing anything."),
-    _spec(["--json"], "json", "lbenroll", type=FLAG, help="Print the report as JSON."),
+          help="Show every file change and command without changing anything.",
+          record=PER_RUN),
+    _spec(["--json"], "json", "lbenroll", type=FLAG, help="Print the report as JSON.",
+          record=PER_RUN),
     _spec(["--root"], "root", "lbenroll", type=DIR, default="/", metavar="DIR",
-          help="Manage the system installed under DIR (an existing directory), like rpm --root."),
+          help="Manage the system installed under DIR (an existing directory), like rpm --root.",
+          record=PER_RUN),
     _spec(["--ca-fingerprint"], "ca_fingerprint", "lbenroll", type=FINGERPRINT,
           metavar="SHA256",
           help="Expected SHA-256 fingerprint of the server's CA certificate: 64 hex digits, "
                "colons optional."),
     _spec(["--log-file"], "log_file", "lbenroll", type=PATH, default=host.DEFAULT_LOG_FILE,
-          metavar="PATH", help="File the detailed log is appended to."),
+          metavar="PATH", help="File the detailed log is appended to.",
+          record=PER_RUN),
     _spec(["--version"], None, "lbenroll", type=VERSION, help="Print the version and exit."),
     _spec(["--help"], None, "lbenroll", short="-h", type=HELP,
           help="Show this help and exit."),
@@ -327,19 +357,28 @@ class Options(object):
 
     Derived: `skip` (a set, with the deprecated flags folded in), `foreman_skipped`,
     `fqdn_hostname`/`fqdn_domain`, `smargs` (a list of words); `puppet_server` and
-    `puppet_ca_server` default to `foreman_fqdn` (--server). The flags that only add a --skip
+    `puppet_ca_server` default to `balancer` (--server). The flags that only add a --skip
     value (no_foreman, content_only, no_puppet, removepkgs) keep their parsed value; read `skip`.
     """
+
+    # Every field is declared: one per option of the table, then the derived ones. A name
+    # nobody declared (a typo, a field added from outside) is an AttributeError, not a new field.
+    __slots__ = tuple(spec.dest for spec in OPTIONS if spec.dest) + (
+        "warnings", "notes", "from_record", "secrets", "given", "recorded_in", "host_state",
+        "foreman_skipped", "fqdn_hostname", "fqdn_domain")
 
     def __init__(self, values):
         for dest, value in values.items():
             setattr(self, dest, value)
+        self.foreman_skipped = None  # set by validate() from skip
+        self.fqdn_hostname = self.fqdn_domain = None  # set by check_fqdn()
         self.warnings = []  # printed to stderr by cli before anything runs
         self.notes = []  # likewise, as "note:": what the run takes from the host's state
         self.from_record = ()  # the dests whose values came from the enrollment record
         self.secrets = []  # values every message must redact
         self.given = frozenset()  # the dests given explicitly, as opposed to defaulted
         self.recorded_in = None  # `lbenroll repair`: the file these options were read from
+        self.host_state = None  # hoststate.HostState the options were checked against
 
 
 def validate(values, host_state=None, from_record=()):
@@ -366,17 +405,14 @@ def validate(values, host_state=None, from_record=()):
     else:
         _check_registration_needs(options, host_state)
     _check_rex_apikeys(options)
-    _read_password(options)
-    if host_state is not None and options.foreman_skipped:
-        # A Foreman-mode record without a password turned the run content-only: registering
-        # then needs the organization's label too.
-        _check_registration_needs(options, host_state)
+    options.host_state = host_state
     _check_hostnames(options)
     _default_puppet_servers(options)
     _check_numbers(options)
-    _check_root(options)
+    options.root = checked_root(options.root)
     _normalise_fingerprint(options)
-    _split_fqdn(options)
+    if options.fqdn is not None:
+        check_fqdn(options)
     _split_smargs(options)
     return options
 
@@ -451,11 +487,11 @@ def _fold_skips(options):
 
 def _require_server(options):
     # bootstrap.py's rule: a removal needs the server only to delete the Foreman host record.
-    if options.remove and not options.foreman_fqdn and not options.foreman_skipped:
+    if options.remove and not options.balancer and not options.foreman_skipped:
         raise UsageError("--remove needs -s/--server to delete the Foreman host record",
                          fix="give the load balancer's name, or add --skip foreman to leave the "
                              "host record alone")
-    if not options.foreman_fqdn and not options.remove:
+    if not options.balancer and not options.remove:
         raise UsageError("-s/--server is required",
                          fix="give the load balancer's name, e.g. -s lb.example.com")
 
@@ -532,18 +568,18 @@ def _check_rex_apikeys(options):
             "--rex-proxies" if options.remote_exec_proxies else "--rex-urlkeyfile"))
 
 
-def _read_password(options):
-    """Foreman mode and --rex-apikeys need the API password: -p, --password-file,
-    LBENROLL_PASSWORD or a prompt."""
-    if options.foreman_skipped and not rex_keys_from_api(options):
+def needs_password(options):
+    """Whether the run needs the Foreman API password: Foreman mode, and --rex-apikeys."""
+    return not options.foreman_skipped or rex_keys_from_api(options)
+
+
+def take_password(options, found):
+    """The password credentials.password found (None: none) for options that need one; a
+    Foreman-mode record without one goes on content-only, with a note. Raises UsageError."""
+    if not needs_password(options):
         return
-    if options.password is None and options.password_file:
-        options.password = _first_line(options.password_file)
-    if options.password is None:
-        options.password = os.environ.get(PASSWORD_ENV)
-    if options.password is None and sys.stdin is not None and sys.stdin.isatty():
-        options.password = getpass.getpass("Foreman password for %s: " % options.login)
-    if (not options.password and "hostgroup" in options.from_record
+    options.password = found
+    if (not found and "hostgroup" in options.from_record
             and not rex_keys_from_api(options)):
         # A bare re-run of a Foreman-mode enrollment, say from the timer's shell: the host
         # record was made when the host was enrolled; everything else can still be repaired.
@@ -551,27 +587,20 @@ def _read_password(options):
         options.foreman_skipped = True
         options.notes.append("no Foreman API password: the Foreman host record is left as it "
                              "is (give --password-file or %s to check it too)" % PASSWORD_ENV)
+        if options.host_state is not None:
+            # Content-only now: registering needs the organization's label too.
+            _check_registration_needs(options, options.host_state)
         return
-    if not options.password:
+    if not found:
         raise UsageError("the Foreman API password is missing" if not options.foreman_skipped
                          else "--rex-apikeys needs the Foreman API password (even with "
-                              "--skip foreman)",
-                         fix="give --password-file PATH, set %s, or run on a terminal to be "
-                             "asked" % PASSWORD_ENV)
-    if options.password not in options.secrets:
-        options.secrets.append(options.password)
-
-
-def _first_line(path):
-    try:
-        with open(path) as f:
-            return f.readline().rstrip("\r\n")
-    except OSError as exc:
-        raise UsageError("--password-file: cannot read %s: %s" % (path, exc.strerror)) from None
+                              "--skip foreman)", fix=PASSWORD_FIX)
+    if found not in options.secrets:
+        options.secrets.append(found)
 
 
 def _check_hostnames(options):
-    for dest in ("foreman_fqdn", "puppet_server", "puppet_ca_server", "fqdn"):
+    for dest in ("balancer", "puppet_server", "puppet_ca_server", "fqdn"):
         name = getattr(options, dest)
         if name is not None and not re.match(r"^[A-Za-z0-9_.-]+$", name):
             raise UsageError("%s: %r is not a host name" % (BY_DEST[dest].label, name),
@@ -579,8 +608,8 @@ def _check_hostnames(options):
 
 
 def _default_puppet_servers(options):
-    options.puppet_server = options.puppet_server or options.foreman_fqdn
-    options.puppet_ca_server = options.puppet_ca_server or options.foreman_fqdn
+    options.puppet_server = options.puppet_server or options.balancer
+    options.puppet_ca_server = options.puppet_ca_server or options.balancer
 
 
 def _check_numbers(options):
@@ -595,10 +624,11 @@ def _check_numbers(options):
         options.puppet_ca_port = str(int(port))
 
 
-def _check_root(options):
-    if not os.path.isdir(options.root):
-        raise UsageError("--root: %s is not an existing directory" % options.root)
-    options.root = os.path.abspath(options.root)
+def checked_root(root):
+    """--root made absolute, or UsageError: the one rule of the enrollment, repair and diagnose."""
+    if not os.path.isdir(root):
+        raise UsageError("--root: %s is not an existing directory" % root)
+    return os.path.abspath(root)
 
 
 def _normalise_fingerprint(options):
@@ -613,9 +643,8 @@ def _normalise_fingerprint(options):
     options.ca_fingerprint = plain
 
 
-def _split_fqdn(options):
-    if options.fqdn is None:
-        options.fqdn = socket.getfqdn()
+def check_fqdn(options):
+    """Split --fqdn (given, or found by credentials.host_fqdn) and apply bootstrap.py's rule."""
     hostname, _, domain = options.fqdn.partition(".")
     options.fqdn_hostname = hostname
     options.fqdn_domain = domain or None

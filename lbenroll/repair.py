@@ -6,11 +6,10 @@ RPM is installed. Repair never registers: it has no activation key, so a host wh
 lost is told to enroll again.
 """
 import os
-import types
 
 import click
 
-from lbenroll import host, options
+from lbenroll import credentials, host, options
 from lbenroll.cli import LbenrollCommand, run_validated
 from lbenroll.errors import PermissionDenied, UsageError
 
@@ -49,7 +48,7 @@ def recorded_options(config_path, run_values):
     """Options from the recorded file, checked by options.validate() like a command line."""
     root = run_values.get("root", "/")
     # --root by the enrollment's own rule and words, before the record is looked for in it.
-    options._check_root(types.SimpleNamespace(root=root))
+    options.checked_root(root)
     if os.geteuid() != 0 and not run_values.get("dry_run") and os.path.abspath(root) == "/":
         # As the enrollment refuses (app.run), and before the record is read: an ordinary
         # user asking for a repair is told what it needs, not that the host is not enrolled.
@@ -80,7 +79,7 @@ def recorded_options(config_path, run_values):
     # :9090/ssh/pubkey scan still finds every proxy's key.
     values.pop("remote_exec_apikeys", None)
     try:
-        validated = options.validate(values)
+        validated = credentials.complete(options.validate(values))
     except UsageError as error:
         error.message = "%s: %s" % (path, error.message)
         raise

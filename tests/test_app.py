@@ -23,3 +23,13 @@ def test_an_unwritable_lock_directory_is_a_documented_error(root):
         with RunLock(Context(root=str(root))):
             pass
     assert exc.value.exit_code == ExitCode.CANTCREAT and "lock file" in exc.value.message
+
+
+def test_a_root_without_an_rpm_database_is_refused_and_left_untouched(root):
+    from lbenroll.errors import UsageError
+    before = sorted(os.listdir(str(root)))
+    with pytest.raises(UsageError) as exc:
+        app.run(make_options(root=str(root), dry_run=False))
+    assert "holds no rpm database" in exc.value.message and exc.value.exit_code == ExitCode.USAGE
+    # No log, no lock, no rpm database was created inside it.
+    assert sorted(os.listdir(str(root))) == before == []

@@ -96,3 +96,17 @@ def test_the_engine_refuses_a_list_with_an_unknown_requirement():
     with pytest.raises(ValueError) as exc:
         engine.check_order([Later])
     assert "LATER requires NOWHERE" in str(exc.value)
+
+
+def test_every_recordable_option_declares_whether_the_record_keeps_it():
+    from lbenroll import options
+    from lbenroll.writers import lbenroll_conf
+    kinds = (options.GIVEN, options.ALWAYS) + options.NOT_RECORDED
+    for spec in options.OPTIONS:
+        assert spec.record in kinds, spec.label
+    kept = [spec.dest for spec in options.OPTIONS
+            if spec.dest and spec.status == options.SUPPORTED and not spec.secret
+            and spec.record in (options.GIVEN, options.ALWAYS)]
+    assert [spec.dest for spec in lbenroll_conf.RECORDED] == kept
+    assert options.BY_DEST["update"].record == options.ONE_OFF  # the timer never updates
+    assert options.BY_DEST["balancer"].record == options.ALWAYS

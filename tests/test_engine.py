@@ -6,7 +6,7 @@ from lbenroll.writers.base import Target
 
 
 class Options(object):
-    foreman_fqdn = "smartproxy.example.test"
+    balancer = "smartproxy.example.test"
 
 
 def make_step(step_id, status=Status.UNCHANGED, requires=(), raises=None, effect=None):

@@ -5,6 +5,7 @@ import socket
 
 import pytest
 
+from lbenroll import credentials
 from lbenroll import hoststate, options
 from lbenroll.errors import ExitCode, UsageError
 from lbenroll.writers import lbenroll_conf
@@ -19,11 +20,16 @@ FOREMAN_RECORD = [("server", BALANCER), ("location", "Lab"), ("hostgroup", "lab/
 CONTENT_RECORD = [("server", BALANCER), ("skip", "foreman, puppet")]
 
 
+def parsed(values, **kwargs):
+    """What the command line makes of values: validated, then completed from the machine."""
+    return credentials.complete(options.validate(values, **kwargs))
+
+
 @pytest.fixture(autouse=True)
 def no_password(monkeypatch):
     """No password from anywhere: not in the environment, stdin not a terminal."""
     monkeypatch.delenv(options.PASSWORD_ENV, raising=False)
-    monkeypatch.setattr(options.sys, "stdin", None)
+    monkeypatch.setattr(credentials.sys, "stdin", None)
     monkeypatch.setattr(socket, "getfqdn", lambda *a: "client01.example.test")
 
 
@@ -109,7 +115,7 @@ def state_of(root, rows=None, is_registered=True):
 
 
 def test_without_a_record_the_command_line_is_all(root):
-    values = {"foreman_fqdn": BALANCER, "activationkey": "ak"}
+    values = {"balancer": BALANCER, "activationkey": "ak"}
     merged, taken = hoststate.with_record(values, state_of(root))
     assert (merged, taken) == (values, [])
     assert merged is not values
@@ -119,8 +125,8 @@ def test_without_a_record_the_command_line_is_all(root):
 def test_record_values_are_defaults_and_the_command_line_wins(root):
     state = state_of(root, FOREMAN_RECORD)
     merged, taken = hoststate.with_record(
-        {"foreman_fqdn": BALANCER, "location": "Other", "puppet_noop": True}, state)
-    assert merged == {"foreman_fqdn": BALANCER, "location": "Other", "puppet_noop": True,
+        {"balancer": BALANCER, "location": "Other", "puppet_noop": True}, state)
+    assert merged == {"balancer": BALANCER, "location": "Other", "puppet_noop": True,
                       "hostgroup": "lab/web", "puppet_server": "puppet.example.test",
                       "puppet_ca_port": "8141", "remote_exec": True,
                       "remote_exec_user": "ansible"}
@@ -130,19 +136,19 @@ def test_record_values_are_defaults_and_the_command_line_wins(root):
 
 def test_a_bare_rerun_is_the_recorded_enrollment(root):
     merged, taken = hoststate.with_record({}, state_of(root, CONTENT_RECORD))
-    assert merged == {"foreman_fqdn": BALANCER, "skip": ["foreman", "puppet"]}
-    assert taken == ["foreman_fqdn", "skip"]
+    assert merged == {"balancer": BALANCER, "skip": ["foreman", "puppet"]}
+    assert taken == ["balancer", "skip"]
 
 
 def test_the_same_balancer_spelt_otherwise_is_no_move(root):
-    merged, _ = hoststate.with_record({"foreman_fqdn": "SmartProxy.Example.Test."},
+    merged, _ = hoststate.with_record({"balancer": "SmartProxy.Example.Test."},
                                       state_of(root, CONTENT_RECORD))
-    assert merged["foreman_fqdn"] == "SmartProxy.Example.Test."
+    assert merged["balancer"] == "SmartProxy.Example.Test."
 
 
 def test_another_balancer_needs_new_capsule(root):
     with pytest.raises(UsageError) as error:
-        hoststate.with_record({"foreman_fqdn": "lb2.example.test"},
+        hoststate.with_record({"balancer": "lb2.example.test"},
                               state_of(root, FOREMAN_RECORD))
     message = error.value.format_message()
     assert error.value.exit_code == ExitCode.USAGE
@@ -151,18 +157,18 @@ def test_another_balancer_needs_new_capsule(root):
 
 
 def test_a_removal_may_name_another_balancer(root):
-    merged, _ = hoststate.with_record({"foreman_fqdn": "lb2.example.test", "remove": True},
+    merged, _ = hoststate.with_record({"balancer": "lb2.example.test", "remove": True},
                                       state_of(root, FOREMAN_RECORD))
-    assert merged["foreman_fqdn"] == "lb2.example.test"
+    assert merged["balancer"] == "lb2.example.test"
 
 
 def test_a_move_takes_balancer_and_puppet_settings_from_the_command_line_only(root):
     merged, taken = hoststate.with_record(
-        {"foreman_fqdn": "lb2.example.test", "new_capsule": True},
+        {"balancer": "lb2.example.test", "new_capsule": True},
         state_of(root, FOREMAN_RECORD))
     for dest in hoststate.MOVED:
         assert dest not in taken
-    assert merged["foreman_fqdn"] == "lb2.example.test"
+    assert merged["balancer"] == "lb2.example.test"
     assert "puppet_server" not in merged and "puppet_ca_port" not in merged
     assert merged["hostgroup"] == "lab/web" and merged["location"] == "Lab"
     assert taken == ["hostgroup", "location", "remote_exec", "remote_exec_user"]
@@ -180,7 +186,7 @@ def test_a_record_option_lbenroll_does_not_record_is_a_usage_error(root):
 
 def validate_on(state, **given):
     merged, taken = hoststate.with_record(dict(given), state)
-    return options.validate(merged, host_state=state, from_record=taken)
+    return parsed(merged, host_state=state, from_record=taken)
 
 
 def refused_on(state, **given):
@@ -191,7 +197,7 @@ def refused_on(state, **given):
 
 
 def test_a_fresh_host_lists_everything_registering_needs(root):
-    error = refused_on(state_of(root, is_registered=False), foreman_fqdn=BALANCER)
+    error = refused_on(state_of(root, is_registered=False), balancer=BALANCER)
     assert error.message == ("-g HOSTGROUP (or --skip foreman) and -a KEY are needed to "
                              "register this host")
     assert error.fix == ("add -g HOSTGROUP (or --skip foreman) -a KEY; a host that is "
@@ -199,22 +205,22 @@ def test_a_fresh_host_lists_everything_registering_needs(root):
 
 
 def test_a_fresh_content_only_host_needs_a_key_and_an_org_label(root):
-    error = refused_on(state_of(root, is_registered=False), foreman_fqdn=BALANCER,
+    error = refused_on(state_of(root, is_registered=False), balancer=BALANCER,
                        skip=["foreman"])
     assert error.message == "-a KEY and -o ORG_LABEL are needed to register this host"
-    error = refused_on(state_of(root, is_registered=False), foreman_fqdn=BALANCER,
+    error = refused_on(state_of(root, is_registered=False), balancer=BALANCER,
                        content_only=True, activationkey="ak")
     assert error.message == "-o ORG_LABEL is needed to register this host"
 
 
 def test_a_fresh_host_with_everything_is_accepted(root):
-    validated = validate_on(state_of(root, is_registered=False), foreman_fqdn=BALANCER,
+    validated = validate_on(state_of(root, is_registered=False), balancer=BALANCER,
                             skip=["foreman"], activationkey="ak", org="ACME")
     assert validated.foreman_skipped and validated.notes == []
 
 
 def test_a_registered_host_without_a_hostgroup_is_content_only_with_a_note(root):
-    validated = validate_on(state_of(root), foreman_fqdn=BALANCER)
+    validated = validate_on(state_of(root), balancer=BALANCER)
     assert validated.foreman_skipped and "foreman" in validated.skip
     assert validated.notes == ["no -g/--hostgroup: the Foreman host record is left as it is "
                                "(give -g and the API password to create or update it)"]
@@ -222,13 +228,13 @@ def test_a_registered_host_without_a_hostgroup_is_content_only_with_a_note(root)
 
 
 def test_a_registered_host_with_a_hostgroup_still_needs_the_password(root):
-    error = refused_on(state_of(root), foreman_fqdn=BALANCER, hostgroup="lab/web")
+    error = refused_on(state_of(root), balancer=BALANCER, hostgroup="lab/web")
     assert "password is missing" in error.message
 
 
 def test_a_foreman_mode_record_without_a_password_is_content_only_with_a_note(root):
     state = state_of(root, FOREMAN_RECORD)
-    validated = validate_on(state, foreman_fqdn=BALANCER)
+    validated = validate_on(state, balancer=BALANCER)
     assert "hostgroup" in validated.from_record
     assert validated.hostgroup == "lab/web"
     assert validated.foreman_skipped and "foreman" in validated.skip
@@ -239,22 +245,22 @@ def test_a_foreman_mode_record_without_a_password_is_content_only_with_a_note(ro
 
 def test_a_foreman_mode_record_with_a_password_stays_in_foreman_mode(root, monkeypatch):
     monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
-    validated = validate_on(state_of(root, FOREMAN_RECORD), foreman_fqdn=BALANCER)
+    validated = validate_on(state_of(root, FOREMAN_RECORD), balancer=BALANCER)
     assert not validated.foreman_skipped and validated.notes == []
     assert validated.password == "FromEnv99"
 
 
 def test_a_hostgroup_given_again_without_a_password_is_refused(root):
-    error = refused_on(state_of(root, FOREMAN_RECORD), foreman_fqdn=BALANCER,
+    error = refused_on(state_of(root, FOREMAN_RECORD), balancer=BALANCER,
                        hostgroup="lab/web")
     assert "password is missing" in error.message
 
 
 def test_a_content_only_record_reruns_without_anything_else(root):
     validated = validate_on(state_of(root, CONTENT_RECORD))
-    assert validated.foreman_fqdn == BALANCER
+    assert validated.balancer == BALANCER
     assert validated.skip >= {"foreman", "puppet"}
-    assert validated.from_record == ("foreman_fqdn", "skip")
+    assert validated.from_record == ("balancer", "skip")
 
 
 def test_an_enrolled_host_whose_identity_is_lost_needs_a_key(root):
@@ -263,14 +269,14 @@ def test_an_enrolled_host_whose_identity_is_lost_needs_a_key(root):
 
 
 def test_a_foreman_record_that_turns_content_only_still_needs_an_org_label(root):
-    refused_on(state_of(root, FOREMAN_RECORD, is_registered=False), foreman_fqdn=BALANCER,
+    refused_on(state_of(root, FOREMAN_RECORD, is_registered=False), balancer=BALANCER,
                activationkey="ak")
 
 
 def test_a_removal_and_a_move_need_nothing_for_registering(root):
     state = state_of(root, is_registered=False)
-    assert validate_on(state, foreman_fqdn=BALANCER, remove=True, skip=["foreman"]).remove
-    moved = validate_on(state_of(root, FOREMAN_RECORD), foreman_fqdn="lb2.example.test",
+    assert validate_on(state, balancer=BALANCER, remove=True, skip=["foreman"]).remove
+    moved = validate_on(state_of(root, FOREMAN_RECORD), balancer="lb2.example.test",
                         new_capsule=True, skip=["foreman"])
     assert moved.puppet_server == "lb2.example.test"  # not the recorded puppet.example.test
     assert moved.puppet_ca_port is None

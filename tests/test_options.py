@@ -5,12 +5,17 @@ import socket
 
 import pytest
 
-from lbenroll import options
+from lbenroll import credentials, options
 from lbenroll.errors import ExitCode, UsageError
 
 SERVER = "lb.example.com"
 KEY = "AK-Sup3rSecretKey"
 FINGERPRINT = "0123456789abcdef" * 4
+
+
+def parsed(values, **kwargs):
+    """What the command line makes of values: validated, then completed from the machine."""
+    return credentials.complete(options.validate(values, **kwargs))
 
 
 @pytest.fixture(autouse=True)
@@ -20,9 +25,9 @@ def fqdn(monkeypatch):
 
 def check(**values):
     """validate() in the supported mode: --server given and Foreman skipped."""
-    values.setdefault("foreman_fqdn", SERVER)
+    values.setdefault("balancer", SERVER)
     values.setdefault("skip", ["foreman"])
-    return options.validate(values)
+    return parsed(values)
 
 
 def refusal(**values):
@@ -97,7 +102,7 @@ def test_flags_default_to_false_except_remove_obsolete_packages():
 
 def test_unknown_dest_is_a_programming_error():
     with pytest.raises(ValueError):
-        options.validate({"server": SERVER})
+        parsed({"server": SERVER})
 
 
 def test_defaults_and_derived_fields():
@@ -115,15 +120,15 @@ def test_defaults_and_derived_fields():
 
 def test_server_is_required():
     with pytest.raises(UsageError) as error:
-        options.validate({"skip": ["foreman"]})
+        parsed({"skip": ["foreman"]})
     assert "-s/--server is required" in error.value.format_message()
 
 
 @pytest.mark.parametrize("values", [{}, {"skip": ["puppet"]}, {"no_puppet": True}])
 def test_foreman_mode_needs_a_hostgroup(values):
-    values["foreman_fqdn"] = SERVER
+    values["balancer"] = SERVER
     with pytest.raises(UsageError) as error:
-        options.validate(values)
+        parsed(values)
     assert "-g/--hostgroup is required" in error.value.format_message()
     assert "add --skip foreman" in error.value.format_message()
 
@@ -134,8 +139,8 @@ def no_password_env(monkeypatch):
 
 
 def foreman_mode(**values):
-    values.update(foreman_fqdn=SERVER, hostgroup="lab/web")
-    return options.validate(values)
+    values.update(balancer=SERVER, hostgroup="lab/web")
+    return parsed(values)
 
 
 def test_foreman_mode_password_option_wins(monkeypatch, tmp_path):
@@ -160,8 +165,8 @@ def test_foreman_mode_password_from_environment(monkeypatch):
 
 def test_foreman_mode_password_prompt_on_a_terminal(monkeypatch, no_password_env):
     prompts = []
-    monkeypatch.setattr(options.sys, "stdin", type("Tty", (), {"isatty": lambda self: True})())
-    monkeypatch.setattr(options.getpass, "getpass",
+    monkeypatch.setattr(credentials.sys, "stdin", type("Tty", (), {"isatty": lambda self: True})())
+    monkeypatch.setattr(credentials.getpass, "getpass",
                         lambda prompt: prompts.append(prompt) or "Typed456")
     result = foreman_mode(login="api")
     assert result.password == "Typed456" and "Typed456" in result.secrets
@@ -169,7 +174,7 @@ def test_foreman_mode_password_prompt_on_a_terminal(monkeypatch, no_password_env
 
 
 def test_foreman_mode_without_any_password_is_refused(monkeypatch, no_password_env):
-    monkeypatch.setattr(options.sys, "stdin", None)
+    monkeypatch.setattr(credentials.sys, "stdin", None)
     with pytest.raises(UsageError) as error:
         foreman_mode()
     assert "password is missing" in error.value.format_message()
@@ -182,20 +187,20 @@ def test_unreadable_password_file_is_refused(tmp_path, no_password_env):
 
 
 def test_skipped_foreman_needs_no_password(monkeypatch, no_password_env):
-    monkeypatch.setattr(options.sys, "stdin", None)
+    monkeypatch.setattr(credentials.sys, "stdin", None)
     assert check().password is None
 
 
 @pytest.mark.parametrize("values", [{"skip": ["foreman"]}, {"no_foreman": True},
                                     {"content_only": True}])
 def test_skipping_foreman_does_not_skip_puppet(values):
-    values["foreman_fqdn"] = SERVER
-    result = options.validate(values)
+    values["balancer"] = SERVER
+    result = parsed(values)
     assert result.skip == {"foreman"} and result.foreman_skipped
 
 
 def test_deprecated_flags_fold_into_skip_with_warnings():
-    result = options.validate({"foreman_fqdn": SERVER, "no_foreman": True, "no_puppet": True})
+    result = parsed({"balancer": SERVER, "no_foreman": True, "no_puppet": True})
     assert result.skip == {"foreman", "puppet"}
     assert result.warnings == ["--skip-foreman is deprecated; use --skip foreman",
                                "-P/--skip-puppet is deprecated; use --skip puppet"]
@@ -269,7 +274,7 @@ def test_puppet_servers_given_explicitly():
     assert (result.puppet_server, result.puppet_ca_server) == ("p.example.com", "ca.example.com")
 
 
-@pytest.mark.parametrize("dest", ["foreman_fqdn", "puppet_server", "puppet_ca_server", "fqdn"])
+@pytest.mark.parametrize("dest", ["balancer", "puppet_server", "puppet_ca_server", "fqdn"])
 @pytest.mark.parametrize("name", ["https://lb.example.com", "lb.example.com:443", "lb example"])
 def test_host_names_only(dest, name):
     assert options.BY_DEST[dest].longs[0] in refusal(**{dest: name})

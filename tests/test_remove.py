@@ -1,6 +1,7 @@
 """--remove: what it needs on the command line, and that only a command line can ask for it."""
 import pytest
 
+from lbenroll import credentials
 from lbenroll import app, engine, options, repair
 from lbenroll.errors import ExitCode, UsageError
 from tests.conftest import seed
@@ -8,9 +9,14 @@ from tests.conftest import seed
 SERVER = "lb.example.com"
 
 
+def parsed(values, **kwargs):
+    """What the command line makes of values: validated, then completed from the machine."""
+    return credentials.complete(options.validate(values, **kwargs))
+
+
 def check(**values):
     values.setdefault("fqdn", "client01.example.com")
-    return options.validate(values)
+    return parsed(values)
 
 
 def refusal(**values):
@@ -27,7 +33,7 @@ def no_password_sources(monkeypatch):
 
 def test_content_only_removal_needs_neither_server_nor_key_nor_password():
     validated = check(remove=True, skip=["foreman"])
-    assert validated.remove and validated.foreman_fqdn is None
+    assert validated.remove and validated.balancer is None
     assert validated.activationkey is None and validated.password is None
 
 
@@ -37,19 +43,19 @@ def test_removal_without_server_must_skip_foreman():
 
 
 def test_foreman_mode_removal_needs_the_api_password_but_no_hostgroup():
-    assert "password is missing" in refusal(remove=True, foreman_fqdn=SERVER)
-    validated = check(remove=True, foreman_fqdn=SERVER, password="changeme")
+    assert "password is missing" in refusal(remove=True, balancer=SERVER)
+    validated = check(remove=True, balancer=SERVER, password="changeme")
     assert validated.hostgroup is None and "changeme" in validated.secrets
 
 
 def test_a_name_without_domain_only_finds_the_host_record():
     assert check(remove=True, skip=["foreman"], fqdn="client01").fqdn_domain is None
-    assert "no domain part" in refusal(foreman_fqdn=SERVER, skip=["foreman"], fqdn="client01")
+    assert "no domain part" in refusal(balancer=SERVER, skip=["foreman"], fqdn="client01")
 
 
 def test_the_removal_runs_its_own_step_list():
     assert app.steps_for(check(remove=True, skip=["foreman"])) is engine.REMOVE_STEPS
-    assert app.steps_for(check(foreman_fqdn=SERVER, skip=["foreman"])) is engine.STEPS
+    assert app.steps_for(check(balancer=SERVER, skip=["foreman"])) is engine.STEPS
 
 
 def test_repair_never_removes(root):

@@ -38,7 +38,7 @@ def test_recorded_options_are_run_with_this_runs_own(root, runs):
     assert result.exit_code == 0, result.output
     [options] = runs
     assert options.recorded_in == str(root / CONF.lstrip("/"))
-    assert (options.foreman_fqdn, options.fqdn, options.puppet_ca_port) == (
+    assert (options.balancer, options.fqdn, options.puppet_ca_port) == (
         "smartproxy.example.test", "client01.example.test", "8141")
     assert options.skip == {"foreman", "prereq-update", "katello-host-tools"}
     assert options.activationkey is None

@@ -18,7 +18,7 @@ import textwrap
 
 import click
 
-from lbenroll import __version__, cli, engine, host, options, writers
+from lbenroll import __version__, cli, credentials, engine, host, options, writers
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode
 from lbenroll.writers.base import Writer
 
@@ -93,10 +93,11 @@ HOST_FILES = (
 # The variables lbenroll reads, named by the constants the code reads them by, so that renaming
 # one renames it here; tests/docs also fails when the code reads one this table leaves out.
 ENVIRONMENT_VARIABLES = (
-    (options.PASSWORD_ENV,
+    (credentials.PASSWORD_ENV,
      "The Foreman API password, when a run needs one (for the Foreman host record, or for "
      "--rex-apikeys) and neither -p nor --password-file gives it; when none of the three does, "
-     "lbenroll asks for it on a terminal. lbenroll repair never needs it."),
+     "lbenroll asks for it on a terminal. lbenroll repair never needs it; lbenroll diagnose "
+     "reads it after -p and --password-file, and never asks."),
     (engine.KILL_BEFORE_ENV,
      "For lbenroll's own test suite only: set to a step id, a run kills itself with SIGKILL "
      "just before that step, as a power cut would. Never set it elsewhere."),

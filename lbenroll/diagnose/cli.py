@@ -1,14 +1,13 @@
 """`lbenroll diagnose`: its options, and the outcome mapped to an exit code."""
-import traceback
 
 import click
 
-from lbenroll import __version__, options
-from lbenroll.cli import LbenrollCommand, WholeNumber, echo_error
+from lbenroll import __version__, credentials, options
+from lbenroll.credentials import PASSWORD_ENV
+from lbenroll.cli import LbenrollCommand, WholeNumber, internal_error
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode, UsageError
 from lbenroll.redact import Redactor
 
-PASSWORD_ENV = "LBENROLL_PASSWORD"
 HELP = ("Check the balancer and every Smart Proxy behind it from this host, read only: each "
         "balancer port, each proxy on its own address presenting the balancer name (the "
         "load-balancer guide's /etc/hosts trick), and this host's configuration, with the likely "
@@ -40,17 +39,10 @@ def checked(server, timeout, root, ca_fingerprint):
               # check and spares a name lookup (socket.getfqdn()).
               "fqdn": server}
     if server is not None:
-        values["foreman_fqdn"] = server
+        values["balancer"] = server
     if ca_fingerprint is not None:
         values["ca_fingerprint"] = ca_fingerprint
     return options.validate(values)
-
-
-def _password(password, password_file):
-    if password_file is None:
-        return password
-    with open(password_file) as f:  # read only; the file is the admin's
-        return f.readline().rstrip("\r\n")
 
 
 @click.command("diagnose", cls=DiagnoseCommand, help=HELP,
@@ -67,7 +59,7 @@ def _password(password, password_file):
                    "those with a registration or template URL on the balancer are used). Needs "
                    "--login.")
 @click.option("--login", "-l", metavar="USER", help="Foreman API user (with --foreman).")
-@click.option("--password", "-p", metavar="PASSWORD", envvar=PASSWORD_ENV,
+@click.option("--password", "-p", metavar="PASSWORD",
               help="Foreman API password; prefer the %s environment variable or "
                    "--password-file, which keep it out of the process list. Never printed."
                    % PASSWORD_ENV)
@@ -93,7 +85,9 @@ def command(ctx, server, proxies, foreman, login, password, password_file, root,
     if foreman and not login:
         raise UsageError("--foreman needs --login and a password",
                          fix="add --login USER and set %s" % PASSWORD_ENV)
-    password = _password(password, password_file)
+    # The enrollment's sources, in its order, but never a prompt: diagnose is also run from
+    # scripts, and --login without a password is refused below instead.
+    password = credentials.password(password, password_file, login, ask=False)
     if login and not password:
         raise UsageError("--login needs a password",
                          fix="set %s, or give --password-file PATH or --password" % PASSWORD_ENV)
@@ -101,15 +95,13 @@ def command(ctx, server, proxies, foreman, login, password, password_file, root,
     # Imported here so that --help stays fast.
     from lbenroll.context import Context
     from lbenroll.diagnose import diagnosis, report
-    settings = diagnosis.Settings(valid.foreman_fqdn, proxies=proxies, foreman=foreman,
+    settings = diagnosis.Settings(valid.balancer, proxies=proxies, foreman=foreman,
                                   login=login, password=password, timeout=valid.timeout,
                                   ca_fingerprint=valid.ca_fingerprint)
     try:
         found = diagnosis.run(settings, Context(root=valid.root, secrets=[password]))
-    except Exception:
-        click.echo(redact(traceback.format_exc()), err=True)
-        echo_error("internal error; this is a bug in lbenroll, please report it")
-        ctx.exit(int(ExitCode.SOFTWARE))
+    except Exception:  # a bug
+        ctx.exit(int(internal_error(redact)))
     render = report.as_json if as_json else report.as_text
     click.echo(redact(render(found, __version__)))
     ctx.exit(int(found.exit_code))

@@ -111,7 +111,7 @@ class Run(object):
 
     @property
     def balancer(self):
-        return self.options.foreman_fqdn
+        return self.options.balancer
 
     def changed(self, step_id):
         result = self.results.get(step_id)

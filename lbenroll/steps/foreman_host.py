@@ -149,14 +149,14 @@ def moved_host(run, api):
     for choice in choices.values():
         if len(choice.proxies) > 1:
             notes.append("Smart Proxies for %s: %s; the lowest id (with the feature needed) is "
-                         "used" % (choice.server, ", ".join(
+                         "used" % (choice.balancer, ", ".join(
                              "%s (id %s)" % (p.get("name"), p.get("id")) for p in choice.proxies)))
     for key, feature, choice in wanted:
         proxy = choice.first(feature)
         what = "the %s proxy" % feature if feature else "the content source"
         if proxy is None:
             warnings.append("no Smart Proxy%s for %s (searched %s): %s left as it is" % (
-                " with the %s feature" % feature if feature else "", choice.server,
+                " with the %s feature" % feature if feature else "", choice.balancer,
                 choice.searched, what))
             continue
         if key == "content_source_id":

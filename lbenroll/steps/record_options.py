@@ -1,5 +1,6 @@
 """RECORD_OPTIONS: record the enrollment options for lbenroll repair."""
-from lbenroll import fileio, host
+from lbenroll import fileio, host, hoststate
+from lbenroll.options import BY_DEST
 from lbenroll.errors import UsageError
 from lbenroll.steps.base import WriterStep
 from lbenroll.writers.base import decode
@@ -7,10 +8,11 @@ from lbenroll.writers.lbenroll_conf import (RECORDED, LbenrollConfWriter, key, p
                                             recorded_values)
 
 
-# What a move (--new-capsule) changes: the balancer and its Puppet settings come from the move's
-# command line only (a ca_port it leaves out is removed), everything else the host was enrolled
-# with stays recorded unless the move gives it again.
-MOVED = ("server", "puppet-server", "puppet-ca-server", "puppet-ca-port")
+# What a move (--new-capsule) changes (hoststate.MOVED, by their keys in the record): the
+# balancer and its Puppet settings come from the move's command line only (a ca_port it leaves
+# out is removed), everything else the host was enrolled with stays recorded unless the move
+# gives it again.
+MOVED = tuple(key(BY_DEST[dest]) for dest in hoststate.MOVED)
 
 
 class RecordOptions(WriterStep):

@@ -18,26 +18,11 @@ HEADER = [
     "# values like a command line. Enrolling again rewrites this file.",
 ]
 
-# Per run, not a property of the host.
-RUN_ONLY = ("verbose", "dry_run", "json", "root", "log_file")
-# Only registration uses these, and repair never registers: a host whose identity is lost needs
-# an enrollment with -a KEY. --force would re-register on every repair; -S can carry a password.
-REGISTRATION_ONLY = ("org", "release", "smargs", "force", "ignore_registration_failures")
-# One-off actions of an enrollment: a repair timer must not run a full `dnf update`, nor
-# re-enable repositories an admin disabled since, nor need the temporary dependency repository.
-# A move (--new-capsule) is recorded as the new --server: repair keeps the host there. A
-# removal writes no record at all (it deletes it).
-ONE_OFF = ("update", "enablerepos", "deps_repository_url", "deps_repository_gpg_key",
-           "new_capsule", "remove")
-# validate() folds these into `skip`, which is recorded instead.
-FOLDED_INTO_SKIP = ("content_only", "removepkgs")
-# Recorded whether given or not: the balancer, and the steps that were skipped.
-ALWAYS = ("foreman_fqdn", "skip")
-
-
 def _recordable(spec):
+    # Which options the record keeps is declared on each one in the option table
+    # (OptionSpec.record); secrets and retired or deprecated spellings never are.
     return (spec.dest is not None and spec.status == option_table.SUPPORTED and not spec.secret
-            and spec.dest not in RUN_ONLY + REGISTRATION_ONLY + ONE_OFF + FOLDED_INTO_SKIP)
+            and spec.record not in option_table.NOT_RECORDED)
 
 
 RECORDED = tuple(spec for spec in option_table.OPTIONS if _recordable(spec))
@@ -56,7 +41,7 @@ def recorded_values(options):
     # An empty list (no --skip: Foreman mode) cannot be written as an empty value that reads
     # back unchanged; left out, it reads back as its default, which is empty too.
     return [(key(spec), _text(spec, getattr(options, spec.dest))) for spec in RECORDED
-            if (spec.dest in options.given or spec.dest in ALWAYS)
+            if (spec.dest in options.given or spec.record == option_table.ALWAYS)
             and not (spec.multiple and not getattr(options, spec.dest))]
 
 

@@ -39,7 +39,7 @@ enabled = 1
 
 
 def make_options(**given):
-    values = {"foreman_fqdn": BALANCER, "fqdn": "client01.example.test", "skip": ["foreman"],
+    values = {"balancer": BALANCER, "fqdn": "client01.example.test", "skip": ["foreman"],
               "org": "ACME", "activationkey": "ak-lab-secret", "puppet_ca_port": "8141"}
     values.update(given)
     for key in [k for k, v in values.items() if v is None]:

@@ -140,7 +140,7 @@ def test_updated_host_is_not_deleted_on_rollback(host_run, session, ctx):
 
 def test_content_source_set_when_the_balancer_is_a_smart_proxy(host_run, session):
     foreman_host.ForemanHost().run(host_run(force_content_source=True,
-                                            foreman_fqdn="proxy02.example.test"))
+                                            balancer="proxy02.example.test"))
     facet = session.foreman.hosts()[0]["content_facet_attributes"]
     assert facet == {"content_source_id": 2}
 

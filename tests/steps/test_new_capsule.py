@@ -21,7 +21,7 @@ NEW = "lb2.example.test"
 FQDN = "client01.example.test"
 CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
 KATELLO_CA = "/etc/rhsm/ca/katello-server-ca.pem"
-MOVE = dict(foreman_fqdn=NEW, new_capsule=True, skip=[], password=PASSWORD,
+MOVE = dict(balancer=NEW, new_capsule=True, skip=[], password=PASSWORD,
             activationkey=None, org=None)
 
 
@@ -271,7 +271,7 @@ def test_no_proxy_for_the_new_server_is_a_warning_naming_the_search(move_run, se
 
 def test_the_proxy_named_like_the_server_is_used_as_bootstrap_py_does(move_run, session):
     enrolled_host(session)
-    result = foreman_host.ForemanHost().run(move_run(foreman_fqdn="proxy02.example.test"))
+    result = foreman_host.ForemanHost().run(move_run(balancer="proxy02.example.test"))
     [moved] = session.foreman.hosts()
     assert moved["content_facet_attributes"] == {"content_source_id": 2}
     assert moved["puppet_proxy_id"] == 2 and result.status == Status.WARNING  # no Puppet CA

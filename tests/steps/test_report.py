@@ -17,7 +17,7 @@ def test_first_line_names_the_balancer_and_the_answering_proxy(make_run):
 
 def test_a_run_without_a_balancer_says_so(make_run):
     run = make_run()
-    run.options.foreman_fqdn = None  # a content-only --remove needs no --server
+    run.options.balancer = None  # a content-only --remove needs no --server
     text = report.as_text(run, [Result("UNREGISTER", Status.UNCHANGED, "ok")], 0)
     assert text.splitlines()[0] == "lbenroll: no balancer given"
 

@@ -6,6 +6,7 @@ import types
 
 import pytest
 
+from lbenroll import credentials
 from lbenroll import fileio, foreman, options
 from lbenroll.errors import UsageError
 from lbenroll.results import Status
@@ -24,6 +25,11 @@ BALANCED_URL = "https://%s:9090/ssh/pubkey" % BALANCER
 PASSWD = ("root:x:0:0:root:/root:/bin/bash\n"
           "alice:x:1001:1002:Alice:/home/alice:/bin/bash\n"
           "nohome:x:1003:1003::/home/nohome:/bin/bash\n")
+
+
+def parsed(values, **kwargs):
+    """What the command line makes of values: validated, then completed from the machine."""
+    return credentials.complete(options.validate(values, **kwargs))
 
 
 class FakeFetchers(object):
@@ -482,12 +488,12 @@ def test_rex_proxies_and_url_key_file_come_before_the_api(rex_run, api_session, 
 @pytest.fixture
 def no_password(monkeypatch):
     monkeypatch.delenv(options.PASSWORD_ENV, raising=False)
-    monkeypatch.setattr(options.sys, "stdin", None)
+    monkeypatch.setattr(credentials.sys, "stdin", None)
 
 
 def validate(**values):
-    values.update(foreman_fqdn=BALANCER, fqdn="client01.example.test", skip=["foreman"])
-    return options.validate(values)
+    values.update(balancer=BALANCER, fqdn="client01.example.test", skip=["foreman"])
+    return parsed(values)
 
 
 def test_rex_apikeys_needs_the_password_even_with_skip_foreman(no_password):

@@ -4,6 +4,7 @@ import stat
 
 import pytest
 
+from lbenroll import credentials
 from lbenroll import options as option_table
 from lbenroll.errors import DataError, ExitCode, UsageError
 from lbenroll.writers import lbenroll_conf
@@ -24,10 +25,15 @@ ca-fingerprint = %s
 """ % FINGERPRINT
 
 
+def parsed(values, **kwargs):
+    """What the command line makes of values: validated, then completed from the machine."""
+    return credentials.complete(option_table.validate(values, **kwargs))
+
+
 def enrolled_with(**given):
-    values = {"foreman_fqdn": BALANCER, "skip": ["foreman"], "fqdn": "client01.example.test"}
+    values = {"balancer": BALANCER, "skip": ["foreman"], "fqdn": "client01.example.test"}
     values.update(given)
-    return option_table.validate(values)
+    return parsed(values)
 
 
 def full_enrollment():
@@ -71,7 +77,7 @@ def test_deprecated_and_negated_flags_are_recorded_as_their_skip_values():
 def test_round_trip_through_validate_gives_the_same_options():
     rows = lbenroll_conf.recorded_values(full_enrollment())
     values = lbenroll_conf.option_values(lbenroll_conf.parse(lbenroll_conf.render(rows)))
-    again = option_table.validate(values)
+    again = parsed(values)
     assert lbenroll_conf.recorded_values(again) == rows
     assert again.puppet_noop is True and again.timeout == 60
     assert again.skip == {"foreman", "puppet"} and again.ca_fingerprint == FINGERPRINT
@@ -134,7 +140,7 @@ def test_hand_edited_values_are_checked(key, value, message):
 def test_values_read_back_are_what_validate_takes():
     values = lbenroll_conf.option_values({"server": BALANCER, "skip": " foreman ,puppet,",
                                           "preserve-rhsm-proxy": "False", "timeout": "30"})
-    assert values == {"foreman_fqdn": BALANCER, "skip": ["foreman", "puppet"],
+    assert values == {"balancer": BALANCER, "skip": ["foreman", "puppet"],
                       "preserve_rhsm_proxy": False, "timeout": "30"}
 
 

@@ -1,0 +1,53 @@
+"""What a command line leaves to be found on the machine: the Foreman API password (-p,
+--password-file, the LBENROLL_PASSWORD environment variable, or a prompt on a terminal) and this
+host's name. The reading that option validation (options.py) does not do, for the enrollment,
+`lbenroll repair` and `lbenroll diagnose` alike.
+"""
+import getpass
+import os
+import socket
+import sys
+
+from lbenroll.errors import UsageError
+
+PASSWORD_ENV = "LBENROLL_PASSWORD"
+PASSWORD_FIX = ("give --password-file PATH, set %s, or run on a terminal to be asked"
+                % PASSWORD_ENV)
+
+
+def first_line(path):
+    """The first line of a --password-file, without its line end; UsageError if unreadable."""
+    try:
+        with open(path) as f:
+            return f.readline().rstrip("\r\n")
+    except OSError as exc:
+        raise UsageError("--password-file: cannot read %s: %s" % (path, exc.strerror)) from None
+
+
+def password(given, password_file, login, ask=True):
+    """The password from the first source that has one: -p, --password-file, LBENROLL_PASSWORD,
+    then (with ask, on a terminal) a prompt naming the login; None when there is none."""
+    if given is None and password_file:
+        given = first_line(password_file)
+    if given is None:
+        given = os.environ.get(PASSWORD_ENV)
+    if given is None and ask and sys.stdin is not None and sys.stdin.isatty():
+        given = getpass.getpass("Foreman password for %s: " % login)
+    return given
+
+
+def host_fqdn():
+    """This host's name as the resolver gives it (bootstrap.py's default for --fqdn)."""
+    return socket.getfqdn()
+
+
+def complete(options):
+    """Finish validated options with what is found on the machine: the FQDN when --fqdn was not
+    given, and the API password where the run needs one. Raises UsageError."""
+    from lbenroll import options as option_table
+    if options.fqdn is None:
+        options.fqdn = host_fqdn()
+    option_table.check_fqdn(options)
+    option_table.take_password(options, password(options.password, options.password_file,
+                                                 options.login))
+    return options
