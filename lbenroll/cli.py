@@ -68,18 +68,16 @@ class LbenrollCommand(click.Command):
     exit_meanings = EXIT_CODE_MEANINGS
 
     def parse_args(self, ctx, args):
-        try:
-            return super(LbenrollCommand, self).parse_args(ctx, args)
-        except Shown:
-            raise
-        except LbenrollError as error:
-            raise Shown(with_fix(error, ctx))
-        except click.UsageError as error:
-            raise Shown(usage_error(error, ctx))
+        return self._in_our_words(ctx, super(LbenrollCommand, self).parse_args, ctx, args)
 
     def invoke(self, ctx):
+        return self._in_our_words(ctx, super(LbenrollCommand, self).invoke, ctx)
+
+    @staticmethod
+    def _in_our_words(ctx, call, *args):
+        """call(*args), with lbenroll's and click's usage errors turned into ours."""
         try:
-            return super(LbenrollCommand, self).invoke(ctx)
+            return call(*args)
         except Shown:
             raise
         except LbenrollError as error:

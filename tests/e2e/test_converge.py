@@ -382,6 +382,30 @@ def test_a_removal_killed_before_a_step_finishes_on_one_rerun(lab, sandbox, step
     assert box.run(["rpm", "-qa", "katello-ca-consumer-*"]).stdout.split() == []
 
 
+@pytest.mark.parametrize("step", ["INSTALL_CONSUMER_RPM", "PUPPET_CERT", "PUPPET_ENABLE",
+                                  "RECORD_OPTIONS"])
+def test_a_foreman_mode_run_killed_before_a_step_makes_one_host_and_one_certificate(
+        lab, sandbox, step):
+    """bootstrap.py's default mode: a Foreman host record and a Puppet certificate. Killed and
+    run again, there is one record and the CA saw one certificate request."""
+    from tests.e2e.test_foreman import FOREMAN
+    from tests.e2e.test_foreman import PASSWORD
+    from tests.e2e.test_puppet import ca_requests
+    lab.wait_puppetserver()
+    box = sandbox()
+    env = {"LBENROLL_PASSWORD": PASSWORD}
+    requests_before = [r for r in ca_requests(lab) if "certificate_request" in r]
+    killed = run_lbenroll(box, *FOREMAN, env=dict(env, **{engine.KILL_BEFORE_ENV: step}))
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    rerun = run_lbenroll(box, *FOREMAN, env=env)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert [h["name"] for h in lab.foreman.hosts()] == [FQDN]
+    requests = [r for r in ca_requests(lab) if "certificate_request" in r]
+    assert len([r for r in requests if "PUT" in r]) - len(
+        [r for r in requests_before if "PUT" in r]) == 1, requests
+    assert box.exists("/etc/puppetlabs/puppet/ssl/certs/%s.pem" % FQDN)
+
+
 # Inside the children: lbenroll dies while (before or just after) the command runs; the child
 # goes on, as on a real host where nobody kills rpm when lbenroll dies.
 CHILD_KILLS = ["rpm -U:before", "rpm -U:after", "subscription-manager register:before",
@@ -568,3 +592,60 @@ except LbenrollError as exc:
         assert sorted(lines)[-1] == "held" and lines.count("held") == 1, lines
         assert all(line.startswith("75 another lbenroll run is in progress")
                    for line in lines if line != "held"), lines
+
+
+HOLD_THE_LOCK = r"""
+import fcntl, os, subprocess, sys, time
+os.makedirs("/var/lib/lbenroll", exist_ok=True)
+fd = os.open("/var/lib/lbenroll/lock", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)  # a manual run holds the lock
+start = time.monotonic()
+proc = subprocess.run([sys.executable, "-m", "lbenroll"] + sys.argv[1:],
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+print("%d %.2f %s" % (proc.returncode, time.monotonic() - start, proc.stdout))
+"""
+
+
+@pytest.mark.parametrize("command", [["repair"], BARE])
+def test_the_repair_timer_during_a_manual_run_waits_its_turn(lab, sandbox, command):
+    box = sandbox()
+    ok(run_lbenroll(box, *FULL))
+    before = guarded_bytes(box)
+    proc = box.run([sys.executable, "-c", HOLD_THE_LOCK] + command, env={"PYTHONPATH": REPO})
+    code, seconds, output = proc.stdout.split(" ", 2)
+    assert int(code) == 75, proc.stdout + proc.stderr
+    assert float(seconds) < 1.0
+    assert "another lbenroll run is in progress" in output and "Traceback" not in output
+    assert guarded_bytes(box) == before
+
+
+READ_ONLY_AT_REGISTER = r"""
+set -e
+cp /usr/sbin/subscription-manager /usr/sbin/subscription-manager.lab
+cat > /usr/sbin/subscription-manager <<'EOS'
+#!/bin/sh
+# /etc turns read-only just as the host registers (a filesystem error, an admin's remount).
+if [ "$1" = register ]; then mount -o remount,ro /etc; fi
+exec /usr/sbin/subscription-manager.lab "$@"
+EOS
+chmod 755 /usr/sbin/subscription-manager
+set +e
+"$@"
+echo "exit $?"
+"""
+
+
+def test_etc_turning_read_only_mid_run_is_reported_path_by_path(lab, sandbox):
+    # Nothing can put /etc back while it is read-only: the run must say exactly what differs
+    # and why, and never that the host is as it was.
+    box = sandbox()
+    proc = box.run(["/bin/sh", "-c", READ_ONLY_AT_REGISTER, "read-only", sys.executable, "-m",
+                    "lbenroll"] + FULL, env={"PYTHONPATH": REPO})
+    out = proc.stdout
+    assert "Traceback" not in out + proc.stderr
+    assert "failed    REGISTER" in out and "failed    ROLLBACK" in out, out
+    assert "NOT as it was: /etc/rhsm/rhsm.conf" in out or "NOT undone: restore /etc" in out, out
+    assert "Read-only file system" in out
+    assert "the host is as it was" not in out
+    code = int(out.rsplit("exit ", 1)[1].split()[0])
+    assert code not in (0, 3)
