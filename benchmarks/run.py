@@ -34,6 +34,8 @@ STARTUP_ROUNDS = 25
 FILE_ROUNDS = 5
 REPAIR_ROUNDS = 10
 FRESH_ROUNDS = 5
+AUDIT_HOSTS = 10
+AUDIT_REPO_SECTIONS = 500
 REPO_SECTIONS = (1000, 10000, 20000)
 RHSM_COMMENT_BLOCK = 250  # comment lines before every key and section of the stock rhsm.conf
 # The proxy that served the consumer RPM: every repository URL names it, so every section moves.
@@ -250,14 +252,14 @@ def file_figures(workdir):
 
 # -- runs in the lab ------------------------------------------------------------------------------
 
-def measured_run(lab, box, args):
+def measured_run(lab, box, args, exit_codes=(0,)):
     """lbenroll ARGS in the sandbox through benchmarks.selfusage: (wall seconds, its usage)."""
     out = os.path.join(lab.workdir, "selfusage.json")
     argv = [sys.executable, "-m", "benchmarks.selfusage", out] + list(args)
     start = time.perf_counter()
     proc = box.run(argv, env={"PYTHONPATH": REPO}, timeout=300)
     wall = time.perf_counter() - start
-    if proc.returncode != 0:
+    if proc.returncode not in exit_codes:
         raise SystemExit("lbenroll %s failed (exit %d):\n%s%s" % (
             " ".join(args), proc.returncode, proc.stdout, proc.stderr))
     with open(out) as f:
@@ -347,6 +349,33 @@ def fresh_figures(lab):
     ]
 
 
+def audit_figures(lab):
+    """The fleet audit's host check (packaging/ansible/audit.yml runs it on every host) on
+    AUDIT_HOSTS lab hosts, half pinned to a proxy, half on the balancer, each with a redhat.repo
+    of AUDIT_REPO_SECTIONS sections."""
+    progress("fleet audit: `diagnose --host-only` on %d lab hosts" % AUDIT_HOSTS)
+    samples = collections.defaultdict(list)
+    for n in range(AUDIT_HOSTS):
+        box = lab.sandbox("bench-audit-%d" % n, "client%02d.example.test" % (n + 1))
+        name = SERVING_PROXY if n % 2 else BALANCER
+        box.seed("/etc/rhsm/rhsm.conf", rhsm_conf_text().replace(
+            "hostname = subscription.rhsm.redhat.com", "hostname = " + name).replace(
+            "baseurl = https://cdn.redhat.com", "baseurl = https://%s/pulp/content/" % name))
+        box.seed("/etc/yum.repos.d/redhat.repo",
+                 repo_text(AUDIT_REPO_SECTIONS).replace(SERVING_PROXY, name))
+        wall, usage = measured_run(lab, box, ["diagnose", "--host-only", "--json", "--server",
+                                              BALANCER], exit_codes=(0, 1))
+        samples["cpu"].append(own_cpu(usage))
+        samples["written"].append(len(box.written_files()))
+        box.remove()
+    return [
+        Figure("fleet audit, %d hosts: lbenroll's own CPU per host" % AUDIT_HOSTS, "s",
+               samples["cpu"], Target("max", "<=", 2.0)),
+        Figure("fleet audit: files written on the hosts", "", samples["written"],
+               Target("max", "=", 0)),
+    ]
+
+
 # -- report ---------------------------------------------------------------------------------------
 
 def machine(load_at_start):
@@ -393,6 +422,7 @@ def main():
         with Lab(os.path.join(workdir, "lab"), puppetserver=False) as lab:
             figures += repair_figures(lab)
             figures += fresh_figures(lab)
+            figures += audit_figures(lab)
     for name, value in machine(load_at_start):
         print("%-9s %s" % (name + ":", value))
     print()

@@ -1,4 +1,5 @@
 """Network probes of the balancer: TLS certificate checks, AMQP, MQTT and HTTP exchanges."""
+import hashlib
 import http.client
 import socket
 import ssl
@@ -21,6 +22,7 @@ class ProbeResult(object):
         self.error = None
         self.chain_ok = None
         self.names = []
+        self.fingerprint = None     # SHA-256 of the certificate presented (DER), hex
         self.protocol_ok = None
         self.protocol_detail = None
 
@@ -87,6 +89,8 @@ def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None, cli
     try:
         with context.wrap_socket(raw, server_hostname=host) as sock:
             handshake_done = True
+            der = sock.getpeercert(binary_form=True)
+            result.fingerprint = hashlib.sha256(der).hexdigest() if der else None
             if ca_pem is not None:
                 result.chain_ok = True
                 result.names = _names(sock.getpeercert())

@@ -11,7 +11,12 @@ from lbenroll.redact import Redactor
 HELP = ("Check the balancer and every Smart Proxy behind it from this host, read only: each "
         "balancer port, each proxy on its own address presenting the balancer name (the "
         "load-balancer guide's /etc/hosts trick), and this host's configuration, with the likely "
-        "cause and the fix of each failure.")
+        "cause and the fix of each failure. Across the proxies it compares what each publishes "
+        "for every repository this host has enabled (repomd.xml's revision and the checksums "
+        "of the files it lists) and names a proxy serving an older publication; where "
+        "yggdrasil is set up, it connects to the balancer's MQTT port several times and to each "
+        "proxy's broker directly, and warns when one client's connections reach several "
+        "brokers (a pull-mode job is announced only on the broker of the proxy that runs it).")
 # What diagnose's exit codes mean, in the ExitCode enum's order; the codes it shares with
 # enrollment in enrollment's words.
 _OWN_MEANINGS = {
@@ -45,11 +50,40 @@ def checked(server, timeout, root, ca_fingerprint):
     return options.validate(values)
 
 
+def refuse_network_options(**given):
+    """--host-only makes no connection: the options that only a connection uses are refused,
+    named together, rather than ignored."""
+    named = ["--" + name.replace("_", "-") for name, value in sorted(given.items()) if value]
+    if named:
+        raise UsageError("--host-only makes no connection: %s cannot be used with it"
+                         % ", ".join(named),
+                         fix="leave out %s, or --host-only" % ", ".join(named))
+
+
+def host_check(valid, as_json):
+    """diagnose --host-only: this host's files against the balancer. Returns the exit code."""
+    from lbenroll.context import Context
+    from lbenroll.diagnose import hostconf, report
+    redact = Redactor([])
+    try:
+        found = hostconf.check_host_only(Context(root=valid.root), valid.balancer)
+    except Exception:  # a bug
+        return internal_error(redact)
+    render = report.host_as_json if as_json else report.host_as_text
+    click.echo(render(found, __version__))
+    return found.exit_code
+
+
 @click.command("diagnose", cls=DiagnoseCommand, help=HELP,
                context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--server", "-s", metavar="FQDN",
               help="The balancer's name, as clients use it (e.g. smartproxy.example.test). "
                    "Required.")
+@click.option("--host-only", is_flag=True,
+              help="Check only this host's files (rhsm.conf, redhat.repo, puppet.conf, goferd, "
+                   "yggdrasil) against --server, without any connection, and list each setting "
+                   "that names another host: the fleet audit's check (packaging/ansible/"
+                   "audit.yml). Exit 0 clean, 1 pinned or broken, 3 warnings only.")
 @click.option("--proxies", metavar="NAME,...",
               help="The proxies behind the balancer, by name, comma-separated. Without it they "
                    "come from the Foreman API (with --login) or are discovered through the "
@@ -76,9 +110,13 @@ def checked(server, timeout, root, ca_fingerprint):
               help="Expected SHA-256 fingerprint of the Katello CA: 64 hex digits, colons "
                    "optional. Without it, the CA most proxies serve is taken.")
 @click.pass_context
-def command(ctx, server, proxies, foreman, login, password, password_file, root, timeout,
-            as_json, ca_fingerprint):
+def command(ctx, server, host_only, proxies, foreman, login, password, password_file, root,
+            timeout, as_json, ca_fingerprint):
     valid = checked(server, timeout, root, ca_fingerprint)
+    if host_only:
+        refuse_network_options(proxies=proxies, foreman=foreman, login=login, password=password,
+                               password_file=password_file, ca_fingerprint=ca_fingerprint)
+        ctx.exit(int(host_check(valid, as_json)))
     if login and not foreman:
         raise UsageError("--login needs --foreman (the Foreman server to ask)",
                          fix="add --foreman FQDN, or leave out --login")

@@ -6,7 +6,8 @@ stdin), and no log file or lock is opened.
 import concurrent.futures
 import time
 
-from lbenroll.diagnose import balancer, hostconf, proxies, puppet, sources, trust
+from lbenroll.diagnose import (balancer, hostconf, metadata, proxies, pullmode, puppet, sources,
+                               trust)
 from lbenroll.diagnose.checks import failed, passed, same_proxy, skipped, warned
 from lbenroll.diagnose.fetch import consumer_rpm, puppet_ca
 from lbenroll.errors import ExitCode
@@ -17,7 +18,8 @@ from lbenroll.urls import same_host
 WORKERS = 32
 MAX_PROBES_PER_PORT = 8
 PROXY_CHECKS = ("PROXY_REACHABLE", "PROXY_TLS", "PROXY_CONSUMER_RPM", "PROXY_RHSM",
-                "PROXY_CONTENT", "PROXY_PUPPET", "PROXY_AMQP", "PROXY_FEATURES")
+                "PROXY_CONTENT", "PROXY_METADATA", "PROXY_PUPPET", "PROXY_AMQP",
+                "PROXY_FEATURES")
 
 
 class Settings(object):
@@ -215,12 +217,30 @@ class _Run(object):
             if puppet_trust else None
         per_proxy = {p.name: self._submit_proxy(p, katello_ca, puppet_trust, port, prefix)
                      for p in up}
+        mqtt = self._submit_pull_mode(states, katello_pem, attempts)
         self.results.extend(f.result() for f in ports)
         self.results.append(sticky.result())
+        self.results.append(mqtt())
         self.results.append(puppet.check_puppet_ca(
             self.balancer, up, self._via_8141.result()[0],
             probe_8141.result() if probe_8141 else None, facts.puppet is not None))
         self.results.extend(self._proxy_results(states, up, per_proxy, katello_ca, used))
+
+    def _submit_pull_mode(self, states, katello_pem, attempts):
+        """BALANCER_MQTT's connections, started now; returns what waits for them."""
+        brokers, submit = self.facts.brokers, self.pool.submit
+        port = pullmode.broker_port(brokers, self.balancer)
+        if brokers is None or katello_pem is None:
+            return lambda: pullmode.check_brokers(self.balancer, brokers, port, None, {})
+        # At least one more connection than proxies, so a round-robin shows a second broker.
+        through = submit(pullmode.through_balancer, self.balancer, port, katello_pem,
+                         min(max(len(states) + 1, 4), MAX_PROBES_PER_PORT), self.timeout)
+        # Every proxy that resolves: its broker may answer while its web services do not.
+        directs = {p.name: submit(pullmode.direct, p, self.balancer, port, katello_pem,
+                                  self.timeout) for p in states if not p.problem}
+        return lambda: pullmode.check_brokers(
+            self.balancer, brokers, port, through.result(),
+            {name: future.result() for name, future in directs.items()})
 
     def _rhsm_endpoint(self, states):
         """The RHSM port and prefix: rhsm.conf's when it names the balancer or a proxy, else
@@ -278,6 +298,8 @@ class _Run(object):
         for name, result in proxies.content_results(up, self.facts.repos, found,
                                                     self.facts.repo_notes).items():
             rows[name]["PROXY_CONTENT"] = result
+        for name, result in metadata.metadata_results(up, self.facts.repos, found).items():
+            rows[name]["PROXY_METADATA"] = result
         amqp = {p.name: per_proxy[p.name]["amqp"].result() for p in up}
         for name, result in proxies.service_results("PROXY_AMQP", 5647, "AMQP (goferd)", up, amqp,
                                                     5647 in used, self.balancer).items():

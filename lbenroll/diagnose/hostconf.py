@@ -1,12 +1,15 @@
 """This host's enrollment configuration, read only, and the checks that it names the balancer."""
 import os
 import re
+import socket
+import time
 import urllib.parse
 
 from lbenroll import consumer, fileio, host
 from lbenroll.diagnose.checks import (HOST, failed, listing, passed, plural, same_proxy,
                                       skipped, warned)
 from lbenroll.ini import IniDocument
+from lbenroll.results import Status, exit_code
 from lbenroll.urls import host_of, path_of, same_host
 from lbenroll.writers.base import decode
 from lbenroll.writers.redhat_repo import KATELLO_PATHS, URL_KEYS
@@ -36,9 +39,11 @@ class HostFacts(object):
     def __init__(self):
         self.rhsm = None
         self.repo_hosts = None      # {repository id: [hosts its URLs name]}
+        self.repo_urls = None       # {repository id: [(key, host) of each of those URLs]}
         self.repos = []             # enabled repositories whose repomd.xml can be checked
         self.repo_notes = []        # enabled repositories that cannot be checked, and why
         self.puppet = None          # {"server", "ca_server", "ca_port"} as Puppet reads them
+        self.puppet_sections = {}   # {key: "agent" or "main", the section it was read from}
         self.gofer_url = None       # "" when the file exists without a url
         self.brokers = None
         self.installed_ca = None
@@ -68,6 +73,8 @@ def read_host(ctx):
         # The agent reads [agent] first, then [main] (puppet's settings sections).
         facts.puppet = {key: doc.get("agent", key, doc.get("main", key))
                         for key in ("server", "ca_server", "ca_port")}
+        facts.puppet_sections = {key: "agent" if doc.get("agent", key) is not None else "main"
+                                 for key, value in facts.puppet.items() if value is not None}
     text = _text(ctx, host.GOFER_KATELLO_CONF)
     if text is not None:
         facts.gofer_url = IniDocument(text).get("messaging", "url") or ""
@@ -79,14 +86,16 @@ def read_host(ctx):
 
 
 def _read_repos(ctx, facts, doc):
-    facts.repo_hosts = {}
+    facts.repo_hosts, facts.repo_urls = {}, {}
     variables = repo_variables(ctx)
     for repo in doc.sections():
         # The URLs Katello serves: a vendor's key URL from a repository override is not ours.
-        urls = [url for key in URL_KEYS for url in re.split(r"[\s,]+", doc.get(repo, key) or "")
+        urls = [(key, url) for key in URL_KEYS
+                for url in re.split(r"[\s,]+", doc.get(repo, key) or "")
                 if host_of(url) and not url.lower().startswith("file:")
                 and path_of(url).startswith(KATELLO_PATHS)]
-        facts.repo_hosts[repo] = [host_of(url) for url in urls]
+        facts.repo_hosts[repo] = [host_of(url) for _, url in urls]
+        facts.repo_urls[repo] = [(key, host_of(url)) for key, url in urls]
         if (doc.get(repo, "enabled") or "0").strip().lower() not in ENABLED_VALUES:
             continue
         baseurl = (re.split(r"[\s,]+", (doc.get(repo, "baseurl") or "").strip()) or [""])[0]
@@ -288,11 +297,88 @@ def check_installed_ca(facts, katello_ca, balancer):
                   host.KATELLO_SERVER_CA)
 
 
-def check_host(facts, balancer, proxies, katello_ca):
-    """Every host check, in the order the report shows them."""
+def check_files(facts, balancer, proxies):
+    """The checks of this host's files alone, in the order the report shows them."""
     return [check_rhsm_conf(facts, balancer, proxies),
             check_redhat_repo(facts, balancer, proxies),
             check_puppet_conf(facts, balancer, proxies),
             check_gofer(facts, balancer, proxies),
-            check_yggdrasil(facts, balancer, proxies),
-            check_installed_ca(facts, katello_ca, balancer)]
+            check_yggdrasil(facts, balancer, proxies)]
+
+
+def check_host(facts, balancer, proxies, katello_ca):
+    """Every host check, in the order the report shows them."""
+    return check_files(facts, balancer, proxies) + [
+        check_installed_ca(facts, katello_ca, balancer)]
+
+
+# -- the host check alone (diagnose --host-only, the fleet audit) --------------------------------
+
+def pinned(facts, balancer):
+    """Every setting in this host's files that names a host other than the balancer, as
+    [{"file", "key", "names", "repositories"}] (--host-only's "pinned"): key is "section.key"
+    (for redhat.repo the option, for yggdrasil's TOML "broker"), names the host it names, and
+    repositories the redhat.repo sections whose key names it ([] in the other files). A setting
+    that is absent (Puppet's default server) or names no host fails its check but pins nothing."""
+    found = []
+
+    def pin(path, key, name, repositories=()):
+        if name and not same_host(name, balancer):
+            found.append({"file": path, "key": key, "names": name,
+                          "repositories": list(repositories)})
+    if facts.rhsm is not None:
+        pin(host.RHSM_CONF, "server.hostname", facts.rhsm["hostname"])
+        pin(host.RHSM_CONF, "rhsm.baseurl", host_of(facts.rhsm["baseurl"] or ""))
+    by_setting = {}  # {(key, host): [repository ids, in the file's order]}
+    for repo, urls in (facts.repo_urls or {}).items():
+        for key, name in urls:
+            repos = by_setting.setdefault((key, name.rstrip(".").lower()), [])
+            if repo not in repos:
+                repos.append(repo)
+    for (key, name), repos in sorted(by_setting.items()):
+        pin(host.REDHAT_REPO, key, name, repos)
+    for key in ("server", "ca_server"):
+        if facts.puppet is not None and facts.puppet[key] is not None:
+            pin(host.PUPPET_CONF, "%s.%s" % (facts.puppet_sections[key], key), facts.puppet[key])
+    if facts.gofer_url:
+        pin(host.GOFER_KATELLO_CONF, "messaging.url", host_of(facts.gofer_url))
+    for url in facts.brokers or ():
+        pin(host.YGGDRASIL_CONFIG, "broker", host_of(url))
+    return found
+
+
+class HostCheck(object):
+    """The host check alone: this host's files against the balancer, without a connection."""
+
+    def __init__(self, balancer, host_name, results, pinned, duration):
+        self.balancer = balancer
+        self.host = host_name
+        self.results = results
+        self.pinned = pinned
+        self.duration = duration
+
+    @property
+    def exit_code(self):
+        return exit_code(self.results)
+
+    @property
+    def clean(self):
+        """Nothing pinned and no check failed (a warning, such as Puppet's ca_port, is not a
+        pin)."""
+        return not self.pinned and all(r.status != Status.FAILED for r in self.results)
+
+
+def host_name(ctx):
+    """This host's name without a DNS lookup: under --root the installed system's
+    /etc/hostname, else the kernel's."""
+    if ctx.root != "/":
+        return (_text(ctx, "/etc/hostname") or "").strip() or None
+    return socket.gethostname()
+
+
+def check_host_only(ctx, balancer):
+    """The checks of this host's files, and what they pin; files are only read, nothing else."""
+    started = time.monotonic()
+    facts = read_host(ctx)
+    return HostCheck(balancer, host_name(ctx), check_files(facts, balancer, []),
+                     pinned(facts, balancer), time.monotonic() - started)

@@ -5,6 +5,7 @@ from lbenroll import consumer
 from lbenroll.diagnose.balancer import CA_FIX, CNAME_FIX
 from lbenroll.diagnose.checks import failed, listing, passed, plural, short, skipped, warned
 from lbenroll.diagnose.fetch import answer, digest, failure, https_get
+from lbenroll.diagnose.metadata import NotRepomd, parse_repomd
 from lbenroll.probe import amqp_exchange, plain_probe, tls_probe
 
 # The Puppet CA feature is on the one proxy that signs Puppet certificates (the guide's "Puppet
@@ -142,15 +143,18 @@ def _message(body):
 # -- content: every enabled repository's repomd.xml on every proxy --------------------------------
 
 def fetch_repomd(proxy, balancer, katello_ca, repo, timeout):
-    """(kind, detail) for one repository on one proxy: "ok" with the body's SHA-256, "missing",
-    "refused" or "error"."""
+    """(kind, detail) for one repository on one proxy: "ok" with the metadata.Publication (the
+    body's SHA-256 when it does not parse), "missing", "refused" or "error"."""
     probe = https_get(balancer, repo.port, repo.repomd_path, katello_ca.pem, timeout,
                       address=proxy.address, client_cert=repo.client_cert)
     got = answer(probe)
     if got is None:
         return "error", failure(probe, proxy.where(repo.port))
     if got.status == 200:
-        return "ok", digest(got.body)
+        try:
+            return "ok", parse_repomd(got.body, digest(got.body))
+        except NotRepomd:
+            return "ok", digest(got.body)
     if got.status == 404:
         return "missing", str(got)
     if got.status in (401, 403):

@@ -4,7 +4,7 @@ import collections
 import json
 
 from lbenroll import consumer
-from lbenroll.diagnose.checks import HOST, short, target_of, verdict
+from lbenroll.diagnose.checks import HOST, listing, short, target_of, verdict
 from lbenroll.results import Status
 
 PROBLEMS = (Status.FAILED, Status.WARNING)
@@ -117,4 +117,46 @@ def as_json(diagnosis, version):
         "duration_seconds": round(diagnosis.duration or 0.0, 3),
         "exit_code": int(diagnosis.exit_code),
         "results": [result_dict(r) for r in diagnosis.results],
+    }, indent=2, sort_keys=True)
+
+
+# -- the host check alone (diagnose --host-only) --------------------------------------------------
+
+def host_as_text(check, version):
+    lines = ["lbenroll %s diagnose --host-only: %s against the balancer %s (read only: no "
+             "connection, nothing on this host is changed)" % (version, check.host or "this host",
+                                                               check.balancer),
+             "", "This host"] + _rows(check.results)
+    if check.pinned:
+        lines += ["", "Pinned: settings that name a host instead of the balancer"]
+        lines += ["  %s  %s %s%s" % (pin["names"], pin["file"], pin["key"], (
+            " (%s)" % _counted(pin["repositories"], "repository", "repositories")
+            if pin["repositories"] else "")) for pin in check.pinned]
+    problems = [r for r in check.results if r.status in PROBLEMS]
+    if problems:
+        lines += ["", "Problems"]
+        for result in problems:
+            lines += _problem(result)
+    found = counts(check.results)
+    lines += ["", "result: %s: %s; exit %d" % (
+        "clean" if check.clean else "not clean",
+        ", ".join("%d %s" % (n, v) for v, n in found.items()), int(check.exit_code))]
+    return "\n".join(lines)
+
+
+def _counted(names, one, many):
+    return "%d %s: %s" % (len(names), one if len(names) == 1 else many, listing(names))
+
+
+def host_as_json(check, version):
+    """The --host-only --json shape, documented in README.md (Ansible: fleet audit)."""
+    return json.dumps({
+        "version": version,
+        "host": check.host,
+        "balancer": check.balancer,
+        "clean": check.clean,
+        "pinned": check.pinned,
+        "counts": counts(check.results),
+        "exit_code": int(check.exit_code),
+        "results": [result_dict(r) for r in check.results],
     }, indent=2, sort_keys=True)

@@ -71,3 +71,39 @@ def test_a_failing_foreman_api_falls_back_to_discovery_and_says_so(monkeypatch, 
 def test_proxies_named_on_the_command_line_are_used_as_given(monkeypatch, root):
     names, found = source_run(monkeypatch, root, None, proxies="proxy01, proxy03")
     assert names == ["proxy01", "proxy03"] and found.source.kind == sources.OPTION
+
+
+def pull_mode_run(root, files):
+    import concurrent.futures
+    seed(root, files)
+    context = Context(root=str(root))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
+    run = diagnosis._Run(diagnosis.Settings(LB), context, diagnosis.hostconf.read_host(context),
+                         pool, diagnosis.Diagnosis(LB))
+    return run, pool
+
+
+def test_pull_mode_is_not_checked_without_yggdrasil_and_makes_no_connection(root):
+    run, pool = pull_mode_run(root, {})
+    result = run._submit_pull_mode([], CA, 4)()
+    pool.shutdown()
+    assert (result.id, result.status.value) == ("BALANCER_MQTT", "skipped")
+    assert "no /etc/yggdrasil/config.toml" in result.summary
+
+
+def test_pull_mode_connects_through_the_balancer_and_to_each_resolved_proxy(monkeypatch, root):
+    from lbenroll.diagnose import proxies, pullmode
+    calls = []
+    monkeypatch.setattr(pullmode, "through_balancer",
+                        lambda *args: calls.append(("balancer",) + args[1:4]) or [])
+    from tests.diagnose.conftest import fake_probe
+    monkeypatch.setattr(pullmode, "direct", lambda proxy, *args: calls.append(
+        ("direct", proxy.name)) or fake_probe(1883, reachable=False))
+    run, pool = pull_mode_run(root, {"/etc/yggdrasil/config.toml":
+                                     'broker = ["mqtts://%s:1883"]\n' % LB})
+    states = [proxies.ProxyState("proxy01.example.test", "127.0.2.1"),
+              proxies.ProxyState("proxy02.example.test", None, "does not resolve")]
+    result = run._submit_pull_mode(states, CA, 3)()
+    pool.shutdown()
+    assert sorted(calls) == [("balancer", 1883, CA, 4), ("direct", "proxy01.example.test")]
+    assert result.status.value == "skipped"  # no broker answered through the balancer

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.e2e.test_enroll import PROXY_FQDNS, REPO, RHSM_CONF, enroll, lbenroll
+from tests.lab import build
 from tests.lab.lab import BALANCER, WORLD
 
 HELLO_PATH = WORLD["orgs"]["ACME"]["content"][0]["path"]
@@ -57,7 +58,9 @@ def test_a_healthy_lab_passes_everything(enrolled):
     assert proc.report["source"] == {"kind": "discovery", "names": PROXY_FQDNS,
                                      "detail": proc.report["source"]["detail"]}
     skipped = sorted(r["id"] for r in proc.report["results"] if r["status"] == "skip")
-    assert skipped == ["HOST_GOFER_CONF", "HOST_YGGDRASIL_CONF"]
+    assert skipped == ["BALANCER_MQTT", "HOST_GOFER_CONF", "HOST_YGGDRASIL_CONF"]
+    # Synchronized to the same content view version: one revision, each proxy's own checksums.
+    assert set(verdicts(proc, "PROXY_METADATA").values()) == {"pass"}
     print("\ndiagnosis of %d proxies: %.2f s (%.2f s with interpreter and sandbox start-up)" % (
         len(PROXY_FQDNS), proc.report["duration_seconds"], proc.wall))
 
@@ -181,3 +184,55 @@ def test_proxy_names_from_the_foreman_api(enrolled):
     assert report["source"]["kind"] == "Foreman API"
     assert report["source"]["names"] == PROXY_FQDNS
     assert PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_a_proxy_serving_an_older_publication_is_named_with_both_revisions(lab, enrolled):
+    lab.set_stale_repodata("proxy02")
+    proc = diagnose(enrolled, "--proxies", ALL_PROXIES)
+    assert proc.returncode == 1
+    assert verdicts(proc, "PROXY_METADATA") == {"proxy01.example.test": "pass",
+                                                "proxy02.example.test": "fail",
+                                                "proxy03.example.test": "pass"}
+    stale = results(proc, "PROXY_METADATA")["proxy02.example.test"]
+    repo_id = list(stale["data"]["older"])[0]
+    assert ("proxy02.example.test publishes an older revision of %s: %s revision %d, "
+            "proxy01, proxy03 revision %d" % (repo_id, repo_id, build.STALE_REVISION,
+                                               build.CONTENT_REVISION)) in stale["summary"]
+    assert "404 for repodata files, and dnf fails" in stale["summary"]
+    assert "same content view version" in stale["remediation"]
+    assert "hammer capsule content synchronize --name proxy02.example.test" in (
+        stale["remediation"])
+    # Still served, so not a missing repository.
+    assert set(verdicts(proc, "PROXY_CONTENT").values()) == {"pass"}
+
+
+YGGDRASIL_CONFIG = 'broker = ["mqtts://%s:1883"]\ncert-file = "/etc/pki/consumer/cert.pem"\n' % (
+    BALANCER)
+
+
+def mqtt_result(sandbox):
+    box = sandbox()
+    box.seed("/etc/yggdrasil/config.toml", YGGDRASIL_CONFIG)
+    proc = diagnose(box, "--proxies", ALL_PROXIES)
+    assert results(proc, "HOST_YGGDRASIL_CONF")["this host"]["status"] == "pass"
+    return results(proc, "BALANCER_MQTT")["%s:1883" % BALANCER]
+
+
+def test_mqtt_on_roundrobin_spreads_one_client_over_several_brokers(lab, sandbox):
+    lab.set_balance(1883, "roundrobin")  # the lab's default, said here
+    mqtt = mqtt_result(sandbox)
+    assert mqtt["status"] == "warn", mqtt
+    assert len(mqtt["data"]["reached"]) > 1
+    assert set(mqtt["data"]["reached"]) <= {"proxy01", "proxy02", "proxy03"}
+    assert mqtt["data"]["direct"] == ["proxy01", "proxy02", "proxy03"]
+    assert "different brokers" in mqtt["summary"]
+    assert "yggdrasil/<host>/data/in" in mqtt["summary"]
+    assert "balance source" in mqtt["remediation"]
+
+
+def test_mqtt_on_source_balance_keeps_one_client_on_one_broker(lab, sandbox):
+    lab.set_balance(1883, "source")
+    mqtt = mqtt_result(sandbox)
+    assert mqtt["status"] == "pass", mqtt
+    assert len(mqtt["data"]["reached"]) == 1
+    assert "stays on one broker" in mqtt["summary"]

@@ -18,6 +18,11 @@ DEFAULT_LAYOUT = "current"
 LATEST_RPM = "katello-ca-consumer-latest.noarch.rpm"
 # A proxy's first build; a rebuilt proxy publishes a higher release (Lab.rebuild_consumer_rpm).
 FIRST_RELEASE = "1"
+# repomd.xml's revision of every proxy's repository: the proxies are synchronized to the same
+# content view version (their checksums still differ: each generates its own metadata).
+# Lab.set_stale_repodata publishes an older one on one proxy.
+CONTENT_REVISION = 1767225600
+STALE_REVISION = CONTENT_REVISION - 7 * 86400
 
 
 def _template(name, values):
@@ -150,6 +155,14 @@ def make_content_repo(content_dir, content_path, *rpm_paths):
     os.makedirs(packages, exist_ok=True)
     for rpm_path in rpm_paths:
         shutil.copy2(rpm_path, packages)
-    # Pulp 3 publishes no sqlite databases either.
-    _run(["createrepo_c", "--quiet", "--no-database", repo], "createrepo_c %s" % repo)
+    publish_repodata(repo, CONTENT_REVISION)
     return repo
+
+
+def publish_repodata(repo, revision, excludes=()):
+    """(Re)generate <repo>/repodata with that revision, leaving out packages matching excludes."""
+    # Pulp 3 publishes no sqlite databases either.
+    argv = ["createrepo_c", "--quiet", "--no-database", "--revision", str(revision)]
+    for pattern in excludes:
+        argv += ["--excludes", pattern]
+    _run(argv + [repo], "createrepo_c %s" % repo)

@@ -229,6 +229,7 @@ class Lab(object):
                                PUPPET_CA_PROXY, disabled=[VARIANT_PROXY])
         self.layout = build.DEFAULT_LAYOUT
         self._removed_content = []  # (repository directory, where remove_content put it)
+        self._stale_repodata = []   # (repodata directory, where set_stale_repodata put it)
         self.amqp = None
         self.mosquitto = None
         self.puppetserver = None
@@ -436,6 +437,26 @@ class Lab(object):
         while self._removed_content:
             directory, aside = self._removed_content.pop()
             os.rename(aside, directory)
+        while self._stale_repodata:
+            directory, aside = self._stale_repodata.pop()
+            shutil.rmtree(directory)
+            os.rename(aside, directory)
+
+    def set_stale_repodata(self, name, path=None):
+        """One proxy serves an older publication of a repository (default: the lab's one), as a
+        proxy not synchronized to the current content view version: a second createrepo_c
+        publication with an older revision (build.STALE_REVISION) and without puppet-agent, so
+        its listed files have other names and checksums. Undone by restore_content() or
+        reset()."""
+        proxy = self.proxies[name]
+        path = path or WORLD["orgs"][ORG]["content"][0]["path"]
+        repo = os.path.join(proxy.content_dir, path.strip("/"))
+        directory = os.path.join(repo, "repodata")
+        aside = os.path.join(proxy.directory, "current-repodata", path.strip("/"))
+        os.makedirs(os.path.dirname(aside), exist_ok=True)
+        os.rename(directory, aside)
+        self._stale_repodata.append((directory, aside))
+        build.publish_repodata(repo, build.STALE_REVISION, excludes=["puppet-agent*"])
 
     def rebuild_consumer_rpm(self, name, release=2):
         """The proxy publishes its consumer RPM rebuilt as a new release with its current CA,
