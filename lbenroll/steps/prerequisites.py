@@ -3,7 +3,7 @@ from lbenroll import fileio
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageManager, did_nothing, no_repositories
 from lbenroll.results import Result, Status
-from lbenroll.steps.base import Step
+from lbenroll.steps.base import Step, rerun_of_the_record
 from lbenroll.writers.deps_repo import DepsRepoWriter
 
 
@@ -45,6 +45,10 @@ class Prerequisites(Step):
             status, detail = Status.CHANGED, [self.install(run, pm)]
         if "prereq-update" in run.options.skip:
             detail.append("not updated: --skip prereq-update")
+            return Result(self.id, status, detail[0], detail=detail[1:])
+        if rerun_of_the_record(run):
+            # bootstrap.py updates them so that registering works; this host is registered.
+            detail.append("not updated: a re-run of the recorded enrollment on a registered host")
             return Result(self.id, status, detail[0], detail=detail[1:])
         names = pm.installed(PREREQ_UPDATE)
         if not names:  # `dnf update` without names would update everything

@@ -2,7 +2,7 @@
 from lbenroll import backup, fileio, host, subman
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Result, Status
-from lbenroll.steps.base import Step
+from lbenroll.steps.base import Step, rerun_of_the_record
 from lbenroll.writers.base import decode
 from lbenroll.writers.rhsm_conf import read_rhsm
 
@@ -38,13 +38,15 @@ class Register(Step):
 
     def run(self, run):
         ctx, options = run.ctx, run.options
-        if options.recorded_in:
+        if options.recorded_in or rerun_of_the_record(run):
             # Repair never registers, so whatever the server thinks of this consumer changes
             # nothing it would do: it needs only what PREFLIGHT checked, the consumer
             # certificate. `identity` would cost a subscription-manager start and a server round
-            # trip on every timer run.
+            # trip on every timer run. A re-run of the recorded enrollment on a registered host
+            # is the same repair (README "Host states and convergence"); --force asks again.
             return Result(self.id, Status.UNCHANGED, "registered (%s present)" % (
-                host.CONSUMER_CERT), detail=["repair run: the registration is left as it is"])
+                host.CONSUMER_CERT), detail=["%s: the registration is left as it is" % (
+                    "repair run" if options.recorded_in else "re-run of the recorded enrollment")])
         identity = ctx.run(subman.argv(ctx, "identity"))
         registered = identity.returncode == 0
         if registered and not options.force:

@@ -146,3 +146,27 @@ def test_lost_identity_without_a_key_is_a_usage_error_not_a_crash(make_run, fake
         Register().run(make_run(activationkey=None))
     assert exc.value.exit_code == ExitCode.USAGE
     assert "not registered" in exc.value.message and "-a KEY" in exc.value.fix
+
+
+def test_a_rerun_of_the_recorded_enrollment_costs_what_a_repair_costs(make_run, fake_runner,
+                                                                      root):
+    # No `subscription-manager identity` (the fake runner fails on any command it was not told
+    # to expect), as for `lbenroll repair`.
+    seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
+    run = make_run(activationkey=None)
+    run.options.from_record = ("puppet_ca_port", "skip")
+    run.registered_before = True
+    result = Register().run(run)
+    assert result.status == Status.UNCHANGED and fake_runner.calls == []
+    assert "re-run of the recorded enrollment" in result.detail[0]
+
+
+def test_a_rerun_with_an_activation_key_still_asks_the_server(make_run, fake_runner, root):
+    seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
+    fake_runner.expect(["chroot", str(root), "subscription-manager", "identity"], 0,
+                       "system identity: 1234\n")
+    run = make_run()
+    run.options.from_record = ("puppet_ca_port",)
+    run.registered_before = True
+    assert Register().run(run).status == Status.UNCHANGED
+    assert fake_runner.calls == [["chroot", str(root), "subscription-manager", "identity"]]

@@ -211,6 +211,18 @@ def test_prerequisites_updates_the_installed_ones(make_run, fake_runner, root):
     assert fake_runner.calls[-1] == dnf(root, "update", "openssl", "subscription-manager")
 
 
+def test_a_rerun_of_the_recorded_enrollment_does_not_update_the_prerequisites(
+        make_run, fake_runner, root):
+    fake_runner.expect(rpm_qa(root), 0, "subscription-manager\nopenssl\n")
+    run = make_run(activationkey=None)
+    run.options.from_record = ("skip",)
+    run.registered_before = True
+    result = Prerequisites().run(run)
+    assert result.status == Status.UNCHANGED
+    assert "not updated: a re-run of the recorded enrollment" in result.detail[0]
+    assert all(call[:1] == ["rpm"] for call in fake_runner.calls)  # no dnf
+
+
 def test_prerequisites_installs_subscription_manager(make_run, fake_runner, root):
     fake_runner.expect(rpm_qa(root), 0, "")
     fake_runner.expect(dnf(root, "install"), 0, "Complete!\n")
