@@ -11,7 +11,10 @@ from lbenroll.redact import Redactor
 HELP = ("Check the balancer and every Smart Proxy behind it from this host, read only: each "
         "balancer port, each proxy on its own address presenting the balancer name (the "
         "load-balancer guide's /etc/hosts trick), and this host's configuration, with the likely "
-        "cause and the fix of each failure. Across the proxies it compares what each publishes "
+        "cause and the fix of each failure. For each proxy it names the root cause of hosts "
+        "pinned to it: a consumer RPM built for the proxy's own name, or (with the Foreman API) "
+        "a registration URL that is missing or names another host, with the installer options "
+        "that fix it for every future host. Across the proxies it compares what each publishes "
         "for every repository this host has enabled (repomd.xml's revision and the checksums "
         "of the files it lists) and names a proxy serving an older publication; where "
         "yggdrasil is set up, it connects to the balancer's MQTT port several times and to each "
@@ -90,8 +93,8 @@ def host_check(valid, as_json):
                    "balancer, which cannot find a proxy that is down.")
 @click.option("--foreman", metavar="FQDN|URL",
               help="Foreman server whose API lists the smart proxies (GET /api/v2/smart_proxies; "
-                   "those with a registration or template URL on the balancer are used). Needs "
-                   "--login.")
+                   "those with a registration or template URL on the balancer are used unless "
+                   "--proxies names them) and each proxy's registration URL. Needs --login.")
 @click.option("--login", "-l", metavar="USER", help="Foreman API user (with --foreman).")
 @click.option("--password", "-p", metavar="PASSWORD",
               help="Foreman API password; prefer the %s environment variable or "

@@ -17,7 +17,8 @@ from lbenroll.urls import same_host
 
 WORKERS = 32
 MAX_PROBES_PER_PORT = 8
-PROXY_CHECKS = ("PROXY_REACHABLE", "PROXY_TLS", "PROXY_CONSUMER_RPM", "PROXY_RHSM",
+PROXY_CHECKS = ("PROXY_REACHABLE", "PROXY_TLS", "PROXY_CONSUMER_RPM", "PROXY_REGISTRATION",
+                "PROXY_RHSM",
                 "PROXY_CONTENT", "PROXY_METADATA", "PROXY_PUPPET", "PROXY_AMQP",
                 "PROXY_FEATURES")
 
@@ -75,6 +76,8 @@ class _Run(object):
         self.diagnosis = diagnosis
         self.results = diagnosis.results
         self._via_8141 = None  # future of the Puppet CA that the balancer's 8141 serves
+        # Foreman's Smart Proxy records (read once, with --login) or why they could not be read.
+        self._listed, self._api_problem = None, None
 
     def go(self):
         address, problem = sources.resolve(self.balancer)
@@ -108,32 +111,42 @@ class _Run(object):
 
     def _proxy_names(self, first):
         settings = self.settings
+        if settings.login:
+            self._read_foreman(first)
         if settings.proxies:
             source = sources.ProxySource(sources.OPTION, sources.from_option(settings.proxies),
                                          "named with --proxies")
             return self._source_result(source)
         note = None
-        if settings.login:
-            try:
-                source = self._from_foreman(first)
-            except sources.SourceError as exc:
-                note = "the Foreman API gave no proxies (%s); discovered them instead" % exc
-            else:
-                if source.names:
-                    return self._source_result(source)
-                note = "%s; discovered them instead" % source.detail
+        if self._listed is None and self._api_problem:
+            note = "the Foreman API gave no proxies (%s); discovered them instead" % (
+                self._api_problem)
+        elif self._listed is not None:
+            source = self._from_foreman()
+            if source.names:
+                return self._source_result(source)
+            note = "%s; discovered them instead" % source.detail
         return self._source_result(self._discover(first), note)
 
-    def _from_foreman(self, first):
+    def _read_foreman(self, first):
+        """Every Smart Proxy record of the Foreman API, once: the source of the proxy names
+        (without --proxies) and of their registration URLs (PROXY_REGISTRATION)."""
         settings = self.settings
         ca_pem = self.facts.installed_ca or (first.rpm.server_ca_pem if first.rpm else None)
-        if ca_pem is None:
-            raise sources.SourceError("no Katello CA to verify %s against" % settings.foreman)
-        get_json = sources.foreman_api(settings.foreman, settings.login, settings.password,
-                                       ca_pem, self.timeout)
-        names, listed = sources.from_foreman(get_json, self.balancer)
+        try:
+            if ca_pem is None:
+                raise sources.SourceError("no Katello CA to verify %s against" % settings.foreman)
+            get_json = sources.foreman_api(settings.foreman, settings.login, settings.password,
+                                           ca_pem, self.timeout)
+            self._listed = sources.smart_proxies(get_json)
+        except sources.SourceError as exc:
+            self._api_problem = str(exc)
+
+    def _from_foreman(self):
+        names = sources.names_behind(self._listed, self.balancer)
         detail = ("%d of the %d smart proxies in the Foreman API at %s have a registration or "
-                  "template URL on %s" % (len(names), listed, settings.foreman, self.balancer))
+                  "template URL on %s" % (len(names), len(self._listed), self.settings.foreman,
+                                          self.balancer))
         return sources.ProxySource(sources.FOREMAN, sorted(names), detail)
 
     def _discover(self, first):
@@ -273,6 +286,12 @@ class _Run(object):
 
     def _proxy_results(self, states, up, per_proxy, katello_ca, used):
         rows = {p.name: {"PROXY_REACHABLE": proxies.check_reachable(p)} for p in states}
+        for proxy in states:
+            # From the consumer RPM of round one and the API records read already: no request
+            # of its own, so a proxy that is down is still judged by its Foreman record.
+            if proxy.up or self._listed is not None:
+                rows[proxy.name]["PROXY_REGISTRATION"] = proxies.check_registration(
+                    proxy, self.balancer, self._listed, self._api_problem)
         for proxy in up:
             futures, row = per_proxy[proxy.name], rows[proxy.name]
             row["PROXY_CONSUMER_RPM"] = proxies.check_consumer_rpm(proxy, katello_ca)

@@ -44,17 +44,59 @@ def from_foreman(get_json, balancer, per_page=100, max_pages=1000):
     get_json(path) returns the parsed answer of one GET; every page is read
     (smartproxies.records).
     """
+    listed = smart_proxies(get_json, per_page, max_pages)
+    return names_behind(listed, balancer), len(listed)
+
+
+def smart_proxies(get_json, per_page=100, max_pages=1000):
+    """Every Smart Proxy record Foreman lists (GET /api/v2/smart_proxies, every page)."""
     try:
-        listed = records(lambda page: get_json(SMART_PROXIES_PATH % (per_page, page)),
-                         max_pages)
+        return records(lambda page: get_json(SMART_PROXIES_PATH % (per_page, page)), max_pages)
     except IndexError_ as exc:
         raise SourceError("the answer to %s: %s" % (SMART_PROXIES, exc)) from None
+
+
+def proxy_name(record):
+    """A Smart Proxy record's host name: its URL's host, else its name."""
+    return host_of(str(record.get("url") or "")) or record.get("name")
+
+
+def names_behind(listed, balancer):
+    """The names of the listed proxies that have a registration or template URL on the balancer."""
     names = []
     for proxy in listed:
-        name = host_of(str(proxy.get("url") or "")) or proxy.get("name")
+        name = proxy_name(proxy)
         if name and behind(proxy, balancer) and name not in names:
             names.append(name)
-    return names, len(listed)
+    return names
+
+
+def record_of(listed, name):
+    """The Smart Proxy record of the proxy called name (by its URL's host or its name), or None."""
+    for record in listed:
+        if any(same_proxy(name, known) for known in (proxy_name(record), record.get("name"))):
+            return record
+    return None
+
+
+def setting(record, key):
+    """A Smart Proxy setting as Foreman's API gives it: on the record itself, or in the settings
+    of one of its features (registration_url is the Registration feature's, rhsm_url the
+    Pulpcore feature's). None when it is not set."""
+    places = [record] + [feature.get("settings") or {} for feature in record.get("features") or ()
+                         if isinstance(feature, dict)]
+    for place in places:
+        if isinstance(place, dict) and place.get(key):
+            return str(place[key])
+    return None
+
+
+def feature_names(record):
+    """The lower-cased names of a Smart Proxy record's features, or None when it lists none."""
+    features = record.get("features")
+    if not isinstance(features, list):
+        return None
+    return {str(f.get("name") if isinstance(f, dict) else f).lower() for f in features}
 
 
 def foreman_api(foreman, login, password, ca_pem, timeout):

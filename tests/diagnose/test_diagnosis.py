@@ -107,3 +107,16 @@ def test_pull_mode_connects_through_the_balancer_and_to_each_resolved_proxy(monk
     pool.shutdown()
     assert sorted(calls) == [("balancer", 1883, CA, 4), ("direct", "proxy01.example.test")]
     assert result.status.value == "skipped"  # no broker answered through the balancer
+
+
+def test_with_proxies_named_and_a_login_the_api_is_still_read_once_for_registration(
+        monkeypatch, root):
+    asked = []
+
+    def get_json(path):
+        asked.append(path)
+        return {"results": [{"id": 1, "url": "https://proxy01.example.test:9090"}]}
+    names, found = source_run(monkeypatch, root, get_json, proxies="proxy01", login="admin",
+                              password="x", foreman="foreman.example.test")
+    assert names == ["proxy01"] and found.source.kind == sources.OPTION
+    assert len(asked) == 1

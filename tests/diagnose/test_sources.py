@@ -103,3 +103,18 @@ def test_discovery_is_bounded_and_ignores_short_and_long_spellings_of_one_proxy(
     spelled = itertools.cycle([["proxy01"], ["proxy01.example.test"], [None]])
     names, rounds = sources.discover(lambda: next(spelled), quiet_rounds=4, max_rounds=3)
     assert names == ["proxy01"] and rounds == 3
+
+
+def test_a_proxy_record_is_found_by_url_or_short_name_and_its_settings_read_anywhere():
+    listed = [proxy(1, "proxy01.example.test", registration_url="https://lb:9090"),
+              dict(proxy(2, "proxy02.example.test"), features=[
+                  registration("lb"), {"name": "Pulpcore", "settings": {"rhsm_url": "x"}},
+                  {"name": "Logs"}])]
+    assert sources.record_of(listed, "proxy02")["id"] == 2
+    assert sources.record_of(listed, "proxy09.example.test") is None
+    assert sources.setting(listed[0], "registration_url") == "https://lb:9090"
+    assert sources.setting(listed[1], "registration_url") == "https://lb:9090"
+    assert sources.setting(listed[1], "rhsm_url") == "x"
+    assert sources.setting(listed[0], "rhsm_url") is None
+    assert sources.feature_names(listed[1]) == {"registration", "pulpcore", "logs"}
+    assert sources.feature_names(listed[0]) is None

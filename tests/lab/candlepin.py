@@ -114,6 +114,10 @@ class Candlepin(object):
         if label.lower() not in CONSUMER_TYPES:
             raise ApiError(400, "Invalid unit type '%s'" % label)
         record = self._new_consumer(org_key, org, name, label, request)
+        # Like Candlepin's consumer.activationKeys: the keys of the org that were applied, in
+        # the order given (unknown ones are skipped).
+        record["activationKeys"] = [{"activationKeyName": key} for key in keys
+                                    if key in org.get("activation_keys", [])]
         with self._locked():
             self._save(record)
             self._append_registration(record, headers)
@@ -197,7 +201,9 @@ class Candlepin(object):
     def _append_registration(self, record, headers):
         entry = {"ts": _now(), "uuid": record["uuid"], "name": record["name"],
                  "org": record["owner"]["key"], "proxy": self.proxy_name,
-                 "host": _header(headers, "Host")}
+                 "host": _header(headers, "Host"),
+                 "activation_keys": [k["activationKeyName"]
+                                     for k in record.get("activationKeys", [])]}
         # One write() of a short line on an O_APPEND descriptor: lines from several
         # processes never interleave.
         fd = os.open(os.path.join(self.state_dir, "registrations.jsonl"),

@@ -56,9 +56,11 @@ BASE_FEATURES = ["dynflow", "logs", "pulpcore", "puppet", "registration", "scrip
 
 ORG = "ACME"
 ACTIVATION_KEY = "ak-lab"
+# A second key of the org, for enrollments with several keys (-a ak-lab,ak-lab-web).
+SECOND_ACTIVATION_KEY = "ak-lab-web"
 WORLD = {"orgs": {ORG: {
     "name": "ACME Corp",
-    "activation_keys": [ACTIVATION_KEY],
+    "activation_keys": [ACTIVATION_KEY, SECOND_ACTIVATION_KEY],
     "content": [{"label": "ACME_Lab_hello", "name": "hello",
                  "path": "/ACME/Library/custom/Lab/hello", "gpg_url": None, "enabled": True}],
 }}}
