@@ -49,15 +49,9 @@ def as_text(diagnosis, version):
         lines += ["", "Each proxy directly (its own address, presenting %s)" % balancer]
         lines += _table(per_proxy, [p.name for p in diagnosis.proxies])
     lines += ["", "This host"] + _rows(here)
-    problems = [r for r in diagnosis.results if r.status in PROBLEMS]
-    if problems:
-        lines += ["", "Problems"]
-        for result in problems:
-            lines += _problem(result)
-    found = counts(diagnosis.results)
+    lines += _problems(diagnosis.results)
     lines += ["", "result: %s in %.1f s; exit %d" % (
-        ", ".join("%d %s" % (n, v) for v, n in found.items()), diagnosis.duration or 0.0,
-        int(diagnosis.exit_code))]
+        _tally(diagnosis.results), diagnosis.duration or 0.0, int(diagnosis.exit_code))]
     return "\n".join(lines)
 
 
@@ -79,6 +73,21 @@ def _table(per_proxy, names):
         lines.append(("  %-*s  %s" % (width, check_id, "  ".join(
             "%-*s" % (w, c) for c, w in zip(cells, columns)))).rstrip())
     return lines
+
+
+def _problems(results):
+    """The "Problems" block: every failed or warned check with its cause and fix."""
+    lines = []
+    problems = [r for r in results if r.status in PROBLEMS]
+    if problems:
+        lines += ["", "Problems"]
+        for result in problems:
+            lines += _problem(result)
+    return lines
+
+
+def _tally(results):
+    return ", ".join("%d %s" % (n, v) for v, n in counts(results).items())
 
 
 def _problem(result):
@@ -132,15 +141,9 @@ def host_as_text(check, version):
         lines += ["  %s  %s %s%s" % (pin["names"], pin["file"], pin["key"], (
             " (%s)" % _counted(pin["repositories"], "repository", "repositories")
             if pin["repositories"] else "")) for pin in check.pinned]
-    problems = [r for r in check.results if r.status in PROBLEMS]
-    if problems:
-        lines += ["", "Problems"]
-        for result in problems:
-            lines += _problem(result)
-    found = counts(check.results)
+    lines += _problems(check.results)
     lines += ["", "result: %s: %s; exit %d" % (
-        "clean" if check.clean else "not clean",
-        ", ".join("%d %s" % (n, v) for v, n in found.items()), int(check.exit_code))]
+        "clean" if check.clean else "not clean", _tally(check.results), int(check.exit_code))]
     return "\n".join(lines)
 
 

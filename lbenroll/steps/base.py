@@ -91,7 +91,7 @@ def rerun_of_the_record(run):
     """Whether this run re-applies the recorded enrollment on a registered host: options came
     from /etc/lbenroll/lbenroll.conf, the host holds its consumer certificate, and neither an
     activation key nor --force asks for registering. Such a run costs what a repair costs: no
-    identity round trip, no prerequisite update."""
+    identity round trip, no prerequisite update, no package installed (HOST_TOOLS)."""
     options = run.options
     return (bool(options.from_record) and bool(run.registered_before)
             and not options.force and not options.activationkey)

@@ -1,7 +1,7 @@
 """HOST_TOOLS: install katello-host-tools (package profile and errata reporting)."""
-from lbenroll.packages import PackageNotAvailable
+from lbenroll.packages import PackageManager, PackageNotAvailable
 from lbenroll.results import Result, Status
-from lbenroll.steps.base import PackageStep
+from lbenroll.steps.base import PackageStep, rerun_of_the_record
 
 
 HOST_TOOLS = "katello-host-tools"
@@ -17,6 +17,15 @@ class HostTools(PackageStep):
     def run(self, run):
         if "katello-host-tools" in run.options.skip:
             return Result(self.id, Status.SKIPPED, "--skip katello-host-tools")
+        if rerun_of_the_record(run):
+            # As repair: a re-run heals configuration and installs nothing (a dnf attempt per
+            # run for a package no repository has would be most of its cost).
+            installed = PackageManager(run.ctx).installed([HOST_TOOLS])
+            if installed:
+                return Result(self.id, Status.UNCHANGED, "%s already installed" % HOST_TOOLS)
+            return Result(self.id, Status.SKIPPED, "%s is not installed; a re-run of the "
+                          "recorded enrollment installs no packages" % HOST_TOOLS,
+                          remediation="install it with dnf, or run lbenroll again with -a KEY")
         try:
             return self.install(run)
         except PackageNotAvailable as exc:

@@ -11,7 +11,7 @@ import socket
 import sys
 import tempfile
 
-from tests.lab import build, pki
+from tests.lab import build, haproxy, pki
 from tests.lab.daemon import Daemon, LabError
 from tests.lab.foreman import Foreman
 from tests.lab.haproxy import BALANCER_ADDRESS, HAProxy
@@ -303,6 +303,9 @@ class Lab(object):
         if self.puppetserver is None:
             raise LabError("this lab was started without puppetserver")
         self.puppetserver.wait_ready(timeout)
+        # And until HAProxy's health checks have seen it: until then 8141 refuses clients.
+        self.haproxy.wait_server(haproxy.PUPPET_CA_PORT, self.haproxy.puppet_ca_server, up=True,
+                                 timeout=60.0)
 
     def stop(self):
         """Stop every process this lab started, in reverse order; raise if one could not be."""

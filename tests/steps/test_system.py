@@ -223,6 +223,16 @@ def test_a_rerun_of_the_recorded_enrollment_does_not_update_the_prerequisites(
     assert all(call[:1] == ["rpm"] for call in fake_runner.calls)  # no dnf
 
 
+def test_a_rerun_of_the_recorded_enrollment_installs_no_host_tools(make_run, fake_runner, root):
+    fake_runner.expect(rpm_qa(root), 0, "")
+    run = make_run(activationkey=None)
+    run.options.from_record = ("skip",)
+    run.registered_before = True
+    result = HostTools().run(run)
+    assert result.status == Status.SKIPPED and "installs no packages" in result.summary
+    assert all(call[:1] == ["rpm"] for call in fake_runner.calls)  # no dnf
+
+
 def test_prerequisites_installs_subscription_manager(make_run, fake_runner, root):
     fake_runner.expect(rpm_qa(root), 0, "")
     fake_runner.expect(dnf(root, "install"), 0, "Complete!\n")
