@@ -253,15 +253,27 @@ def _validate_and_run(values):
     return run_validated(lambda: options_for_host(values))
 
 
+def complete(validated):
+    """Finish validated options with what is found on the machine (credentials.py): the FQDN
+    when --fqdn was not given, and the API password where the run needs one. Raises
+    UsageError. Shared by the enrollment and `lbenroll repair`."""
+    from lbenroll import credentials
+    if validated.fqdn is None:
+        validated.fqdn = credentials.host_fqdn()
+    options.check_fqdn(validated)
+    options.take_password(validated, credentials.password(
+        validated.password, validated.password_file, validated.login))
+    return validated
+
+
 def options_for_host(values):
     """Validated options for a command line on the host as it is (hoststate.py): the record's
     options as defaults, and what registering needs checked against what the host has."""
-    from lbenroll import credentials, hoststate
+    from lbenroll import hoststate
     state = hoststate.read(values.get("root") if os.path.isdir(values.get("root") or "/")
                            else "/")
     merged, from_record = hoststate.with_record(values, state)
-    validated = credentials.complete(
-        options.validate(merged, host_state=state, from_record=from_record))
+    validated = complete(options.validate(merged, host_state=state, from_record=from_record))
     if from_record:
         validated.notes.insert(0, "options from %s: %s" % (state.record_path, ", ".join(
             options.BY_DEST[dest].label for dest in from_record)))

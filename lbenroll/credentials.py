@@ -39,15 +39,3 @@ def password(given, password_file, login, ask=True):
 def host_fqdn():
     """This host's name as the resolver gives it (bootstrap.py's default for --fqdn)."""
     return socket.getfqdn()
-
-
-def complete(options):
-    """Finish validated options with what is found on the machine: the FQDN when --fqdn was not
-    given, and the API password where the run needs one. Raises UsageError."""
-    from lbenroll import options as option_table
-    if options.fqdn is None:
-        options.fqdn = host_fqdn()
-    option_table.check_fqdn(options)
-    option_table.take_password(options, password(options.password, options.password_file,
-                                                 options.login))
-    return options

@@ -9,8 +9,8 @@ import os
 
 import click
 
-from lbenroll import credentials, host, options
-from lbenroll.cli import LbenrollCommand, run_validated
+from lbenroll import host, options
+from lbenroll.cli import LbenrollCommand, complete, run_validated
 from lbenroll.errors import PermissionDenied, UsageError
 
 HELP = ("Re-apply the options recorded by the last enrollment, correcting files that drifted "
@@ -79,7 +79,7 @@ def recorded_options(config_path, run_values):
     # :9090/ssh/pubkey scan still finds every proxy's key.
     values.pop("remote_exec_apikeys", None)
     try:
-        validated = credentials.complete(options.validate(values))
+        validated = complete(options.validate(values))
     except UsageError as error:
         error.message = "%s: %s" % (path, error.message)
         raise
