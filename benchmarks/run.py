@@ -11,6 +11,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 
@@ -97,12 +98,34 @@ def compile_bytecode():
             raise SystemExit("could not byte-compile %s" % package)
 
 
+def installed_python(directory):
+    """An interpreter that finds lbenroll and its libraries as on a host that installed them.
+
+    The development venv has lbenroll as an editable install, whose .pth file imports an import
+    hook (importlib.util, pathlib, ...) at every interpreter start: ~12 ms and ~1 MiB that no
+    installed lbenroll pays. This venv has no packages and no .pth files of its own but one
+    line naming the development venv's site-packages (a .pth line only adds a directory to
+    sys.path; the .pth files in it do not run); PYTHONPATH (REPO) puts lbenroll first, as the
+    RPM puts both in site-packages.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", directory], check=True)
+    python = os.path.join(directory, "bin", "python")
+    site_packages = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    with open(os.path.join(site_packages, "lbenroll-bench.pth"), "w") as f:
+        f.write(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+# Set by main(): installed_python().
+PYTHON = None
+
+
 # -- start-up -------------------------------------------------------------------------------------
 
 def lbenroll_command():
-    """The `lbenroll` console script of this interpreter's environment (python -m without one)."""
-    script = os.path.join(os.path.dirname(sys.executable), "lbenroll")
-    return [script] if os.path.exists(script) else [sys.executable, "-m", "lbenroll"]
+    return [PYTHON, "-m", "lbenroll"]
 
 
 def children_cpu():
@@ -119,7 +142,7 @@ def timed(argv):
 
 def startup_figures():
     commands = collections.OrderedDict([
-        ("bare", [sys.executable, "-c", "pass"]),
+        ("bare", [PYTHON, "-c", "pass"]),
         ("--help", lbenroll_command() + ["--help"]),
         ("--version", lbenroll_command() + ["--version"])])
     progress("start-up: %d rounds of %s" % (STARTUP_ROUNDS, ", ".join(
@@ -190,7 +213,7 @@ def rewrite(kind, source, workdir):
     root = tempfile.mkdtemp(prefix="root-", dir=workdir)
     out = os.path.join(workdir, "rewrite.json")
     try:
-        subprocess.run([sys.executable, "-m", "benchmarks.rewrite", kind, source, root, out,
+        subprocess.run([PYTHON, "-m", "benchmarks.rewrite", kind, source, root, out,
                         BALANCER], cwd=REPO, check=True)
         with open(out) as f:
             return json.load(f)
@@ -255,7 +278,7 @@ def file_figures(workdir):
 def measured_run(lab, box, args, exit_codes=(0,)):
     """lbenroll ARGS in the sandbox through benchmarks.selfusage: (wall seconds, its usage)."""
     out = os.path.join(lab.workdir, "selfusage.json")
-    argv = [sys.executable, "-m", "benchmarks.selfusage", out] + list(args)
+    argv = [PYTHON, "-m", "benchmarks.selfusage", out] + list(args)
     start = time.perf_counter()
     proc = box.run(argv, env={"PYTHONPATH": REPO}, timeout=300)
     wall = time.perf_counter() - start
@@ -415,8 +438,10 @@ def main():
                          "443); run: sudo make bench")
     load_at_start = os.getloadavg()[0]
     compile_bytecode()
-    figures = startup_figures()
+    global PYTHON
     with tempfile.TemporaryDirectory(prefix="lbenroll-bench-") as workdir:
+        PYTHON = installed_python(os.path.join(workdir, "python"))
+        figures = startup_figures()
         figures += file_figures(workdir)
         progress("starting the lab (without puppetserver)")
         with Lab(os.path.join(workdir, "lab"), puppetserver=False) as lab:

@@ -17,6 +17,8 @@ class Context(object):
         # removal is finished by running it again, never rolled back).
         self.watched = list(host.ROLLBACK_WATCHED)
         self.snapshot = None
+        # What rpm said about packages.LOOKED_UP; forgotten whenever a command changes the host.
+        self.rpm_answer = None
 
     def before_change(self):
         """Called before anything on the host changes: the first call records the watched
@@ -45,6 +47,7 @@ class Context(object):
     def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
         if changes_host:
             self.before_change()
+            self.rpm_answer = None
         # --timeout bounds every command unless the call asks for another bound.
         return self.runner.run(argv, changes_host=changes_host, timeout=timeout or self.timeout,
                                input=input,

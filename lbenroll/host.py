@@ -36,6 +36,15 @@ CONSUMER_PACKAGE_PREFIX = "katello-ca-consumer-"
 # Packages whose presence means this is a Katello server or Smart Proxy (bootstrap.py's list).
 SERVER_PACKAGES = ("katello", "foreman-proxy-content", "katello-capsule", "spacewalk-proxy-common",
                    "spacewalk-backend")
+SUBSCRIPTION_MANAGER = "subscription-manager"
+HOST_TOOLS_PACKAGE = "katello-host-tools"
+# bootstrap.py's `yum update yum openssl python`, in the names EL8 and later use too.
+PREREQ_UPDATE = (SUBSCRIPTION_MANAGER, "yum", "dnf", "openssl", "python", "python3")
+# RHN Classic, RHUI and Spacewalk client packages bootstrap.py removes
+# (docs/katello-client-facts.md, "bootstrap.py behaviour").
+OBSOLETE_PACKAGES = ("rhn-setup", "rhn-client-tools", "yum-rhn-plugin", "rhnsd", "rhn-check",
+                     "rhnlib", "spacewalk-abrt", "spacewalk-oscap", "osad", "rh-*-rhui-client",
+                     "candlepin-cert-consumer-*")
 
 # Where an installed system keeps its rpm database (EL8: /var/lib/rpm; EL9 and later:
 # /usr/lib/sysimage/rpm, with /var/lib/rpm a link to it).

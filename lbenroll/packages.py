@@ -1,6 +1,10 @@
-"""The package-manager layer: dnf where the managed root has it, yum otherwise, inside the root."""
+"""The package-manager layer: which packages the managed root has (rpm), and dnf where the root
+has it, yum otherwise, inside the root."""
+import collections
+import fnmatch
 import os
 
+from lbenroll import host
 from lbenroll.errors import ExitCode, LbenrollError
 
 DNF = "/usr/bin/dnf"
@@ -13,6 +17,15 @@ NOTHING_TO_DO = ("Nothing to do", "No packages marked for")
 # dnf ("There are no enabled repositories") and yum ("There are no enabled repos") on a host
 # that is not registered yet and has no other repository.
 NO_REPOSITORIES = "There are no enabled repo"
+
+# Every name and glob a run looks up. The first lookup asks rpm about all of them in one query,
+# and later lookups are answered from that answer until a command changes the host
+# (Context.run forgets it): a repair of a correct host starts rpm once, not once per step.
+# A name outside this list (--install-packages, --remove's) gets a query of its own.
+LOOKED_UP = (host.SERVER_PACKAGES + host.PREREQ_UPDATE + host.OBSOLETE_PACKAGES + (
+    host.CONSUMER_PACKAGE_PREFIX + "*", host.HOST_TOOLS_PACKAGE, host.PUPPET_AGENT_PACKAGE))
+
+Package = collections.namedtuple("Package", "name nvr")
 
 
 class PackageNotAvailable(LbenrollError):
@@ -45,10 +58,7 @@ class PackageManager(object):
 
     def installed(self, patterns):
         """The names of installed packages matching the names or globs given, sorted."""
-        if not patterns:
-            return []
-        result = self.ctx.run(self.ctx.rpm("-qa", "--qf", "%{NAME}\\n", *patterns))
-        return sorted(set(result.stdout.split())) if result.ok else []
+        return installed_names(self.ctx, patterns)
 
     def transaction(self, verb, names=(), step=None):
         """Run `dnf -y VERB NAMES`; None in dry-run, else a CommandResult.
@@ -89,11 +99,42 @@ def _not_available(output, names):
     return named or (list(names) if lines else [])
 
 
-def installed_names(ctx, names, step=None):
-    """Which of names (exact package names) are installed in the managed root: `rpm -q` prints
-    one line each. Works where neither dnf nor yum is (a host being checked before anything)."""
-    result = ctx.run(ctx.rpm("-q", "--qf", "%{NAME}\\n") + list(names))
+def installed_names(ctx, patterns, step=None):
+    """The names of the installed packages matching the names or globs given, sorted."""
+    return sorted({package.name for package in installed(ctx, patterns, step=step)})
+
+
+def installed(ctx, patterns, step=None):
+    """The installed packages (name, N-V-R) matching the names or globs given, sorted.
+
+    `rpm -qa` matches its arguments as globs on the name, as fnmatch does; it works where
+    neither dnf nor yum is (a host being checked before anything).
+    """
+    patterns = tuple(patterns)
+    if not patterns:
+        return []
+    if all(pattern in LOOKED_UP for pattern in patterns):
+        if ctx.rpm_answer is None:
+            ctx.rpm_answer = _query(ctx, LOOKED_UP, step)
+        found = ctx.rpm_answer
+    else:
+        found = _query(ctx, patterns, step)
+    return sorted(package for package in found
+                  if any(fnmatch.fnmatchcase(package.name, pattern) for pattern in patterns))
+
+
+def _query(ctx, patterns, step):
+    result = ctx.run(ctx.rpm("-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\\n", *patterns))
     if result.returncode == 127:
         raise LbenrollError("rpm is not installed", step=step,
                             fix="lbenroll needs rpm; this must be a RHEL-family host")
-    return [line.strip() for line in result.stdout.splitlines() if line.strip() in names]
+    if not result.ok:
+        raise LbenrollError("rpm cannot read the package database (exit %s): %s" % (
+            result.returncode, ctx.runner.output(result)), step=step,
+            fix="run `rpm -qa` by hand; `rpm --rebuilddb` repairs a damaged database")
+    packages = []
+    for line in result.stdout.splitlines():
+        name, _, version_release = line.strip().partition(" ")
+        if name:
+            packages.append(Package(name, "%s-%s" % (name, version_release)))
+    return packages

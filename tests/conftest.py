@@ -5,6 +5,7 @@ real subprocess, or write outside their temporary directory: the guards below fa
 """
 import builtins
 import os
+import re
 import socket
 import subprocess
 
@@ -67,6 +68,21 @@ def unit_guards(request, monkeypatch, tmp_path):
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(os, "open", guarded_os_open)
     yield
+
+
+def rpm_qa(root):
+    """The argv prefix of lbenroll's package lookups (packages.installed)."""
+    return ["rpm", "--root", str(root), "-qa"]
+
+
+def rpm_answer(*packages):
+    """What `rpm -qa --qf '%{NAME} %{VERSION}-%{RELEASE}\\n'` prints for these installed
+    packages, each given as a name (version 1.0-1) or as name-version-release."""
+    lines = []
+    for package in packages:
+        nvr = re.match(r"(.+)-(\d[^-]*-[^-]+)$", package)
+        lines.append("%s %s\n" % nvr.groups() if nvr else "%s 1.0-1\n" % package)
+    return "".join(lines)
 
 
 class FakeRunner(object):

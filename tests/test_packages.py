@@ -1,10 +1,11 @@
 """The package-manager layer: dnf or yum inside the managed root, unavailable names explained."""
 import pytest
 
+from lbenroll import host, packages
 from lbenroll.context import Context
-from lbenroll.errors import ExitCode
+from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing
-from tests.conftest import seed
+from tests.conftest import rpm_answer, rpm_qa, seed
 
 DNF_NO_MATCH = ("No match for argument: katello-host-tools\n"
                 "Error: Unable to find a match: katello-host-tools\n")
@@ -47,11 +48,44 @@ def test_on_the_running_system_no_chroot(fake_runner, tmp_path):
 
 
 def test_installed_asks_rpm_with_names_and_globs(ctx, dnf_root, fake_runner):
-    fake_runner.expect(rpm(dnf_root, "-qa"), 0, "rhnlib\nrh-amazon-rhui-client\n")
+    fake_runner.expect(rpm(dnf_root, "-qa"), 0, rpm_answer("rhnlib", "rh-amazon-rhui-client"))
     assert PackageManager(ctx).installed(["rhnlib", "rh-*-rhui-client", "osad"]) == [
         "rh-amazon-rhui-client", "rhnlib"]
-    assert fake_runner.calls == [rpm(dnf_root, "-qa", "--qf", "%{NAME}\\n", "rhnlib",
-                                     "rh-*-rhui-client", "osad")]
+    # One query for every name and glob a run looks up, whichever step asks first.
+    assert fake_runner.calls == [rpm(dnf_root, "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\\n",
+                                     *packages.LOOKED_UP)]
+
+
+def test_one_rpm_query_answers_every_step_until_a_command_changes_the_host(ctx, fake_runner):
+    fake_runner.expect(rpm_qa(ctx.root), 0, rpm_answer(
+        "subscription-manager-1.29.40-1.el9", "katello-ca-consumer-proxy01.example.test-1.0-2"))
+    fake_runner.expect(["dnf"], 0)
+    assert packages.installed_names(ctx, host.SERVER_PACKAGES) == []
+    assert packages.installed_names(ctx, [host.SUBSCRIPTION_MANAGER]) == ["subscription-manager"]
+    assert packages.installed(ctx, ["katello-ca-consumer-*"]) == [packages.Package(
+        "katello-ca-consumer-proxy01.example.test",
+        "katello-ca-consumer-proxy01.example.test-1.0-2")]
+    assert len(fake_runner.calls) == 1
+    ctx.run(["dnf", "-y", "install", "katello-host-tools"], changes_host=True)
+    packages.installed_names(ctx, [host.HOST_TOOLS_PACKAGE])
+    assert len(fake_runner.calls) == 3  # the install, then a new query
+
+
+def test_a_name_no_step_looks_up_gets_its_own_query(ctx, fake_runner):
+    fake_runner.expect(rpm_qa(ctx.root), 0, rpm_answer("vim-enhanced"))
+    assert packages.installed_names(ctx, ["vim-enhanced"]) == ["vim-enhanced"]
+    assert fake_runner.calls[0][-2:] == ["%{NAME} %{VERSION}-%{RELEASE}\\n", "vim-enhanced"]
+
+
+@pytest.mark.parametrize("returncode,message", [
+    (127, "rpm is not installed"), (1, "rpm cannot read the package database (exit 1)")])
+def test_rpm_missing_or_failing_is_an_error_not_nothing_installed(ctx, fake_runner, returncode,
+                                                                  message):
+    fake_runner.expect(rpm_qa(ctx.root), returncode, "", "error: rpmdb: damaged")
+    with pytest.raises(LbenrollError) as exc:
+        packages.installed_names(ctx, host.SERVER_PACKAGES, step="PREFLIGHT")
+    assert exc.value.message.startswith(message)
+    assert exc.value.step == "PREFLIGHT"
 
 
 @pytest.mark.parametrize("manager,output", [("dnf", DNF_NO_MATCH), ("yum", YUM_NO_PACKAGE)])

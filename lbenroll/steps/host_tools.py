@@ -1,10 +1,10 @@
 """HOST_TOOLS: install katello-host-tools (package profile and errata reporting)."""
+from lbenroll import host
 from lbenroll.packages import PackageManager, PackageNotAvailable
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import PackageStep, rerun_of_the_record
 
-
-HOST_TOOLS = "katello-host-tools"
+HOST_TOOLS = host.HOST_TOOLS_PACKAGE
 
 
 class HostTools(PackageStep):

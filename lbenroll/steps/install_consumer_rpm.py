@@ -1,6 +1,6 @@
 """INSTALL_CONSUMER_RPM: install the consumer RPM (without its scriptlets) unless an equivalent
 one is."""
-from lbenroll import consumer, fileio, host, rpmversion
+from lbenroll import consumer, fileio, host, packages, rpmversion
 from lbenroll.errors import LbenrollError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
@@ -68,9 +68,8 @@ class InstallConsumerRpm(Step):
         return None
 
     def _installed(self, ctx):
-        result = ctx.run(ctx.rpm("-qa", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\n",
-                                 host.CONSUMER_PACKAGE_PREFIX + "*"))
-        return sorted(line.strip() for line in result.stdout.splitlines() if line.strip())
+        return [package.nvr for package in packages.installed(
+            ctx, [host.CONSUMER_PACKAGE_PREFIX + "*"], step=self.id)]
 
     def _rpm(self, run, args, what):
         ctx = run.ctx

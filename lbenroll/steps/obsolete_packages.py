@@ -1,14 +1,8 @@
 """OBSOLETE_PACKAGES: remove RHN Classic, RHUI and Spacewalk client packages."""
+from lbenroll import host
 from lbenroll.packages import PackageManager
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
-
-
-# RHN Classic, RHUI and Spacewalk client packages bootstrap.py removes
-# (docs/katello-client-facts.md, "bootstrap.py behaviour").
-OBSOLETE_PACKAGES = ("rhn-setup", "rhn-client-tools", "yum-rhn-plugin", "rhnsd", "rhn-check",
-                     "rhnlib", "spacewalk-abrt", "spacewalk-oscap", "osad", "rh-*-rhui-client",
-                     "candlepin-cert-consumer-*")
 
 
 class ObsoletePackages(Step):
@@ -19,7 +13,7 @@ class ObsoletePackages(Step):
         if "remove-obsolete-packages" in run.options.skip:
             return Result(self.id, Status.SKIPPED, "--skip remove-obsolete-packages")
         pm = PackageManager(run.ctx)
-        installed = pm.installed(OBSOLETE_PACKAGES)
+        installed = pm.installed(host.OBSOLETE_PACKAGES)
         if not installed:
             return Result(self.id, Status.UNCHANGED, "no obsolete client packages installed")
         result = pm.transaction("remove", installed, step=self.id)

@@ -1,5 +1,5 @@
 """PREREQUISITES: subscription-manager is installed and, unless --skip prereq-update, current."""
-from lbenroll import fileio
+from lbenroll import fileio, host
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageManager, did_nothing, no_repositories
 from lbenroll.results import Result, Status
@@ -7,12 +7,6 @@ from lbenroll.steps.base import Step, rerun_of_the_record
 from lbenroll.writers.deps_repo import DepsRepoWriter
 
 
-SUBSCRIPTION_MANAGER = "subscription-manager"
-
-
-# bootstrap.py's `yum update yum openssl python`, in the names EL8 and later use too; only the
-# installed ones are named, so dnf is not asked to install a missing one.
-PREREQ_UPDATE = (SUBSCRIPTION_MANAGER, "yum", "dnf", "openssl", "python", "python3")
 
 
 class Prerequisites(Step):
@@ -39,7 +33,7 @@ class Prerequisites(Step):
 
     def ensure(self, run):
         pm = PackageManager(run.ctx)
-        if SUBSCRIPTION_MANAGER in pm.installed([SUBSCRIPTION_MANAGER]):
+        if host.SUBSCRIPTION_MANAGER in pm.installed([host.SUBSCRIPTION_MANAGER]):
             status, detail = Status.UNCHANGED, ["subscription-manager is installed"]
         else:
             status, detail = Status.CHANGED, [self.install(run, pm)]
@@ -50,7 +44,8 @@ class Prerequisites(Step):
             # bootstrap.py updates them so that registering works; this host is registered.
             detail.append("not updated: a re-run of the recorded enrollment on a registered host")
             return Result(self.id, status, detail[0], detail=detail[1:])
-        names = pm.installed(PREREQ_UPDATE)
+        # Only the installed ones are named, so dnf is not asked to install a missing one.
+        names = pm.installed(host.PREREQ_UPDATE)
         if not names:  # `dnf update` without names would update everything
             return Result(self.id, status, detail[0], detail=detail[1:])
         result = pm.transaction("update", names, step=self.id)
@@ -70,7 +65,7 @@ class Prerequisites(Step):
 
     def install(self, run, pm):
         # Not available raises PackageNotAvailable: fatal, as in bootstrap.py.
-        result = pm.transaction("install", [SUBSCRIPTION_MANAGER], step=self.id)
+        result = pm.transaction("install", [host.SUBSCRIPTION_MANAGER], step=self.id)
         if result is None:
             return "would install subscription-manager"
         if not result.ok:

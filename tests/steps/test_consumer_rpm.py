@@ -2,6 +2,7 @@ import socket
 
 import pytest
 
+from tests.conftest import rpm_answer, rpm_qa
 from lbenroll import consumer
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Status
@@ -12,10 +13,6 @@ from lbenroll.steps.install_consumer_rpm import InstallConsumerRpm
 
 NVR = "katello-ca-consumer-proxy02.example.test-1.0-1"
 SCRIPT = "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\nPORT=443\n" % CA.strip()
-
-
-def rpm_q(root):
-    return ["rpm", "--root", str(root), "-qa"]
 
 
 def fetched(run, tmp_path):
@@ -36,7 +33,8 @@ def test_same_ca_installed_under_another_proxys_name_is_unchanged(make_run, fake
                                                                    tmp_path):
     seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA, "/etc/rhsm/rhsm.conf": rhsm_conf()})
     installed_payload(root)
-    fake_runner.expect(rpm_q(root), 0, "katello-ca-consumer-proxy01.example.test-1.0-1\n")
+    fake_runner.expect(rpm_qa(root), 0,
+                       rpm_answer("katello-ca-consumer-proxy01.example.test-1.0-1"))
     result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
     assert result.status == Status.UNCHANGED
     assert len(fake_runner.calls) == 1  # only the query
@@ -46,14 +44,14 @@ def test_a_package_whose_script_never_ran_is_kept(make_run, fake_runner, root, t
     # `rpm --noscripts`, a killed %post, a kickstart before subscription-manager: the package is
     # there, the CA files are not. The package is right; the CA steps write the files.
     installed_payload(root)
-    fake_runner.expect(rpm_q(root), 0, NVR + "\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(NVR))
     assert InstallConsumerRpm().run(fetched(make_run(), tmp_path)).status == Status.UNCHANGED
 
 
 def test_fresh_host_installs_the_package_without_scriptlets_and_can_undo_it(
         make_run, fake_runner, root, tmp_path):
     seed_host(root, {"/etc/rhsm/rhsm.conf": rhsm_conf()})
-    fake_runner.expect(rpm_q(root), 0, "")
+    fake_runner.expect(rpm_qa(root), 0, "")
     fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
     fake_runner.expect(["rpm", "--root", str(root), "-e", "--noscripts"], 0)
     run = fetched(make_run(), tmp_path)
@@ -72,7 +70,7 @@ def test_other_proxys_package_with_another_ca_is_replaced_without_scriptlets(
         make_run, fake_runner, root, tmp_path):
     installed_payload(root, SCRIPT.replace(CA.strip(), OTHER_CA.strip()))
     old = "katello-ca-consumer-proxy01.example.test-1.0-1"
-    fake_runner.expect(rpm_q(root), 0, old + "\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(old))
     fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
     result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
@@ -86,7 +84,7 @@ def test_the_balancers_own_package_replaces_a_proxys(make_run, fake_runner, root
     # Proxies installed with --foreman-proxy-registration-url build it for the balancer name.
     installed_payload(root)
     old = "katello-ca-consumer-proxy01.example.test-1.0-1"
-    fake_runner.expect(rpm_q(root), 0, old + "\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(old))
     fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
     run = make_run()
@@ -100,7 +98,7 @@ def test_the_balancers_own_package_replaces_a_proxys(make_run, fake_runner, root
 
 
 def test_rpm_failure_names_the_step_and_the_output(make_run, fake_runner, root, tmp_path):
-    fake_runner.expect(rpm_q(root), 0, "")
+    fake_runner.expect(rpm_qa(root), 0, "")
     fake_runner.expect(["rpm", "--root", str(root), "-U"], 1, "",
                        "error: Failed dependencies: subscription-manager is needed")
     with pytest.raises(LbenrollError) as exc:
@@ -111,7 +109,7 @@ def test_rpm_failure_names_the_step_and_the_output(make_run, fake_runner, root, 
 
 def test_dry_run_only_lists_the_commands(make_run, fake_runner, root, tmp_path):
     fake_runner.dry_run = True
-    fake_runner.expect(rpm_q(root), 0, "")
+    fake_runner.expect(rpm_qa(root), 0, "")
     result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
     assert result.summary.startswith("would install")
     assert fake_runner.would_run and "-U" in fake_runner.would_run[0]
@@ -126,22 +124,21 @@ def resolvable(monkeypatch):
 
 
 def _preflight_runner(fake_runner, root, installed=""):
-    fake_runner.expect(["rpm", "--root", str(root), "-q"], 5, installed)
+    fake_runner.expect(rpm_qa(root), 0, installed)
 
 
 def test_preflight_passes_on_a_rhel_host(make_run, fake_runner, root, resolvable):
     seed_host(root, {"/etc/os-release": 'ID="rhel"\nVERSION_ID="9.4"\n'
                                         'NAME="Red Hat Enterprise Linux"\n'
                                         'PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n'})
-    _preflight_runner(fake_runner, root, "package katello is not installed\n")
+    _preflight_runner(fake_runner, root)
     result = Preflight().run(make_run())
     assert result.status == Status.UNCHANGED
     assert "127.0.1.10" in result.detail[0]
 
 
 def test_preflight_refuses_a_katello_server(make_run, fake_runner, root, resolvable):
-    _preflight_runner(fake_runner, root,
-                      "foreman-proxy-content\npackage katello is not installed\n")
+    _preflight_runner(fake_runner, root, rpm_answer("foreman-proxy-content"))
     with pytest.raises(LbenrollError) as exc:
         Preflight().run(make_run())
     assert "foreman-proxy-content" in exc.value.message

@@ -2,6 +2,7 @@
 another proxy's package (any release) with the same CA is not churned."""
 import pytest
 
+from tests.conftest import rpm_answer, rpm_qa
 from lbenroll import consumer
 from lbenroll.results import Status
 from tests.rpmbytes import cpio, rpm
@@ -23,7 +24,7 @@ def served(run, tmp_path, release):
 def installed(fake_runner, root, *nvrs):
     seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA, "/etc/rhsm/rhsm.conf": rhsm_conf(),
                      "/usr/bin/katello-rhsm-consumer": SCRIPT})
-    fake_runner.expect(["rpm", "--root", str(root), "-qa"], 0, "".join(n + "\n" for n in nvrs))
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(*nvrs))
     fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
 

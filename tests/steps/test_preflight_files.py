@@ -8,6 +8,7 @@ from lbenroll import engine
 from lbenroll.errors import ConfigError, ExitCode
 from lbenroll.results import Status
 from lbenroll.steps.preflight import Preflight, check_parsable
+from tests.conftest import rpm_qa
 from tests.steps.conftest import rhsm_conf, seed_host
 
 RHSM_CONF = "/etc/rhsm/rhsm.conf"
@@ -22,8 +23,7 @@ def host(root, fake_runner, monkeypatch):
     """A RHEL host that resolves the balancer and has no Katello server packages."""
     monkeypatch.setattr(socket, "getaddrinfo",
                         lambda *a, **k: [(2, 1, 6, "", ("127.0.1.10", 0))])
-    fake_runner.expect(["rpm", "--root", str(root), "-q"], 5,
-                       "package katello is not installed\n")
+    fake_runner.expect(rpm_qa(root), 0, "")
     seed_host(root, {"/etc/os-release": OS_RELEASE, RHSM_CONF: rhsm_conf(),
                      PUPPET_CONF: PUPPET, "/etc/pki/consumer/cert.pem": "cert"})
     return root

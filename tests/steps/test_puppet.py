@@ -8,7 +8,7 @@ from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageNotAvailable
 from lbenroll.results import Result, Status
 from lbenroll.runner import CommandResult
-from tests.conftest import FakeRunner, seed
+from tests.conftest import FakeRunner, rpm_answer, rpm_qa, seed
 from lbenroll.steps.puppet_cert import PuppetCert, diagnose
 from lbenroll.steps.puppet_enable import PuppetEnable
 from lbenroll.steps.puppet_install import PuppetInstall
@@ -73,7 +73,7 @@ def is_enabled(root):
 
 
 def installed(fake_runner, root, names=""):
-    fake_runner.expect(["rpm", "--root", str(root), "-qa"], 0 if names else 1, names)
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(*names.split()))
 
 
 def seed_certificates(root):

@@ -7,7 +7,7 @@ from lbenroll import backup, engine, fileio
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Status
 from lbenroll.writers.base import Target
-from tests.conftest import seed
+from tests.conftest import rpm_answer, rpm_qa, seed
 from tests.lab.foreman import PASSWORD
 from tests.steps.conftest import CA, rhsm_conf
 from lbenroll.steps.clean_puppet import CleanPuppet
@@ -27,10 +27,6 @@ ANCHOR = "/etc/pki/ca-trust/source/anchors/katello-server-ca.pem"
 
 def sm(root, *args):
     return ["chroot", str(root), "subscription-manager"] + list(args)
-
-
-def rpm_qa(root):
-    return ["rpm", "--root", str(root), "-qa", "--qf", "%{NAME}\\n"]
 
 
 def dnf(root, *args):
@@ -64,7 +60,7 @@ def test_the_removal_steps_run_in_the_decided_order():
 
 
 def test_preflight_refuses_a_katello_server(remove_run, fake_runner, root):
-    fake_runner.expect(["rpm", "--root", str(root), "-q"], 0, "katello\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("katello"))
     with pytest.raises(UsageError) as exc:
         RemovePreflight().run(remove_run())
     assert "Katello server" in exc.value.message
@@ -75,7 +71,7 @@ def test_preflight_masks_the_proxy_password_of_the_file_and_of_its_backup(
     seed(root, {RHSM: "[server]\nproxy_password = kept-secret\n"})
     backup.backup_before_command(ctx, [RHSM])
     seed(root, {RHSM: "[server]\nproxy_password = current-secret\n"})
-    fake_runner.expect(["rpm", "--root", str(root), "-q"], 1, "")
+    fake_runner.expect(rpm_qa(root), 0, "")
     result = RemovePreflight().run(remove_run())
     assert result.status == Status.UNCHANGED
     assert "secret" not in ctx.redact("kept-secret current-secret")
@@ -250,7 +246,8 @@ def test_packages_are_bootstrap_pys_less_the_skipped(remove_run, skip, expected)
 
 
 def test_installed_packages_are_removed(remove_run, fake_runner, root, with_dnf):
-    fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\npuppet-agent\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("katello-ca-consumer-lb.example.test",
+                                                    "puppet-agent"))
     fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(dnf(root, "remove"), 0)
     result = RemovePackages().run(remove_run())
@@ -262,13 +259,14 @@ def test_installed_packages_are_removed(remove_run, fake_runner, root, with_dnf)
 
 
 def test_nothing_installed_is_unchanged(remove_run, fake_runner, root, with_dnf):
-    fake_runner.expect(rpm_qa(root), 1, "")
+    fake_runner.expect(rpm_qa(root), 0, "")
     assert RemovePackages().run(remove_run()).status == Status.UNCHANGED
     assert len(fake_runner.calls) == 1
 
 
 def test_package_removal_failure_is_a_warning(remove_run, fake_runner, root, with_dnf):
-    fake_runner.expect(rpm_qa(root), 0, "katello-ca-consumer-lb.example.test\npuppet-agent\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("katello-ca-consumer-lb.example.test",
+                                                    "puppet-agent"))
     fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(dnf(root, "remove"), 1, "", "Error: transaction failed")
     result = RemovePackages().run(remove_run())

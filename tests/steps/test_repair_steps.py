@@ -8,6 +8,7 @@ from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Status
 from lbenroll.steps.preflight import Preflight
 from lbenroll.writers import lbenroll_conf
+from tests.conftest import rpm_qa
 from tests.steps.conftest import seed_host
 from lbenroll.steps.record_options import RecordOptions
 
@@ -26,7 +27,7 @@ def repair_run(make_run):
 
 def test_repair_with_lost_identity_says_to_re_enroll_with_a_key(make_run, fake_runner, root,
                                                                resolvable):
-    fake_runner.expect(["rpm", "--root", str(root), "-q"], 1, "")
+    fake_runner.expect(rpm_qa(root), 0, "")
     with pytest.raises(LbenrollError) as exc:
         Preflight().run(repair_run(make_run))
     assert exc.value.exit_code == ExitCode.USAGE
@@ -37,7 +38,7 @@ def test_repair_with_lost_identity_says_to_re_enroll_with_a_key(make_run, fake_r
 
 def test_repair_of_a_registered_host_passes_preflight(make_run, fake_runner, root, resolvable):
     seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
-    fake_runner.expect(["rpm", "--root", str(root), "-q"], 1, "")
+    fake_runner.expect(rpm_qa(root), 0, "")
     assert Preflight().run(repair_run(make_run)).status == Status.WARNING  # no os-release
 
 

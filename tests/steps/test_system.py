@@ -5,7 +5,7 @@ from lbenroll import backup, fileio, services
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageNotAvailable
 from lbenroll.results import Result, Status
-from tests.conftest import seed
+from tests.conftest import rpm_answer, rpm_qa, seed
 from lbenroll.steps.enable_repos import EnableRepos
 from lbenroll.steps.host_tools import HostTools
 from lbenroll.steps.install_packages import InstallPackages
@@ -21,10 +21,6 @@ NO_MATCH = "No match for argument: %s\nError: Unable to find a match: %s\n"
 
 def dnf(root, *args):
     return ["chroot", str(root), "dnf", "-y"] + list(args)
-
-
-def rpm_qa(root):
-    return ["rpm", "--root", str(root), "-qa"]
 
 
 @pytest.fixture(autouse=True)
@@ -114,13 +110,13 @@ def test_host_tools_installed_once(make_run, fake_runner, root):
 
 
 def test_host_tools_already_installed_needs_no_transaction(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 0, "katello-host-tools\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("katello-host-tools"))
     assert HostTools().run(make_run()).status == Status.UNCHANGED
     assert len(fake_runner.calls) == 1  # rpm only
 
 
 def test_host_tools_not_available_is_reported_not_fatal(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 1)
+    fake_runner.expect(rpm_qa(root), 0, "")
     fake_runner.expect(dnf(root, "install"), 1, "", NO_MATCH % (("katello-host-tools",) * 2))
     result = HostTools().run(make_run())
     assert result.status == Status.SKIPPED
@@ -129,7 +125,7 @@ def test_host_tools_not_available_is_reported_not_fatal(make_run, fake_runner, r
 
 
 def test_host_tools_other_failure_is_fatal(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 1)
+    fake_runner.expect(rpm_qa(root), 0, "")
     fake_runner.expect(dnf(root, "install"), 1, "", "Error: GPG check FAILED")
     with pytest.raises(LbenrollError) as exc:
         HostTools().run(make_run())
@@ -142,7 +138,7 @@ def test_host_tools_skipped(make_run, fake_runner):
 
 
 def test_install_packages_only_the_missing_ones(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 0, "vim-enhanced\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("vim-enhanced"))
     fake_runner.expect(dnf(root, "install"), 0, "Complete!\n")
     result = InstallPackages().run(make_run(install_packages="vim-enhanced,tmux"))
     assert result.status == Status.CHANGED
@@ -150,7 +146,7 @@ def test_install_packages_only_the_missing_ones(make_run, fake_runner, root):
 
 
 def test_install_packages_unavailable_is_a_clear_warning(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 1)
+    fake_runner.expect(rpm_qa(root), 0, "")
     fake_runner.expect(dnf(root, "install"), 1, "", NO_MATCH % ("nosuch", "nosuch"))
     result = InstallPackages().run(make_run(install_packages="nosuch"))
     assert result.status == Status.WARNING
@@ -177,7 +173,7 @@ def test_no_obsolete_packages_no_transaction(make_run, fake_runner, root):
 
 
 def test_installed_obsolete_packages_are_removed(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 0, "rhn-setup\nrhnsd\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("rhn-setup", "rhnsd"))
     fake_runner.expect(dnf(root, "remove"), 0, "Complete!\n")
     result = ObsoletePackages().run(make_run())
     assert result.summary == "removed rhn-setup, rhnsd"
@@ -185,7 +181,7 @@ def test_installed_obsolete_packages_are_removed(make_run, fake_runner, root):
 
 
 def test_obsolete_packages_failure_is_a_warning_and_skip_is_honoured(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 0, "osad\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("osad"))
     fake_runner.expect(dnf(root, "remove"), 1, "", "Error: protected")
     assert ObsoletePackages().run(make_run()).status == Status.WARNING
     skipped = ObsoletePackages().run(make_run(skip=["foreman", "remove-obsolete-packages"]))
@@ -203,7 +199,7 @@ def test_dry_run_installs_and_starts_nothing(make_run, fake_runner, root):
 
 
 def test_prerequisites_updates_the_installed_ones(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 0, "subscription-manager\nopenssl\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("subscription-manager", "openssl"))
     fake_runner.expect(dnf(root, "update"), 0, "Dependencies resolved.\nNothing to do.\n")
     result = Prerequisites().run(make_run())
     assert result.status == Status.UNCHANGED
@@ -213,7 +209,7 @@ def test_prerequisites_updates_the_installed_ones(make_run, fake_runner, root):
 
 def test_a_rerun_of_the_recorded_enrollment_does_not_update_the_prerequisites(
         make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 0, "subscription-manager\nopenssl\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("subscription-manager", "openssl"))
     run = make_run(activationkey=None)
     run.options.from_record = ("skip",)
     run.registered_before = True
@@ -252,7 +248,7 @@ def test_prerequisites_without_subscription_manager_anywhere_is_fatal(make_run, 
 
 
 def test_prerequisites_update_failure_is_a_warning(make_run, fake_runner, root):
-    fake_runner.expect(rpm_qa(root), 0, "subscription-manager\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("subscription-manager"))
     fake_runner.expect(dnf(root, "update"), 1, "", "Error: Failed to download metadata")
     assert Prerequisites().run(make_run()).status == Status.WARNING
 
@@ -309,14 +305,14 @@ def test_katello_agent_unavailable_is_fatal(make_run, fake_runner, root):
 
 def test_katello_agent_only_on_request_and_once(make_run, fake_runner, root):
     assert KatelloAgent().run(make_run()).status == Status.SKIPPED
-    fake_runner.expect(rpm_qa(root), 0, "katello-agent\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("katello-agent"))
     assert KatelloAgent().run(make_run(install_katello_agent=True)).status == Status.UNCHANGED
     assert len(fake_runner.calls) == 1
 
 
 def test_prerequisites_update_without_any_repository_is_not_a_warning(make_run, fake_runner,
                                                                       root):
-    fake_runner.expect(rpm_qa(root), 0, "subscription-manager\n")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("subscription-manager"))
     fake_runner.expect(dnf(root, "update"), 1, "", 'Error: There are no enabled repositories in '
                        '"/etc/yum.repos.d", "/etc/yum/repos.d", "/etc/distro.repos.d".')
     result = Prerequisites().run(make_run())
