@@ -174,8 +174,12 @@ def _reason(exc):
     return str(reason)
 
 
-def parse(url, data, extract):
-    """Validate bytes as a consumer RPM; extract(data) returns the payload as a cpio archive."""
+def parse(url, data, extract, installed_script=None):
+    """Validate bytes as a consumer RPM; extract(data) returns the payload as a cpio archive.
+
+    installed_script: the bytes at SCRIPT_PATH on the host; when the package's header gives
+    them as its script's digest they are its script, and the payload is not unpacked.
+    """
     try:
         package = RpmPackage(data)
     except NotAnRpm as exc:
@@ -185,6 +189,8 @@ def parse(url, data, extract):
     if not package.name.startswith(host.CONSUMER_PACKAGE_PREFIX):
         raise DataError("%s is %s, not a katello-ca-consumer package" % (url, package.nvr),
                         step=STEP, fix="check what the proxies publish at /pub")
+    if package.carries(SCRIPT_PATH, installed_script):
+        return ConsumerRpm(url, data, package, installed_script.decode("utf-8", "replace"))
     try:
         files = cpio_files(extract(data))
     except NotAnRpm as exc:
@@ -213,10 +219,19 @@ def fetch(ctx, balancer, method, directory, pinned=None):
                                 step=STEP, fix="install the rpm package (provides rpm2cpio)")
         return result.stdout
 
-    rpm = parse(url, data, extract)
+    # A repair finds this package installed: its script is read from the host, and rpm2cpio
+    # runs only when the served package is another one.
+    rpm = parse(url, data, extract, installed_script=_installed_script(ctx))
     rpm.path = path
     check_pin(rpm, pinned)
     return rpm
+
+
+def _installed_script(ctx):
+    try:
+        return fileio.read_bytes(ctx, SCRIPT_PATH)
+    except LbenrollError:  # unreadable here: the payload is unpacked instead
+        return None
 
 
 def check_pin(consumer, pinned):

@@ -1,4 +1,5 @@
 """Read a downloaded RPM without installing it: lead, headers, and the files of its cpio payload."""
+import hashlib
 import struct
 
 LEAD_MAGIC = b"\xed\xab\xee\xdb"
@@ -7,8 +8,12 @@ LEAD_SIZE = 96
 
 # Header tags (rpmtag.h).
 TAG_NAME, TAG_VERSION, TAG_RELEASE = 1000, 1001, 1002
+TAG_FILEDIGESTS, TAG_DIRINDEXES, TAG_BASENAMES, TAG_DIRNAMES = 1035, 1116, 1117, 1118
+TAG_FILEDIGESTALGO = 5011
 SIGTAG_SIZE = 1000  # header + payload size, in the signature header
-TYPE_INT32, TYPE_STRING, TYPE_I18NSTRING = 4, 6, 9
+TYPE_INT32, TYPE_STRING, TYPE_STRING_ARRAY, TYPE_I18NSTRING = 4, 6, 8, 9
+# FILEDIGESTALGO values (OpenPGP hash algorithm numbers, rpmpgp.h); without the tag, MD5.
+DIGEST_ALGORITHMS = {1: "md5", 2: "sha1", 8: "sha256", 9: "sha384", 10: "sha512", 11: "sha224"}
 
 
 class NotAnRpm(ValueError):
@@ -40,6 +45,13 @@ def _read_header(data, offset):
         tag, typ, off, cnt = struct.unpack(">IIII", data[entry:entry + 16])
         if typ in (TYPE_STRING, TYPE_I18NSTRING):
             tags[tag] = store[off:store.index(b"\0", off)].decode("utf-8", "replace")
+        elif typ == TYPE_STRING_ARRAY:
+            strings = []
+            for _ in range(cnt):
+                nul = store.index(b"\0", off)
+                strings.append(store[off:nul].decode("utf-8", "replace"))
+                off = nul + 1
+            tags[tag] = strings
         elif typ == TYPE_INT32:
             tags[tag] = struct.unpack(">%dI" % cnt, store[off:off + 4 * cnt])
     return tags, end
@@ -59,6 +71,12 @@ class RpmPackage(object):
         self.release = header.get(TAG_RELEASE)
         if not self.name:
             raise NotAnRpm("RPM header has no package name")
+        # {path: digest} of the files in the payload, as the header lists them.
+        dirnames, dirindexes = header.get(TAG_DIRNAMES, []), header.get(TAG_DIRINDEXES, ())
+        self.digests = {dirnames[index] + basename: digest for basename, index, digest in zip(
+            header.get(TAG_BASENAMES, []), dirindexes, header.get(TAG_FILEDIGESTS, []))
+            if index < len(dirnames)}
+        self.digest_algorithm = DIGEST_ALGORITHMS.get(header.get(TAG_FILEDIGESTALGO, (1,))[0])
         size = signature.get(SIGTAG_SIZE)
         if size:
             expected = header_start + size[0]
@@ -69,6 +87,17 @@ class RpmPackage(object):
     @property
     def nvr(self):
         return "%s-%s-%s" % (self.name, self.version, self.release)
+
+    def carries(self, path, content):
+        """True when the header's digest for the file at path is the digest of content: then
+        content is that file, byte for byte, without unpacking the payload."""
+        digest = self.digests.get(path)
+        if not digest or self.digest_algorithm is None or content is None:
+            return False
+        try:
+            return hashlib.new(self.digest_algorithm, content).hexdigest() == digest
+        except ValueError:  # an algorithm this host refuses (MD5 under FIPS)
+            return False
 
 
 def cpio_files(stream):

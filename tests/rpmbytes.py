@@ -1,15 +1,22 @@
 """Builds minimal RPM and cpio byte strings in memory for unit tests (no rpmbuild needed)."""
+import hashlib
+import os
 import struct
 
 
 def _header(entries):
-    """entries: list of (tag, type, value) with type 6 (string) or 4 (int32 list)."""
+    """entries: list of (tag, type, value) with type 6 (string), 8 (string list) or 4 (int32
+    list)."""
     index, store = b"", b""
     for tag, typ, value in entries:
         if typ == 4:
             store += b"\0" * (-len(store) % 4)
             offset = len(store)
             store += struct.pack(">%dI" % len(value), *value)
+            count = len(value)
+        elif typ == 8:
+            offset = len(store)
+            store += b"".join(item.encode() + b"\0" for item in value)
             count = len(value)
         else:
             offset = len(store)
@@ -34,9 +41,20 @@ def cpio(files):
     return out
 
 
-def rpm(name, version="1.0", release="1", payload=b""):
+def rpm(name, version="1.0", release="1", payload=b"", files=None):
+    """files: {path: bytes} the header lists with their SHA-256 digests, as rpmbuild does."""
     lead = b"\xed\xab\xee\xdb" + b"\0" * 92
-    header = _header([(1000, 6, name), (1001, 6, version), (1002, 6, release)])
+    entries = [(1000, 6, name), (1001, 6, version), (1002, 6, release)]
+    if files:
+        paths = sorted(files)
+        dirnames = sorted({os.path.dirname(path) + "/" for path in paths})
+        entries += [
+            (1035, 8, [hashlib.sha256(files[path]).hexdigest() for path in paths]),
+            (1116, 4, [dirnames.index(os.path.dirname(path) + "/") for path in paths]),
+            (1117, 8, [os.path.basename(path) for path in paths]),
+            (1118, 8, dirnames),
+            (5011, 4, [8])]
+    header = _header(entries)
     size = len(header) + len(payload)
     signature = _header([(1000, 4, [size])])
     signature += b"\0" * (-(96 + len(signature)) % 8)

@@ -78,3 +78,44 @@ def test_pin_mismatch_is_a_config_error_naming_both_fingerprints():
 
 def test_pretty_fingerprint():
     assert consumer.pretty_fingerprint("ab01ff") == "AB:01:FF"
+
+
+def _never_unpacked(_data):
+    raise AssertionError("the payload was unpacked")
+
+
+def test_the_installed_script_is_used_when_the_header_names_its_digest():
+    text = script().encode()
+    data = rpm("katello-ca-consumer-proxy02.example.test", "1.0", "2",
+               files={consumer.SCRIPT_PATH: text})
+    parsed = consumer.parse(URL, data, _never_unpacked, installed_script=text)
+    assert parsed.server_ca_pem.strip() == CA.strip()
+    assert parsed.fingerprint == CA_SHA256
+
+
+def test_an_installed_script_of_another_package_is_not_used():
+    served = script(server_ca=OTHER_CA).encode()
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": served})
+    data = rpm("katello-ca-consumer-proxy02.example.test", "1.0", "2", payload,
+               files={consumer.SCRIPT_PATH: served})
+    parsed = consumer.parse(URL, data, lambda _d: payload, installed_script=script().encode())
+    assert parsed.server_ca_pem.strip() == OTHER_CA.strip()
+
+
+def test_fetch_reads_the_host_script_and_runs_no_rpm2cpio_for_the_installed_package(
+        ctx, root, fake_runner, tmp_path, monkeypatch):
+    text = script().encode()
+    data = rpm("katello-ca-consumer-proxy02.example.test", "1.0", "2",
+               payload=cpio({"./usr/bin/katello-rhsm-consumer": text}),
+               files={consumer.SCRIPT_PATH: text})
+    monkeypatch.setattr(consumer, "download", lambda url, timeout: data)
+    (root / "usr" / "bin").mkdir(parents=True)
+    (root / "usr" / "bin" / "katello-rhsm-consumer").write_bytes(text)
+    assert consumer.fetch(ctx, "smartproxy.example.test", "http",
+                          str(tmp_path)).fingerprint == CA_SHA256
+    assert fake_runner.calls == []
+    (root / "usr" / "bin" / "katello-rhsm-consumer").write_bytes(text + b"# edited\n")
+    fake_runner.expect(["rpm2cpio"], 0, cpio({"./usr/bin/katello-rhsm-consumer": text}))
+    assert consumer.fetch(ctx, "smartproxy.example.test", "http",
+                          str(tmp_path)).fingerprint == CA_SHA256
+    assert [call[0] for call in fake_runner.calls] == ["rpm2cpio"]

@@ -38,3 +38,28 @@ def test_cpio_files_returns_regular_files():
 def test_cpio_garbage_is_refused():
     with pytest.raises(NotAnRpm):
         cpio_files(b"not a cpio archive at all" * 10)
+
+
+def test_header_digests_say_which_file_content_is_the_packages():
+    script = b"#!/bin/bash\necho configure\n"
+    package = RpmPackage(rpm("katello-ca-consumer-p", files={
+        "/usr/bin/katello-rhsm-consumer": script, "/etc/rhsm/ca/x.pem": b"pem"}))
+    assert package.digest_algorithm == "sha256"
+    assert package.carries("/usr/bin/katello-rhsm-consumer", script)
+    assert package.carries("/etc/rhsm/ca/x.pem", b"pem")
+    assert not package.carries("/usr/bin/katello-rhsm-consumer", script + b"# edited\n")
+    assert not package.carries("/usr/bin/katello-rhsm-consumer", None)
+    assert not package.carries("/usr/bin/other", script)
+
+
+def test_a_package_without_file_digests_carries_nothing():
+    assert not RpmPackage(rpm("katello-ca-consumer-p")).carries("/usr/bin/x", b"")
+
+
+def test_an_algorithm_the_host_refuses_carries_nothing(monkeypatch):
+    package = RpmPackage(rpm("katello-ca-consumer-p", files={"/usr/bin/x": b"x"}))
+
+    def refused(name, data=b""):  # hashlib under FIPS refuses MD5 this way
+        raise ValueError("unsupported hash type %s" % name)
+    monkeypatch.setattr("lbenroll.rpmfile.hashlib.new", refused)
+    assert not package.carries("/usr/bin/x", b"x")
