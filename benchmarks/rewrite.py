@@ -20,7 +20,9 @@ def _load_what_a_run_loads():
 
     The peak RSS reported is then that of an lbenroll process, not of a bare interpreter.
     """
-    import requests  # noqa: F401 (FETCH_CONSUMER_RPM has imported it)
+    # In Foreman mode FOREMAN_HOST has imported requests (a content-only run never does): the
+    # larger of the two.
+    import requests  # noqa: F401
     from lbenroll import app, cli  # noqa: F401 (click, the engine and every step)
 
 

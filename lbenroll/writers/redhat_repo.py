@@ -15,6 +15,10 @@ _HEADER_OR_URL_KEY = re.compile(
         key.encode() for key in URL_KEYS), re.M | re.I)
 # yum and dnf split these values on commas and whitespace; the separators are kept as written.
 _TOKEN = re.compile(r"[^\s,]+")
+# One note per moved key line up to this many, then one line for the rest: a file of 20,000
+# repositories would otherwise bring 40,000 lines to the report (and ~6 MiB to the process).
+# The result's data lists every repository changed (fixed_repos).
+NOTES_SHOWN = 100
 
 
 class RedhatRepoWriter(Writer):
@@ -62,7 +66,7 @@ class RedhatRepoWriter(Writer):
     def edits(self, data):
         """Pure: ([(start, end, new bytes)] in file order, notes, ids of the repos changed)."""
         edits, notes, fixed = [], [], []
-        repo = None
+        repo, unshown = None, 0
         for match in _HEADER_OR_URL_KEY.finditer(data):
             if match.group(1) is not None:
                 repo = decode(match.group(1))
@@ -76,10 +80,16 @@ class RedhatRepoWriter(Writer):
                 if new != old:
                     edits.append((start, end, encode(new)))
             if moved:
-                notes.append("repo %s: %s host %s -> %s" % (
-                    repo, match.group(2).decode().lower(), ", ".join(moved), self.balancer))
+                if len(notes) < NOTES_SHOWN:
+                    notes.append("repo %s: %s host %s -> %s" % (
+                        repo, match.group(2).decode().lower(), ", ".join(moved), self.balancer))
+                else:
+                    unshown += 1
                 if not fixed or fixed[-1] != repo:
                     fixed.append(repo)
+        if unshown:
+            notes.append("and %d more URL lines moved to %s (%d repositories in all)" % (
+                unshown, self.balancer, len(fixed)))
         return edits, notes, fixed
 
     def _move_urls(self, text, moved):

@@ -4,6 +4,7 @@ import pytest
 
 from lbenroll import fileio
 from lbenroll.results import Status
+from lbenroll.writers import redhat_repo
 from lbenroll.writers.redhat_repo import RedhatRepoWriter
 from tests.conftest import seed
 from tests.writers.golden import assert_cycle, crlf, data, render_text, sprinkle
@@ -117,3 +118,14 @@ def test_ten_thousand_repositories_are_all_fixed_and_diffed(ctx, root):
     assert result.diff.count("\n-baseurl = https://proxy0") == 10000
     assert result.diff.count("\n+baseurl = https://smartproxy.example.test/") == 10000
     assert writer.plan(fileio.read_bytes(ctx, writer.target.path)).changed is False
+
+
+def test_a_large_file_lists_the_first_moves_then_counts_the_rest():
+    sections = "".join("[repo%d]\nbaseurl = https://proxy02.example.test/pulp/content/r%d\n"
+                       % (n, n) for n in range(150))
+    text, notes, data = RedhatRepoWriter(BALANCER).render(sections)
+    assert text.count(BALANCER) == 150
+    assert len(notes) == redhat_repo.NOTES_SHOWN + 1
+    assert notes[0] == "repo repo0: baseurl host proxy02.example.test -> " + BALANCER
+    assert notes[-1] == "and 50 more URL lines moved to %s (150 repositories in all)" % BALANCER
+    assert len(data["fixed_repos"]) == 150
