@@ -58,13 +58,19 @@ def backed_up(ctx, path):
 def backup_once(ctx, path, current):
     """Keep the file as it was before lbenroll first touched it, with its mode and owner (so a
     removal can recreate it if it was deleted since), or a marker that it was absent (then also
-    one for each missing directory above it)."""
+    one for each missing directory above it). current is what diskio.read_entry gives: a
+    symbolic link is kept as a link to the same target."""
     if backed_up(ctx, path):
         return
     dest = backup_path(ctx, path)
     if current is None:
         _mark_missing_dirs(ctx, os.path.dirname(path))
         _mark_absent(ctx, path)
+        return
+    if isinstance(current, diskio.Link):
+        st = os.lstat(ctx.path(path))
+        _store_dir(ctx, os.path.dirname(dest))
+        diskio.replace_link(dest, current.target, st.st_uid, st.st_gid, None)
         return
     st = os.stat(ctx.path(path))
     _store_dir(ctx, os.path.dirname(dest))
@@ -117,8 +123,12 @@ def backups(ctx):
 
 
 def read_backup(ctx, path):
-    """The bytes the store keeps for path (an entry backups() listed as not absent)."""
-    with open(backup_path(ctx, path), "rb") as f:
+    """What the store keeps for path (an entry backups() listed as not absent): its bytes, or
+    a diskio.Link."""
+    dest = backup_path(ctx, path)
+    if os.path.islink(dest):
+        return diskio.Link(os.readlink(dest))
+    with open(dest, "rb") as f:
         return f.read()
 
 
@@ -132,17 +142,24 @@ def restore_backup(ctx, path):
     real = ctx.path(path)
     try:
         if os.path.exists(backup_path(ctx, path) + ABSENT_SUFFIX):
-            if not os.path.lexists(real) or os.path.isdir(real):
+            if not os.path.lexists(real) or (os.path.isdir(real) and not os.path.islink(real)):
                 return False
             os.unlink(real)
             log.info("removed %s (absent before lbenroll)", path)
             return True
         data = read_backup(ctx, path)
-        if diskio.read_bytes(ctx, path) == data:
+        if diskio.read_entry(ctx, path) == data:
             return False
-        if os.path.exists(real):
+        if isinstance(data, diskio.Link):
+            st = os.lstat(backup_path(ctx, path))
+            diskio.makedirs(ctx, os.path.dirname(path))
+            diskio.replace_link(real, data.target, st.st_uid, st.st_gid,
+                                diskio.link_label(real) if os.path.lexists(real) else None)
+            log.info("restored the link %s -> %s from the backup store", path, data.target)
+            return True
+        if os.path.exists(real) and not os.path.islink(real):
             st, selinux = os.stat(real), diskio.selinux_label(real)
-        else:
+        else:  # missing, or a link the file replaces: the original's mode and owner
             st, selinux = os.stat(backup_path(ctx, path)), None
             diskio.makedirs(ctx, os.path.dirname(path))
         diskio.replace(real, data, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, selinux)

@@ -1,6 +1,7 @@
-"""The bytes on disk: read a host file, replace one atomically keeping its metadata, create the
-directories on the way. The only code that writes; fileio.py (managed files), backup.py (the
-backup store) and snapshot.py (a rollback's last check) build on it."""
+"""The bytes on disk: read a host file, replace one (or a symbolic link) atomically keeping its
+metadata, create the directories on the way. The only code that writes; fileio.py (managed
+files), backup.py (the backup store) and snapshot.py (a rollback's last check) build on it."""
+import collections
 import errno
 import logging
 import os
@@ -15,6 +16,18 @@ SELINUX_XATTR = "security.selinux"
 
 
 BLOCK = 1 << 20  # bytes per read or write when a large file is handled in pieces
+
+# A symbolic link, as read_entry() gives it: where it points.
+Link = collections.namedtuple("Link", "target")
+
+
+def read_entry(ctx, path):
+    """What is at a host path without following a last symbolic link: None (nothing), a Link,
+    or the file's bytes."""
+    real = ctx.path(path)
+    if os.path.islink(real):
+        return Link(os.readlink(real))
+    return read_bytes(ctx, path)
 
 
 def read_bytes(ctx, path):
@@ -124,6 +137,35 @@ def replace(real, data, mode, uid, gid, selinux):
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def replace_link(real, target, uid, gid, selinux):
+    """Make real a symbolic link to target atomically: a new link beside it, then rename."""
+    directory = os.path.dirname(real)
+    tmp = os.path.join(directory, ".%s.%s" % (os.path.basename(real), os.urandom(6).hex()))
+    os.symlink(target, tmp)  # never over anything: an existing name is an error
+    try:
+        if os.geteuid() == 0:
+            os.lchown(tmp, uid, gid)
+        if selinux is not None:
+            try:
+                os.setxattr(tmp, SELINUX_XATTR, selinux, follow_symlinks=False)
+            except OSError as exc:
+                log.debug("could not keep SELinux label on %s: %s", real, exc)
+        os.rename(tmp, real)
+        tmp = None
+        _fsync_dir(directory)
+    finally:
+        if tmp is not None:
+            os.unlink(tmp)
+
+
+def link_label(real):
+    """The SELinux label of a path itself (a link's own, not its target's)."""
+    try:
+        return os.getxattr(real, SELINUX_XATTR, follow_symlinks=False)
+    except OSError:
+        return None
 
 
 def _write_all(fd, data):

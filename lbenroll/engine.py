@@ -10,6 +10,7 @@ from lbenroll.steps.ca_trust import CaTrust
 from lbenroll.steps.check_amqp import CheckAmqp
 from lbenroll.steps.check_mqtt import CheckMqtt
 from lbenroll.steps.clean_puppet import CleanPuppet
+from lbenroll.steps.container_certs import ContainerCerts
 from lbenroll.steps.disable_repair_timer import DisableRepairTimer
 from lbenroll.steps.enable_repos import EnableRepos
 from lbenroll.steps.fetch_consumer_rpm import FetchConsumerRpm
@@ -49,7 +50,7 @@ log = logging.getLogger("lbenroll")
 
 STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanHost,
          InstallConsumerRpm, KatelloServerCa, KatelloDefaultCa, CaTrust, RhsmConf, Register,
-         RedhatRepo, YumPlugins, Rhsmcertd, KatelloAgent,
+         RedhatRepo, YumPlugins, Rhsmcertd, ContainerCerts, KatelloAgent,
          EnableRepos, HostTools, Update, PuppetInstall, PuppetConf, PuppetCert, PuppetEnable,
          RexKeys, InstallPackages, ObsoletePackages, CheckAmqp, GoferConfig, YggdrasilConfig,
          CheckMqtt, RecordOptions)

@@ -59,6 +59,49 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
     return True
 
 
+def link_file(ctx, path, target, undo=True):
+    """Make path a symbolic link to target, as write_file writes a file: backed up once first,
+    atomically, undoable; False (and nothing touched) when it already is that link. What was
+    there (a file, another link) is replaced; a directory is refused."""
+    if links_to(ctx, path, target):
+        return False
+    real = ctx.path(path)
+    if os.path.isdir(real) and not os.path.islink(real):
+        raise WriteError("%s is a directory; lbenroll would put a link there" % path,
+                         fix="move the directory away, then run lbenroll again")
+    current = diskio.read_entry(ctx, path)
+    ctx.before_change()
+    try:
+        backup.backup_once(ctx, path, current)
+        created = diskio.makedirs(ctx, os.path.dirname(path))
+        # What was there keeps its owner and label for the link, and for an undo.
+        st = os.lstat(real) if current is not None else None
+        label = diskio.link_label(real) if current is not None else None
+        uid, gid = (st.st_uid, st.st_gid) if st else (0, 0)
+        diskio.replace_link(real, target, uid, gid, label)
+    except OSError as exc:
+        raise WriteError("cannot link %s to %s: %s" % (path, target, exc.strerror or exc),
+                         fix="check free space and permissions on %s" % os.path.dirname(real))
+    log.info("linked %s -> %s", path, target)
+    if undo:
+        def undo_link():
+            if current is None:
+                os.unlink(real)
+                diskio.remove_empty_dirs(created)
+            elif isinstance(current, diskio.Link):
+                diskio.replace_link(real, current.target, uid, gid, label)
+            else:
+                diskio.replace(real, current, stat.S_IMODE(st.st_mode), uid, gid, label)
+        ctx.undo.push("restore %s" % path, undo_link)
+    return True
+
+
+def links_to(ctx, path, target):
+    """Whether path is a symbolic link to target."""
+    real = ctx.path(path)
+    return os.path.islink(real) and os.readlink(real) == target
+
+
 def restore_bytes(ctx, target, previous):
     """Put back earlier bytes (or remove a file that did not exist) without a new backup."""
     real = ctx.path(target.path)

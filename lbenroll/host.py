@@ -11,6 +11,10 @@ CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
 CONSUMER_KEY = "/etc/pki/consumer/key.pem"
 ENTITLEMENT_DIR = "/etc/pki/entitlement"
 REDHAT_REPO = "/etc/yum.repos.d/redhat.repo"
+# The system CA bundle update-ca-trust extracts, and podman's per-registry certificates
+# (containers-certs.d(5)).
+SYSTEM_CA_BUNDLE = "/etc/pki/tls/certs/ca-bundle.crt"
+CONTAINERS_CERTS_DIR = "/etc/containers/certs.d"
 PUPPET_CONF = "/etc/puppetlabs/puppet/puppet.conf"
 # The Puppet agent as the puppet-agent package (Puppet 6, 7 and 8 "AIO") installs it.
 PUPPET_AGENT_PACKAGE = "puppet-agent"
@@ -94,4 +98,5 @@ UPDATE_CA_TRUST = "/usr/bin/update-ca-trust"
 ROLLBACK_WATCHED = ("/etc/rhsm", "/etc/pki/consumer", "/etc/pki/entitlement", "/etc/pki/product",
                     "/etc/pki/ca-trust", "/etc/pki/tls/certs", "/etc/yum.repos.d",
                     "/etc/puppetlabs", "/etc/yggdrasil", "/etc/gofer", "/etc/lbenroll",
-                    "/etc/yum/pluginconf.d", "/etc/dnf/plugins", "/root/.ssh", "/var/lib/rhsm")
+                    "/etc/yum/pluginconf.d", "/etc/dnf/plugins", CONTAINERS_CERTS_DIR,
+                    "/root/.ssh", "/var/lib/rhsm")

@@ -308,6 +308,22 @@ OPTIONS = (
           metavar="SHA256",
           help="Expected SHA-256 fingerprint of the server's CA certificate: 64 hex digits, "
                "colons optional."),
+    # Global Registration's "Set up container registry certs" (docs/katello-client-facts.md,
+    # "Container and Flatpak content").
+    _spec(["--container-registry-certs"], "container_registry_certs", "lbenroll", type=FLAG,
+          help="Let podman, and flatpak's OCI remotes, pull from the balancer's container "
+               "registry with this host's certificate, as Global Registration's container "
+               "registry setup does: /etc/containers/certs.d/NAME/ gets ca-bundle.crt, "
+               "client.cert and client.key, links to the system CA bundle and to the host's "
+               "newest entitlement certificate, for the balancer and each name in "
+               "--container-registry-proxies. Kept right by every run and repair (an "
+               "entitlement certificate renewed under a new name is linked again); undone by "
+               "--remove."),
+    _spec(["--container-registry-proxies"], "container_registry_proxies", "lbenroll",
+          type=COMMA_LIST, metavar="PROXIES",
+          help="Comma-separated names of the Smart Proxies behind the balancer, set up as well "
+               "(pull commands in the Katello UI name a proxy); implies "
+               "--container-registry-certs. `lbenroll diagnose` lists the proxies."),
     _spec(["--log-file"], "log_file", "lbenroll", type=PATH, default=host.DEFAULT_LOG_FILE,
           metavar="PATH", help="File the detailed log is appended to.",
           record=PER_RUN),
@@ -602,9 +618,30 @@ def take_password(options, found):
 def _check_hostnames(options):
     for dest in ("balancer", "puppet_server", "puppet_ca_server", "fqdn"):
         name = getattr(options, dest)
-        if name is not None and not re.match(r"^[A-Za-z0-9_.-]+$", name):
+        if name is not None and not _is_hostname(name):
             raise UsageError("%s: %r is not a host name" % (BY_DEST[dest].label, name),
                              fix="give the name only, without a scheme, port or path")
+    # Each name becomes a directory under /etc/containers/certs.d.
+    for name in container_registry_names(options)[1:]:
+        if not _is_hostname(name):
+            raise UsageError("--container-registry-proxies: %r is not a host name" % name,
+                             fix="give the proxies' names only, comma-separated")
+    if options.container_registry_proxies:
+        options.container_registry_certs = True
+
+
+def _is_hostname(name):
+    return bool(re.match(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$", name)) and ".." not in name
+
+
+def container_registry_names(options):
+    """The balancer, then each name of --container-registry-proxies not already listed."""
+    names = [options.balancer] if options.balancer else []
+    for name in (options.container_registry_proxies or "").split(","):
+        name = name.strip()
+        if name and name.lower() not in (seen.lower() for seen in names):
+            names.append(name)
+    return names
 
 
 def _default_puppet_servers(options):

@@ -78,6 +78,12 @@ HOST_FILES = (
                                   "back byte for byte."),
     (host.CONSUMER_CERT, "subscription-manager's consumer certificate; present when the host is "
                          "registered."),
+    (host.CONTAINERS_CERTS_DIR + "/NAME", "With --container-registry-certs, for the balancer and "
+                                          "each --container-registry-proxies name: ca-bundle.crt, "
+                                          "client.cert and client.key, symbolic links to %s and "
+                                          "to the newest entitlement certificate and its key in "
+                                          "%s (containers-certs.d(5))." % (
+                                              host.SYSTEM_CA_BUNDLE, host.ENTITLEMENT_DIR)),
     (host.BACKUP_DIR, "Every file as it was before lbenroll, or a command it ran, first "
                       "changed it, with its mode and owner, under its own path (for example "
                       "backup/etc/rhsm/rhsm.conf), or a PATH.lbenroll-absent marker for a file or "

@@ -2,7 +2,7 @@
 lbenroll.conf."""
 import os
 
-from lbenroll import backup, fileio, host
+from lbenroll import backup, diskio, fileio, host
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 from lbenroll.writers.base import Plan, Target
@@ -23,9 +23,10 @@ class RestoreFiles(Step):
         ctx = run.ctx
         restored, removed, plans = [], [], []
         for path, absent in backup.backups(ctx):
-            if os.path.isdir(ctx.path(path)) or path == host.LBENROLL_CONF:
+            real = ctx.path(path)
+            if (os.path.isdir(real) and not os.path.islink(real)) or path == host.LBENROLL_CONF:
                 continue  # directories go at the end (FORGET_BACKUPS); lbenroll.conf below
-            current = fileio.read_bytes(ctx, path)
+            current = diskio.read_entry(ctx, path)  # a link as a link, not its target's bytes
             wanted = None if absent else backup.read_backup(ctx, path)
             if current == wanted:
                 continue
@@ -33,7 +34,8 @@ class RestoreFiles(Step):
                 removed.append(path)
             else:
                 restored.append(path)
-                plans.append(Plan(Target(path, None, None, None, ""), current, wanted))
+                if not isinstance(current, diskio.Link) and not isinstance(wanted, diskio.Link):
+                    plans.append(Plan(Target(path, None, None, None, ""), current, wanted))
             if not ctx.dry_run:
                 backup.restore_backup(ctx, path)
         detail = (["restored %s" % path for path in restored]

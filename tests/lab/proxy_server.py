@@ -216,6 +216,8 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             return self._foreman(method, url)
         if self.port in CONTENT_PORTS and path.startswith(CONTENT_PREFIXES):
             return self._content(method, path, cert_pem)
+        if self.port in CONTENT_PORTS and (path == "/v2" or path.startswith("/v2/")):
+            return self._registry(method, cert_pem)
         if self.port in API_PORTS and path == "/ssh/pubkey":
             return self._send(method, 200, self.proxy.config["ssh_pubkey"].encode())
         if self.port in API_PORTS and path == "/features":
@@ -284,6 +286,19 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             data = f.read()
         content_type = mimetypes.guess_type(target)[0] or "application/octet-stream"
         return self._send(method, 200, data, content_type)
+
+
+    def _registry(self, method, cert_pem):
+        # The container registry (Katello's /v2 on the server, the container gateway on a
+        # proxy): podman's first request is GET /v2/; a host certificate from the Katello CA
+        # authenticates it (Katello 4.17+, registry_proxies_controller.rb), else 401.
+        if cert_pem is None:
+            return self._send(method, 401, b'{"errors": [{"code": "UNAUTHORIZED"}]}',
+                              "application/json",
+                              {"Www-Authenticate": 'Bearer realm="https://%s/v2/token"' % (
+                                  self.proxy.name)})
+        return self._send(method, 200, b"{}", "application/json",
+                          {"Docker-Distribution-Api-Version": "registry/2.0"})
 
 
 def _index_page(directory, relative):

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from lbenroll import backup, engine, fileio
-from lbenroll.errors import ExitCode, LbenrollError, UsageError
+from lbenroll.errors import ExitCode, LbenrollError, UsageError, WriteError
 from lbenroll.results import Status
 from lbenroll.writers.base import Target
 from tests.conftest import rpm_answer, rpm_qa, seed
@@ -365,3 +365,33 @@ def test_dry_run_only_asks_whether_the_timer_is_enabled(remove_run, fake_runner,
     assert result.status == Status.CHANGED and result.summary.startswith("would disable")
     assert fake_runner.calls == [systemctl(root, "is-enabled", "--quiet",
                                            "lbenroll-repair.timer")]
+
+
+def test_restore_files_handles_links_as_links(remove_run, ctx, root):
+    """A link lbenroll made goes even when it dangles; a link it replaced comes back as that
+    link, pointing where it pointed; a file a link replaced comes back as the file."""
+    made, replaced, was_file = ("/etc/containers/certs.d/lb/client.cert",
+                                "/etc/containers/certs.d/lb/client.key",
+                                "/etc/containers/certs.d/lb/ca-bundle.crt")
+    seed(root, {was_file: "a copied bundle\n"})
+    os.symlink("/old/key.pem", real(root, replaced))
+    for path in (made, replaced, was_file):
+        fileio.link_file(ctx, path, "/etc/pki/entitlement/gone.pem", undo=False)
+    assert os.readlink(real(root, made)) == "/etc/pki/entitlement/gone.pem"  # dangling
+    result = RestoreFiles().run(remove_run())
+    assert sorted(result.data["restored"]) == [was_file, replaced]
+    assert result.data["removed"] == [made]
+    assert not os.path.lexists(real(root, made))
+    assert os.readlink(real(root, replaced)) == "/old/key.pem"
+    assert not os.path.islink(real(root, was_file))
+    assert fileio.read_bytes(ctx, was_file) == b"a copied bundle\n"
+    assert RestoreFiles().run(remove_run()).status == Status.UNCHANGED
+
+
+def test_link_file_refuses_a_directory_and_skips_a_right_link(ctx, root):
+    os.makedirs(real(root, "/etc/containers/certs.d/lb/client.cert"))
+    with pytest.raises(WriteError) as exc:
+        fileio.link_file(ctx, "/etc/containers/certs.d/lb/client.cert", "/x")
+    assert "is a directory" in exc.value.message
+    assert fileio.link_file(ctx, "/etc/containers/certs.d/lb/client.key", "/x") is True
+    assert fileio.link_file(ctx, "/etc/containers/certs.d/lb/client.key", "/x") is False
