@@ -16,6 +16,8 @@ import tempfile
 import time
 
 import lbenroll
+from tests.lab.foreman import LOGIN as FOREMAN_LOGIN
+from tests.lab.foreman import PASSWORD as FOREMAN_PASSWORD
 from tests.lab.lab import ACTIVATION_KEY, BALANCER, LAB_DIR, ORG, Lab
 
 # Run as root from the repository: `make bench` (or `python -m benchmarks.run`). Not a test: the
@@ -35,6 +37,10 @@ STARTUP_ROUNDS = 25
 FILE_ROUNDS = 5
 REPAIR_ROUNDS = 10
 FRESH_ROUNDS = 5
+DIAGNOSE_ROUNDS = 5
+# The checks the diagnose figure must include (issue 13's, with the proxies' reachability).
+DIAGNOSE_CHECKS = ("PROXY_REACHABLE", "PROXY_TLS", "PROXY_REGISTRATION", "PROXY_METADATA",
+                   "BALANCER_MQTT")
 AUDIT_HOSTS = 10
 AUDIT_REPO_SECTIONS = 500
 REPO_SECTIONS = (1000, 10000, 20000)
@@ -275,12 +281,12 @@ def file_figures(workdir):
 
 # -- runs in the lab ------------------------------------------------------------------------------
 
-def measured_run(lab, box, args, exit_codes=(0,)):
+def measured_run(lab, box, args, exit_codes=(0,), env=None):
     """lbenroll ARGS in the sandbox through benchmarks.selfusage: (wall seconds, its usage)."""
     out = os.path.join(lab.workdir, "selfusage.json")
     argv = [PYTHON, "-m", "benchmarks.selfusage", out] + list(args)
     start = time.perf_counter()
-    proc = box.run(argv, env={"PYTHONPATH": REPO}, timeout=300)
+    proc = box.run(argv, env=dict(env or {}, PYTHONPATH=REPO), timeout=300)
     wall = time.perf_counter() - start
     if proc.returncode not in exit_codes:
         raise SystemExit("lbenroll %s failed (exit %d):\n%s%s" % (
@@ -372,6 +378,42 @@ def fresh_figures(lab):
     ]
 
 
+def diagnose_figures(lab):
+    """`lbenroll diagnose` with every check (the proxies from the Foreman API with their
+    registration URLs, TLS, metadata of each enabled repository, the MQTT brokers of a host
+    with yggdrasil) of the balancer's three proxies, one of them stopped."""
+    progress("diagnose: %d rounds, three proxies behind the balancer, proxy02 stopped"
+             % DIAGNOSE_ROUNDS)
+    box = lab.sandbox("bench-diagnose", FQDN)
+    box.seed("/etc/yggdrasil/config.toml", 'server = ["mqtts://%s:1883"]\n' % BALANCER)
+    measured_run(lab, box, ENROLL)
+    argv = ["diagnose", "--server", BALANCER, "--json", "--foreman", BALANCER, "--login",
+            FOREMAN_LOGIN]
+    env = {"LBENROLL_PASSWORD": FOREMAN_PASSWORD}
+    samples = collections.defaultdict(list)
+    lab.stop_proxy("proxy02")
+    try:
+        proc = box.run([PYTHON, "-m", "lbenroll"] + argv, env=dict(env, PYTHONPATH=REPO))
+        ran = sorted({r["id"] for r in json.loads(proc.stdout)["results"]
+                      if r["status"] != "skip"})
+        progress("diagnose ran: %s" % ", ".join(ran))
+        missing = [check for check in DIAGNOSE_CHECKS if check not in ran]
+        if missing:
+            raise SystemExit("diagnose did not run %s:\n%s" % (", ".join(missing), proc.stdout))
+        for _ in range(DIAGNOSE_ROUNDS):
+            wall, usage = measured_run(lab, box, argv, exit_codes=(1,), env=env)
+            samples["wall"].append(wall)
+            samples["cpu"].append(own_cpu(usage))
+    finally:
+        lab.start_proxy("proxy02")
+    box.remove()
+    return [
+        Figure("diagnose, 3 proxies (1 stopped), every check: wall time", "s", samples["wall"],
+               Target("median", "<=", 3.0)),
+        Figure("diagnose, the same: lbenroll's own CPU (user+sys)", "s", samples["cpu"]),
+    ]
+
+
 def audit_figures(lab):
     """The fleet audit's host check (packaging/ansible/audit.yml runs it on every host) on
     AUDIT_HOSTS lab hosts, half pinned to a proxy, half on the balancer, each with a redhat.repo
@@ -447,6 +489,7 @@ def main():
         with Lab(os.path.join(workdir, "lab"), puppetserver=False) as lab:
             figures += repair_figures(lab)
             figures += fresh_figures(lab)
+            figures += diagnose_figures(lab)
             figures += audit_figures(lab)
     for name, value in machine(load_at_start):
         print("%-9s %s" % (name + ":", value))
