@@ -458,13 +458,24 @@ class Sandbox(object):
             argv[1:1] = ["--user", "--map-root-user"]
         return argv
 
+    def _mounts(self):
+        """The sandbox's mounts as an fstab of its own: one `mount -a` makes them all (a mount
+        process each cost every sandboxed command ~10 ms)."""
+        path = os.path.join(self.root, "mounts.fstab")
+        if not os.path.exists(path):
+            lines = ["lab-sandbox %s overlay lowerdir=%s,upperdir=%s,workdir=%s 0 0" % (
+                mount, mount, self._layer_dir(mount, "upper"), self._layer_dir(mount, "work"))
+                for mount in OVERLAID]
+            lines.append("lab-sandbox %s tmpfs mode=755 0 0" % PRIVATE_TMPFS)
+            if any(char.isspace() for char in self.root):  # fstab fields are space-separated
+                raise LabError("a sandbox path cannot hold white space (%s)" % self.root)
+            with open(path + ".tmp", "w") as f:
+                f.write("\n".join(lines) + "\n")
+            os.rename(path + ".tmp", path)
+        return path
+
     def _setup_script(self):
-        lines = ["set -e"]
-        for mount in OVERLAID:
-            options = "lowerdir=%s,upperdir=%s,workdir=%s" % (
-                mount, self._layer_dir(mount, "upper"), self._layer_dir(mount, "work"))
-            lines.append("mount -t overlay lab-sandbox -o %s %s" % (shlex.quote(options), mount))
-        lines.append("mount -t tmpfs -o mode=755 lab-sandbox %s" % PRIVATE_TMPFS)
+        lines = ["set -e", "mount -a -T %s" % shlex.quote(self._mounts())]
         if self.fqdn:
             lines.append("hostname %s" % shlex.quote(self.fqdn))
         lines.append('exec "$@"')
