@@ -115,13 +115,7 @@ def replace(real, data, mode, uid, gid, selinux):
         os.fchmod(fd, mode)
         if os.geteuid() == 0:
             os.fchown(fd, uid, gid)
-        if selinux is not None:
-            try:
-                os.setxattr(tmp, SELINUX_XATTR, selinux)
-            except OSError as exc:
-                # Without SELinux support on this filesystem the label cannot be kept; on an
-                # enforcing host the label exists and setting it back works.
-                log.debug("could not keep SELinux label on %s: %s", real, exc)
+        _keep_label(tmp, selinux, real)
         _write_chunks(fd, data.chunks() if hasattr(data, "chunks") else (data,))
         os.fsync(fd)
         os.close(fd)
@@ -147,17 +141,25 @@ def replace_link(real, target, uid, gid, selinux):
     try:
         if os.geteuid() == 0:
             os.lchown(tmp, uid, gid)
-        if selinux is not None:
-            try:
-                os.setxattr(tmp, SELINUX_XATTR, selinux, follow_symlinks=False)
-            except OSError as exc:
-                log.debug("could not keep SELinux label on %s: %s", real, exc)
+        _keep_label(tmp, selinux, real)
         os.rename(tmp, real)
         tmp = None
         _fsync_dir(directory)
     finally:
         if tmp is not None:
             os.unlink(tmp)
+
+
+def _keep_label(tmp, selinux, real):
+    """Give the new file (or link: never followed) the label of what it replaces."""
+    if selinux is None:
+        return
+    try:
+        os.setxattr(tmp, SELINUX_XATTR, selinux, follow_symlinks=False)
+    except OSError as exc:
+        # Without SELinux support on this filesystem the label cannot be kept; on an
+        # enforcing host the label exists and setting it back works.
+        log.debug("could not keep SELinux label on %s: %s", real, exc)
 
 
 def link_label(real):

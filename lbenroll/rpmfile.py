@@ -6,13 +6,14 @@ LEAD_MAGIC = b"\xed\xab\xee\xdb"
 HEADER_MAGIC = b"\x8e\xad\xe8\x01"
 LEAD_SIZE = 96
 
-# Header tags (rpmtag.h).
+# Header tags (rpm: lib/rpmtag.h).
 TAG_NAME, TAG_VERSION, TAG_RELEASE = 1000, 1001, 1002
 TAG_FILEDIGESTS, TAG_DIRINDEXES, TAG_BASENAMES, TAG_DIRNAMES = 1035, 1116, 1117, 1118
 TAG_FILEDIGESTALGO = 5011
 SIGTAG_SIZE = 1000  # header + payload size, in the signature header
 TYPE_INT32, TYPE_STRING, TYPE_STRING_ARRAY, TYPE_I18NSTRING = 4, 6, 8, 9
-# FILEDIGESTALGO values (OpenPGP hash algorithm numbers, rpmpgp.h); without the tag, MD5.
+# FILEDIGESTALGO values (OpenPGP hash algorithm numbers, rpm: rpmio/rpmpgp.h pgpHashAlgo);
+# without the tag, MD5 (rpm: lib/rpmfi.c).
 DIGEST_ALGORITHMS = {1: "md5", 2: "sha1", 8: "sha256", 9: "sha384", 10: "sha512", 11: "sha224"}
 
 
