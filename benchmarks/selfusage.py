@@ -1,5 +1,4 @@
 """Runs lbenroll in this process and records the process's own CPU time, wall time and peak RSS."""
-import json
 import resource
 import sys
 import time
@@ -33,6 +32,7 @@ def main():
         lbenroll_main(args)
     finally:
         usage = resource.getrusage(resource.RUSAGE_SELF)
+        import json  # after the run: lbenroll itself does not load it without --json
         with open(out, "w") as f:
             json.dump({"wall": time.monotonic() - start, "user": usage.ru_utime,
                        "system": usage.ru_stime, "peak_rss_kib": peak_rss_kib()}, f)

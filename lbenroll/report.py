@@ -4,8 +4,6 @@ The text report is short: the steps a failure kept from running share one line, 
 fits one line and is said once however many steps share it; -v shows every step and every word.
 --json always carries every result as the steps made it.
 """
-import json
-
 from lbenroll.results import Status
 
 # The text report's lines fit this many columns; -v lifts the limit on skip reasons.
@@ -28,6 +26,7 @@ def _masked(value, redact):
 
 
 def as_json(version, run, results, code):
+    import json  # only --json needs it: a repair by the timer does not load it
     return json.dumps(_masked({
         "version": version,
         "balancer": run.balancer,

@@ -1,6 +1,5 @@
 """The writer contract: a declared target, a pure plan (bytes in, bytes and diff out), an apply."""
 import collections
-import difflib
 
 from lbenroll import fileio
 from lbenroll.results import Result, Status
@@ -235,6 +234,7 @@ class Plan(object):
             return decode(out)
         except _LineCountsDiffer:
             del out
+        import difflib  # only for a change of line count, which no writer makes today
         lines = difflib.unified_diff(_split_lines(old), _split_lines(as_bytes(self.wanted)),
                                      before, "b" + label)
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
