@@ -149,3 +149,22 @@ def test_a_new_ca_is_refused_when_the_enrollment_pinned_the_old_one(lab, sandbox
     assert proc.returncode == 78, proc.stdout + proc.stderr
     assert "not the pinned %s" % pinned in proc.stdout
     assert etc_bytes(box) == etc_before
+
+
+def test_a_repair_of_a_correct_host_starts_rpm_once_and_never_unpacks_the_package(lab, sandbox):
+    """Every package a run looks up is asked in one rpm query, and the consumer RPM's script is
+    read from the host when the served package's header gives its digest."""
+    box = sandbox()
+    enroll(box)
+    before = len(box.read_text(LOG).splitlines())
+    proc = repair(box)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    commands = [line.split("running: ", 1)[1] for line in
+                box.read_text(LOG).splitlines()[before:] if " INFO running: " in line]
+    assert len(commands) == 1 and commands[0].startswith("rpm -qa "), commands
+    # A package whose script on the host differs (a rebuilt proxy's, say) is unpacked again.
+    box.seed(consumer.SCRIPT_PATH, box.read_text(consumer.SCRIPT_PATH) + "# changed\n")
+    before = len(box.read_text(LOG).splitlines())
+    proc = repair(box)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert " INFO running: rpm2cpio " in "\n".join(box.read_text(LOG).splitlines()[before:])
