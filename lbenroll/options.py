@@ -198,8 +198,9 @@ OPTIONS = (
           type=FLAG, help="Report a failed registration as a warning instead of failing.",
           record=REGISTRATION_ONLY),
     _spec(["--preserve-rhsm-proxy"], "preserve_rhsm_proxy", "registration", type=FLAG,
-          help="Keep the proxy settings in rhsm.conf's [server] section when the consumer RPM "
-               "rewrites the file."),
+          help="Keep the proxy settings of rhsm.conf's [server] section (bootstrap.py's "
+               "protection against the consumer RPM's script). lbenroll keeps them whether or not "
+               "it is given: the script never runs, and lbenroll changes no proxy_* key."),
     _spec(["--enablerepos"], "enablerepos", "registration", type=COMMA_LIST, metavar="REPOS",
           help="Comma-separated repository ids to enable after registering.",
           record=ONE_OFF),

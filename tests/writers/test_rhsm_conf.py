@@ -318,3 +318,16 @@ def test_katello_keys_other_than_1_are_set(value):
 def test_without_a_layout_the_katello_keys_are_not_added():
     text = render_text(writer(), data("rhsm_conf", "cdn.conf"))
     assert "package_profile_on_trans" not in text and "full_refresh_on_yum" not in text
+
+
+def test_proxy_settings_are_kept_without_being_asked(ctx, root):
+    """--preserve-rhsm-proxy or not, no proxy_* key changes: bootstrap.py needed the option
+    against the consumer RPM's script, which lbenroll never runs."""
+    text = data("rhsm_conf", "current.conf").replace(
+        "proxy_hostname =", "proxy_hostname = webproxy.example.test").replace(
+        "proxy_port =", "proxy_port = 3128")
+    seed(root, {"/etc/rhsm/rhsm.conf": text})
+    before = read_proxy_settings(text)
+    assert before["proxy_hostname"] == "webproxy.example.test"
+    writer().run(ctx)
+    assert read_proxy_settings((root / "etc/rhsm/rhsm.conf").read_text()) == before
