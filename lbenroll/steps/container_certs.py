@@ -75,7 +75,10 @@ def entitlement_pair(ctx):
     for name in names:
         key = name[:-len(".pem")] + "-key.pem"
         if name.endswith(".pem") and not name.endswith("-key.pem") and key in names:
-            mtime = os.stat(os.path.join(directory, name)).st_mtime
+            try:
+                mtime = os.stat(os.path.join(directory, name)).st_mtime
+            except OSError:  # gone since the listing (rhsmcertd renewing), or a broken link
+                continue
             pairs.append((mtime, name, key))
     if not pairs:
         return None

@@ -105,3 +105,11 @@ def test_a_proxy_name_that_is_not_a_host_name_is_refused(make_run, name):
     with pytest.raises(UsageError) as exc:
         make_run(container_registry_proxies="proxy01.example.test," + name)
     assert exc.value.message == "--container-registry-proxies: %r is not a host name" % name
+
+
+def test_a_certificate_that_cannot_be_read_is_passed_over(make_run, root):
+    entitled(root, "1111")
+    os.symlink("/nowhere.pem", os.path.join(str(root), "etc/pki/entitlement/2222.pem"))
+    seed(root, {"/etc/pki/entitlement/2222-key.pem": "key\n"})
+    assert entitlement_pair(make_run().ctx) == ("/etc/pki/entitlement/1111.pem",
+                                                "/etc/pki/entitlement/1111-key.pem")
