@@ -27,15 +27,19 @@ def peak_rss_kib():
 def main():
     out, args = sys.argv[1], sys.argv[2:]
     start = time.monotonic()
+    from lbenroll import cli
     try:
-        from lbenroll.cli import main as lbenroll_main
-        lbenroll_main(args)
-    finally:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        import json  # after the run: lbenroll itself does not load it without --json
-        with open(out, "w") as f:
-            json.dump({"wall": time.monotonic() - start, "user": usage.ru_utime,
-                       "system": usage.ru_stime, "peak_rss_kib": peak_rss_kib()}, f)
+        cli.main(args)
+        code = 0
+    except SystemExit as exc:
+        code = cli.status_of(exc)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    import json  # after the run: lbenroll itself does not load it without --json
+    with open(out, "w") as f:
+        json.dump({"wall": time.monotonic() - start, "user": usage.ru_utime,
+                   "system": usage.ru_stime, "peak_rss_kib": peak_rss_kib()}, f)
+    # As the installed command ends (cli.console): no interpreter teardown.
+    cli.exit_now(code)
 
 
 if __name__ == "__main__":

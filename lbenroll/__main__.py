@@ -1,4 +1,4 @@
 """Entry point for `python -m lbenroll`."""
-from lbenroll.cli import main
+from lbenroll.cli import console
 
-main()
+console()
