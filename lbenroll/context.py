@@ -50,8 +50,7 @@ class Context(object):
             self.rpm_answer = None
         # --timeout bounds every command unless the call asks for another bound.
         return self.runner.run(argv, changes_host=changes_host, timeout=timeout or self.timeout,
-                               input=input,
-                               env=env, binary=binary)
+                               input=input, env=env, binary=binary)
 
     def rpm(self, *args):
         return host.rpm_argv(self.root, *args)

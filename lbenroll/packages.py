@@ -56,10 +56,6 @@ class PackageManager(object):
     def argv(self, *args):
         return self.ctx.in_root(self.name, "-y", *args)
 
-    def installed(self, patterns):
-        """The names of installed packages matching the names or globs given, sorted."""
-        return installed_names(self.ctx, patterns)
-
     def transaction(self, verb, names=(), step=None):
         """Run `dnf -y VERB NAMES`; None in dry-run, else a CommandResult.
 

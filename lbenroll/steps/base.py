@@ -1,7 +1,7 @@
 """Step contract, the kinds of step several steps are, and the per-run state they share."""
 from lbenroll import consumer, puppet_agent
 from lbenroll.errors import LbenrollError
-from lbenroll.packages import PackageManager, did_nothing
+from lbenroll.packages import PackageManager, did_nothing, installed_names
 from lbenroll.results import Result, Status
 
 
@@ -67,7 +67,8 @@ class PackageStep(Step):
     def install(self, run):
         pm = PackageManager(run.ctx)
         names = self.wanted(run)
-        missing = [name for name in names if name not in pm.installed(names)]
+        installed = installed_names(run.ctx, names)
+        missing = [name for name in names if name not in installed]
         if not missing:
             return Result(self.id, Status.UNCHANGED, "%s already installed" % ", ".join(names))
         result = pm.transaction("install", missing, step=self.id)

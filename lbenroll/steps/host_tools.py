@@ -1,10 +1,8 @@
 """HOST_TOOLS: install katello-host-tools (package profile and errata reporting)."""
 from lbenroll import host
-from lbenroll.packages import PackageManager, PackageNotAvailable
+from lbenroll.packages import PackageNotAvailable, installed_names
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import PackageStep, rerun_of_the_record
-
-HOST_TOOLS = host.HOST_TOOLS_PACKAGE
 
 
 class HostTools(PackageStep):
@@ -12,7 +10,7 @@ class HostTools(PackageStep):
     title = "Install katello-host-tools (package profile and errata reporting)"
 
     def wanted(self, run):
-        return [HOST_TOOLS]
+        return [host.HOST_TOOLS_PACKAGE]
 
     def run(self, run):
         if "katello-host-tools" in run.options.skip:
@@ -20,11 +18,11 @@ class HostTools(PackageStep):
         if rerun_of_the_record(run):
             # As repair: a re-run heals configuration and installs nothing (a dnf attempt per
             # run for a package no repository has would be most of its cost).
-            installed = PackageManager(run.ctx).installed([HOST_TOOLS])
-            if installed:
-                return Result(self.id, Status.UNCHANGED, "%s already installed" % HOST_TOOLS)
+            name = host.HOST_TOOLS_PACKAGE
+            if installed_names(run.ctx, [name]):
+                return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
             return Result(self.id, Status.SKIPPED, "%s is not installed; a re-run of the "
-                          "recorded enrollment installs no packages" % HOST_TOOLS,
+                          "recorded enrollment installs no packages" % name,
                           remediation="install it with dnf, or run lbenroll again with -a KEY")
         try:
             return self.install(run)

@@ -1,6 +1,6 @@
 """KATELLO_DEFAULT_CA: katello's default CA of the balancer's consumer RPM in /etc/rhsm/ca."""
 from lbenroll.steps.base import WriterStep
-from lbenroll.writers.katello_ca import (KatelloDefaultCaWriter)
+from lbenroll.writers.katello_ca import KatelloDefaultCaWriter
 
 
 class KatelloDefaultCa(WriterStep):

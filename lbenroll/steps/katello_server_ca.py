@@ -1,6 +1,6 @@
 """KATELLO_SERVER_CA: the Katello server CA of the balancer's consumer RPM in /etc/rhsm/ca."""
 from lbenroll.steps.base import WriterStep
-from lbenroll.writers.katello_ca import (KatelloServerCaWriter)
+from lbenroll.writers.katello_ca import KatelloServerCaWriter
 
 
 class KatelloServerCa(WriterStep):

@@ -1,6 +1,6 @@
 """OBSOLETE_PACKAGES: remove RHN Classic, RHUI and Spacewalk client packages."""
 from lbenroll import host
-from lbenroll.packages import PackageManager
+from lbenroll.packages import PackageManager, installed_names
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
@@ -13,7 +13,7 @@ class ObsoletePackages(Step):
         if "remove-obsolete-packages" in run.options.skip:
             return Result(self.id, Status.SKIPPED, "--skip remove-obsolete-packages")
         pm = PackageManager(run.ctx)
-        installed = pm.installed(host.OBSOLETE_PACKAGES)
+        installed = installed_names(run.ctx, host.OBSOLETE_PACKAGES)
         if not installed:
             return Result(self.id, Status.UNCHANGED, "no obsolete client packages installed")
         result = pm.transaction("remove", installed, step=self.id)

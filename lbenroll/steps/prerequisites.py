@@ -1,12 +1,10 @@
 """PREREQUISITES: subscription-manager is installed and, unless --skip prereq-update, current."""
 from lbenroll import fileio, host
 from lbenroll.errors import LbenrollError
-from lbenroll.packages import PackageManager, did_nothing, no_repositories
+from lbenroll.packages import PackageManager, did_nothing, installed_names, no_repositories
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step, rerun_of_the_record
 from lbenroll.writers.deps_repo import DepsRepoWriter
-
-
 
 
 class Prerequisites(Step):
@@ -33,7 +31,7 @@ class Prerequisites(Step):
 
     def ensure(self, run):
         pm = PackageManager(run.ctx)
-        if host.SUBSCRIPTION_MANAGER in pm.installed([host.SUBSCRIPTION_MANAGER]):
+        if installed_names(run.ctx, [host.SUBSCRIPTION_MANAGER]):
             status, detail = Status.UNCHANGED, ["subscription-manager is installed"]
         else:
             status, detail = Status.CHANGED, [self.install(run, pm)]
@@ -45,7 +43,7 @@ class Prerequisites(Step):
             detail.append("not updated: a re-run of the recorded enrollment on a registered host")
             return Result(self.id, status, detail[0], detail=detail[1:])
         # Only the installed ones are named, so dnf is not asked to install a missing one.
-        names = pm.installed(host.PREREQ_UPDATE)
+        names = installed_names(run.ctx, host.PREREQ_UPDATE)
         if not names:  # `dnf update` without names would update everything
             return Result(self.id, status, detail[0], detail=detail[1:])
         result = pm.transaction("update", names, step=self.id)

@@ -1,7 +1,7 @@
 """PUPPET_INSTALL: install puppet-agent (not with --skip puppet, nor without Foreman)."""
 from lbenroll import backup, host
 from lbenroll.errors import LbenrollError
-from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing
+from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing, installed_names
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import AgentStep
 
@@ -12,7 +12,7 @@ class PuppetInstall(AgentStep):
 
     def agent(self, run):
         ctx, pm, name = run.ctx, PackageManager(run.ctx), host.PUPPET_AGENT_PACKAGE
-        if name in pm.installed([name]):
+        if installed_names(ctx, [name]):
             return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
         # PUPPET_CONF's own backup would come after the install and keep the package's file:
         # keep puppet.conf as it was before the package brought its own (or that it was absent).

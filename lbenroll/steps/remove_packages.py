@@ -21,7 +21,7 @@ class RemovePackages(Step):
     def run(self, run):
         ctx = run.ctx
         pm = packages.PackageManager(ctx)
-        names = pm.installed(wanted_packages(run.options))
+        names = packages.installed_names(ctx, wanted_packages(run.options))
         if not names:
             return Result(self.id, Status.UNCHANGED, "none of the packages are installed")
         # The consumer package goes without its scriptlets, as lbenroll installs it: installed
