@@ -6,7 +6,7 @@ import ssl
 
 from lbenroll import fileio, host
 from lbenroll.errors import ConfigError, DataError, LbenrollError, UnavailableError
-from lbenroll.rpmfile import NotAnRpm, RpmPackage, cpio_files
+from lbenroll.rpmfile import NotAnRpm, RpmPackage, cpio_files, is_plain_file
 
 STEP = "FETCH_CONSUMER_RPM"
 SCRIPT_PATH = "/usr/bin/katello-rhsm-consumer"
@@ -28,6 +28,10 @@ DEBIAN_CONTENT_PATH = "/pulp/deb"
 DEFAULT_PORT = 443
 DEFAULT_PREFIX = "/rhsm"
 DEFAULT_CONTENT_PATH = "/pulp/content/"
+# Where a Katello server and every proxy publish the server CA next to the consumer RPM
+# (docs/katello-client-facts.md §2.1): the anchor of a verified download when only a
+# --ca-fingerprint is known.
+SERVER_CA_PUB_PATH = "/pub/katello-server-ca.crt"
 
 
 def fingerprint(pem):
@@ -63,6 +67,79 @@ def trusted_ca(ctx):
     """The Katello server CA this host already trusts, or None: the CA file subscription-manager
     uses, else the one the installed consumer package carries (its %post may never have run)."""
     return installed_ca(ctx) or installed_script_ca(ctx)
+
+
+def trusted_cas(ctx):
+    """Every Katello CA this host already trusts, each once: the server and default CA files in
+    /etc/rhsm/ca and every certificate in the installed consumer package's script."""
+    pems = []
+    for path in (host.KATELLO_SERVER_CA, host.KATELLO_DEFAULT_CA):
+        data = fileio.read_bytes(ctx, path)
+        if data is not None:
+            pems += PEM_RX.findall(data.decode("utf-8", "replace"))
+    script = _installed_script(ctx)
+    if script is not None:
+        pems += PEM_RX.findall(script.decode("utf-8", "replace"))
+    return _unique(pem + "\n" for pem in pems)
+
+
+def _unique(pems):
+    """The PEMs that parse, each certificate once, in their order."""
+    seen, unique = set(), []
+    for pem in pems:
+        try:
+            digest = fingerprint(pem)
+        except ValueError:  # not base64: not a certificate anything could trust
+            continue
+        if digest not in seen:
+            seen.add(digest)
+            unique.append(pem)
+    return unique
+
+
+def script_cas(script):
+    """[(role, PEM)] of every certificate the script would make the host trust, each once: the
+    server CA, the default CA, then any other certificate anywhere in its text."""
+    found = [("server CA", _ca_block(script, "KATELLO_SERVER_CA_DATA")),
+             ("default CA", _ca_block(script, "KATELLO_DEFAULT_CA_DATA"))]
+    found += [("certificate", pem + "\n") for pem in PEM_RX.findall(script)]
+    roles, seen = [], set()
+    for role, pem in found:
+        if pem is None:
+            continue
+        try:
+            digest = fingerprint(pem)
+        except ValueError:
+            raise DataError("%s holds a certificate that is not valid PEM" % SCRIPT_PATH,
+                            step=STEP, fix="check the consumer RPM the proxies publish in /pub")
+        if digest not in seen:
+            seen.add(digest)
+            roles.append((role, pem))
+    return roles
+
+
+class Trust(object):
+    """Where the consumer RPM's CAs may come from: --ca-fingerprint pins, the certificates of
+    --ca-file, the Katello CAs the host already trusts, and whether --rotate-ca allows another.
+    repair: a repair run, which never installs from an unverified download."""
+
+    def __init__(self, pins=(), given=(), trusted=(), rotate=False, repair=False):
+        self.pins = list(pins)
+        self.given = list(given)
+        self.trusted = list(trusted)
+        self.rotate = rotate
+        self.repair = repair
+
+    @classmethod
+    def of(cls, ctx, options):
+        return cls(pins=options.ca_fingerprint or (), given=options.ca_file_pems or (),
+                   trusted=trusted_cas(ctx), rotate=options.rotate_ca,
+                   repair=bool(options.recorded_in))
+
+    @property
+    def anchors(self):
+        """The CAs a download can be verified against without asking the network."""
+        return _unique(self.given + self.trusted)
 
 
 class Layout(object):
@@ -112,8 +189,11 @@ class ConsumerRpm(object):
         # server CA, as Katello does when no custom server certificate is given.
         self.default_ca_pem = _ca_block(script, "KATELLO_DEFAULT_CA_DATA") or self.server_ca_pem
         self.fingerprint = fingerprint(self.server_ca_pem)
+        self.cas = script_cas(script)
         self.layout = Layout.of_script(script)
         self.path = None  # where FETCH_CONSUMER_RPM saved the package for rpm
+        self.verified = False  # fetched over HTTPS verified against a known Katello CA
+        self.rotated = []  # [(role, fingerprint)] of CAs --rotate-ca let replace trusted ones
 
     @property
     def rhsm_port(self):
@@ -129,10 +209,13 @@ def _ca_block(script, variable):
     return first_pem(match.group(1)) if match else None
 
 
-def download(url, timeout):
-    """GET the consumer RPM. TLS is not verified here: the CA that could verify it is inside the
-    package. Trust comes from --ca-fingerprint and from the balancer's certificate chaining to
-    it.
+def download(url, timeout, cadata=None):
+    """GET the consumer RPM (or the published server CA).
+
+    cadata (PEM text): the Katello CAs the answer must be verified against, the host name in
+    the URL included; None only at first contact, where nothing could verify it (the CA is
+    inside the package): then nothing is verified, and trust comes from --ca-fingerprint,
+    --ca-file or the printed fingerprint, and the balancer's certificate chaining to the CA.
 
     The standard library, not requests: a content-only enrollment and every repair run need no
     other HTTP client, and importing requests costs a run more CPU than the rest of its Python.
@@ -140,10 +223,14 @@ def download(url, timeout):
     import http.client
     import urllib.error
     import urllib.request
-    # No CA store is loaded (it would not be used): a bare client context, nothing verified.
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+    if cadata:
+        # Only these CAs, not the system's store: the balancer must prove it is Katello's.
+        context = ssl.create_default_context(cadata=cadata)
+    else:
+        # No CA store is loaded (it would not be used): a bare client context.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
     try:
         with opener.open(url, timeout=timeout) as response:
@@ -152,7 +239,15 @@ def download(url, timeout):
         raise UnavailableError(
             "%s answered HTTP %s" % (url, exc.code), step=STEP,
             fix="check that every proxy publishes /pub/katello-ca-consumer-latest.noarch.rpm")
-    except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
+    except (OSError, http.client.HTTPException, ssl.CertificateError) as exc:
+        # URLError is an OSError
+        if _not_verified(exc):
+            raise ConfigError(
+                "%s did not prove to be this Katello: %s; nothing was downloaded" % (
+                    url, _reason(exc)), step=STEP,
+                fix="the balancer's certificate must chain to the Katello CA this host trusts "
+                    "(or --ca-file gives) and carry its name; check what answers as the "
+                    "balancer")
         raise UnavailableError(
             "cannot download %s: %s" % (url, _reason(exc)), step=STEP,
             fix="check that the balancer is up, resolves, and forwards this port to the proxies")
@@ -160,6 +255,12 @@ def download(url, timeout):
         raise DataError("%s is larger than %d bytes; not a consumer RPM" % (url, MAX_SIZE),
                         step=STEP)
     return data
+
+
+def _not_verified(exc):
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, ssl.CertificateError) or (
+        isinstance(reason, ssl.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(reason))
 
 
 def _reason(exc):
@@ -189,6 +290,7 @@ def parse(url, data, extract, installed_script=None):
     if not package.name.startswith(host.CONSUMER_PACKAGE_PREFIX):
         raise DataError("%s is %s, not a katello-ca-consumer package" % (url, package.nvr),
                         step=STEP, fix="check what the proxies publish at /pub")
+    check_header(url, package)
     if package.carries(SCRIPT_PATH, installed_script):
         return ConsumerRpm(url, data, package, installed_script.decode("utf-8", "replace"))
     try:
@@ -198,16 +300,78 @@ def parse(url, data, extract, installed_script=None):
     script = files.get(SCRIPT_PATH)
     if script is None:
         raise DataError("%s does not contain %s" % (package.nvr, SCRIPT_PATH), step=STEP)
+    if not package.carries(SCRIPT_PATH, script):
+        # rpm writes only bytes whose digest is the header's (rpm: lib/fsm.c expandRegular ->
+        # lib/rpmfi.c rpmfiArchiveReadToFilePsm, RPMERR_DIGEST_MISMATCH): with this check the
+        # script rpm installs is the one read here.
+        _refuse(url, package, ["the header's digest of %s is not that of the script in its "
+                               "payload" % SCRIPT_PATH])
     return ConsumerRpm(url, data, package, script.decode("utf-8", "replace"))
 
 
-def fetch(ctx, balancer, method, directory, pinned=None):
+def check_header(url, package):
+    """The payload rule: rpm may install the package only when its header lists exactly what
+    Katello's consumer package ships, one plain file /usr/bin/katello-rhsm-consumer, and no
+    trigger of any kind (puppet-foreman_proxy_content:
+    lib/puppet/provider/bootstrap_rpm/bootstrap_rpm.rb, its spec's %files and scriptlets).
+    Anything else is a DataError naming what is extra; nothing is installed."""
+    problems = []
+    extra = sorted(entry.path for entry in package.files if entry.path != SCRIPT_PATH)
+    if extra:
+        problems.append("files besides %s: %s" % (SCRIPT_PATH, ", ".join(extra)))
+    scripts = [entry for entry in package.files if entry.path == SCRIPT_PATH]
+    if not scripts:
+        problems.append("its header does not list %s" % SCRIPT_PATH)
+    for entry in scripts[:1]:
+        if not is_plain_file(entry):
+            problems.append("%s is not a plain executable file (mode %s)" % (
+                SCRIPT_PATH, "unknown" if entry.mode is None else "%o" % entry.mode))
+        if (entry.user, entry.group) != ("root", "root"):
+            problems.append("%s is owned by %s:%s, not root:root" % (
+                SCRIPT_PATH, entry.user, entry.group))
+        if entry.linkto or entry.caps:
+            problems.append("%s carries a link target or file capabilities" % SCRIPT_PATH)
+    if len(scripts) > 1:
+        problems.append("%s is listed %d times" % (SCRIPT_PATH, len(scripts)))
+    if package.trigger_tags:
+        problems.append("trigger scriptlets (%s)" % ", ".join(package.trigger_tags))
+    if problems:
+        _refuse(url, package, problems)
+
+
+def _refuse(url, package, problems):
+    raise DataError(
+        "%s from %s is not what Katello's consumer package ships (the one file %s): %s; nothing "
+        "was installed" % (package.nvr, url, SCRIPT_PATH, "; ".join(problems)), step=STEP,
+        fix="find out what answers as the balancer or which proxy serves this package; a "
+            "genuine Katello consumer RPM holds only its configuration script")
+
+
+def fetch(ctx, balancer, method, directory, trust=None):
     """The consumer RPM the balancer serves, saved in directory (for rpm) and parsed; refused
-    when pinned (a --ca-fingerprint) names another CA. The one download of the enrollment,
-    repair and --remove."""
+    unless every CA in it is one trust allows (check_trust). The one download of the
+    enrollment, repair and --remove.
+
+    With a Katello CA known (the host trusts one, --ca-file gives one, or a --ca-fingerprint
+    pins the server CA the balancer publishes) the package comes over HTTPS from the balancer
+    name, verified against it; method (--download-method) is used only at first contact, and
+    a repair never installs from an unverified download."""
     import os
-    url = "%s://%s%s" % (method, balancer, host.CONSUMER_RPM_PATH)
-    data = download(url, ctx.timeout)
+    trust = trust or Trust()
+    anchors = trust.anchors
+    if not anchors and trust.pins:
+        anchors = [published_server_ca(ctx, balancer, method, trust.pins)]
+    if anchors:
+        url = "https://%s%s" % (balancer, host.CONSUMER_RPM_PATH)
+    elif trust.repair:
+        raise ConfigError(
+            "this host trusts no Katello CA and the record pins none: a repair installs nothing "
+            "downloaded without verification", step=STEP,
+            fix="enroll again with --ca-file PATH or --ca-fingerprint SHA256 (see the README, "
+                "\"First contact\")")
+    else:
+        url = "%s://%s%s" % (method, balancer, host.CONSUMER_RPM_PATH)
+    data = download(url, ctx.timeout, cadata="".join(anchors) if anchors else None)
     path = os.path.join(directory, "consumer.rpm")
     with open(path, "wb") as f:
         f.write(data)
@@ -223,8 +387,32 @@ def fetch(ctx, balancer, method, directory, pinned=None):
     # runs only when the served package is another one.
     rpm = parse(url, data, extract, installed_script=_installed_script(ctx))
     rpm.path = path
-    check_pin(rpm, pinned)
+    rpm.verified = bool(anchors)
+    rpm.rotated = check_trust(rpm, trust)
     return rpm
+
+
+def published_server_ca(ctx, balancer, method, pins):
+    """The server CA the balancer publishes in /pub, when a --ca-fingerprint pins it: the anchor
+    of the verified download. Its own download cannot be verified; the pin is its check."""
+    url = "%s://%s%s" % (method, balancer, SERVER_CA_PUB_PATH)
+    pem = first_pem(download(url, ctx.timeout).decode("ascii", "replace"))
+    served = _fingerprint_or_none(pem)
+    if served not in pins:
+        raise ConfigError(
+            "%s is %s, not a CA pinned by --ca-fingerprint (%s); nothing was changed" % (
+                url, "SHA-256 %s" % pretty_fingerprint(served) if served else "no certificate",
+                ", ".join(pretty_fingerprint(pin) for pin in pins)), step=STEP,
+            fix="check the pinned fingerprint against the Katello server's "
+                "/etc/pki/katello/certs/katello-server-ca.crt, or give the CA with --ca-file")
+    return pem
+
+
+def _fingerprint_or_none(pem):
+    try:
+        return fingerprint(pem) if pem else None
+    except ValueError:
+        return None
 
 
 def _installed_script(ctx):
@@ -234,11 +422,42 @@ def _installed_script(ctx):
         return None
 
 
-def check_pin(consumer, pinned):
-    if pinned and consumer.fingerprint != pinned:
+def check_trust(consumer, trust):
+    """A pin covers every CA: each certificate the package would make the host trust must be
+    pinned (--ca-fingerprint), in --ca-file, or one the host already trusts; and one the host
+    does not trust yet, on a host that trusts a Katello CA, needs --rotate-ca as well. At first
+    contact with nothing pinned or given, every CA is taken (and its fingerprint printed).
+    Raises ConfigError naming each fingerprint and how to pin it; returns [(role, fingerprint)]
+    of the CAs --rotate-ca lets replace trusted ones."""
+    trusted = {fingerprint(pem) for pem in trust.trusted}
+    allowed = set(trust.pins) | {fingerprint(pem) for pem in trust.given} | trusted
+    if not allowed:
+        return []
+    cas = [(role, fingerprint(pem)) for role, pem in consumer.cas]
+    uncovered = [(role, digest) for role, digest in cas if digest not in allowed]
+    new = [(role, digest) for role, digest in cas if digest not in trusted]
+    where = "%s (answered by %s)" % (consumer.package.nvr, consumer.answering_proxy)
+    pins = " ".join("--ca-fingerprint %s" % digest for _, digest in new)
+    if uncovered:
+        listed = "; ".join("%s SHA-256 %s" % (role, pretty_fingerprint(digest))
+                           for role, digest in uncovered)
+        if trust.pins or trust.given:
+            raise ConfigError(
+                "%s carries CAs that are neither pinned nor in --ca-file: %s; nothing was "
+                "changed" % (where, listed), step=STEP,
+                fix="if they are really this Katello's, pin each (%s) or put them in "
+                    "--ca-file; otherwise find out what is answering as the balancer" % " ".join(
+                        "--ca-fingerprint %s" % digest for _, digest in uncovered))
         raise ConfigError(
-            "the CA in %s (answered by %s) has SHA-256 fingerprint %s, not the pinned %s" % (
-                consumer.package.nvr, consumer.answering_proxy,
-                pretty_fingerprint(consumer.fingerprint), pretty_fingerprint(pinned)),
-            step=STEP, fix="if the Katello CA was really replaced, pin the new fingerprint; "
-                           "otherwise find out what is answering as the balancer")
+            "this host trusts another Katello CA than %s carries: %s; the balancer leads to "
+            "another Katello, and nothing was changed" % (where, listed), step=STEP,
+            fix="check that --server names this host's balancer; if the Katello CA was really "
+                "replaced, run again with --rotate-ca %s" % pins)
+    if trusted and new and not trust.rotate:
+        raise ConfigError(
+            "this host trusts another Katello CA than %s carries (%s, pinned or given); another "
+            "CA is taken only with --rotate-ca, and nothing was changed" % (
+                where, "; ".join("%s SHA-256 %s" % (role, pretty_fingerprint(digest))
+                                 for role, digest in new)), step=STEP,
+            fix="if the Katello CA was really replaced, run again with --rotate-ca %s" % pins)
+    return new if trusted else []

@@ -306,9 +306,23 @@ OPTIONS = (
           help="Manage the system installed under DIR (an existing directory), like rpm --root.",
           record=PER_RUN),
     _spec(["--ca-fingerprint"], "ca_fingerprint", "lbenroll", type=FINGERPRINT,
-          metavar="SHA256",
-          help="Expected SHA-256 fingerprint of the server's CA certificate: 64 hex digits, "
-               "colons optional."),
+          metavar="SHA256", multiple=True, default=(),
+          help="SHA-256 fingerprint of a Katello CA certificate: 64 hex digits, colons "
+               "optional; repeat it for each CA (Katello with custom certificates has a server "
+               "CA and a default CA). Every CA in the consumer RPM must be pinned, given with "
+               "--ca-file, or already trusted by the host; else nothing changes. A pinned server "
+               "CA is also what the consumer RPM's HTTPS download is verified against."),
+    _spec(["--ca-file"], "ca_file", "lbenroll", type=PATH, metavar="PATH",
+          help="PEM file with the Katello CA certificate(s), brought over a trusted channel (a "
+               "kickstart, a configuration tool): the consumer RPM is then downloaded over "
+               "HTTPS verified against it, and each of its CAs must be in the file, pinned, or "
+               "already trusted. Read once; not recorded for repair.",
+          record=ONE_OFF),
+    _spec(["--rotate-ca"], "rotate_ca", "lbenroll", type=FLAG,
+          help="Accept a Katello CA other than the one this host trusts (the Katello CA was "
+               "replaced). Needs the new CAs pinned with --ca-fingerprint or given with "
+               "--ca-file; --force never does this.",
+          record=ONE_OFF),
     # Global Registration's "Set up container registry certs" (docs/katello-client-facts.md,
     # "Container and Flatpak content").
     _spec(["--container-registry-certs"], "container_registry_certs", "lbenroll", type=FLAG,
@@ -382,11 +396,12 @@ class Options(object):
     # nobody declared (a typo, a field added from outside) is an AttributeError, not a new field.
     __slots__ = tuple(spec.dest for spec in OPTIONS if spec.dest) + (
         "warnings", "notes", "from_record", "secrets", "given", "recorded_in", "host_state",
-        "foreman_skipped", "fqdn_hostname", "fqdn_domain")
+        "foreman_skipped", "fqdn_hostname", "fqdn_domain", "ca_file_pems")
 
     def __init__(self, values):
         for dest, value in values.items():
             setattr(self, dest, value)
+        self.ca_file_pems = []  # the certificates of --ca-file, read by validate()
         self.foreman_skipped = None  # set by validate() from skip
         self.fqdn_hostname = self.fqdn_domain = None  # set by check_fqdn()
         self.warnings = []  # printed to stderr by cli before anything runs
@@ -428,6 +443,7 @@ def validate(values, host_state=None, from_record=()):
     _check_numbers(options)
     options.root = checked_root(options.root)
     _normalise_fingerprint(options)
+    _check_ca_file(options)
     if options.fqdn is not None:
         check_fqdn(options)
     _split_smargs(options)
@@ -670,15 +686,55 @@ def checked_root(root):
 
 
 def _normalise_fingerprint(options):
-    fingerprint = options.ca_fingerprint
-    if fingerprint is None:
+    given = options.ca_fingerprint
+    if isinstance(given, str):  # one value, as an older record or a caller gives it
+        given = [given]
+    pins = []
+    for fingerprint in given or ():
+        plain = fingerprint.replace(":", "").lower()
+        if not re.match(r"^[0-9a-f]{64}$", plain):
+            raise UsageError("--ca-fingerprint: %r is not a SHA-256 fingerprint" % fingerprint,
+                             fix="give 64 hex digits, with or without colons, e.g. the output "
+                                 "of 'openssl x509 -noout -fingerprint -sha256'")
+        if plain not in pins:
+            pins.append(plain)
+    options.ca_fingerprint = pins
+
+
+MAX_CA_FILE = 1 << 20  # a bundle of a few CAs is a few kB
+
+
+def _check_ca_file(options):
+    """--ca-file holds PEM certificates only, each one OpenSSL parses: read once, here, so that a
+    bad file changes nothing. Their PEMs go to options.ca_file_pems."""
+    options.ca_file_pems = []
+    if options.rotate_ca and not (options.ca_fingerprint or options.ca_file):
+        raise UsageError("--rotate-ca needs the new Katello CA pinned or given",
+                         fix="add --ca-fingerprint SHA256 (one per CA) or --ca-file PATH")
+    path = options.ca_file
+    if path is None:
         return
-    plain = fingerprint.replace(":", "").lower()
-    if not re.match(r"^[0-9a-f]{64}$", plain):
-        raise UsageError("--ca-fingerprint: %r is not a SHA-256 fingerprint" % fingerprint,
-                         fix="give 64 hex digits, with or without colons, e.g. the output of "
-                             "'openssl x509 -noout -fingerprint -sha256'")
-    options.ca_fingerprint = plain
+    import ssl
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CA_FILE + 1)
+    except OSError as exc:
+        raise UsageError("--ca-file: cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    text = data.decode("ascii", "replace")
+    pems = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", text, re.S)
+    rest = re.sub(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", "", text,
+                  flags=re.S)
+    if len(data) > MAX_CA_FILE or not pems or rest.strip():
+        raise UsageError("--ca-file: %s is not a file of PEM certificates" % path,
+                         fix="give the Katello CA certificate(s) in PEM form, e.g. the "
+                             "server's /etc/pki/katello/certs/katello-server-ca.crt")
+    for pem in pems:
+        try:
+            ssl.create_default_context(cadata=pem)
+        except (ssl.SSLError, ValueError):
+            raise UsageError("--ca-file: %s holds a certificate that does not parse" % path,
+                             fix="give the Katello CA certificate(s) in PEM form") from None
+        options.ca_file_pems.append(pem + "\n")
 
 
 def check_fqdn(options):

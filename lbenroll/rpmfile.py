@@ -1,5 +1,7 @@
 """Read a downloaded RPM without installing it: lead, headers, and the files of its cpio payload."""
+import collections
 import hashlib
+import stat
 import struct
 
 LEAD_MAGIC = b"\xed\xab\xee\xdb"
@@ -15,6 +17,22 @@ TYPE_INT32, TYPE_STRING, TYPE_STRING_ARRAY, TYPE_I18NSTRING = 4, 6, 8, 9
 # FILEDIGESTALGO values (OpenPGP hash algorithm numbers, rpm: rpmio/rpmpgp.h pgpHashAlgo);
 # without the tag, MD5 (rpm: lib/rpmfi.c).
 DIGEST_ALGORITHMS = {1: "md5", 2: "sha1", 8: "sha256", 9: "sha384", 10: "sha512", 11: "sha224"}
+
+
+# What rpm installs of each file (rpm: lib/rpmtag.h), for the consumer RPM's payload rule
+# (consumer.check_payload).
+TAG_OLDFILENAMES, TAG_FILEMODES, TAG_FILELINKTOS, TAG_FILEFLAGS = 1027, 1030, 1036, 1037
+TAG_FILEUSERNAME, TAG_FILEGROUPNAME, TAG_FILECAPS = 1039, 1040, 5010
+TYPE_INT16 = 3
+# Scriptlets that other packages' events run (rpm: lib/rpmtag.h): %trigger*, %filetrigger*,
+# %transfiletrigger*. A consumer package has none (puppet-foreman_proxy_content:
+# lib/puppet/provider/bootstrap_rpm/bootstrap_rpm.rb writes %post and %postun only).
+TRIGGER_TAGS = {1065: "%trigger scripts", 1066: "%trigger conditions",
+                5066: "%filetrigger scripts", 5069: "%filetrigger conditions",
+                5076: "%transfiletrigger scripts", 5079: "%transfiletrigger conditions"}
+
+# One file of the header's list: its path, st_mode, owner, group, link target, digest, caps.
+FileEntry = collections.namedtuple("FileEntry", "path mode user group linkto digest caps")
 
 
 class NotAnRpm(ValueError):
@@ -84,6 +102,9 @@ class RpmPackage(object):
             if len(data) < expected:
                 raise NotAnRpm("truncated RPM: %d of %d bytes" % (len(data), expected))
         self.size = len(data)
+        # The payload rule's facts (consumer.check_payload): what rpm would install, and which
+        # trigger tags the header carries, whatever their type.
+        self.files, self.trigger_tags = _files_and_triggers(data, header_start, header)
 
     @property
     def nvr(self):
@@ -99,6 +120,60 @@ class RpmPackage(object):
             return hashlib.new(self.digest_algorithm, content).hexdigest() == digest
         except ValueError:  # an algorithm this host refuses (MD5 under FIPS)
             return False
+
+
+def _raw_index(data, offset):
+    """{tag: (type, offset in the store, count)} and the store of the header at offset, read
+    again for the types _read_header leaves out (INT16); bounded by the data's length."""
+    if len(data) < offset + 16:
+        raise NotAnRpm("truncated RPM header")
+    count, store_size = struct.unpack(">II", data[offset + 8:offset + 16])
+    store_start = offset + 16 + 16 * count
+    if store_start + store_size > len(data):
+        raise NotAnRpm("truncated RPM header")
+    index = {}
+    for i in range(count):
+        entry = offset + 16 + 16 * i
+        tag, typ, off, cnt = struct.unpack(">IIII", data[entry:entry + 16])
+        index[tag] = (typ, off, cnt)
+    return index, data[store_start:store_start + store_size]
+
+
+def _int16s(index, store, tag):
+    typ, off, cnt = index.get(tag, (None, 0, 0))
+    if typ != TYPE_INT16 or off + 2 * cnt > len(store):
+        return None
+    return struct.unpack(">%dH" % cnt, store[off:off + 2 * cnt])
+
+
+def _files_and_triggers(data, header_start, header):
+    """([FileEntry] of every file the header lists, [names of its trigger tags])."""
+    index, store = _raw_index(data, header_start)
+    triggers = [TRIGGER_TAGS[tag] for tag in sorted(index) if tag in TRIGGER_TAGS]
+    dirnames, dirindexes = header.get(TAG_DIRNAMES, []), header.get(TAG_DIRINDEXES, ())
+    basenames = header.get(TAG_BASENAMES, [])
+    paths = [dirnames[i] + name if i < len(dirnames) else "?" + name
+             for name, i in zip(basenames, dirindexes)]
+    if len(paths) != len(basenames):  # a dirindex missing: the list cannot be trusted
+        paths += ["?" + name for name in basenames[len(paths):]]
+    paths += list(header.get(TAG_OLDFILENAMES, []))  # the pre-4.0 layout: never a consumer's
+    modes = _int16s(index, store, TAG_FILEMODES) or ()
+
+    def column(tag):
+        values = header.get(tag, [])
+        return list(values) + [None] * (len(paths) - len(values))
+
+    users, groups = column(TAG_FILEUSERNAME), column(TAG_FILEGROUPNAME)
+    links, digests, caps = column(TAG_FILELINKTOS), column(TAG_FILEDIGESTS), column(TAG_FILECAPS)
+    files = [FileEntry(path, modes[i] if i < len(modes) else None, users[i], groups[i],
+                       links[i], digests[i], caps[i]) for i, path in enumerate(paths)]
+    return files, triggers
+
+
+def is_plain_file(entry):
+    """A regular file without setuid, setgid or sticky bits, written by root only."""
+    return (entry.mode is not None and stat.S_ISREG(entry.mode)
+            and not entry.mode & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX | 0o022))
 
 
 def cpio_files(stream):

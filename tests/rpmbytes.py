@@ -5,11 +5,16 @@ import struct
 
 
 def _header(entries):
-    """entries: list of (tag, type, value) with type 6 (string), 8 (string list) or 4 (int32
-    list)."""
+    """entries: list of (tag, type, value) with type 6 (string), 8 (string list), 4 (int32
+    list) or 3 (int16 list)."""
     index, store = b"", b""
     for tag, typ, value in entries:
-        if typ == 4:
+        if typ == 3:
+            store += b"\0" * (-len(store) % 2)
+            offset = len(store)
+            store += struct.pack(">%dH" % len(value), *value)
+            count = len(value)
+        elif typ == 4:
             store += b"\0" * (-len(store) % 4)
             offset = len(store)
             store += struct.pack(">%dI" % len(value), *value)
@@ -41,9 +46,15 @@ def cpio(files):
     return out
 
 
-def rpm(name, version="1.0", release="1", payload=b"", files=None):
-    """files: {path: bytes} the header lists with their SHA-256 digests, as rpmbuild does."""
+def rpm(name, version="1.0", release="1", payload=b"", files=None, modes=None, extra=()):
+    """files: {path: bytes} the header lists with their SHA-256 digests, mode (modes: {path:
+    st_mode}, 0o100755 when not given), owner and group root, as rpmbuild does; extra: more
+    (tag, type, value) header entries (a trigger, say)."""
     lead = b"\xed\xab\xee\xdb" + b"\0" * 92
+    if files is None and payload[:6] == b"070701":
+        # The header lists what the payload holds, as rpmbuild's does.
+        from lbenroll.rpmfile import cpio_files
+        files = cpio_files(payload)
     entries = [(1000, 6, name), (1001, 6, version), (1002, 6, release)]
     if files:
         paths = sorted(files)
@@ -53,7 +64,11 @@ def rpm(name, version="1.0", release="1", payload=b"", files=None):
             (1116, 4, [dirnames.index(os.path.dirname(path) + "/") for path in paths]),
             (1117, 8, [os.path.basename(path) for path in paths]),
             (1118, 8, dirnames),
+            (1030, 3, [(modes or {}).get(path, 0o100755) for path in paths]),
+            (1039, 8, ["root"] * len(paths)),
+            (1040, 8, ["root"] * len(paths)),
             (5011, 4, [8])]
+    entries += list(extra)
     header = _header(entries)
     size = len(header) + len(payload)
     signature = _header([(1000, 4, [size])])

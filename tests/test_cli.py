@@ -421,14 +421,14 @@ def test_lbenroll_options_reach_app(app, capsys, tmp_path):
                                               "--log-file", str(tmp_path / "l.log")])
     assert options.dry_run is True and options.json is True
     assert options.root == str(tmp_path)
-    assert options.ca_fingerprint == "ab" * 32
+    assert options.ca_fingerprint == ["ab" * 32]
     assert options.log_file == str(tmp_path / "l.log")
 
 
 def test_lbenroll_option_defaults(app, capsys):
     options, _ = parsed(app, capsys, *BASE)
     assert (options.dry_run, options.json, options.root) == (False, False, "/")
-    assert options.ca_fingerprint is None
+    assert options.ca_fingerprint == []
     assert options.log_file == "/var/log/lbenroll.log"
     assert options.warnings == [] and options.secrets == []
 

@@ -66,14 +66,53 @@ def test_missing_script_is_refused():
     assert "/usr/bin/katello-rhsm-consumer" in exc.value.message
 
 
-def test_pin_mismatch_is_a_config_error_naming_both_fingerprints():
-    data, payload = package()
-    result = parse(data, payload)
-    consumer.check_pin(result, CA_SHA256)  # matching pin passes
+OTHER_SHA256 = consumer.fingerprint(OTHER_CA)
+
+
+def test_a_pin_covers_every_ca_the_package_carries():
+    result = parse(*package())  # server CA and another default CA
+    assert [role for role, _ in result.cas] == ["server CA", "default CA"]
+    consumer.check_trust(result, consumer.Trust(pins=[CA_SHA256, OTHER_SHA256]))
+    with pytest.raises(ConfigError) as exc:  # the default CA is not pinned: refused
+        consumer.check_trust(result, consumer.Trust(pins=[CA_SHA256]))
+    assert "default CA SHA-256 %s" % consumer.pretty_fingerprint(OTHER_SHA256) in \
+        exc.value.message
+    assert "--ca-fingerprint %s" % OTHER_SHA256 in exc.value.fix
+    assert exc.value.exit_code == ExitCode.CONFIG
+
+
+def test_a_ca_file_or_the_hosts_trust_covers_a_ca_like_a_pin():
+    result = parse(*package())
+    consumer.check_trust(result, consumer.Trust(pins=[CA_SHA256], given=[OTHER_CA]))
+    consumer.check_trust(result, consumer.Trust(trusted=[CA, OTHER_CA]))
+    assert consumer.check_trust(result, consumer.Trust()) == []  # first contact: taken
+
+
+def test_any_other_certificate_in_the_script_must_be_pinned_too():
+    text = script(default_ca=CA).encode() + (
+        "\ncat > /etc/pki/ca-trust/source/anchors/x.pem << EOM\n%sEOM\n" % OTHER_CA).encode()
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": text})
+    result = parse(rpm("katello-ca-consumer-p1", payload=payload), payload)
+    assert [role for role, _ in result.cas] == ["server CA", "certificate"]
     with pytest.raises(ConfigError) as exc:
-        consumer.check_pin(result, "00" * 32)
-    assert consumer.pretty_fingerprint(CA_SHA256) in exc.value.message
-    assert "proxy02.example.test" in exc.value.message
+        consumer.check_trust(result, consumer.Trust(pins=[CA_SHA256]))
+    assert "certificate SHA-256 %s" % consumer.pretty_fingerprint(OTHER_SHA256) in \
+        exc.value.message
+
+
+def test_another_ca_on_a_host_that_trusts_one_needs_rotate_ca_and_a_pin():
+    result = parse(*package())
+    trusted_other = consumer.Trust(trusted=[OTHER_CA], pins=[CA_SHA256])
+    with pytest.raises(ConfigError) as exc:  # pinned, but no --rotate-ca
+        consumer.check_trust(result, trusted_other)
+    assert "--rotate-ca" in exc.value.message and "--rotate-ca" in exc.value.fix
+    with pytest.raises(ConfigError) as exc:  # neither pinned nor rotating: another Katello
+        consumer.check_trust(result, consumer.Trust(trusted=[OTHER_CA]))
+    assert "trusts another Katello CA" in exc.value.message
+    assert "--rotate-ca --ca-fingerprint %s" % CA_SHA256 in exc.value.fix
+    rotated = consumer.check_trust(result, consumer.Trust(
+        trusted=[OTHER_CA], pins=[CA_SHA256], rotate=True))
+    assert rotated == [("server CA", CA_SHA256)]
 
 
 def test_pretty_fingerprint():
@@ -108,7 +147,7 @@ def test_fetch_reads_the_host_script_and_runs_no_rpm2cpio_for_the_installed_pack
     data = rpm("katello-ca-consumer-proxy02.example.test", "1.0", "2",
                payload=cpio({"./usr/bin/katello-rhsm-consumer": text}),
                files={consumer.SCRIPT_PATH: text})
-    monkeypatch.setattr(consumer, "download", lambda url, timeout: data)
+    monkeypatch.setattr(consumer, "download", lambda url, timeout, cadata=None: data)
     (root / "usr" / "bin").mkdir(parents=True)
     (root / "usr" / "bin" / "katello-rhsm-consumer").write_bytes(text)
     assert consumer.fetch(ctx, "smartproxy.example.test", "http",
@@ -119,3 +158,117 @@ def test_fetch_reads_the_host_script_and_runs_no_rpm2cpio_for_the_installed_pack
     assert consumer.fetch(ctx, "smartproxy.example.test", "http",
                           str(tmp_path)).fingerprint == CA_SHA256
     assert [call[0] for call in fake_runner.calls] == ["rpm2cpio"]
+
+
+def refused(data, payload):
+    with pytest.raises(DataError) as exc:
+        parse(data, payload)
+    assert exc.value.exit_code == ExitCode.DATAERR
+    assert "nothing was installed" in exc.value.message
+    return exc.value.message
+
+
+def test_a_package_with_one_more_file_is_refused_naming_it():
+    text = script().encode()
+    files = {"./usr/bin/katello-rhsm-consumer": text, "./etc/cron.d/katello": b"* * * * * root x"}
+    payload = cpio(files)
+    message = refused(rpm("katello-ca-consumer-p1", payload=payload), payload)
+    assert "files besides /usr/bin/katello-rhsm-consumer: /etc/cron.d/katello" in message
+
+
+def test_a_setuid_or_writable_script_is_refused():
+    text = script().encode()
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": text})
+    for mode in (0o104755, 0o102755, 0o100777, 0o120777):
+        data = rpm("katello-ca-consumer-p1", payload=payload,
+                   modes={consumer.SCRIPT_PATH: mode})
+        assert "not a plain executable file (mode %o)" % mode in refused(data, payload)
+
+
+def test_a_package_with_a_trigger_is_refused():
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": script().encode()})
+    for tags in ([(1065, 8, ["echo x"]), (1066, 8, ["bash"])],
+                 [(5066, 8, ["echo x"]), (5069, 8, ["/usr/sbin"])]):
+        data = rpm("katello-ca-consumer-p1", payload=payload, extra=tags)
+        assert "trigger scriptlets" in refused(data, payload)
+
+
+def test_a_header_digest_other_than_the_script_read_is_refused():
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": script().encode()})
+    data = rpm("katello-ca-consumer-p1", payload=payload,
+               files={consumer.SCRIPT_PATH: b"#!/bin/sh\nsomething else\n"})
+    assert "header's digest" in refused(data, payload)
+
+
+def test_the_genuine_layout_passes_the_payload_rule():
+    text = script().encode()
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": text})
+    parsed = parse(rpm("katello-ca-consumer-p1", payload=payload), payload)
+    [entry] = parsed.package.files
+    assert entry.path == consumer.SCRIPT_PATH and entry.mode == 0o100755
+
+
+class Downloads(object):
+    """consumer.download stood in for: records (url, cadata) and answers from a dict."""
+
+    def __init__(self, answers):
+        self.answers, self.calls = answers, []
+
+    def __call__(self, url, timeout, cadata=None):
+        self.calls.append((url, cadata))
+        return self.answers[url.split("/", 3)[-1]]
+
+
+def fetch_with(monkeypatch, ctx, tmp_path, trust, answers):
+    downloads = Downloads(answers)
+    monkeypatch.setattr(consumer, "download", downloads)
+    return consumer.fetch(ctx, "smartproxy.example.test", "http", str(tmp_path), trust), \
+        downloads.calls
+
+
+def consumer_rpm_answer():
+    text = script(default_ca=CA).encode()
+    return {"pub/katello-ca-consumer-latest.noarch.rpm": rpm(
+        "katello-ca-consumer-p1", payload=cpio({"./usr/bin/katello-rhsm-consumer": text}),
+        files={consumer.SCRIPT_PATH: text})}
+
+
+def test_a_known_ca_makes_the_download_https_verified_against_it(
+        ctx, fake_runner, tmp_path, monkeypatch):
+    fake_runner.expect(["rpm2cpio"], 0, cpio({
+        "./usr/bin/katello-rhsm-consumer": script(default_ca=CA).encode()}))
+    rpm_, calls = fetch_with(monkeypatch, ctx, tmp_path, consumer.Trust(trusted=[CA]),
+                             consumer_rpm_answer())
+    assert calls == [("https://smartproxy.example.test/pub/katello-ca-consumer-latest.noarch.rpm",
+                      CA)]
+    assert rpm_.verified
+
+
+def test_first_contact_uses_the_download_method_unverified(ctx, fake_runner, tmp_path,
+                                                           monkeypatch):
+    fake_runner.expect(["rpm2cpio"], 0, cpio({
+        "./usr/bin/katello-rhsm-consumer": script(default_ca=CA).encode()}))
+    rpm_, calls = fetch_with(monkeypatch, ctx, tmp_path, consumer.Trust(), consumer_rpm_answer())
+    assert calls == [(URL, None)] and not rpm_.verified
+
+
+def test_a_pin_alone_verifies_against_the_published_server_ca_it_pins(
+        ctx, fake_runner, tmp_path, monkeypatch):
+    fake_runner.expect(["rpm2cpio"], 0, cpio({
+        "./usr/bin/katello-rhsm-consumer": script(default_ca=CA).encode()}))
+    answers = consumer_rpm_answer()
+    answers["pub/katello-server-ca.crt"] = CA.encode()
+    rpm_, calls = fetch_with(monkeypatch, ctx, tmp_path, consumer.Trust(pins=[CA_SHA256]),
+                             answers)
+    assert calls[0] == ("http://smartproxy.example.test/pub/katello-server-ca.crt", None)
+    assert calls[1][0].startswith("https://") and calls[1][1] == CA and rpm_.verified
+    answers["pub/katello-server-ca.crt"] = OTHER_CA.encode()
+    with pytest.raises(ConfigError) as exc:
+        fetch_with(monkeypatch, ctx, tmp_path, consumer.Trust(pins=[CA_SHA256]), answers)
+    assert consumer.pretty_fingerprint(OTHER_SHA256) in exc.value.message
+
+
+def test_a_repair_never_downloads_unverified(ctx, tmp_path, monkeypatch):
+    with pytest.raises(ConfigError) as exc:
+        fetch_with(monkeypatch, ctx, tmp_path, consumer.Trust(repair=True), {})
+    assert "a repair installs nothing downloaded without verification" in exc.value.message

@@ -284,12 +284,12 @@ def test_host_names_only(dest, name):
                                    ":".join(FINGERPRINT[i:i + 2].upper()
                                             for i in range(0, 64, 2))])
 def test_ca_fingerprint_normalised(given):
-    assert check(ca_fingerprint=given).ca_fingerprint == FINGERPRINT
+    assert check(ca_fingerprint=[given]).ca_fingerprint == [FINGERPRINT]
 
 
 @pytest.mark.parametrize("given", [FINGERPRINT[:-2], FINGERPRINT + "00", "g" * 64, ""])
 def test_ca_fingerprint_refused(given):
-    assert "--ca-fingerprint" in refusal(ca_fingerprint=given)
+    assert "--ca-fingerprint" in refusal(ca_fingerprint=[given])
 
 
 def test_root_must_be_an_existing_directory(tmp_path):
@@ -335,3 +335,35 @@ def test_fqdn_split_at_first_dot():
 
 def test_activation_key_not_required():
     assert check().activationkey is None
+
+
+PKI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "pki")
+
+
+def test_ca_file_certificates_are_read_at_validation(tmp_path):
+    bundle = tmp_path / "katello-ca.pem"
+    bundle.write_text(open(os.path.join(PKI, "ca.pem")).read()
+                      + open(os.path.join(PKI, "other-ca.pem")).read())
+    assert len(check(ca_file=str(bundle)).ca_file_pems) == 2
+
+
+@pytest.mark.parametrize("text", [
+    "", "not a certificate\n",
+    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    None])  # None: the file does not exist
+def test_a_bad_ca_file_is_a_usage_error(tmp_path, text):
+    path = tmp_path / "ca.pem"
+    if text is not None:
+        path.write_text(text)
+    assert "--ca-file" in refusal(ca_file=str(path))
+
+
+def test_a_ca_file_with_more_than_certificates_is_refused(tmp_path):
+    path = tmp_path / "ca.pem"
+    path.write_text(open(os.path.join(PKI, "ca.pem")).read() + "\n#!/bin/sh\nrm -rf /\n")
+    assert "not a file of PEM certificates" in refusal(ca_file=str(path))
+
+
+def test_rotate_ca_needs_the_new_ca_pinned_or_given():
+    assert "--rotate-ca" in refusal(rotate_ca=True)
+    assert check(rotate_ca=True, ca_fingerprint=[FINGERPRINT]).rotate_ca

@@ -49,7 +49,7 @@ def checked(server, timeout, root, ca_fingerprint):
     if server is not None:
         values["balancer"] = server
     if ca_fingerprint is not None:
-        values["ca_fingerprint"] = ca_fingerprint
+        values["ca_fingerprint"] = [ca_fingerprint]
     return options.validate(values)
 
 
@@ -138,7 +138,7 @@ def command(ctx, server, host_only, proxies, foreman, login, password, password_
     from lbenroll.diagnose import diagnosis, report
     settings = diagnosis.Settings(valid.balancer, proxies=proxies, foreman=foreman,
                                   login=login, password=password, timeout=valid.timeout,
-                                  ca_fingerprint=valid.ca_fingerprint)
+                                  ca_fingerprint=(valid.ca_fingerprint or [None])[0])
     try:
         found = diagnosis.run(settings, Context(root=valid.root, secrets=[password]))
     except Exception:  # a bug

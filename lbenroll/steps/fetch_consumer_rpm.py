@@ -1,6 +1,5 @@
 """FETCH_CONSUMER_RPM: download the katello-ca-consumer RPM through the balancer."""
 from lbenroll import consumer
-from lbenroll.errors import ConfigError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
@@ -12,37 +11,30 @@ class FetchConsumerRpm(Step):
 
     def run(self, run):
         ctx, options = run.ctx, run.options
+        # Checked before anything changes (consumer.check_trust): a host of one Katello must
+        # not be turned over to another by a wrong --server, a DNS mistake or an attacker.
         rpm = consumer.fetch(ctx, run.balancer, options.download_method, run.tmpdir,
-                             options.ca_fingerprint)
+                             consumer.Trust.of(ctx, options))
         run.consumer = rpm
         run.answering_proxy = rpm.answering_proxy
         detail = ["answering proxy: %s" % rpm.answering_proxy,
-                  "package: %s (%d bytes)" % (rpm.package.nvr, rpm.package.size),
+                  "package: %s (%d bytes, %s)" % (
+                      rpm.package.nvr, rpm.package.size,
+                      "HTTPS verified against the Katello CA" if rpm.verified else
+                      "first contact: not verified, nothing to verify it with"),
                   "Katello CA SHA-256: %s" % consumer.pretty_fingerprint(rpm.fingerprint)]
+        detail += ["%s SHA-256: %s" % (role, consumer.pretty_fingerprint(consumer.fingerprint(
+            pem))) for role, pem in rpm.cas if consumer.fingerprint(pem) != rpm.fingerprint]
         status, remediation = Status.UNCHANGED, None
-        trusted = consumer.trusted_ca(ctx)
-        if trusted and consumer.fingerprint(trusted) != rpm.fingerprint:
-            other = consumer.pretty_fingerprint(consumer.fingerprint(trusted))
-            served = consumer.pretty_fingerprint(rpm.fingerprint)
-            if not (options.force or options.ca_fingerprint == rpm.fingerprint):
-                # Checked before anything changes: a host of one Katello must not be turned
-                # over to another by a wrong --server or a DNS mistake.
-                raise ConfigError(
-                    "this host trusts another Katello CA (SHA-256 %s) than the one %s serves "
-                    "through %s (SHA-256 %s): the balancer leads to another Katello; nothing "
-                    "was changed" % (other, rpm.answering_proxy, run.balancer, served),
-                    step=self.id,
-                    fix="check that --server names this host's balancer; if the host really "
-                        "moves to that Katello, run again with --ca-fingerprint %s%s" % (
-                            rpm.fingerprint, "" if options.new_capsule else
-                            " (and --force to register it there)"))
+        if rpm.rotated:
             status = Status.WARNING
-            detail.append("the Katello CA this host trusted (SHA-256 %s) is replaced, as %s "
-                          "asked" % (other, "--force" if options.force else "--ca-fingerprint"))
-            remediation = ("confirm the Katello CA was really rotated; pin it with "
-                           "--ca-fingerprint to refuse anything else")
+            detail += ["the %s SHA-256 %s replaces the one this host trusted, as --rotate-ca "
+                       "asked" % (role, consumer.pretty_fingerprint(digest))
+                       for role, digest in rpm.rotated]
+            remediation = "confirm the Katello CA was really rotated"
         return Result(self.id, status,
                       "%s served %s" % (rpm.answering_proxy, rpm.package.nvr),
                       detail=detail, remediation=remediation,
                       data={"answering_proxy": rpm.answering_proxy, "package": rpm.package.nvr,
-                            "ca_sha256": rpm.fingerprint})
+                            "ca_sha256": rpm.fingerprint, "verified": rpm.verified,
+                            "cas_sha256": [consumer.fingerprint(pem) for _, pem in rpm.cas]})

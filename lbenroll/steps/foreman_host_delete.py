@@ -20,7 +20,7 @@ class ForemanHostDelete(Step):
             # Already removed (a second --remove): trust the CA the balancer's RPM carries, as
             # an enrollment does (and check it against --ca-fingerprint when given).
             fetched = consumer.fetch(ctx, run.balancer, options.download_method, run.tmpdir,
-                                     options.ca_fingerprint)
+                                     consumer.Trust.of(ctx, options))
             ca = fetched.server_ca_pem
             detail.append("no Katello CA installed: fetched %s from %s" % (
                 fetched.package.nvr, fetched.answering_proxy))

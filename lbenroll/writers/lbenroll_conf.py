@@ -49,6 +49,8 @@ def _text(spec, value):
     if spec.type == option_table.FLAG:
         return "true" if value else "false"
     if spec.multiple:
+        if spec.choices is None:  # --ca-fingerprint: each value, in the order given
+            return ", ".join(value)
         return ", ".join(choice for choice in spec.choices if choice in value)
     return str(value)
 

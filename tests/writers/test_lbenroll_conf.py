@@ -41,7 +41,7 @@ def full_enrollment():
         org="ACME", activationkey="ak-secret-key", release="9.4", timeout=60,
         smargs="--password hunter2-pw", force=True, ignore_registration_failures=True,
         download_method="http", puppet_ca_port="8141", puppet_noop=True, no_puppet=True,
-        ca_fingerprint=FINGERPRINT.upper(), dry_run=True, json=True, verbose=True,
+        ca_fingerprint=[FINGERPRINT.upper()], dry_run=True, json=True, verbose=True,
         log_file="/tmp/x.log")
 
 
@@ -80,7 +80,7 @@ def test_round_trip_through_validate_gives_the_same_options():
     again = parsed(values)
     assert lbenroll_conf.recorded_values(again) == rows
     assert again.puppet_noop is True and again.timeout == 60
-    assert again.skip == {"foreman", "puppet"} and again.ca_fingerprint == FINGERPRINT
+    assert again.skip == {"foreman", "puppet"} and again.ca_fingerprint == [FINGERPRINT]
 
 
 def test_plan_apply_plan_creates_a_root_owned_0644_file(ctx, root):
