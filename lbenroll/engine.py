@@ -3,7 +3,7 @@ import logging
 import os
 import signal
 
-from lbenroll import host
+from lbenroll import host, packages
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Result, Status, exit_code  # noqa: F401 (the engine's verdict)
 from lbenroll.steps.ca_trust import CaTrust
@@ -120,6 +120,23 @@ def _run_step(step, run):
                       remediation=exc.fix, exit_code=exc.exit_code)
 
 
+def _consumer_packages_differ(run):
+    """[(what, why)] when the katello-ca-consumer packages in the rpm database are not those
+    before the run (INSTALL_CONSUMER_RPM recorded them): "as it was" covers the rpm database."""
+    before = run.consumer_packages_before
+    if before is None:
+        return []
+    try:
+        now = sorted(package.nvr for package in packages.installed(
+            run.ctx, [host.CONSUMER_PACKAGE_PREFIX + "*"]))
+    except LbenrollError as exc:
+        return [("the rpm database", "cannot list the consumer packages: %s" % exc.message)]
+    if now == sorted(before):
+        return []
+    return [("the rpm database", "katello-ca-consumer packages before the run: %s; now: %s" % (
+        ", ".join(before) or "none", ", ".join(now) or "none"))]
+
+
 def _rollback(run):
     """Undo this run's changes, newest first; then hold the watched paths against what they were
     before the run's first change, put back whatever still differs (what a package script,
@@ -129,6 +146,7 @@ def _rollback(run):
     done, failed = ctx.undo.rollback()
     snapshot = ctx.snapshot
     not_restored = snapshot.restore() if snapshot is not None else []
+    not_restored += _consumer_packages_differ(run)
     detail = ["undone: %s" % d for d in done] + ["NOT undone: %s" % f for f in failed]
     if not_restored:
         detail += ["NOT as it was: %s (%s)" % (path, why) for path, why in not_restored]
@@ -137,6 +155,8 @@ def _rollback(run):
                       "%d path(s) differ" % (len(failed) + len(not_restored)), detail=detail,
                       remediation="restore the paths listed from %s by hand" % host.BACKUP_DIR,
                       exit_code=ExitCode.FAILED)
+    if run.consumer_packages_before is not None:
+        detail.append("compared: the installed katello-ca-consumer packages")
     if snapshot is None:
         # Nothing was recorded (only undo actions outside the watched paths): say only that.
         return Result("ROLLBACK", Status.CHANGED, "undid this run's changes", detail=detail)

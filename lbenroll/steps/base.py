@@ -112,6 +112,9 @@ class Run(object):
         self.registered_now = False
         self.org_label = None         # the organization's label, from Foreman (FOREMAN_HOST)
         self.tmpdir = None            # the run's private temporary directory (app.run makes it)
+        # The katello-ca-consumer packages (N-V-R) before INSTALL_CONSUMER_RPM changed them:
+        # the rollback's last check compares the rpm database with them.
+        self.consumer_packages_before = None
 
     def katello_ca(self):
         """The Katello CA this run installed (or, in a dry run, would install), else the one

@@ -20,8 +20,13 @@ def fetched(run, tmp_path):
     data = rpm("katello-ca-consumer-proxy02.example.test", payload=payload)
     rpm_consumer = consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
     rpm_consumer.path = str(tmp_path / "consumer.rpm")
+    (tmp_path / "consumer.rpm").write_bytes(data)
     run.consumer = rpm_consumer
     return run
+
+
+RPM_INSTALL = ["-U", "--replacepkgs", "--replacefiles", "--noscripts", "--notriggers"]
+RPM_ERASE = ["-e", "--noscripts", "--notriggers", "--nodeps"]
 
 
 def installed_payload(root, script=SCRIPT):
@@ -57,12 +62,11 @@ def test_fresh_host_installs_the_package_without_scriptlets_and_can_undo_it(
     run = fetched(make_run(), tmp_path)
     result = InstallConsumerRpm().run(run)
     assert result.status == Status.CHANGED and NVR in result.summary
-    assert fake_runner.calls[-1] == ["rpm", "--root", str(root), "-U", "--replacepkgs",
-                                     "--noscripts", run.consumer.path]
+    assert fake_runner.calls[-1] == ["rpm", "--root", str(root)] + RPM_INSTALL + [
+        run.consumer.path]
     assert any("scriptlets were not run" in line for line in result.detail)
     run.ctx.undo.rollback()
-    assert fake_runner.calls[-1] == ["rpm", "--root", str(root), "-e", "--noscripts",
-                                     "--nodeps", NVR]
+    assert fake_runner.calls[-1] == ["rpm", "--root", str(root)] + RPM_ERASE + [NVR]
     assert (root / "etc/rhsm/rhsm.conf").read_text() == rhsm_conf()
 
 
@@ -73,11 +77,55 @@ def test_other_proxys_package_with_another_ca_is_replaced_without_scriptlets(
     fake_runner.expect(rpm_qa(root), 0, rpm_answer(old))
     fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
     fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
-    result = InstallConsumerRpm().run(fetched(make_run(), tmp_path))
-    assert fake_runner.calls[1] == ["rpm", "--root", str(root), "-e", "--noscripts", "--nodeps",
-                                    old]
-    assert "--noscripts" in fake_runner.calls[2]
+    run = fetched(make_run(), tmp_path)
+    result = InstallConsumerRpm().run(run)
+    # The new package first: a failed install leaves the old one; then the old one goes.
+    assert fake_runner.calls[1] == ["rpm", "--root", str(root)] + RPM_INSTALL + [
+        run.consumer.path]
+    assert fake_runner.calls[2] == ["rpm", "--root", str(root)] + RPM_ERASE + [old]
     assert "carries another CA" in result.detail[0]
+    assert run.consumer_packages_before == [old]
+    assert (root / "var/lib/lbenroll/consumer-rpm" / ("%s.noarch.rpm" % NVR)).read_bytes() == \
+        (tmp_path / "consumer.rpm").read_bytes()  # kept for a later run's rollback
+    # No copy of the old package (installed before lbenroll kept them): the undo says so and
+    # what to run, and still erases the new package.
+    done, failed = run.ctx.undo.rollback()
+    assert failed and "no copy of %s is kept" % old in failed[0] and "rpm -U" in failed[0]
+    assert fake_runner.calls[-1] == ["rpm", "--root", str(root)] + RPM_ERASE + [NVR]
+
+
+def test_a_failed_install_erases_nothing(make_run, fake_runner, root, tmp_path):
+    installed_payload(root, SCRIPT.replace(CA.strip(), OTHER_CA.strip()))
+    old = "katello-ca-consumer-proxy01.example.test-1.0-1"
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(old))
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 1, "", "error: disk full")
+    run = fetched(make_run(), tmp_path)
+    with pytest.raises(LbenrollError):
+        InstallConsumerRpm().run(run)
+    assert not [call for call in fake_runner.calls if "-e" in call]
+    assert len(run.ctx.undo) == 0
+
+
+def test_the_rollback_reinstalls_the_replaced_package_from_its_kept_copy(
+        make_run, fake_runner, root, tmp_path):
+    installed_payload(root, SCRIPT.replace(CA.strip(), OTHER_CA.strip()))
+    old = "katello-ca-consumer-proxy01.example.test-1.0-1"
+    kept = root / "var/lib/lbenroll/consumer-rpm" / ("%s.noarch.rpm" % old)
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"the old package")
+    stale = kept.parent / "katello-ca-consumer-gone-1.0-1.noarch.rpm"
+    stale.write_bytes(b"no longer installed")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(old))
+    fake_runner.expect(["rpm", "--root", str(root)], 0)
+    run = fetched(make_run(), tmp_path)
+    InstallConsumerRpm().run(run)
+    assert not stale.exists() and kept.exists()
+    done, failed = run.ctx.undo.rollback()
+    assert failed == [] and len(done) == 2
+    assert fake_runner.calls[-2] == ["rpm", "--root", str(root), "-U", "--oldpackage",
+                                     "--replacepkgs", "--replacefiles", "--noscripts",
+                                     "--notriggers", "--nodeps", str(kept)]
+    assert fake_runner.calls[-1] == ["rpm", "--root", str(root)] + RPM_ERASE + [NVR]
 
 
 def test_the_balancers_own_package_replaces_a_proxys(make_run, fake_runner, root, tmp_path):
@@ -92,6 +140,7 @@ def test_the_balancers_own_package_replaces_a_proxys(make_run, fake_runner, root
     data = rpm("katello-ca-consumer-smartproxy.example.test", payload=payload)
     run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
     run.consumer.path = str(tmp_path / "consumer.rpm")
+    (tmp_path / "consumer.rpm").write_bytes(data)
     result = InstallConsumerRpm().run(run)
     assert result.status == Status.CHANGED
     assert "built for one proxy" in result.detail[0]
