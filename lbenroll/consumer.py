@@ -11,6 +11,8 @@ from lbenroll.rpmfile import NotAnRpm, RpmPackage, cpio_files, is_plain_file
 STEP = "FETCH_CONSUMER_RPM"
 SCRIPT_PATH = "/usr/bin/katello-rhsm-consumer"
 MAX_SIZE = 16 * 1024 * 1024  # the real package is a few kB; anything huge is not it
+# The script with both CAs is ~10 kB; the header's size for it above this is not Katello's.
+MAX_SCRIPT_SIZE = 1024 * 1024
 PEM_RX = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 # The %post script embeds both CAs as here-documents (puppet-foreman_proxy_content:
 # lib/puppet/provider/rhsm_reconfigure_script/rhsm_reconfigure_script.rb).
@@ -138,8 +140,10 @@ class Trust(object):
 
     @property
     def anchors(self):
-        """The CAs a download can be verified against without asking the network."""
-        return _unique(self.given + self.trusted)
+        """The CAs a download can be verified against without asking the network. With
+        --rotate-ca only the new ones given: the balancer already presents the new CA's
+        certificate."""
+        return _unique(self.given + ([] if self.rotate else self.trusted))
 
 
 class Layout(object):
@@ -243,11 +247,13 @@ def download(url, timeout, cadata=None):
         # URLError is an OSError
         if _not_verified(exc):
             raise ConfigError(
-                "%s did not prove to be this Katello: %s; nothing was downloaded" % (
-                    url, _reason(exc)), step=STEP,
-                fix="the balancer's certificate must chain to the Katello CA this host trusts "
-                    "(or --ca-file gives) and carry its name; check what answers as the "
-                    "balancer")
+                "%s did not prove to be this Katello: %s; this host trusts another Katello CA "
+                "(or --ca-file gives another), and nothing was changed" % (url, _reason(exc)),
+                step=STEP,
+                fix="check that --server names this host's balancer and that its certificate "
+                    "carries that name; if the Katello CA was really replaced, run again with "
+                    "--rotate-ca --ca-fingerprint SHA256 (each new CA) or --rotate-ca --ca-file "
+                    "PATH")
         raise UnavailableError(
             "cannot download %s: %s" % (url, _reason(exc)), step=STEP,
             fix="check that the balancer is up, resolves, and forwards this port to the proxies")
@@ -329,6 +335,10 @@ def check_header(url, package):
         if (entry.user, entry.group) != ("root", "root"):
             problems.append("%s is owned by %s:%s, not root:root" % (
                 SCRIPT_PATH, entry.user, entry.group))
+        if entry.size is None or entry.size > MAX_SCRIPT_SIZE:
+            problems.append("%s is %s bytes, not a script of at most %d" % (
+                SCRIPT_PATH, "an unknown number of" if entry.size is None else entry.size,
+                MAX_SCRIPT_SIZE))
         if entry.linkto or entry.caps:
             problems.append("%s carries a link target or file capabilities" % SCRIPT_PATH)
     if len(scripts) > 1:

@@ -23,6 +23,7 @@ DIGEST_ALGORITHMS = {1: "md5", 2: "sha1", 8: "sha256", 9: "sha384", 10: "sha512"
 # (consumer.check_payload).
 TAG_OLDFILENAMES, TAG_FILEMODES, TAG_FILELINKTOS, TAG_FILEFLAGS = 1027, 1030, 1036, 1037
 TAG_FILEUSERNAME, TAG_FILEGROUPNAME, TAG_FILECAPS = 1039, 1040, 5010
+TAG_FILESIZES, TAG_LONGFILESIZES = 1028, 5008
 TYPE_INT16 = 3
 # Scriptlets that other packages' events run (rpm: lib/rpmtag.h): %trigger*, %filetrigger*,
 # %transfiletrigger*. A consumer package has none (puppet-foreman_proxy_content:
@@ -32,7 +33,9 @@ TRIGGER_TAGS = {1065: "%trigger scripts", 1066: "%trigger conditions",
                 5076: "%transfiletrigger scripts", 5079: "%transfiletrigger conditions"}
 
 # One file of the header's list: its path, st_mode, owner, group, link target, digest, caps.
-FileEntry = collections.namedtuple("FileEntry", "path mode user group linkto digest caps")
+FileEntry = collections.namedtuple("FileEntry", "path mode user group linkto digest caps size")
+# The size of a file listed only in LONGFILESIZES (64-bit: 4 GiB or more).
+HUGE = 1 << 32
 
 
 class NotAnRpm(ValueError):
@@ -165,8 +168,12 @@ def _files_and_triggers(data, header_start, header):
 
     users, groups = column(TAG_FILEUSERNAME), column(TAG_FILEGROUPNAME)
     links, digests, caps = column(TAG_FILELINKTOS), column(TAG_FILEDIGESTS), column(TAG_FILECAPS)
+    sizes = list(header.get(TAG_FILESIZES, ()))
+    if TAG_LONGFILESIZES in index:
+        sizes = [HUGE] * len(paths)
+    sizes += [None] * (len(paths) - len(sizes))
     files = [FileEntry(path, modes[i] if i < len(modes) else None, users[i], groups[i],
-                       links[i], digests[i], caps[i]) for i, path in enumerate(paths)]
+                       links[i], digests[i], caps[i], sizes[i]) for i, path in enumerate(paths)]
     return files, triggers
 
 

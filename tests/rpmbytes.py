@@ -65,6 +65,7 @@ def rpm(name, version="1.0", release="1", payload=b"", files=None, modes=None, e
             (1117, 8, [os.path.basename(path) for path in paths]),
             (1118, 8, dirnames),
             (1030, 3, [(modes or {}).get(path, 0o100755) for path in paths]),
+            (1028, 4, [len(files[path]) for path in paths]),
             (1039, 8, ["root"] * len(paths)),
             (1040, 8, ["root"] * len(paths)),
             (5011, 4, [8])]

@@ -272,3 +272,10 @@ def test_a_repair_never_downloads_unverified(ctx, tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as exc:
         fetch_with(monkeypatch, ctx, tmp_path, consumer.Trust(repair=True), {})
     assert "a repair installs nothing downloaded without verification" in exc.value.message
+
+
+def test_a_script_larger_than_any_katello_script_is_refused_from_the_header():
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": script().encode()})
+    data = rpm("katello-ca-consumer-p1", payload=payload, files={
+        consumer.SCRIPT_PATH: script().encode() + b"\0" * consumer.MAX_SCRIPT_SIZE})
+    assert "not a script of at most" in refused(data, payload)

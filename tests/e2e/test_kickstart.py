@@ -96,3 +96,22 @@ def test_nochroot_post_runs_a_given_lbenroll_without_installing_it(lab, sandbox,
     # rhsmcertd is enabled (its start deferred); the repair timer is not, as asked.
     assert not any("lbenroll-repair" in call for call in systemctl_calls(box))
     assert_nothing_started(systemctl_calls(box))
+
+
+def test_post_with_the_katello_ca_embedded_downloads_verified_against_it(lab, sandbox, tmp_path):
+    box = sandbox()
+    script = post_script("lbenroll-post.ks", tmp_path, **lab_settings(
+        lab, LBENROLL_OPTIONS="--skip foreman --puppet-ca-port 8141 --verbose"))
+    with open(lab.ca.cert) as f:
+        pem = f.read().strip()
+    with open(script) as f:
+        body = f.read()
+    empty = "LBENROLL_CA_PEM=$(cat <<'LBENROLL_CA'\nLBENROLL_CA\n)"
+    assert empty in body
+    with open(script, "w") as f:
+        f.write(body.replace(empty, empty.replace("\nLBENROLL_CA\n", "\n%s\nLBENROLL_CA\n" % pem)))
+    proc = box.run(["/bin/sh", script], timeout=300)
+    assert_enrolled(box, proc)
+    assert "HTTPS verified against the Katello CA" in proc.stdout
+    assert box.read_text("/root/lbenroll-katello-ca.pem").strip() == pem
+    assert os.stat(box.host_path("/root/lbenroll-katello-ca.pem")).st_mode & 0o077 == 0

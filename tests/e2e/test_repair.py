@@ -118,18 +118,23 @@ def test_another_katello_ca_is_refused_until_the_admin_names_it(lab, sandbox):
     etc_before = etc_bytes(box)
     # The balancer now leads to another Katello (a wrong --server, a DNS mistake, a proxy of
     # another Satellite): nothing changes, by repair or by the enrollment command.
-    for proc in (repair(box), lbenroll(box, "--server", BALANCER)):
-        assert proc.returncode == 78, proc.stdout + proc.stderr
-        assert "this host trusts another Katello CA" in proc.stdout
-        assert "--ca-fingerprint" in proc.stdout
-        assert etc_bytes(box) == etc_before
+    # The download is verified against the CA the host trusts: the other Katello's proxy fails
+    # it. --force and a bare pin change nothing either: only --rotate-ca with the new CA pinned.
     with open(foreign) as f:
         new = consumer.fingerprint(f.read())
-    proc = lbenroll(box, "--server", BALANCER, "--ca-fingerprint", new, "--json")
+    for proc in (repair(box), lbenroll(box, "--server", BALANCER),
+                 lbenroll(box, "--server", BALANCER, "--force"),
+                 lbenroll(box, "--server", BALANCER, "--ca-fingerprint", new)):
+        assert proc.returncode == 78, proc.stdout + proc.stderr
+        assert "this host trusts another Katello CA" in proc.stdout
+        assert "--rotate-ca --ca-fingerprint" in proc.stdout
+        assert etc_bytes(box) == etc_before
+    proc = lbenroll(box, "--server", BALANCER, "--rotate-ca", "--ca-fingerprint", new, "--json")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     fetch = [r for r in proc.report["results"] if r["id"] == "FETCH_CONSUMER_RPM"][0]
-    assert fetch["status"] == "warning"
-    assert "is replaced, as --ca-fingerprint asked" in " ".join(fetch["detail"])
+    assert fetch["status"] == "warning" and fetch["data"]["verified"] is True
+    assert "replaces the one this host trusted, as --rotate-ca asked" in " ".join(
+        fetch["detail"])
     assert statuses(proc.report)["KATELLO_SERVER_CA"] == "changed"
     assert fetch["data"]["ca_sha256"] == new == consumer.fingerprint(
         consumer.first_pem(box.read_text("/etc/rhsm/ca/katello-server-ca.pem")))
@@ -147,7 +152,7 @@ def test_a_new_ca_is_refused_when_the_enrollment_pinned_the_old_one(lab, sandbox
     etc_before = etc_bytes(box)
     proc = repair(box)
     assert proc.returncode == 78, proc.stdout + proc.stderr
-    assert "not the pinned %s" % pinned in proc.stdout
+    assert "did not prove to be this Katello" in proc.stdout
     assert etc_bytes(box) == etc_before
 
 
