@@ -239,3 +239,37 @@ def test_the_kill_hook_ignores_an_unknown_step(run, kills, monkeypatch):
     monkeypatch.setenv(engine.KILL_BEFORE_ENV, "NO_SUCH_STEP")
     engine.execute(run, ordered_steps([]))
     assert kills == []
+
+
+OLD_CONSUMER = "katello-ca-consumer-proxy01.example.test-1.0-1"
+
+
+class ReplacesTheConsumerPackage(Step):
+    """What INSTALL_CONSUMER_RPM records before it changes the consumer packages."""
+
+    id = "A"
+
+    def run(self, run):
+        run.consumer_packages_before = [OLD_CONSUMER]
+        fileio.write_file(run.ctx, TARGET, b"changed\n")
+        return Result(self.id, Status.CHANGED, "replaced the consumer package")
+
+
+def test_the_host_is_not_as_it_was_while_the_consumer_packages_differ(run, host, fake_runner):
+    from tests.conftest import rpm_answer, rpm_qa
+    fake_runner.expect(rpm_qa(host), 0, rpm_answer("katello-ca-consumer-lb.example.test-1.0-1"))
+    results = engine.execute(run, [ReplacesTheConsumerPackage, Fails])
+    rollback = results[-1]
+    assert rollback.status == Status.FAILED
+    assert "the host is as it was" not in rollback.summary
+    assert ("NOT as it was: the rpm database (katello-ca-consumer packages before the run: %s; "
+            "now: katello-ca-consumer-lb.example.test-1.0-1)" % OLD_CONSUMER) in rollback.detail
+    assert read(host, RHSM_CONF) == ORIGINAL_CONF  # the files were still put back
+
+
+def test_the_consumer_packages_as_before_let_the_rollback_say_as_it_was(run, host, fake_runner):
+    from tests.conftest import rpm_answer, rpm_qa
+    fake_runner.expect(rpm_qa(host), 0, rpm_answer(OLD_CONSUMER))
+    rollback = engine.execute(run, [ReplacesTheConsumerPackage, Fails])[-1]
+    assert rollback.status == Status.CHANGED and "the host is as it was" in rollback.summary
+    assert "compared: the installed katello-ca-consumer packages" in rollback.detail
