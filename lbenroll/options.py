@@ -206,7 +206,9 @@ OPTIONS = (
           record=ONE_OFF),
     _spec(["--download-method"], "download_method", "registration", type=CHOICE,
           choices=("http", "https"), default="https", metavar="METHOD",
-          help="Scheme used to download the consumer RPM from --server."),
+          help="Scheme used to download the consumer RPM from --server at first contact, "
+               "unverified. Whenever a Katello CA is known (the host trusts one, --ca-file, or "
+               "a pinned server CA) the download is HTTPS, verified against it."),
     _spec(["--legacy-login"], "legacy_login", "registration", default="admin", metavar="LOGIN",
           status=RETIRED, help="RHN Classic / Satellite 5 user."),
     _spec(["--legacy-password"], "legacy_password", "registration", metavar="PASSWORD",
