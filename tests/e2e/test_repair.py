@@ -4,7 +4,7 @@ from lbenroll import consumer
 from tests.e2e.test_enroll import (PUPPET_CONF, REDHAT_REPO, RHSM_CONF, enroll, etc_bytes,
                                    etc_written, lbenroll, registrations, repo_urls, rhsm,
                                    statuses)
-from tests.lab.lab import BALANCER
+from tests.lab.lab import ACTIVATION_KEY, BALANCER, ORG
 
 LOG = "/var/log/lbenroll.log"
 DRIFT_TO = "proxy02.example.test"
@@ -123,7 +123,7 @@ def test_another_katello_ca_is_refused_until_the_admin_names_it(lab, sandbox):
     with open(foreign) as f:
         new = consumer.fingerprint(f.read())
     for proc in (repair(box), lbenroll(box, "--server", BALANCER),
-                 lbenroll(box, "--server", BALANCER, "--force"),
+                 lbenroll(box, "--server", BALANCER, "--force", "-o", ORG, "-a", ACTIVATION_KEY),
                  lbenroll(box, "--server", BALANCER, "--ca-fingerprint", new)):
         assert proc.returncode == 78, proc.stdout + proc.stderr
         assert "this host trusts another Katello CA" in proc.stdout
