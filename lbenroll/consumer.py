@@ -86,12 +86,14 @@ def trusted_cas(ctx):
 
 
 def _unique(pems):
-    """The PEMs that parse, each certificate once, in their order."""
+    """The PEMs that OpenSSL loads, each certificate once, in their order: a damaged CA file is
+    no anchor (and no reason to refuse every run)."""
     seen, unique = set(), []
     for pem in pems:
         try:
             digest = fingerprint(pem)
-        except ValueError:  # not base64: not a certificate anything could trust
+            ssl.create_default_context(cadata=pem)
+        except (ssl.SSLError, ValueError):  # not a certificate anything could trust
             continue
         if digest not in seen:
             seen.add(digest)
@@ -229,7 +231,13 @@ def download(url, timeout, cadata=None):
     import urllib.request
     if cadata:
         # Only these CAs, not the system's store: the balancer must prove it is Katello's.
-        context = ssl.create_default_context(cadata=cadata)
+        try:
+            context = ssl.create_default_context(cadata=cadata)
+        except (ssl.SSLError, ValueError) as exc:
+            raise ConfigError(
+                "the Katello CA to verify %s with does not load: %s" % (url, exc), step=STEP,
+                fix="check /etc/rhsm/ca/katello-*.pem and --ca-file; a damaged CA file is "
+                    "put right by giving the CA with --ca-file")
     else:
         # No CA store is loaded (it would not be used): a bare client context.
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -279,3 +279,18 @@ def test_a_script_larger_than_any_katello_script_is_refused_from_the_header():
     data = rpm("katello-ca-consumer-p1", payload=payload, files={
         consumer.SCRIPT_PATH: script().encode() + b"\0" * consumer.MAX_SCRIPT_SIZE})
     assert "not a script of at most" in refused(data, payload)
+
+
+def test_a_trusted_ca_that_does_not_load_is_a_config_error_not_a_traceback():
+    damaged = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    with pytest.raises(ConfigError) as exc:
+        consumer.download("https://smartproxy.example.test/pub/x.rpm", 5, cadata=damaged)
+    assert "does not load" in exc.value.message
+
+
+def test_a_damaged_ca_file_on_the_host_is_no_anchor(ctx, root):
+    (root / "etc/rhsm/ca").mkdir(parents=True)
+    (root / "etc/rhsm/ca/katello-server-ca.pem").write_text(
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    (root / "etc/rhsm/ca/katello-default-ca.pem").write_text(CA)
+    assert consumer.trusted_cas(ctx) == [CA.strip() + "\n"]
