@@ -51,6 +51,8 @@ def test_a_decompression_bomb_is_refused_and_nothing_is_installed(lab, sandbox):
 
 
 def test_a_truncated_header_is_refused_and_nothing_is_installed(lab, sandbox):
+    # Today's header reader indexes past the cut store (struct.error, exit 70): a clean
+    # refusal needs the bounded header parsing of issue 18's "Bounded parsing" work.
     box = sandbox()
     proc = refused_at_enrollment(lab, box, "truncated")
     assert proc.returncode == 65, proc.stdout + proc.stderr

@@ -50,7 +50,8 @@ def build_tampered(lab, kind, name, release="1"):
     default_ca   the genuine server CA, and another CA (the lab's foreign one) as default CA
     bomb         only the script, padded with zeros so the payload expands past 1 GiB (the
                  download stays small: gzip level 1 packs zeros ~1000:1)
-    truncated    the genuine package cut inside its main header
+    truncated    the genuine package's main header with its data store cut to 64 bytes (its
+                 length field saying so, the index still pointing past it), nothing after
     """
     lab_ca = pki.read_pem(lab.ca.cert)
     default_ca = lab_ca
@@ -76,10 +77,12 @@ def build_tampered(lab, kind, name, release="1"):
     if kind == "truncated":
         with open(path, "rb") as f:
             data = f.read()
-        header_at = _main_header_offset(data)
+        at = _main_header_offset(data)
+        count = int.from_bytes(data[at + 8:at + 12], "big")
+        store_at = at + 16 + 16 * count
         cut = os.path.join(topdir, "truncated.rpm")
         with open(cut, "wb") as f:
-            f.write(data[:header_at + 16 + 40])  # the index begun, the store missing
+            f.write(data[:at + 12] + (64).to_bytes(4, "big") + data[at + 16:store_at + 64])
         return cut
     return path
 
