@@ -128,6 +128,16 @@ class FakeRunner(object):
         return CommandResult(argv, rc, out, err)
 
 
+    def stream(self, argv, consume, timeout=None, input=None, env=None):
+        """As run(), the matching rule's stdout (bytes) given to consume in pieces of 64 KiB."""
+        from lbenroll.runner import CommandResult
+        result = self.run(argv, timeout=timeout, input=input, env=env)
+        out = result.stdout if isinstance(result.stdout, bytes) else result.stdout.encode()
+        for start in range(0, len(out), 65536):
+            consume(out[start:start + 65536])
+        return CommandResult(result.argv, result.returncode, None, result.stderr)
+
+
 @pytest.fixture
 def root(tmp_path):
     """A temporary managed root (like `rpm --root`)."""

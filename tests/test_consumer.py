@@ -28,7 +28,7 @@ def package(name="katello-ca-consumer-proxy02.example.test", files=None):
 
 
 def parse(data, payload):
-    return consumer.parse(URL, data, lambda _d: payload)
+    return consumer.parse(URL, data, lambda consume: consume(payload))
 
 
 def test_parse_names_answering_proxy_ca_and_port():
@@ -98,7 +98,8 @@ def test_an_installed_script_of_another_package_is_not_used():
     payload = cpio({"./usr/bin/katello-rhsm-consumer": served})
     data = rpm("katello-ca-consumer-proxy02.example.test", "1.0", "2", payload,
                files={consumer.SCRIPT_PATH: served})
-    parsed = consumer.parse(URL, data, lambda _d: payload, installed_script=script().encode())
+    parsed = consumer.parse(URL, data, lambda consume: consume(payload),
+                            installed_script=script().encode())
     assert parsed.server_ca_pem.strip() == OTHER_CA.strip()
 
 
