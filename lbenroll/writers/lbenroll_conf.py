@@ -61,7 +61,10 @@ def render(rows):
         conf[name] = text
     rendered = "\n".join(conf.write()) + "\n"
     # Without list parsing nothing is quoted, so a '#' would start a comment on reading.
-    read_back = parse(rendered)
+    try:
+        read_back = parse(rendered)
+    except ConfigError:  # a value holding a line break of its own (\x85, \u2028, ...)
+        read_back = {}
     lost = sorted(name for name, text in rows if read_back.get(name) != text)
     if lost:
         raise DataError("cannot record %s in %s: the value would not read back unchanged" % (
