@@ -37,9 +37,11 @@ DIGEST_ALGORITHMS = {1: "md5", 2: "sha1", 8: "sha256", 9: "sha384", 10: "sha512"
 MAX_INDEX_ENTRIES = 0xffff
 MAX_HEADER_STORE = 1 << 20
 # The decompressed payload (rpm2cpio's cpio archive). A consumer package carries one shell
-# script of a few kB (two PEM CAs, ~2 kB each, and ~200 lines of shell: Katello's
-# katello-rhsm-consumer template); 4 MiB is about a thousand times that, enough for any custom
-# CA bundle, and small enough that a decompression bomb stops within a few MB of memory.
+# script: the default and server CAs (a custom server CA may be a chain), optionally a repomd
+# GPG key, and a few hundred lines of shell (puppet-certs: manifests/rhsm_reconfigure_script.pp
+# and templates/rhsm-katello-reconfigure.erb; today puppet-foreman_proxy_content's
+# rhsm_reconfigure_script provider). That is 5 to a few tens of kB (the lab's: 4.7 kB); 4 MiB is
+# a hundred times the largest, and a decompression bomb stops within a few MB of memory.
 PAYLOAD_LIMIT = 4 << 20
 CPIO_HEADER_SIZE = 110
 CPIO_MAGICS = (b"070701", b"070702")  # newc, and newc with checksums (rpm writes newc)
