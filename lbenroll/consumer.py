@@ -6,7 +6,7 @@ import ssl
 
 from lbenroll import fileio, host
 from lbenroll.errors import ConfigError, DataError, LbenrollError, UnavailableError
-from lbenroll.rpmfile import CpioReader, NotAnRpm, PayloadTooLarge, RpmPackage
+from lbenroll.rpmfile import CpioReader, NotAnRpm, PayloadTooLarge, RpmPackage, size
 
 STEP = "FETCH_CONSUMER_RPM"
 SCRIPT_PATH = "/usr/bin/katello-rhsm-consumer"
@@ -222,8 +222,8 @@ def read_payload(url, package, extract):
         extract(reader.feed)
         reader.close()
     except PayloadTooLarge as exc:
-        raise DataError("%s (%s) has a payload larger than %d MiB unpacked; reading it was "
-                        "stopped there" % (package.nvr, url, exc.limit >> 20), step=STEP,
+        raise DataError("%s (%s) has a payload larger than %s unpacked; reading it was "
+                        "stopped there" % (package.nvr, url, size(exc.limit)), step=STEP,
                         fix="a consumer package carries one small script: check what the "
                             "proxies publish at /pub (a tampered or foreign package)")
     except NotAnRpm as exc:

@@ -63,9 +63,16 @@ class PayloadTooLarge(NotAnRpm):
 
     def __init__(self, limit):
         super(PayloadTooLarge, self).__init__(
-            "payload larger than %d bytes (%d MiB) unpacked; a consumer package's is a few kB"
-            % (limit, limit >> 20))
+            "payload larger than %s unpacked; a consumer package's is a few kB" % size(limit))
         self.limit = limit
+
+
+def size(count):
+    """A byte count for a message: "4 MiB", "64 KiB", "100 bytes"."""
+    for unit, shift in (("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift and not count % (1 << shift):
+            return "%d %s" % (count >> shift, unit)
+    return "%d bytes" % count
 
 
 def _describe(data):
@@ -241,9 +248,9 @@ class CpioReader(object):
     the archive ended properly.
     """
 
-    def __init__(self, keep=(), limit=PAYLOAD_LIMIT):
+    def __init__(self, keep=(), limit=None):
         self.keep = None if keep is None else frozenset(keep)
-        self.limit = limit
+        self.limit = PAYLOAD_LIMIT if limit is None else limit
         self.entries = []
         self.files = {}
         self.total = 0  # bytes fed
@@ -322,7 +329,7 @@ class CpioReader(object):
         self._expect(CPIO_HEADER_SIZE, self._header)
 
 
-def cpio_files(stream, limit=PAYLOAD_LIMIT):
+def cpio_files(stream, limit=None):
     """{path: bytes} of the regular files in a "newc" cpio archive held in memory."""
     reader = CpioReader(keep=None, limit=limit)
     reader.feed(stream)

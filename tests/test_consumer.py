@@ -120,3 +120,41 @@ def test_fetch_reads_the_host_script_and_runs_no_rpm2cpio_for_the_installed_pack
     assert consumer.fetch(ctx, "smartproxy.example.test", "http",
                           str(tmp_path)).fingerprint == CA_SHA256
     assert [call[0] for call in fake_runner.calls] == ["rpm2cpio"]
+
+
+def test_a_damaged_ca_block_is_bad_data_not_a_traceback():
+    body = CA.strip().splitlines()
+    damaged = "\n".join([body[0], body[1][:-1]] + body[2:])  # base64 one character short
+    text = script(server_ca=damaged, default_ca=damaged).encode()
+    data, payload = package(files={"./usr/bin/katello-rhsm-consumer": text})
+    with pytest.raises(DataError) as exc:
+        parse(data, payload)
+    assert exc.value.exit_code == ExitCode.DATAERR
+    assert "carries no CA certificate" in exc.value.message
+
+
+def test_many_unterminated_pem_blocks_are_read_in_linear_time():
+    """The PEM pattern's body used to match anything: each BEGIN was tried to the text's end."""
+    import time
+    text = "-----BEGIN CERTIFICATE-----\nMIIB\n" * 20000 + CA
+    started = time.monotonic()
+    assert consumer.first_pem(text).strip() == CA.strip()
+    assert time.monotonic() - started < 5
+
+
+def test_a_payload_over_the_limit_is_bad_data_naming_package_url_and_limit(monkeypatch):
+    monkeypatch.setattr("lbenroll.rpmfile.PAYLOAD_LIMIT", 64 * 1024)
+    data, payload = package(files={"./usr/bin/katello-rhsm-consumer": script().encode(),
+                                   "./usr/share/big": b"\0" * (65 * 1024)})
+    fed = []
+
+    def extract(consume):
+        for start in range(0, len(payload), 4096):
+            fed.append(start)
+            consume(payload[start:start + 4096])
+    with pytest.raises(DataError) as exc:
+        consumer.parse(URL, data, extract)
+    assert exc.value.exit_code == ExitCode.DATAERR
+    assert "katello-ca-consumer-proxy02.example.test-1.0-2" in exc.value.message
+    assert URL in exc.value.message and "larger than 64 KiB unpacked" in exc.value.message
+    assert len(fed) * 4096 <= 64 * 1024 + 4096  # stopped at the piece that crossed the limit
