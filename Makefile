@@ -49,12 +49,12 @@ $(BUILD)/apt-%.installed: Makefile $(DEVENV)
 VENV_READY := $(VENV)/.installed
 
 $(VENV_READY): setup.cfg pyproject.toml | $(call apt,venv)
-	@echo "setting up $(VENV): lbenroll (editable), pytest, pytest-mock, ansible-core, wheel"
+	@echo "setting up $(VENV): lbenroll (editable), pytest, pytest-mock, hypothesis, ansible-core, wheel"
 	@rm -f $(LOGS)/venv.log
 	@$(DEVENV) quietly $(LOGS)/venv.log $(PYTHON) -m venv $(VENV)
 	@$(DEVENV) quietly $(LOGS)/venv.log $(VENV)/bin/pip install -q --upgrade pip
 	@$(DEVENV) quietly $(LOGS)/venv.log $(VENV)/bin/pip install -q -e . pytest pytest-mock \
-		ansible-core wheel
+		hypothesis ansible-core wheel
 	@touch $@
 
 ## Everything `make test` installs: all the Debian package sets and the virtualenv.
@@ -101,8 +101,9 @@ PYTHON36_MISSING = $(if $(PYTHON36),PYTHON36=$(PYTHON36) is not a Python 3.6 tha
 	rpm need Python 3.6 (EL8's) and there is no python3.6 on PATH or in pyenv's versions: install \
 	it with `pyenv install 3.6.15`$(comma) or name one with make PYTHON36=/path/to/python3.6)
 FLOOR := $(BUILD)/floor36
+# Hypothesis 6.31.6 is the last release for Python 3.6 (a test-only dependency).
 FLOOR_PACKAGES := click==6.7 requests==2.20.0 configobj==5.0.6 distro==1.4.0 \
-	pytest==7.0.1 pytest-mock==3.6.1
+	pytest==7.0.1 pytest-mock==3.6.1 hypothesis==6.31.6
 # The interpreter the floor is made with; rewritten (and so the floor remade) when it changes.
 FLOOR_PYTHON := $(BUILD)/floor36.python
 

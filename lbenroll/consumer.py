@@ -6,14 +6,17 @@ import ssl
 
 from lbenroll import fileio, host
 from lbenroll.errors import ConfigError, DataError, LbenrollError, UnavailableError
-from lbenroll.rpmfile import NotAnRpm, RpmPackage, cpio_files, is_plain_file
+from lbenroll.rpmfile import (CpioReader, NotAnRpm, PayloadTooLarge, RpmPackage, is_plain_file,
+                              size)
 
 STEP = "FETCH_CONSUMER_RPM"
 SCRIPT_PATH = "/usr/bin/katello-rhsm-consumer"
 MAX_SIZE = 16 * 1024 * 1024  # the real package is a few kB; anything huge is not it
 # The script with both CAs is ~10 kB; the header's size for it above this is not Katello's.
 MAX_SCRIPT_SIZE = 1024 * 1024
-PEM_RX = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+# Only base64 and spacing between the markers: a match attempt stops at the first other
+# character, so text with thousands of BEGIN lines and no END is read in linear time.
+PEM_RX = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
 # The %post script embeds both CAs as here-documents (puppet-foreman_proxy_content:
 # lib/puppet/provider/rhsm_reconfigure_script/rhsm_reconfigure_script.rb).
 CA_BLOCK_RX = r"%s\s*<<\s*'?EOM'?[^\n]*\n(.*?)\nEOM"
@@ -46,8 +49,15 @@ def pretty_fingerprint(hexdigest):
 
 
 def first_pem(text):
-    match = PEM_RX.search(text or "")
-    return match.group(0) + "\n" if match else None
+    """The first PEM certificate block in text whose base64 decodes, or None."""
+    for match in PEM_RX.finditer(text or ""):
+        pem = match.group(0) + "\n"
+        try:
+            ssl.PEM_cert_to_DER_cert(pem)
+        except ValueError:  # binascii.Error: a damaged block is not a certificate
+            continue
+        return pem
+    return None
 
 
 def installed_ca(ctx):
@@ -200,6 +210,9 @@ class ConsumerRpm(object):
         self.path = None  # where FETCH_CONSUMER_RPM saved the package for rpm
         self.verified = False  # fetched over HTTPS verified against a known Katello CA
         self.rotated = []  # [(role, fingerprint)] of CAs --rotate-ca let replace trusted ones
+        # The payload's entries (rpmfile.CpioEntry: path, mode, size) when it was unpacked;
+        # None when the script was taken from the host (the header's digest named it).
+        self.payload = None
 
     @property
     def rhsm_port(self):
@@ -290,7 +303,8 @@ def _reason(exc):
 
 
 def parse(url, data, extract, installed_script=None):
-    """Validate bytes as a consumer RPM; extract(data) returns the payload as a cpio archive.
+    """Validate bytes as a consumer RPM. extract(consume) runs through the payload as a cpio
+    archive (rpm2cpio's output), giving it to consume piece by piece.
 
     installed_script: the bytes at SCRIPT_PATH on the host; when the package's header gives
     them as its script's digest they are its script, and the payload is not unpacked.
@@ -307,11 +321,8 @@ def parse(url, data, extract, installed_script=None):
     check_header(url, package)
     if package.carries(SCRIPT_PATH, installed_script):
         return ConsumerRpm(url, data, package, installed_script.decode("utf-8", "replace"))
-    try:
-        files = cpio_files(extract(data))
-    except NotAnRpm as exc:
-        raise DataError("cannot read the payload of %s: %s" % (package.nvr, exc), step=STEP)
-    script = files.get(SCRIPT_PATH)
+    payload = read_payload(url, package, extract)
+    script = payload.files.get(SCRIPT_PATH)
     if script is None:
         raise DataError("%s does not contain %s" % (package.nvr, SCRIPT_PATH), step=STEP)
     if not package.carries(SCRIPT_PATH, script):
@@ -320,7 +331,28 @@ def parse(url, data, extract, installed_script=None):
         # script rpm installs is the one read here.
         _refuse(url, package, ["the header's digest of %s is not that of the script in its "
                                "payload" % SCRIPT_PATH])
-    return ConsumerRpm(url, data, package, script.decode("utf-8", "replace"))
+    rpm = ConsumerRpm(url, data, package, script.decode("utf-8", "replace"))
+    rpm.payload = payload.entries
+    return rpm
+
+
+def read_payload(url, package, extract):
+    """The CpioReader that read the package's payload through extract: every entry (path,
+    mode, size) and the script's bytes. At most rpmfile.PAYLOAD_LIMIT bytes are read: a larger
+    payload (a decompression bomb) stops extract's command there."""
+    reader = CpioReader(keep=(SCRIPT_PATH,))
+    try:
+        extract(reader.feed)
+        reader.close()
+    except PayloadTooLarge as exc:
+        raise DataError("%s (%s) has a payload larger than %s unpacked; reading it was "
+                        "stopped there" % (package.nvr, url, size(exc.limit)), step=STEP,
+                        fix="a consumer package carries one small script: check what the "
+                            "proxies publish at /pub (a tampered or foreign package)")
+    except NotAnRpm as exc:
+        raise DataError("cannot read the payload of %s: %s" % (package.nvr, exc), step=STEP,
+                        fix="check what the proxies publish at /pub")
+    return reader
 
 
 def check_header(url, package):
@@ -394,12 +426,11 @@ def fetch(ctx, balancer, method, directory, trust=None):
     with open(path, "wb") as f:
         f.write(data)
 
-    def extract(_data):
-        result = ctx.run(["rpm2cpio", path], binary=True)
+    def extract(consume):
+        result = ctx.stream(["rpm2cpio", path], consume)
         if not result.ok:
             raise LbenrollError("rpm2cpio failed on %s: %s" % (url, ctx.runner.output(result)),
                                 step=STEP, fix="install the rpm package (provides rpm2cpio)")
-        return result.stdout
 
     # A repair finds this package installed: its script is read from the host, and rpm2cpio
     # runs only when the served package is another one.

@@ -52,6 +52,11 @@ class Context(object):
         return self.runner.run(argv, changes_host=changes_host, timeout=timeout or self.timeout,
                                input=input, env=env, binary=binary)
 
+    def stream(self, argv, consume, timeout=None, input=None, env=None):
+        """Runner.stream with the context's --timeout: a reading command's output, piecewise."""
+        return self.runner.stream(argv, consume, timeout=timeout or self.timeout, input=input,
+                                  env=env)
+
     def rpm(self, *args):
         return host.rpm_argv(self.root, *args)
 

@@ -5,10 +5,11 @@ import collections
 import errno
 import logging
 import os
+import stat
 import tempfile
 
 from lbenroll import passwd
-from lbenroll.errors import WriteError
+from lbenroll.errors import ConfigError, WriteError
 
 log = logging.getLogger("lbenroll")
 
@@ -16,6 +17,11 @@ SELINUX_XATTR = "security.selinux"
 
 
 BLOCK = 1 << 20  # bytes per read or write when a large file is handled in pieces
+# The most lbenroll reads of one host file. The largest it handles is redhat.repo: about 10 MB
+# for the 20,000 repositories of the benchmarks (Satellite's largest organisations have a few
+# thousand). 64 MiB is six times that, and keeps a run's memory (the file, its parse, a plan)
+# within a few hundred MB whatever was put there.
+MAX_READ = 64 << 20
 
 # A symbolic link, as read_entry() gives it: where it points.
 Link = collections.namedtuple("Link", "target")
@@ -31,15 +37,52 @@ def read_entry(ctx, path):
 
 
 def read_bytes(ctx, path):
-    """Current bytes of a host file, or None when it does not exist."""
+    """Current bytes of a host file, or None when it does not exist; ConfigError when it is
+    not a regular file or larger than MAX_READ."""
     try:
-        with open(ctx.path(path), "rb") as f:
-            return f.read()
+        return read_file(ctx.path(path), path)
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             return None
         raise WriteError("cannot read %s: %s" % (path, exc.strerror),
                          fix="check the file's permissions")
+
+
+def read_file(real, path):
+    """The bytes of the file at real (path: its name in messages) by read_capped's rules;
+    OSError when it cannot be opened."""
+    # O_NONBLOCK: a FIFO put where a file belongs is refused, not waited on.
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        check_regular(os.fstat(fd).st_mode, path)
+    except ConfigError:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as f:
+        return read_capped(f, path)
+
+
+def check_regular(mode, path):
+    """ConfigError naming path unless mode is a regular file's."""
+    if stat.S_ISREG(mode):
+        return
+    kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else (
+        "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    raise ConfigError("%s is %s, where lbenroll expects a file" % (path, kind),
+                      fix="move %s away (or put the file back), then run lbenroll again" % path)
+
+
+def read_capped(f, path, limit=None):
+    """The bytes of an open regular file, refused (ConfigError naming path) when it holds more
+    than limit (MAX_READ) bytes: no managed file is read without a bound."""
+    limit = MAX_READ if limit is None else limit
+    data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ConfigError("%s is larger than %d MiB, more than lbenroll reads of a "
+                          "configuration file" % (path, limit >> 20),
+                          fix="check what wrote %s; move it away if it is not a real "
+                              "configuration file" % path)
+    return data
 
 
 def owner_ids(ctx, owner, group):

@@ -11,8 +11,8 @@ before anything runs.
 """
 import os
 
-from lbenroll import host
-from lbenroll.errors import UsageError
+from lbenroll import diskio, host
+from lbenroll.errors import ConfigError, UsageError
 from lbenroll.urls import same_host
 
 # What a move (--new-capsule) takes from its own command line only: the balancer and its Puppet
@@ -35,14 +35,15 @@ class HostState(object):
 
 
 def read(root):
-    """The state of the host under root. An unreadable record is a usage error naming it."""
+    """The state of the host under root. A record that cannot be read is a configuration error
+    (exit 78) naming it."""
     from lbenroll.writers import lbenroll_conf
     root = root or "/"
     path = host.reroot(root, host.LBENROLL_CONF)
     record = None
     try:
-        with open(path, "rb") as f:
-            record = lbenroll_conf.parse(f.read().decode("utf-8", "replace"), host.LBENROLL_CONF)
+        data = diskio.read_file(path, host.LBENROLL_CONF)
+        record = lbenroll_conf.parse(data.decode("utf-8", "replace"), host.LBENROLL_CONF)
     except FileNotFoundError:
         pass
     except NotADirectoryError:
@@ -50,8 +51,8 @@ def read(root):
     except PermissionError:
         record = None  # not root: the run is refused as such later, with its own message
     except OSError as exc:
-        raise UsageError("cannot read %s: %s" % (host.LBENROLL_CONF, exc.strerror),
-                         fix="check the file, or remove it to enroll afresh") from None
+        raise ConfigError("cannot read %s: %s" % (host.LBENROLL_CONF, exc.strerror),
+                          fix="check the file, or remove it to enroll afresh") from None
     registered = os.path.exists(host.reroot(root, host.CONSUMER_CERT))
     return HostState(root, record, registered)
 

@@ -25,7 +25,10 @@ _LINE = re.compile(r"[^\n]*\n")
 # other line. Greedy, not lazy: this runs over every line of a file and lazy is much slower.
 _LINE_KEY = re.compile(r"(?:([ \t]*)([^\s=:\[#;][^=:\n]*)[=:])?[^\n]*\n")
 # indent, key, space before the separator, separator, space after it; the value follows.
-_OPTION = re.compile(r"([ \t]*)([^\s=:\[#;][^=:]*?)([ \t]*)([=:])([ \t]*)")
+# The key runs greedily to the first separator and gives back only its trailing blanks: a
+# lazy key (tried one character longer at each step, with the blanks after it) takes
+# quadratic time on a line of many blanks.
+_OPTION = re.compile(r"([ \t]*)([^\s=:\[#;](?:[^=:]*[^ \t=:])?)([ \t]*)([=:])([ \t]*)")
 
 _DEFAULT_STYLE = ("", " ", "=", " ")
 _CONTINUATION_INDENT = "    "
@@ -196,7 +199,15 @@ class IniDocument(object):
                 # The admin aligned the separators in a column: keep the column.
                 gap = " " * max(1, len(template_key) + len(gap) - len(key))
         first = indent + key + gap + sep + space + self.newline
-        position = self._end(sect.lines, last) if last is not None else 0
+        if last is not None:
+            position = self._end(sect.lines, last)
+        else:
+            # After any indented lines that open the section: before them, the new key would
+            # take them as its continuation lines.
+            position = 0
+            while (self._continuation and position < len(sect.lines)
+                   and _continues(sect.lines[position], len(indent))):
+                position += 1
         sect.lines[position:position] = self._rewrite([first], value)
         self._reindex(sect)
         return True

@@ -11,7 +11,7 @@ import click
 
 from lbenroll import host, options
 from lbenroll.cli import LbenrollCommand, complete, run_validated
-from lbenroll.errors import PermissionDenied, UsageError
+from lbenroll.errors import ConfigError, PermissionDenied, UsageError
 
 HELP = ("Re-apply the options recorded by the last enrollment, correcting files that drifted "
         "back to a proxy name; never registers.")
@@ -55,16 +55,17 @@ def recorded_options(config_path, run_values):
         raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",
                                fix="run it with sudo, or use --dry-run to only see the plan")
     path = config_path or host.reroot(root, host.LBENROLL_CONF)
+    from lbenroll import diskio
     try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8", "replace")
+        text = diskio.read_file(path, path).decode("utf-8", "replace")
     except FileNotFoundError:
         raise UsageError("%s does not exist: there is no recorded enrollment to repair" % path,
                          fix="enroll first (lbenroll --server BALANCER -o ORG_LABEL -a KEY "
                              "--skip foreman ...); that records the options repair re-applies"
                          ) from None
     except OSError as exc:
-        raise UsageError("cannot read %s: %s" % (path, exc.strerror)) from None
+        raise ConfigError("cannot read %s: %s" % (path, exc.strerror),
+                          fix="check the file, or enroll again to rewrite it") from None
     # Imported here: `lbenroll --help` imports this module for its one-line help only.
     from lbenroll.writers import lbenroll_conf
     values = lbenroll_conf.option_values(lbenroll_conf.parse(text, path), path)

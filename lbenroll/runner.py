@@ -1,11 +1,16 @@
 """The one module that runs commands: argv lists only, timeouts, secrets redacted, dry-run aware."""
 import logging
+import os
+import selectors
 import shlex
 import subprocess
+import time
 
 log = logging.getLogger("lbenroll")
 
 DEFAULT_TIMEOUT = 300
+READ_SIZE = 64 * 1024  # bytes per read of a streamed command's output
+STDERR_KEPT = 64 * 1024  # the end of a streamed command's stderr kept for its error message
 
 
 class CommandResult(object):
@@ -69,3 +74,90 @@ class Runner(object):
         """A failed command's combined output, redacted, for an error message."""
         text = (result.stderr or "").strip() or (result.stdout or "").strip()
         return self.redact(text)
+
+    def stream(self, argv, consume, timeout=None, input=None, env=None):
+        """Run argv, a command that only reads (so it runs in dry-run too), and give its stdout
+        to consume(bytes) piece by piece as it arrives: output of any size is never held whole.
+
+        consume may raise to stop the command: the child is killed and reaped, and the
+        exception goes on to the caller. input (bytes) is written to the child's stdin while
+        its output is read. Returns a CommandResult whose stdout is None; stderr is the end of
+        what the command printed there.
+        """
+        if not isinstance(argv, (list, tuple)):
+            raise TypeError("commands are argv lists, never shell strings")
+        argv = [str(a) for a in argv]
+        shown = self.display(argv)
+        timeout = timeout or self.timeout
+        log.info("running: %s", shown)
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        except FileNotFoundError:
+            log.info("not found: %s", argv[0])
+            return CommandResult(argv, 127, None, "%s: command not found" % argv[0])
+        deadline = time.monotonic() + timeout
+        with proc:
+            try:
+                stderr, finished = _pump(proc, input, consume, deadline)
+                if finished:  # its output is closed; it may still take a moment to exit
+                    proc.wait(max(deadline - time.monotonic(), 0.001))
+            except subprocess.TimeoutExpired:
+                finished = False
+            except BaseException:
+                proc.kill()
+                proc.wait()
+                log.info("stopped (output refused): %s", shown)
+                raise
+            if not finished:
+                proc.kill()
+                proc.wait()
+                log.info("timed out after %ss: %s", timeout, shown)
+                return CommandResult(argv, 124, None, "timed out after %ss" % timeout,
+                                     timed_out=True)
+        stderr = stderr.decode("utf-8", "replace")
+        log.info("exit %s: %s", proc.returncode, shown)
+        for line in stderr.splitlines():
+            log.debug("  | %s", self.redact(line))
+        return CommandResult(argv, proc.returncode, None, stderr)
+
+
+def _pump(proc, data, consume, deadline):
+    """Write data to proc's stdin and hand its stdout to consume until both pipes close or the
+    deadline passes; (the last STDERR_KEPT bytes of stderr, whether the pipes closed in time)."""
+    stderr = bytearray()
+    pending = memoryview(data or b"")
+    with selectors.DefaultSelector() as selector:
+        if data is not None:
+            os.set_blocking(proc.stdin.fileno(), False)
+            selector.register(proc.stdin, selectors.EVENT_WRITE)
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        selector.register(proc.stderr, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return stderr, False
+            for key, _ in selector.select(left):
+                pipe = key.fileobj
+                if pipe is proc.stdin:
+                    try:
+                        pending = pending[os.write(pipe.fileno(), pending[:READ_SIZE]):]
+                    except BlockingIOError:
+                        continue
+                    except BrokenPipeError:  # the child stopped reading: its exit says why
+                        pending = pending[:0]
+                    if not pending:
+                        selector.unregister(pipe)
+                        pipe.close()
+                    continue
+                chunk = os.read(pipe.fileno(), READ_SIZE)
+                if not chunk:
+                    selector.unregister(pipe)
+                    continue
+                if pipe is proc.stdout:
+                    consume(chunk)
+                else:
+                    stderr += chunk
+                    del stderr[:-STDERR_KEPT]
+    return stderr, True

@@ -13,6 +13,18 @@ import pytest
 
 from lbenroll.context import Context
 
+try:  # Hypothesis is a test-only dependency; its property tests skip where it is missing.
+    from hypothesis import HealthCheck, settings
+except ImportError:  # pragma: no cover - rpmbuild's %check on EL8/EL9 has no python3-hypothesis
+    settings = None
+if settings is not None:
+    # Deterministic (the same examples every run, as CI and %check need) and no example
+    # database: the unit-test guards allow writes only under a test's tmp directory.
+    settings.register_profile("lbenroll", derandomize=True, database=None, deadline=None,
+                              max_examples=200, print_blob=False,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("lbenroll")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 UNGUARDED = (os.path.join(HERE, "e2e"), os.path.join(HERE, "lab"), os.path.join(HERE, "packaging"))
@@ -126,6 +138,16 @@ class FakeRunner(object):
         if effect is not None:
             effect(argv)
         return CommandResult(argv, rc, out, err)
+
+
+    def stream(self, argv, consume, timeout=None, input=None, env=None):
+        """As run(), the matching rule's stdout (bytes) given to consume in pieces of 64 KiB."""
+        from lbenroll.runner import CommandResult
+        result = self.run(argv, timeout=timeout, input=input, env=env)
+        out = result.stdout if isinstance(result.stdout, bytes) else result.stdout.encode()
+        for start in range(0, len(out), 65536):
+            consume(out[start:start + 65536])
+        return CommandResult(result.argv, result.returncode, None, result.stderr)
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ def rpm(name, version="1.0", release="1", payload=b"", files=None, modes=None, e
     if files is None and payload[:6] == b"070701":
         # The header lists what the payload holds, as rpmbuild's does.
         from lbenroll.rpmfile import cpio_files
-        files = cpio_files(payload)
+        files = cpio_files(payload, limit=len(payload))
     entries = [(1000, 6, name), (1001, 6, version), (1002, 6, release)]
     if files:
         paths = sorted(files)

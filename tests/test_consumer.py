@@ -28,7 +28,7 @@ def package(name="katello-ca-consumer-proxy02.example.test", files=None):
 
 
 def parse(data, payload):
-    return consumer.parse(URL, data, lambda _d: payload)
+    return consumer.parse(URL, data, lambda consume: consume(payload))
 
 
 def test_parse_names_answering_proxy_ca_and_port():
@@ -137,7 +137,8 @@ def test_an_installed_script_of_another_package_is_not_used():
     payload = cpio({"./usr/bin/katello-rhsm-consumer": served})
     data = rpm("katello-ca-consumer-proxy02.example.test", "1.0", "2", payload,
                files={consumer.SCRIPT_PATH: served})
-    parsed = consumer.parse(URL, data, lambda _d: payload, installed_script=script().encode())
+    parsed = consumer.parse(URL, data, lambda consume: consume(payload),
+                            installed_script=script().encode())
     assert parsed.server_ca_pem.strip() == OTHER_CA.strip()
 
 
@@ -294,3 +295,44 @@ def test_a_damaged_ca_file_on_the_host_is_no_anchor(ctx, root):
         "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     (root / "etc/rhsm/ca/katello-default-ca.pem").write_text(CA)
     assert consumer.trusted_cas(ctx) == [CA.strip() + "\n"]
+
+
+def test_a_damaged_ca_block_is_bad_data_not_a_traceback():
+    body = CA.strip().splitlines()
+    damaged = "\n".join([body[0], body[1][:-1]] + body[2:])  # base64 one character short
+    text = script(server_ca=damaged, default_ca=damaged).encode()
+    data, payload = package(files={"./usr/bin/katello-rhsm-consumer": text})
+    with pytest.raises(DataError) as exc:
+        parse(data, payload)
+    assert exc.value.exit_code == ExitCode.DATAERR
+    assert "carries no CA certificate" in exc.value.message
+
+
+def test_many_unterminated_pem_blocks_are_read_in_linear_time():
+    """The PEM pattern's body used to match anything: each BEGIN was tried to the text's end."""
+    import time
+    text = "-----BEGIN CERTIFICATE-----\nMIIB\n" * 20000 + CA
+    started = time.monotonic()
+    assert consumer.first_pem(text).strip() == CA.strip()
+    assert time.monotonic() - started < 5
+
+
+def test_a_payload_over_the_limit_is_bad_data_naming_package_url_and_limit(monkeypatch):
+    monkeypatch.setattr("lbenroll.rpmfile.PAYLOAD_LIMIT", 64 * 1024)
+    text = script().encode()
+    # The header lists the script alone (so the header's rule passes); the payload lies.
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": text, "./usr/share/big": b"\0" * (65 * 1024)})
+    data = rpm("katello-ca-consumer-proxy02.example.test", "1.0", "2", payload,
+               files={"/usr/bin/katello-rhsm-consumer": text})
+    fed = []
+
+    def extract(consume):
+        for start in range(0, len(payload), 4096):
+            fed.append(start)
+            consume(payload[start:start + 4096])
+    with pytest.raises(DataError) as exc:
+        consumer.parse(URL, data, extract)
+    assert exc.value.exit_code == ExitCode.DATAERR
+    assert "katello-ca-consumer-proxy02.example.test-1.0-2" in exc.value.message
+    assert URL in exc.value.message and "larger than 64 KiB unpacked" in exc.value.message
+    assert len(fed) * 4096 <= 64 * 1024 + 4096  # stopped at the piece that crossed the limit

@@ -161,7 +161,7 @@ def test_layouts_compare_by_value():
 def parsed(script):
     payload = cpio({"./usr/bin/katello-rhsm-consumer": script.encode()})
     data = rpm("katello-ca-consumer-proxy02.example.test", payload=payload)
-    return consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
+    return consumer.parse("http://x/pub/c.rpm", data, lambda consume: consume(payload))
 
 
 def test_the_consumer_rpm_carries_its_layout_and_both_cas():

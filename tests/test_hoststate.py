@@ -7,7 +7,7 @@ import pytest
 
 from lbenroll import cli, credentials
 from lbenroll import hoststate, options
-from lbenroll.errors import ExitCode, UsageError
+from lbenroll.errors import ConfigError, ExitCode, UsageError
 from lbenroll.writers import lbenroll_conf
 from tests.conftest import seed
 
@@ -66,40 +66,50 @@ def test_a_host_enrolled_by_lbenroll(root):
     assert state.record == dict(FOREMAN_RECORD)
 
 
-def test_a_record_that_is_a_directory_is_a_usage_error(root):
+def test_a_record_that_is_a_directory_is_a_config_error(root):
     os.makedirs(os.path.join(str(root), RECORD.lstrip("/")))
-    with pytest.raises(UsageError) as error:
+    with pytest.raises(ConfigError) as error:
         hoststate.read(str(root))
-    assert error.value.exit_code == ExitCode.USAGE
-    assert error.value.message.startswith("cannot read %s: " % RECORD)
-    assert "remove it to enroll afresh" in error.value.fix
+    assert error.value.exit_code == ExitCode.CONFIG
+    assert error.value.message == "%s is a directory, where lbenroll expects a file" % RECORD
+    assert "move %s away" % RECORD in error.value.fix
 
 
-def test_a_record_configobj_cannot_read_is_a_usage_error(root):
+def test_a_record_that_is_a_fifo_is_a_config_error_not_a_hang(root):
+    path = os.path.join(str(root), RECORD.lstrip("/"))
+    os.makedirs(os.path.dirname(path))
+    os.mkfifo(path)  # nothing ever writes to it: reading it would wait forever
+    with pytest.raises(ConfigError) as error:
+        hoststate.read(str(root))
+    assert error.value.message == "%s is a FIFO, where lbenroll expects a file" % RECORD
+
+
+def test_a_record_configobj_cannot_read_is_a_config_error(root):
     seed(root, {RECORD: "server = a\nserver = b\n"})  # a duplicate key
-    with pytest.raises(UsageError) as error:
+    with pytest.raises(ConfigError) as error:
         hoststate.read(str(root))
+    assert error.value.exit_code == ExitCode.CONFIG
     assert error.value.message.startswith("%s cannot be read" % RECORD)
 
 
-def test_a_record_with_sections_is_a_usage_error(root):
+def test_a_record_with_sections_is_a_config_error(root):
     seed(root, {RECORD: "server = a\n[extra]\nk = v\n"})
-    with pytest.raises(UsageError) as error:
+    with pytest.raises(ConfigError) as error:
         hoststate.read(str(root))
     assert "[extra]" in error.value.message
-
-
-def test_a_record_path_below_a_file_is_no_record(root):
-    seed(root, {"/etc/lbenroll": "a file where the directory should be\n"})
-    assert hoststate.read(str(root)).record is None
 
 
 def test_a_record_root_may_not_read_is_left_to_the_root_check(root, monkeypatch):
     record(root, FOREMAN_RECORD)
 
-    def denied(path, mode="r", *args, **kwargs):
-        raise PermissionError(13, "Permission denied", path)
-    monkeypatch.setattr(hoststate, "open", denied, raising=False)
+    def denied(real, path):
+        raise PermissionError(13, "Permission denied", real)
+    monkeypatch.setattr(hoststate.diskio, "read_file", denied)
+    assert hoststate.read(str(root)).record is None
+
+
+def test_a_record_path_below_a_file_is_no_record(root):
+    seed(root, {"/etc/lbenroll": "a file where the directory should be\n"})
     assert hoststate.read(str(root)).record is None
 
 

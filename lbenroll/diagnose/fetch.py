@@ -89,17 +89,16 @@ def consumer_rpm(balancer, timeout, runner=None, address=None):
         return ConsumerFetch(probe, package)
     url = "http://%s%s" % (where, host.CONSUMER_RPM_PATH)
     try:
-        rpm = consumer.parse(url, got.body, lambda data: _rpm2cpio(runner, data))
+        rpm = consumer.parse(url, got.body, lambda consume: _rpm2cpio(runner, got.body, consume))
     except LbenrollError as exc:
         return ConsumerFetch(probe, package, problem=exc.message)
     return ConsumerFetch(probe, package, rpm)
 
 
-def _rpm2cpio(runner, data):
-    result = runner.run(["rpm2cpio"], input=data, binary=True)
+def _rpm2cpio(runner, data, consume):
+    result = runner.stream(["rpm2cpio"], consume, input=data)
     if not result.ok:
         raise NotAnRpm("rpm2cpio failed: %s" % runner.output(result))
-    return result.stdout
 
 
 def puppet_ca(balancer, port, timeout, address=None):

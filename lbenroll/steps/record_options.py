@@ -1,7 +1,7 @@
 """RECORD_OPTIONS: record the enrollment options for lbenroll repair."""
 from lbenroll import fileio, host, hoststate
 from lbenroll.options import BY_DEST
-from lbenroll.errors import UsageError
+from lbenroll.errors import ConfigError
 from lbenroll.steps.base import WriterStep
 from lbenroll.writers.base import decode
 from lbenroll.writers.lbenroll_conf import (RECORDED, LbenrollConfWriter, key, parse,
@@ -39,7 +39,7 @@ def previous_record(ctx):
     data = fileio.read_bytes(ctx, host.LBENROLL_CONF)
     try:
         return parse(decode(data)) if data is not None else {}
-    except UsageError:
+    except ConfigError:
         return {}
 
 

@@ -7,7 +7,7 @@ from configobj import ConfigObj, ConfigObjError
 
 from lbenroll import host
 from lbenroll import options as option_table
-from lbenroll.errors import DataError, UsageError
+from lbenroll.errors import ConfigError, DataError, UsageError
 from lbenroll.writers.base import Target, Writer
 
 HEADER = [
@@ -63,7 +63,10 @@ def render(rows):
         conf[name] = text
     rendered = "\n".join(conf.write()) + "\n"
     # Without list parsing nothing is quoted, so a '#' would start a comment on reading.
-    read_back = parse(rendered)
+    try:
+        read_back = parse(rendered)
+    except ConfigError:  # a value holding a line break of its own (\x85, \u2028, ...)
+        read_back = {}
     lost = sorted(name for name, text in rows if read_back.get(name) != text)
     if lost:
         raise DataError("cannot record %s in %s: the value would not read back unchanged" % (
@@ -73,14 +76,16 @@ def render(rows):
 
 
 def parse(text, source=host.LBENROLL_CONF):
-    """{key: text} of a recorded file; raises UsageError when configobj cannot read it."""
+    """{key: text} of a recorded file; raises ConfigError (exit 78, the host's configuration)
+    when configobj cannot read it. Its values are then checked like a command line
+    (option_values: UsageError)."""
     try:
         conf = ConfigObj(text.splitlines(), interpolation=False, list_values=False)
     except ConfigObjError as exc:
-        raise UsageError("%s cannot be read: %s" % (source, exc),
-                         fix="correct it, or enroll again to rewrite it") from None
+        raise ConfigError("%s cannot be read: %s" % (source, exc),
+                          fix="correct it, or enroll again to rewrite it") from None
     if conf.sections:
-        raise UsageError("%s has sections (%s); it holds plain key = value lines" % (
+        raise ConfigError("%s has sections (%s); it holds plain key = value lines" % (
             source, ", ".join("[%s]" % name for name in conf.sections)),
             fix="correct it, or enroll again to rewrite it")
     return dict(conf)
@@ -123,7 +128,7 @@ class LbenrollConfWriter(Writer):
         wanted = dict(self.rows)
         try:
             before = parse(current_text) if current_text is not None else {}
-        except UsageError:
+        except ConfigError:
             before = {}
         notes = ["%s: %s -> %s" % (name, before.get(name, "(unset)"), wanted.get(name, "(unset)"))
                  for name in sorted(set(before) | set(wanted))

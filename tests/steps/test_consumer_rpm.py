@@ -18,7 +18,7 @@ SCRIPT = "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\nPORT=443
 def fetched(run, tmp_path):
     payload = cpio({"./usr/bin/katello-rhsm-consumer": SCRIPT.encode()})
     data = rpm("katello-ca-consumer-proxy02.example.test", payload=payload)
-    rpm_consumer = consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
+    rpm_consumer = consumer.parse("http://x/pub/c.rpm", data, lambda consume: consume(payload))
     rpm_consumer.path = str(tmp_path / "consumer.rpm")
     (tmp_path / "consumer.rpm").write_bytes(data)
     run.consumer = rpm_consumer
@@ -138,7 +138,7 @@ def test_the_balancers_own_package_replaces_a_proxys(make_run, fake_runner, root
     run = make_run()
     payload = cpio({"./usr/bin/katello-rhsm-consumer": SCRIPT.encode()})
     data = rpm("katello-ca-consumer-smartproxy.example.test", payload=payload)
-    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
+    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda consume: consume(payload))
     run.consumer.path = str(tmp_path / "consumer.rpm")
     (tmp_path / "consumer.rpm").write_bytes(data)
     result = InstallConsumerRpm().run(run)

@@ -16,7 +16,7 @@ SCRIPT = "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\nPORT=443
 def served(run, tmp_path, release):
     payload = cpio({"./usr/bin/katello-rhsm-consumer": SCRIPT.encode()})
     data = rpm(NAME, release=release, payload=payload)
-    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
+    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda consume: consume(payload))
     run.consumer.path = str(tmp_path / "consumer.rpm")
     (tmp_path / "consumer.rpm").write_bytes(data)
     return run

@@ -39,7 +39,7 @@ def real(root, path):
 def fetched(run, tmp_path, script=SCRIPT):
     payload = cpio({"./usr/bin/katello-rhsm-consumer": script.encode()})
     data = rpm("katello-ca-consumer-proxy02.example.test", payload=payload)
-    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda d: payload)
+    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda consume: consume(payload))
     run.consumer.path = str(tmp_path / "consumer.rpm")
     return run
 

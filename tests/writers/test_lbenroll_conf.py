@@ -6,7 +6,7 @@ import pytest
 
 from lbenroll import cli
 from lbenroll import options as option_table
-from lbenroll.errors import DataError, ExitCode, UsageError
+from lbenroll.errors import ConfigError, DataError, ExitCode, UsageError
 from lbenroll.writers import lbenroll_conf
 from lbenroll.writers.lbenroll_conf import LbenrollConfWriter
 from tests.writers.golden import assert_cycle
@@ -119,9 +119,9 @@ def test_a_value_that_would_not_read_back_is_refused():
     ("server = a\n[enroll]\nfqdn = b\n", "has sections ([enroll])"),
 ])
 def test_parse_errors_name_the_file(text, message):
-    with pytest.raises(UsageError) as exc:
+    with pytest.raises(ConfigError) as exc:
         lbenroll_conf.parse(text, "/x/lbenroll.conf")
-    assert exc.value.exit_code == ExitCode.USAGE
+    assert exc.value.exit_code == ExitCode.CONFIG
     assert "/x/lbenroll.conf" in exc.value.message and message in exc.value.message
 
 
