@@ -321,7 +321,8 @@ def test_a_payload_over_the_limit_is_bad_data_naming_package_url_and_limit(monke
     monkeypatch.setattr("lbenroll.rpmfile.PAYLOAD_LIMIT", 64 * 1024)
     text = script().encode()
     # The header lists the script alone (so the header's rule passes); the payload lies.
-    payload = cpio({"./usr/bin/katello-rhsm-consumer": text, "./usr/share/big": b"\0" * (65 * 1024)})
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": text,
+                    "./usr/share/big": b"\0" * (65 * 1024)})
     data = rpm("katello-ca-consumer-proxy02.example.test", "1.0", "2", payload,
                files={"/usr/bin/katello-rhsm-consumer": text})
     fed = []
