@@ -57,9 +57,9 @@ class UnsafePath(WriteError):
 
     def __init__(self, real, where):
         super(UnsafePath, self).__init__(
-            "%s: %s is a symbolic link in a directory root does not own (or one that appeared "
+            "%s%s is a symbolic link in a directory root does not own (or one that appeared "
             "while lbenroll worked); lbenroll does not follow it and changed nothing there" % (
-                real, where),
+                "" if real == where else "%s: " % real, where),
             fix="replace %s with a real directory or file (or remove it), then run lbenroll "
                 "again" % where)
 
@@ -229,6 +229,14 @@ def lstat(real):
             return os.stat(name, dir_fd=parent.fd, follow_symlinks=False)
     except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+def in_trusted_dir(real):
+    """Whether the directory holding real is trusted (see the module's docstring): a link
+    there could only have been made by root. UnsafePath when the way to it is not safe."""
+    parent, _name = _walk(real, follow_last=False)
+    with parent:
+        return parent.trusted
 
 
 def metadata(real):
