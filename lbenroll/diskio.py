@@ -46,9 +46,10 @@ MAX_LINKS = 40  # as the kernel's ELOOP limit
 O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 O_READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK
 
-# Tests only: called with the real path at the start of every walk, to change the tree
-# between two operations as another process could.
-walk_hook = None
+# Tests only: called with the real path at the start of every walk (walk_hook) and once it
+# has reached the directory to act in (walked_hook), to change the tree between two operations,
+# or between a walk and its act, as another process could.
+walk_hook = walked_hook = None
 
 
 class UnsafePath(WriteError):
@@ -106,6 +107,13 @@ def _walk(real, follow_last, create=None, created=None, to_dir=False):
     """
     if walk_hook is not None:
         walk_hook(real)
+    found = _walk_from_root(real, follow_last, create, created, to_dir)
+    if walked_hook is not None:
+        walked_hook(real)
+    return found
+
+
+def _walk_from_root(real, follow_last, create, created, to_dir):
     if not os.path.isabs(real):
         raise ValueError("a real path must be absolute: %r" % real)
     todo = _components(real) + ([_SELF] if to_dir else [])
