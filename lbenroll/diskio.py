@@ -350,6 +350,13 @@ def remove_empty_dirs(created):
                     raise
 
 
+def rmdir(real):
+    """Remove the empty directory at real (never a link's target)."""
+    parent, name = _walk(real, follow_last=False)
+    with parent:
+        os.rmdir(name, dir_fd=parent.fd)
+
+
 def unlink(real):
     """Remove the file or link at real (a link itself, never its target); False when nothing
     was there. A directory is left alone (IsADirectoryError)."""
