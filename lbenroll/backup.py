@@ -183,7 +183,7 @@ def remove_empty_tree(ctx, directory):
     try:
         for top, _dirs, _files in os.walk(real, topdown=False):  # bottom-up
             if not os.listdir(top):
-                os.rmdir(top)
+                diskio.rmdir(top)  # never through a link that appeared on the way
     except OSError as exc:
         raise WriteError("cannot remove %s: %s" % (directory, exc.strerror or exc))
     if os.path.isdir(real):

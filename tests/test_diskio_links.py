@@ -343,3 +343,30 @@ def test_a_link_in_a_world_writable_directory_is_not_followed(ctx, host):
     os.symlink(real(host, "/root/.ssh"), real(host, "/srv/drop/d"))
     with pytest.raises(diskio.UnsafePath):
         fileio.read_bytes(ctx, "/srv/drop/d/authorized_keys")
+
+
+def test_rollback_check_does_not_chmod_through_a_link_swapped_in_after_its_write(
+        ctx, host, monkeypatch):
+    """The rollback's last check puts a user's file back, then sets its mode: a link put in
+    its place right after the rename must not carry that chmod to root's file."""
+    from lbenroll.snapshot import Snapshot
+    os.makedirs(real(host, HOME + "/.ssh"))
+    with open(real(host, KEYS), "w") as f:
+        f.write(TWO + "\n")
+    os.chmod(real(host, KEYS), 0o644)
+    os.chown(real(host, KEYS), UID, GID)
+    os.chmod(real(host, ROOT_KEYS), 0o600)
+    snapshot = Snapshot(ctx, [HOME + "/.ssh"])
+    with open(real(host, KEYS), "w") as f:
+        f.write("changed\n")
+    replace = diskio.replace
+
+    def replace_then_swap(where, *args):
+        replace(where, *args)
+        if where == real(host, KEYS):
+            os.rename(where, where + ".moved")
+            os.symlink(real(host, ROOT_KEYS), where)
+    monkeypatch.setattr(diskio, "replace", replace_then_swap)
+    snapshot.restore()
+    st = os.stat(real(host, ROOT_KEYS))
+    assert (stat.S_IMODE(st.st_mode), st.st_uid) == (0o600, 0)
