@@ -112,8 +112,9 @@ def test_remove_keeps_an_administrators_key_added_after_the_enrollment(lab, sand
 
     removal = lbenroll(box, *REMOVE)
     assert removal.returncode == 0, removal.stdout + removal.stderr
-    assert statuses(removal.report)["REMOVE_REX_KEYS"] == "changed"
+    assert box.exists(path), "the administrator's key went with the file"
     assert box.read_text(path) == ADMIN_KEY + "\n"
+    assert statuses(removal.report)["REMOVE_REX_KEYS"] == "changed"
     st = os.stat(box.host_path(path))
     assert (st.st_mode & 0o777, st.st_uid, st.st_gid) == (0o600, REX_UID, REX_GID)
     assert not box.exists("/var/lib/lbenroll/rex-keys.json")
