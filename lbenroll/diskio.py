@@ -385,6 +385,9 @@ def set_metadata(real, mode, uid, gid, selinux):
             if selinux is not None:
                 _set_label_at(parent, name, selinux, real)
             return
+        if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+            _set_special(parent, name, mode, uid, gid, real)
+            return
         flags = (O_DIR if stat.S_ISDIR(st.st_mode) else O_READ) | os.O_NOFOLLOW
         fd = os.open(name, flags, dir_fd=parent.fd)
     try:
@@ -394,6 +397,23 @@ def set_metadata(real, mode, uid, gid, selinux):
             os.fchmod(fd, mode)
         if selinux is not None:
             _keep_label(fd, selinux, real)
+    finally:
+        os.close(fd)
+
+
+def _set_special(parent, name, mode, uid, gid, real):
+    """Owner and mode of a socket (ssh's ControlMaster in ~/.ssh) or FIFO, which cannot be
+    opened for reading: through an O_PATH descriptor, checked not to be a link, and its /proc
+    name (fchmod does not take an O_PATH descriptor)."""
+    fd = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent.fd)
+    try:
+        if stat.S_ISLNK(os.fstat(fd).st_mode):
+            raise UnsafePath(real, real)  # it became a link since it was looked at
+        proc = "/proc/self/fd/%d" % fd
+        if os.geteuid() == 0:
+            os.chown(proc, uid, gid)
+        if mode is not None:
+            os.chmod(proc, mode)
     finally:
         os.close(fd)
 

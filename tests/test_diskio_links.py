@@ -370,3 +370,22 @@ def test_rollback_check_does_not_chmod_through_a_link_swapped_in_after_its_write
     snapshot.restore()
     st = os.stat(real(host, ROOT_KEYS))
     assert (stat.S_IMODE(st.st_mode), st.st_uid) == (0o600, 0)
+
+
+def test_rollback_check_puts_back_the_mode_of_a_socket_in_a_users_ssh_dir(ctx, host):
+    """ssh's ControlMaster socket cannot be opened: its mode is set through an O_PATH
+    descriptor, still never through a link."""
+    import socket
+    from lbenroll.snapshot import Snapshot
+    os.makedirs(real(host, HOME + "/.ssh"))
+    path = real(host, HOME + "/.ssh/cm")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(path)
+    try:
+        os.chmod(path, 0o600)
+        snapshot = Snapshot(ctx, [HOME + "/.ssh"])
+        os.chmod(path, 0o666)
+        assert snapshot.restore() == []
+        assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
+    finally:
+        sock.close()
