@@ -144,7 +144,7 @@ def restore_backup(ctx, path):
         if os.path.exists(backup_path(ctx, path) + ABSENT_SUFFIX):
             if not os.path.lexists(real) or (os.path.isdir(real) and not os.path.islink(real)):
                 return False
-            os.unlink(real)
+            diskio.unlink(real)  # never through a link on the way
             log.info("removed %s (absent before lbenroll)", path)
             return True
         data = read_backup(ctx, path)
@@ -157,12 +157,14 @@ def restore_backup(ctx, path):
                                 diskio.link_label(real) if os.path.lexists(real) else None)
             log.info("restored the link %s -> %s from the backup store", path, data.target)
             return True
-        if os.path.exists(real) and not os.path.islink(real):
-            st, selinux = os.stat(real), diskio.selinux_label(real)
+        found = diskio.lstat(real)
+        if found is not None and stat.S_ISREG(found.st_mode):
+            mode, uid, gid, selinux = diskio.metadata(real)  # on its descriptor
         else:  # missing, or a link the file replaces: the original's mode and owner
             st, selinux = os.stat(backup_path(ctx, path)), None
+            mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
             diskio.makedirs(ctx, os.path.dirname(path))
-        diskio.replace(real, data, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, selinux)
+        diskio.replace(real, data, mode, uid, gid, selinux)
     except OSError as exc:
         raise WriteError("cannot restore %s: %s" % (path, exc.strerror or exc),
                          fix="copy it from %s%s by hand" % (host.BACKUP_DIR, path))
@@ -181,7 +183,7 @@ def remove_empty_tree(ctx, directory):
     try:
         for top, _dirs, _files in os.walk(real, topdown=False):  # bottom-up
             if not os.listdir(top):
-                os.rmdir(top)
+                diskio.rmdir(top)  # never through a link that appeared on the way
     except OSError as exc:
         raise WriteError("cannot remove %s: %s" % (directory, exc.strerror or exc))
     if os.path.isdir(real):

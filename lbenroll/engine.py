@@ -36,6 +36,7 @@ from lbenroll.steps.redhat_repo import RedhatRepo
 from lbenroll.steps.register import Register
 from lbenroll.steps.remove_packages import RemovePackages
 from lbenroll.steps.remove_preflight import RemovePreflight
+from lbenroll.steps.remove_rex_keys import RemoveRexKeys
 from lbenroll.steps.restore_files import RestoreFiles
 from lbenroll.steps.rex_keys import RexKeys
 from lbenroll.steps.rhsm_conf import RhsmConf
@@ -57,8 +58,8 @@ STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanH
 
 # --remove: unregister while rhsm.conf and the CA still point at the server; files back before
 # the packages go, so that rpm erases a %config file restored to its packaged bytes cleanly.
-REMOVE_STEPS = (RemovePreflight, Unregister, ForemanHostDelete, RestoreFiles, DisableRepairTimer,
-                RemovePackages, CleanPuppet, ForgetBackups)
+REMOVE_STEPS = (RemovePreflight, Unregister, ForemanHostDelete, RemoveRexKeys, RestoreFiles,
+                DisableRepairTimer, RemovePackages, CleanPuppet, ForgetBackups)
 
 BLOCKING = (Status.FAILED, Status.SKIPPED)
 

@@ -13,7 +13,7 @@ log = logging.getLogger("lbenroll")
 UNREAD = object()  # write_file: no planned_from given, read the current content
 
 
-def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
+def write_file(ctx, target, data, undo=True, planned_from=UNREAD, backup_first=True):
     """Write data to the target atomically; return False (and touch nothing) if already equal.
 
     data is bytes, or a Spliced (writers.base) written piece by piece. planned_from, when
@@ -23,6 +23,10 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
     target carries the path and the mode/owner/group used only when the file is created;
     an existing file keeps its own mode, owner and SELinux label. target.parent, when set, is
     the mode/owner of its directory if that has to be created; an existing one is left as it is.
+    Every step goes through diskio's walk: no link a user could have made is followed.
+
+    backup_first=False: no copy in the backup store (authorized_keys: lbenroll takes back its
+    own lines, never the whole file).
     """
     real = ctx.path(target.path)
     if planned_from is UNREAD:
@@ -38,15 +42,10 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
     ctx.before_change()
     try:
         # The backup first: it records which of the directories were missing.
-        backup.backup_once(ctx, target.path, current)
+        if backup_first:
+            backup.backup_once(ctx, target.path, current)
         created = diskio.makedirs(ctx, os.path.dirname(target.path), target.parent)
-        if current is not None:
-            st = os.stat(real)
-            mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
-        else:
-            mode = target.mode
-            uid, gid = diskio.owner_ids(ctx, target.owner, target.group)
-        diskio.replace(real, data, mode, uid, gid, diskio.selinux_label(real))
+        diskio.replace(real, data, *_metadata(ctx, target, real))
     except OSError as exc:
         raise WriteError("cannot write %s: %s" % (target.path, exc.strerror or exc),
                          fix="check free space and permissions on %s" % os.path.dirname(real))
@@ -66,7 +65,8 @@ def link_file(ctx, path, target, undo=True):
     if links_to(ctx, path, target):
         return False
     real = ctx.path(path)
-    if os.path.isdir(real) and not os.path.islink(real):
+    st = diskio.lstat(real)
+    if st is not None and stat.S_ISDIR(st.st_mode):
         raise WriteError("%s is a directory; lbenroll would put a link there" % path,
                          fix="move the directory away, then run lbenroll again")
     current = diskio.read_entry(ctx, path)
@@ -75,7 +75,6 @@ def link_file(ctx, path, target, undo=True):
         backup.backup_once(ctx, path, current)
         created = diskio.makedirs(ctx, os.path.dirname(path))
         # What was there keeps its owner and label for the link, and for an undo.
-        st = os.lstat(real) if current is not None else None
         label = diskio.link_label(real) if current is not None else None
         uid, gid = (st.st_uid, st.st_gid) if st else (0, 0)
         diskio.replace_link(real, target, uid, gid, label)
@@ -86,7 +85,7 @@ def link_file(ctx, path, target, undo=True):
     if undo:
         def undo_link():
             if current is None:
-                os.unlink(real)
+                diskio.unlink(real)
                 diskio.remove_empty_dirs(created)
             elif isinstance(current, diskio.Link):
                 diskio.replace_link(real, current.target, uid, gid, label)
@@ -98,25 +97,32 @@ def link_file(ctx, path, target, undo=True):
 
 def links_to(ctx, path, target):
     """Whether path is a symbolic link to target."""
-    real = ctx.path(path)
-    return os.path.islink(real) and os.readlink(real) == target
+    st = diskio.lstat(ctx.path(path))
+    return (st is not None and stat.S_ISLNK(st.st_mode)
+            and diskio.read_entry(ctx, path) == diskio.Link(target))
+
+
+def _metadata(ctx, target, real):
+    """(mode, uid, gid, label) a write to real gives the file: an existing one's own (read on
+    its descriptor), else the target's for a new file."""
+    found = diskio.metadata(real)
+    if found is not None:
+        return found
+    uid, gid = diskio.owner_ids(ctx, target.owner, target.group)
+    return target.mode, uid, gid, None
 
 
 def restore_bytes(ctx, target, previous):
-    """Put back earlier bytes (or remove a file that did not exist) without a new backup."""
+    """Put back earlier bytes (or remove a file that did not exist) without a new backup,
+    through diskio's walk like every write."""
     real = ctx.path(target.path)
     if previous is None:
-        if os.path.exists(real):
-            os.unlink(real)
+        st = diskio.lstat(real)
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            diskio.unlink(real)
         return
     if read_bytes(ctx, target.path) == previous:
         return
-    st = os.stat(real) if os.path.exists(real) else None
-    if st is not None:
-        mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
-    else:
-        mode = target.mode
-        uid, gid = diskio.owner_ids(ctx, target.owner, target.group)
-    diskio.replace(real, previous, mode, uid, gid, diskio.selinux_label(real) if st else None)
+    diskio.replace(real, previous, *_metadata(ctx, target, real))
 
 

@@ -238,7 +238,9 @@ OPTIONS = (
                "fetched until more fetches bring no new key, so that the key of every proxy "
                "behind the balancer is installed."),
     _spec(["--rex-user"], "remote_exec_user", "rex", default="root", metavar="USER",
-          help="User whose authorized_keys receives the keys."),
+          help="User whose authorized_keys receives the keys. A symbolic link in that "
+               "user's home (~/.ssh, authorized_keys) is never followed: the step fails "
+               "(exit 73) and root's files stay untouched."),
     _spec(["--rex-proxies"], "remote_exec_proxies", "rex", type=COMMA_LIST, metavar="PROXIES",
           help="Comma-separated Smart Proxies to fetch keys from, each from "
                "https://PROXY:9090/ssh/pubkey."),

@@ -137,12 +137,15 @@ class Snapshot(object):
         return sorted(failed.items())
 
     def _remove(self, path, failed):
+        # Through diskio's walk, like every act below: a watched tree may hold a user's
+        # directory (a --rex-user's ~/.ssh), where no link is followed.
         real = self.ctx.path(path)
         try:
-            if os.path.isdir(real) and not os.path.islink(real):
-                os.rmdir(real)  # its new contents went first
-            elif os.path.lexists(real):
-                os.unlink(real)
+            st = diskio.lstat(real)
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                diskio.rmdir(real)  # its new contents went first
+            elif st is not None:
+                diskio.unlink(real)
         except OSError as exc:
             failed[path] = "cannot remove it: %s" % (exc.strerror or exc)
 
@@ -152,22 +155,20 @@ class Snapshot(object):
         try:
             if now is not None and now.kind != entry.kind:
                 if now.kind == DIRECTORY:
-                    os.rmdir(real)
+                    diskio.rmdir(real)
                 else:
-                    os.unlink(real)
+                    diskio.unlink(real)
                 now = None
             if entry.kind == DIRECTORY:
                 if now is None:
-                    os.mkdir(real, entry.mode)
+                    diskio.make_dirs(real, (entry.mode, entry.uid, entry.gid))
             elif entry.kind not in (FILE, LINK):  # special or unreadable: nothing to put back
                 if now is None:
                     failed[path] = "a %s cannot be recreated" % entry.kind
                     return
             elif entry.kind == LINK:
                 if now is None or now.link != entry.link:
-                    if now is not None:
-                        os.unlink(real)
-                    os.symlink(entry.link, real)
+                    diskio.replace_link(real, entry.link, entry.uid, entry.gid, None)
             elif now is None or now.digest != entry.digest:
                 if entry.data is None:
                     failed[path] = "its content (sha256 %s) was too large to keep; restore it " \
@@ -175,11 +176,9 @@ class Snapshot(object):
                     return
                 diskio.replace(real, entry.data, entry.mode, entry.uid, entry.gid,
                                      entry.label)
-            if entry.kind != LINK:
-                os.chmod(real, entry.mode)
-            if os.geteuid() == 0:
-                os.lchown(real, entry.uid, entry.gid)
-            if entry.kind != LINK and entry.label is not None and _label(real) != entry.label:
-                os.setxattr(real, diskio.SELINUX_XATTR, entry.label, follow_symlinks=False)
+            label = entry.label if entry.label is not None and _label(real) != entry.label \
+                else None
+            diskio.set_metadata(real, None if entry.kind == LINK else entry.mode, entry.uid,
+                                entry.gid, label)
         except OSError as exc:
             failed[path] = "cannot put it back: %s" % (exc.strerror or exc)

@@ -65,7 +65,11 @@ def unit_guards(request, monkeypatch, tmp_path):
 
     def guarded_os_open(path, flags, *args, **kwargs):
         if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
-            full = os.path.abspath(os.fsdecode(path))
+            full = os.fsdecode(path)
+            if kwargs.get("dir_fd") is not None and not os.path.isabs(full):
+                # diskio opens relative to a directory's descriptor: where is that?
+                full = os.path.join(os.readlink("/proc/self/fd/%d" % kwargs["dir_fd"]), full)
+            full = os.path.abspath(full)
             if not full.startswith(allowed):
                 raise GuardViolation("unit test tried to write %s outside its tmp root" % full)
         return real_os_open(path, flags, *args, **kwargs)

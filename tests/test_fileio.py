@@ -94,10 +94,10 @@ def test_failure_mid_write_leaves_the_original_and_no_temp_file(ctx, root, monke
     seed(root, {TARGET.path: b"original\n"})
     real_rename = os.rename
 
-    def failing_rename(src, dst):
-        if dst == real(root):
+    def failing_rename(src, dst, **dir_fds):  # diskio renames within a directory descriptor
+        if os.path.basename(dst) == os.path.basename(real(root)):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_rename(src, dst)
+        return real_rename(src, dst, **dir_fds)
 
     monkeypatch.setattr(os, "rename", failing_rename)
     with pytest.raises(WriteError) as caught:

@@ -19,6 +19,7 @@ import textwrap
 import click
 
 from lbenroll import __version__, cli, credentials, engine, host, options, writers
+from lbenroll.writers import authorized_keys
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode
 from lbenroll.writers.base import Writer
 
@@ -90,6 +91,11 @@ HOST_FILES = (
                       "directory that did not exist; written once, never overwritten, put back "
                       "and emptied by --remove. set-aside/ keeps Puppet directories moved away by "
                       "--force and --remove."),
+    (authorized_keys.KEYS_RECORD, "With --rex: the key lines lbenroll added to each "
+                                  "authorized_keys (root's; never in the user's home), written "
+                                  "before the lines; --remove and a rollback take back those "
+                                  "lines and no others, and never put an authorized_keys back "
+                                  "whole."),
     (host.LOCK_FILE, "Locked while a run changes the host, so that one run at a time manages a "
                      "root; a second run exits with status %d." % ExitCode.TEMPFAIL),
     (host.DEFAULT_LOG_FILE, "The detailed log of each run (the default --log-file), secrets "

@@ -5,6 +5,7 @@ import os
 from lbenroll import backup, diskio, fileio, host
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
+from lbenroll.writers import authorized_keys
 from lbenroll.writers.base import Plan, Target
 
 
@@ -26,6 +27,8 @@ class RestoreFiles(Step):
             real = ctx.path(path)
             if (os.path.isdir(real) and not os.path.islink(real)) or path == host.LBENROLL_CONF:
                 continue  # directories go at the end (FORGET_BACKUPS); lbenroll.conf below
+            if authorized_keys.handled_by_line(ctx, path):
+                continue  # REMOVE_REX_KEYS takes back lbenroll's lines; never the whole file
             current = diskio.read_entry(ctx, path)  # a link as a link, not its target's bytes
             wanted = None if absent else backup.read_backup(ctx, path)
             if current == wanted:

@@ -3,7 +3,7 @@ import collections
 import os
 import stat
 
-from lbenroll import fileio, host
+from lbenroll import diskio, fileio, host
 from lbenroll.https import KatelloSession, describe, timeouts
 from lbenroll.errors import LbenrollError
 from lbenroll.foreman import ForemanApi
@@ -162,10 +162,16 @@ def _proxies(options):
 
 
 def _not_a_file(ctx, path):
-    try:
-        return not stat.S_ISREG(os.lstat(ctx.path(path)).st_mode)
-    except FileNotFoundError:
+    """Whether something other than a regular file is at path. A link in a directory root does
+    not own (a user's home, its .ssh), there or anywhere on the way, is UnsafePath: that fails
+    the step, as it must fail whenever it appears later in the run (diskio refuses it then)."""
+    real = ctx.path(path)
+    st = diskio.lstat(real)
+    if st is None:
         return False
+    if stat.S_ISLNK(st.st_mode) and not diskio.in_trusted_dir(real):
+        raise diskio.UnsafePath(real, real)
+    return not stat.S_ISREG(st.st_mode)
 
 
 class RexKeys(Step):

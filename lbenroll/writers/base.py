@@ -276,10 +276,14 @@ class Writer(object):
         if plan.current is None:
             verb = "would create" if ctx.dry_run else "created"
         if not ctx.dry_run:
-            fileio.write_file(ctx, self.target, plan.wanted, planned_from=plan.current)
+            self.write(ctx, plan)
         # The diff is built only if the report shows it (--json, --verbose, --dry-run).
         return Result(self.id, Status.CHANGED, "%s %s" % (verb, self.target.path),
                       detail=plan.notes, diff=lambda: plan.diff, data=plan.data)
+
+    def write(self, ctx, plan):
+        """Put a changed plan on disk (apply calls it, never in a dry run)."""
+        fileio.write_file(ctx, self.target, plan.wanted, planned_from=plan.current)
 
     def run(self, ctx):
         return self.apply(ctx, self.plan(fileio.read_bytes(ctx, self.target.path)))

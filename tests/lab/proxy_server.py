@@ -219,6 +219,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         if self.port in CONTENT_PORTS and (path == "/v2" or path.startswith("/v2/")):
             return self._registry(method, cert_pem)
         if self.port in API_PORTS and path == "/ssh/pubkey":
+            self._swap_for_link(self.proxy.faults().get("pubkey_swap"))
             return self._send(method, 200, self.proxy.config["ssh_pubkey"].encode())
         if self.port in API_PORTS and path == "/features":
             return self._send(method, 200, json.dumps(self.proxy.config["features"]).encode(),
@@ -228,6 +229,19 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         return self._send(method, 404, b"Not Found\n")
 
     # -- routes -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _swap_for_link(swap):
+        """Fault pubkey_swap {"path", "link"}: while a client fetches a remote execution key,
+        the directory path (on the host, outside the sandboxes' overlays) is moved aside and a
+        symbolic link to link put in its place, as a user racing lbenroll would; once."""
+        if not swap or os.path.islink(swap["path"]) or not os.path.isdir(swap["path"]):
+            return
+        try:
+            os.rename(swap["path"], swap["path"] + ".moved")
+            os.symlink(swap["link"], swap["path"])
+        except OSError:
+            pass  # another proxy's request swapped it first
 
     def _pub(self, method, relative):
         root = os.path.realpath(self.proxy.config["pub_dir"])

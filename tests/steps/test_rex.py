@@ -7,8 +7,8 @@ import types
 import pytest
 
 from lbenroll import cli, credentials
-from lbenroll import fileio, foreman, options
-from lbenroll.errors import UsageError
+from lbenroll import engine, fileio, foreman, options
+from lbenroll.errors import ExitCode, UsageError
 from lbenroll.results import Status
 from tests import fake_foreman
 from tests.conftest import seed
@@ -266,6 +266,29 @@ def test_a_symlinked_key_file_is_left_alone(rex_run, fetchers, root):
     fetchers({})
     result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING and "not a regular file" in result.summary
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a home to a user")
+@pytest.mark.parametrize("link", ["/home/alice/.ssh", "/home/alice/.ssh/authorized_keys"])
+def test_a_link_in_a_users_home_fails_the_step_and_follows_nothing(rex_run, fetchers, root,
+                                                                    link):
+    """Unlike root's own link above: alice made it, in her home, aimed at root's files."""
+    os.makedirs(real(root, "/root/.ssh"))
+    seed(root, {AUTHORIZED_KEYS: "root's\n"})
+    os.makedirs(real(root, "/home/alice/.ssh"))
+    os.chown(real(root, "/home/alice"), 1001, 1002)
+    os.chown(real(root, "/home/alice/.ssh"), 1001, 1002)
+    if link.endswith("/.ssh"):
+        os.rmdir(real(root, link))
+    os.symlink(real(root, AUTHORIZED_KEYS if link.endswith("keys") else "/root/.ssh"),
+               real(root, link))
+    fetchers({BALANCED_URL: [ONE]})
+    result = engine._run_step(RexKeys(), rex_run(remote_exec_user="alice"))
+    assert result.status == Status.FAILED and result.exit_code == ExitCode.CANTCREAT
+    assert real(root, link) in result.summary and "symbolic link" in result.summary
+    assert os.listdir(real(root, "/root/.ssh")) == ["authorized_keys"]
+    with open(real(root, AUTHORIZED_KEYS)) as f:
+        assert f.read() == "root's\n"
 
 
 # when it runs, and what it trusts
