@@ -18,7 +18,7 @@ import textwrap
 
 import click
 
-from lbenroll import __version__, cli, credentials, engine, host, options, runner, writers
+from lbenroll import __version__, cli, credentials, engine, host, options, runner, scratch, writers
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode
 from lbenroll.writers.base import Writer
 
@@ -94,6 +94,11 @@ HOST_FILES = (
                      "root; a second run exits with status %d." % ExitCode.TEMPFAIL),
     (host.DEFAULT_LOG_FILE, "The detailed log of each run (the default --log-file), secrets "
                             "masked; not written with --dry-run."),
+    ("/tmp/%sPID-START-XXXXXXXX" % scratch.PREFIX,
+     "A run's private directory (mode 0700, in $TMPDIR if set) for what it downloads, named "
+     "after the run's process; removed when the run ends, and by the next run when the run was "
+     "killed. Only such directories of the same user whose process is gone are removed: never "
+     "a link, nor an entry of another user or another mode."),
 )
 
 # The variables lbenroll reads, named by the constants the code reads them by, so that renaming
