@@ -19,9 +19,10 @@ DEFAULT_TIMEOUT = 300
 #   run as root instead. subprocess looks a name up in the child's PATH (os.get_exec_path(env)).
 # - HOME is root's home from the password database, not the caller's: rpm reads ~/.rpmmacros
 #   (a macro can run a shell command) and a HOME kept by sudo could point at a user's files.
-# - The proxy variables are passed on as given: dnf (librepo/libcurl), subscription-manager
-#   (rhsm.connection reads HTTPS_PROXY/https_proxy when rhsm.conf names no proxy) and Puppet
-#   need them on a host that reaches the balancer only through a proxy.
+# - The proxy variables are passed on as given: dnf (librepo/libcurl) and subscription-manager
+#   (candlepin/subscription-manager src/rhsm/utils.py get_env_proxy_info, used by
+#   rhsm/connection.py where rhsm.conf names no proxy; NO_PROXY too) need them on a host that
+#   reaches the balancer only through a proxy.
 # - LANG, LC_* and LANGUAGE are replaced by LC_ALL: lbenroll reads what dnf, yum and
 #   subscription-manager print ("Nothing to do", "No match for argument", "system identity:"),
 #   which is translated otherwise. LANGUAGE must go as well, not only be outranked: Python's
