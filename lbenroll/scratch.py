@@ -1,10 +1,12 @@
 """A run's private temporary directory, and the removal of those that killed runs left behind.
 
-The directory is named after the run's process: lbenroll-<pid>-<start time>-<random>, the start
-time being the process's, in clock ticks since boot (/proc/<pid>/stat field 22), so that a PID
-used again by another process is not taken for the run. A run that ends removes its own; one
-that was killed (SIGKILL, a power cut) cannot, so every run first removes those whose process
-is gone (issue 19 point 6).
+The directory is named after the run's process: lbenroll-<pid>-<start time>-<pid namespace>-
+<random>, the start time being the process's, in clock ticks since boot (/proc/<pid>/stat field
+22), so that a PID used again by another process is not taken for the run, and the namespace
+the inode of /proc/self/ns/pid, so that a run in a container sharing /tmp, whose PIDs this one
+cannot see, is never taken for gone. A run that ends removes its own; one that was killed
+(SIGKILL, a power cut) cannot, so every run first removes those whose process is gone (issue 19
+point 6).
 
 The temporary directory is shared with every local user, who can make entries named like ours.
 An entry is removed only if it is a directory (never a link: os.lstat) owned by this process's
@@ -23,7 +25,7 @@ import tempfile
 log = logging.getLogger("lbenroll")
 
 PREFIX = "lbenroll-"
-OWNED_NAME = re.compile(r"^lbenroll-(\d+)-(\d+)-[A-Za-z0-9_]+$")
+OWNED_NAME = re.compile(r"^lbenroll-(\d+)-(\d+)-(\d+)-[A-Za-z0-9_]+$")
 MODE = 0o700
 
 
@@ -38,10 +40,18 @@ def start_time(pid):
     return int(fields[19]) if len(fields) > 19 and fields[19].isdigit() else None
 
 
+def pid_namespace():
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
 def make():
     """A new private directory (mode 0700) named after this process."""
     pid = os.getpid()
-    return tempfile.mkdtemp(prefix="%s%d-%d-" % (PREFIX, pid, start_time(pid) or 0))
+    return tempfile.mkdtemp(prefix="%s%d-%d-%d-" % (PREFIX, pid, start_time(pid) or 0,
+                                                    pid_namespace()))
 
 
 def _alive(pid, started):
@@ -74,6 +84,7 @@ def remove_abandoned(parent=None):
         log.info("not cleaning %s: %s", parent, error)
         return []
     removed = []
+    namespace = pid_namespace()
     for name in sorted(names):
         owned = OWNED_NAME.match(name)
         if not owned:
@@ -86,7 +97,7 @@ def remove_abandoned(parent=None):
         if (not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid()
                 or stat.S_IMODE(st.st_mode) != MODE):
             continue
-        if _alive(int(owned.group(1)), int(owned.group(2))):
+        if int(owned.group(3)) != namespace or _alive(int(owned.group(1)), int(owned.group(2))):
             continue
         try:
             shutil.rmtree(path)

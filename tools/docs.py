@@ -94,7 +94,7 @@ HOST_FILES = (
                      "root; a second run exits with status %d." % ExitCode.TEMPFAIL),
     (host.DEFAULT_LOG_FILE, "The detailed log of each run (the default --log-file), secrets "
                             "masked; not written with --dry-run."),
-    ("/tmp/%sPID-START-XXXXXXXX" % scratch.PREFIX,
+    ("/tmp/%sPID-START-PIDNS-XXXXXXXX" % scratch.PREFIX,
      "A run's private directory (mode 0700, in $TMPDIR if set) for what it downloads, named "
      "after the run's process; removed when the run ends, and by the next run when the run was "
      "killed. Only such directories of the same user whose process is gone are removed: never "

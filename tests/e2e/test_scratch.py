@@ -11,6 +11,7 @@ from tests.e2e.test_enroll import ENROLL, REPO
 # The sandboxes share the machine's /tmp and its PIDs (tests/lab/sandbox.py).
 TMP = "/tmp"
 NO_SUCH_PID = 2 ** 22 + 1  # above the kernel's pid_max: a run that is certainly gone
+NS = os.stat("/proc/self/ns/pid").st_ino
 
 
 def lbenroll(box, kill_at=None):
@@ -43,8 +44,9 @@ def test_a_killed_run_s_directory_is_removed_by_the_next_run(lab, sandbox):
 
 def test_what_a_user_planted_under_a_run_s_name_is_left_alone(lab, sandbox):
     precious = tempfile.mkdtemp(prefix="env-precious-", dir=TMP)
-    planted = [os.path.join(TMP, "lbenroll-%d-7-link%d" % (NO_SUCH_PID, os.getpid())),
-               os.path.join(TMP, "lbenroll-%d-7-user%d" % (NO_SUCH_PID, os.getpid()))]
+    # Names a gone run of this machine's PID namespace would have (lbenroll/scratch.py).
+    planted = [os.path.join(TMP, "lbenroll-%d-7-%d-link%d" % (NO_SUCH_PID, NS, os.getpid())),
+               os.path.join(TMP, "lbenroll-%d-7-%d-user%d" % (NO_SUCH_PID, NS, os.getpid()))]
     try:
         with open(os.path.join(precious, "keep"), "w") as f:
             f.write("root's\n")
