@@ -19,9 +19,10 @@ PACKAGES_lab := haproxy rpm rpm2cpio cpio createrepo-c dnf python3-qpid-proton m
 FOR_lab := the lab
 # Only the end-to-end tests use the real puppetserver (with the JRE it pulls in) as Puppet CA,
 # the MQTT clients, `ip` (tests/lab/unprivileged), lbenroll's libraries for Debian's python3 (the
-# unprivileged demo and the Ansible role run lbenroll on it) and systemd-analyze.
+# unprivileged demo and the Ansible role run lbenroll on it), systemd-analyze, localedef (the
+# German locale of tests/e2e/test_child_environment.py) and strace (what each child is given).
 PACKAGES_e2e := puppetserver mosquitto-clients iproute2 python3-click python3-requests \
-	python3-configobj python3-distro systemd
+	python3-configobj python3-distro systemd locales strace
 FOR_e2e := the end-to-end tests
 PACKAGES_docs := mandoc
 FOR_docs := the man page lint

@@ -2,11 +2,10 @@
 import logging
 import os
 import shutil
-import tempfile
 
 import click
 
-from lbenroll import __version__, engine, host, logs, report
+from lbenroll import __version__, engine, host, logs, report, scratch
 from lbenroll.context import Context
 from lbenroll.errors import PermissionDenied, UsageError
 from lbenroll.lock import RunLock
@@ -56,7 +55,9 @@ def run(options):
     log.info("lbenroll %s starting%s: balancer %s, root %s, dry-run %s", __version__,
              " --remove" if options.remove else "", options.balancer, ctx.root, ctx.dry_run)
     state = Run(options, ctx)
-    state.tmpdir = tempfile.mkdtemp(prefix="lbenroll-")
+    # What runs killed earlier left behind goes first (scratch.py); this run's own goes last.
+    scratch.remove_abandoned()
+    state.tmpdir = scratch.make()
     try:
         if ctx.dry_run:
             results = engine.execute(state, steps)

@@ -1,6 +1,9 @@
-"""The one module that runs commands: argv lists only, timeouts, secrets redacted, dry-run aware."""
+"""The one module that runs commands: argv lists only, timeouts, secrets redacted, dry-run aware,
+and each command in a minimal environment of its own."""
+import locale
 import logging
 import os
+import pwd
 import selectors
 import shlex
 import subprocess
@@ -11,6 +14,67 @@ log = logging.getLogger("lbenroll")
 DEFAULT_TIMEOUT = 300
 READ_SIZE = 64 * 1024  # bytes per read of a streamed command's output
 STDERR_KEPT = 64 * 1024  # the end of a streamed command's stderr kept for its error message
+
+# What a command gets of lbenroll's environment (issue 18 section 4): an allow-list, never a
+# deny-list, so a variable nobody thought of (a token, LD_PRELOAD, PYTHONPATH) stays behind.
+# - PATH is fixed: the programs lbenroll runs by name (rpm, dnf, subscription-manager, systemctl,
+#   update-ca-trust, chroot) all live in these directories on EL8-10, and root's usual PATH
+#   starts with /usr/local/sbin, where a program planted by anyone who can write there would
+#   run as root instead. subprocess looks a name up in the child's PATH (os.get_exec_path(env)).
+# - HOME is root's home from the password database, not the caller's: rpm reads ~/.rpmmacros
+#   (a macro can run a shell command) and a HOME kept by sudo could point at a user's files.
+# - The proxy variables are passed on as given: dnf (librepo/libcurl) and subscription-manager
+#   (candlepin/subscription-manager src/rhsm/utils.py get_env_proxy_info, used by
+#   rhsm/connection.py where rhsm.conf names no proxy; NO_PROXY too) need them on a host that
+#   reaches the balancer only through a proxy.
+# - LANG, LC_* and LANGUAGE are replaced by LC_ALL: lbenroll reads what dnf, yum and
+#   subscription-manager print ("Nothing to do", "No match for argument", "system identity:"),
+#   which is translated otherwise. LANGUAGE must go as well, not only be outranked: Python's
+#   gettext (dnf, and subscription-manager's module-level catalogue, subscription_manager/i18n.py)
+#   reads LANGUAGE before LC_ALL, so LANGUAGE=de with LC_ALL=C.UTF-8 still answers in German.
+# Nothing named LBENROLL_* ever reaches a command: the password is lbenroll's alone (no command
+# needs it; the Foreman API is called in-process).
+CHILD_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+PASSED_ON = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+SECRET_PREFIX = "LBENROLL_"
+# glibc-common ships /usr/lib/locale/C.utf8 on EL8 and EL9 (glibc.spec `%files common`, e.g.
+# openela-main/glibc glibc-2.28-236.el8 and glibc-2.34-83.el9); glibc 2.35+ has C.UTF-8
+# upstream. A host without it (a trimmed image) gets C: English too, only ASCII.
+UTF8_C_LOCALE = "C.UTF-8"
+PLAIN_C_LOCALE = "C"
+
+
+def c_locale():
+    """C.UTF-8 if this host's glibc can load it, else C. Asked of glibc itself (setlocale), which
+    knows every place a locale can come from (locale-archive, /usr/lib/locale, built in);
+    lbenroll's own locale is put back at once."""
+    saved = locale.setlocale(locale.LC_ALL)
+    try:
+        locale.setlocale(locale.LC_ALL, UTF8_C_LOCALE)
+    except locale.Error:
+        return PLAIN_C_LOCALE
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
+    return UTF8_C_LOCALE
+
+
+def root_home():
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_dir or "/"
+    except KeyError:
+        return "/"
+
+
+def child_environment(parent, locale_name, home, extra=None):
+    """The environment of a command: the allow-list above taken from parent (lbenroll's own
+    environment), then a caller's extra variables over it. Pure, for the tests."""
+    env = {"PATH": CHILD_PATH, "HOME": home, "LC_ALL": locale_name}
+    env.update((name, parent[name]) for name in PASSED_ON if name in parent)
+    for name, value in (extra or {}).items():
+        if name.startswith(SECRET_PREFIX):
+            raise ValueError("%s is lbenroll's own and never given to a command" % name)
+        env[name] = value
+    return env
 
 
 class CommandResult(object):
@@ -34,6 +98,15 @@ class Runner(object):
         self.dry_run = dry_run
         self.timeout = timeout
         self.would_run = []
+        self._base_env = None
+
+    def environment(self, extra=None):
+        """A command's environment (child_environment); the locale and home are looked up on the
+        first command of the run, not for each."""
+        if self._base_env is None:
+            self._base_env = (c_locale(), root_home())
+        locale_name, home = self._base_env
+        return child_environment(os.environ, locale_name, home, extra)
 
     def display(self, argv):
         return self.redact(" ".join(shlex.quote(a) for a in argv))
@@ -42,10 +115,12 @@ class Runner(object):
         """Run argv; return a CommandResult, or None when dry-run skips a host-changing command.
 
         binary=True returns stdout as bytes (stderr stays text) for commands like rpm2cpio.
+        env: variables a command needs beyond the minimal environment (child_environment).
         """
         if not isinstance(argv, (list, tuple)):
             raise TypeError("commands are argv lists, never shell strings")
         argv = [str(a) for a in argv]
+        env = self.environment(env)
         shown = self.display(argv)
         if changes_host and self.dry_run:
             self.would_run.append(shown)
@@ -87,6 +162,7 @@ class Runner(object):
         if not isinstance(argv, (list, tuple)):
             raise TypeError("commands are argv lists, never shell strings")
         argv = [str(a) for a in argv]
+        env = self.environment(env)
         shown = self.display(argv)
         timeout = timeout or self.timeout
         log.info("running: %s", shown)

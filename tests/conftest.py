@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
 
 import pytest
 
@@ -83,6 +84,9 @@ def unit_guards(request, monkeypatch, tmp_path):
     monkeypatch.setattr(subprocess.Popen, "_execute_child", no_subprocess)
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(os, "open", guarded_os_open)
+    # A run's temporary directory, and its clean-up of earlier runs' (lbenroll/scratch.py), stay
+    # in the test's own directory: the suite leaves nothing in /tmp and removes nothing there.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     yield
 
 

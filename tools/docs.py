@@ -18,7 +18,7 @@ import textwrap
 
 import click
 
-from lbenroll import __version__, cli, credentials, engine, host, options, writers
+from lbenroll import __version__, cli, credentials, engine, host, options, runner, scratch, writers
 from lbenroll.writers import authorized_keys
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode
 from lbenroll.writers.base import Writer
@@ -100,6 +100,11 @@ HOST_FILES = (
                      "root; a second run exits with status %d." % ExitCode.TEMPFAIL),
     (host.DEFAULT_LOG_FILE, "The detailed log of each run (the default --log-file), secrets "
                             "masked; not written with --dry-run."),
+    ("/tmp/%sPID-START-PIDNS-XXXXXXXX" % scratch.PREFIX,
+     "A run's private directory (mode 0700, in $TMPDIR if set) for what it downloads, named "
+     "after the run's process; removed when the run ends, and by the next run when the run was "
+     "killed. Only such directories of the same user whose process is gone are removed: never "
+     "a link, nor an entry of another user or another mode."),
 )
 
 # The variables lbenroll reads, named by the constants the code reads them by, so that renaming
@@ -122,10 +127,15 @@ ENVIRONMENT = (
     "reached with python-requests, both of which honour them. The checks that connect to the "
     "balancer directly (its certificate on the RHSM port, the AMQP and MQTT ports, the Puppet "
     "CA) and lbenroll diagnose do not use a proxy.",
-    "The commands lbenroll runs inherit its environment and are found through PATH: rpm, "
-    "rpm2cpio, subscription-manager, update-ca-trust, dnf or yum, systemctl, and with --root "
-    "chroot, which then looks the command up inside DIR. The Puppet agent runs as %s." % (
-        host.PUPPET_BIN),
+    "The commands lbenroll runs get a minimal environment of their own: PATH=%s, where they "
+    "are looked up (never in the caller's PATH, nor in /usr/local), HOME set to root's home "
+    "directory, LC_ALL=%s (%s on a host without it), so that they answer in English whatever "
+    "LANG and LANGUAGE say, and %s as given. Nothing else of lbenroll's environment reaches "
+    "them, %s included. They are rpm, rpm2cpio, subscription-manager, update-ca-trust, dnf or "
+    "yum, systemctl, and with --root chroot, which then looks the command up inside DIR. The "
+    "Puppet agent runs as %s." % (
+        runner.CHILD_PATH, runner.UTF8_C_LOCALE, runner.PLAIN_C_LOCALE,
+        ", ".join(runner.PASSED_ON), credentials.PASSWORD_ENV, host.PUPPET_BIN),
 )
 
 # Where the RPM installs the kickstart snippets of packaging/kickstart/.

@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from lbenroll import scratch
 from tests.lab.lab import Lab
 
 # Program -> Debian package that provides it.
@@ -42,6 +43,9 @@ def lab(tmp_path_factory):
     lab = Lab(str(tmp_path_factory.mktemp("lab"))).start()
     yield lab
     lab.stop()
+    # A run a test killed last leaves its temporary directory for the next run to remove; the
+    # suite removes it itself, the same way (lbenroll/scratch.py), so /tmp keeps nothing.
+    scratch.remove_abandoned()
 
 
 @pytest.fixture(autouse=True)

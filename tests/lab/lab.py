@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 
@@ -122,6 +123,38 @@ def _unlock_machine(f):
 
 def fqdn(name):
     return "%s.%s" % (name, DOMAIN)
+
+
+# A locale whose programs answer in another language: Debian's dnf ships its German catalogue,
+# and bin/subscription-manager speaks German as the real one does (po/de.po). Sandboxes see the
+# machine's /usr/lib/locale/locale-archive through their /usr overlay.
+GERMAN_LOCALE = "de_DE.UTF-8"
+
+
+def _normal_locale(name):
+    language, _, codeset = name.partition(".")
+    return language + "." + codeset.lower().replace("-", "") if codeset else language
+
+
+def has_locale(name):
+    listed = subprocess.run(["locale", "-a"], stdout=subprocess.PIPE, universal_newlines=True,
+                            check=True).stdout.split()
+    return _normal_locale(name) in {_normal_locale(entry) for entry in listed}
+
+
+def ensure_locale(name=GERMAN_LOCALE):
+    """Generate a glibc locale on this machine unless it has it (Debian's locales package:
+    localedef adds it to the locale archive); idempotent. Needs root."""
+    if has_locale(name):
+        return name
+    source, _, codeset = name.partition(".")
+    proc = subprocess.run(["localedef", "-i", source, "-f", codeset or "UTF-8", name],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True)
+    if not has_locale(name):
+        raise LabError("localedef could not make the %s locale (apt-get install locales): %s"
+                       % (name, proc.stdout.strip()))
+    return name
 
 
 def hosts_text():

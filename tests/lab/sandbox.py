@@ -68,10 +68,12 @@ CA_TRUST_LINKS = {
 # wrapper is a plain exec.
 KILL_AT_HELPER = "/usr/libexec/lab-kill-at"
 KILL_AT_WRAPPED = ("rpm", "rpm2cpio", "dnf", "yum")
+KILL_AT_SETTINGS = "/run/lab-kill-at.json"
 KILL_AT_WRAPPER = """\
 #!/bin/sh
-# lbenroll lab: in front of %(real)s; inert unless LAB_KILL_AT is set (tests/lab/bin/lab-kill-at).
-[ -z "$LAB_KILL_AT" ] && exec %(real)s "$@"
+# lbenroll lab: in front of %(real)s; inert unless LAB_KILL_AT is set or %(settings)s exists
+# (tests/lab/bin/lab-kill-at).
+[ -z "$LAB_KILL_AT" ] && [ ! -e %(settings)s ] && exec %(real)s "$@"
 exec /usr/bin/python3 "${LAB_KILL_AT_HELPER:-%(helper)s}" %(name)s %(real)s "$@"
 """
 OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
@@ -183,7 +185,8 @@ class Sandbox(object):
             real = "/usr/bin/" + name
             if os.path.isfile(real):
                 self.seed("/usr/sbin/" + name, KILL_AT_WRAPPER % {
-                    "real": real, "name": name, "helper": KILL_AT_HELPER}, 0o755)
+                    "real": real, "name": name, "helper": KILL_AT_HELPER,
+                    "settings": KILL_AT_SETTINGS}, 0o755)
         self._seed_copy("/var/lib/rpm/rpmdb.sqlite", self.lab.rpmdb_seed, 0o644)
         self._seed_ca_trust()
         if os.stat("/etc").st_uid != os.geteuid():
@@ -474,17 +477,23 @@ class Sandbox(object):
             os.rename(path + ".tmp", path)
         return path
 
-    def _setup_script(self):
+    def _setup_script(self, run_files=None):
         lines = ["set -e", "mount -a -T %s" % shlex.quote(self._mounts())]
         if self.fqdn:
             lines.append("hostname %s" % shlex.quote(self.fqdn))
+        for path, text in sorted((run_files or {}).items()):
+            lines.append("printf %%s %s > %s" % (shlex.quote(text), shlex.quote(path)))
         lines.append('exec "$@"')
         return "\n".join(lines)
 
-    def command(self, argv):
-        """The host argv that runs argv inside this sandbox."""
-        return (self._unshare_argv() + ["/bin/sh", "-c", self._setup_script(), "sandbox"]
-                + list(argv))
+    def command(self, argv, run_files=None):
+        """The host argv that runs argv inside this sandbox. run_files: {path under /run: text}
+        written into the run's own /run before argv starts."""
+        for path in run_files or {}:
+            if not path.startswith(PRIVATE_TMPFS + "/"):
+                raise LabError("run_files go under %s, not %s" % (PRIVATE_TMPFS, path))
+        return (self._unshare_argv() + ["/bin/sh", "-c", self._setup_script(run_files),
+                                        "sandbox"] + list(argv))
 
     def environment(self, env=None):
         # A clean environment: nothing from the test runner (pyenv, virtualenvs) leaks in.
@@ -513,19 +522,22 @@ class Sandbox(object):
         LabError. Without kill_at, `.kill` is None and nothing changes.
         """
         env = dict(env or {})
-        state = None
+        state = run_files = None
         if kill_at is not None:
             try:
                 lab_script("lab-kill-at").parse(kill_at)
             except lab_script("lab-kill-at").SpecError as error:
                 raise LabError(str(error))
             state = tempfile.mkdtemp(prefix="lab-kill-at-", dir="/tmp")  # /tmp is shared
-            env.update({"LAB_KILL_AT": kill_at, "LAB_KILL_AT_DIR": state})
+            # A file in the run's /run, not the environment: lbenroll passes none of its
+            # environment on to the commands it runs (lbenroll/runner.py).
+            settings = {"spec": kill_at, "dir": state}
             if kill_target is not None:
-                env["LAB_KILL_AT_TARGET"] = str(kill_target)
+                settings["target"] = str(kill_target)
+            run_files = {KILL_AT_SETTINGS: json.dumps(settings)}
         try:
             result = self._run(argv, env, input, timeout, cwd, text,
-                               wait_session=state is not None)
+                               wait_session=state is not None, run_files=run_files)
             result.kill = self._kill_record(state)
         finally:
             if state is not None:
@@ -547,14 +559,14 @@ class Sandbox(object):
         except FileNotFoundError:
             return None
 
-    def _run(self, argv, env, input, timeout, cwd, text, wait_session=False):
+    def _run(self, argv, env, input, timeout, cwd, text, wait_session=False, run_files=None):
         """wait_session: also wait until no process of the run's session is left. After a
         LAB_KILL_AT kill the command lbenroll was running goes on (as on a real host, where
         nobody kills rpm when lbenroll dies) and may no longer hold the output pipes."""
         text = text and not isinstance(input, bytes)
         deadline = time.monotonic() + timeout
         proc = subprocess.Popen(
-            self.command(argv), env=self.environment(env), cwd=cwd, text=text,
+            self.command(argv, run_files), env=self.environment(env), cwd=cwd, text=text,
             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:

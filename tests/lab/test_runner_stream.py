@@ -75,3 +75,17 @@ def test_a_missing_command_is_a_result():
 def test_argv_lists_only():
     with pytest.raises(TypeError):
         Runner(Redactor()).stream("cat /etc/hosts", lambda chunk: None)
+
+
+def test_a_streamed_command_gets_the_minimal_environment_too(monkeypatch):
+    """rpm2cpio runs through stream: it must get what every other command gets, no secret and
+    the C locale, not lbenroll's own environment."""
+    monkeypatch.setenv("LBENROLL_PASSWORD", "s3cret-stream")
+    monkeypatch.setenv("LANGUAGE", "de")
+    pieces = []
+    result = Runner(Redactor()).stream(["env"], pieces.append)
+    assert result.ok
+    lines = b"".join(pieces).decode().splitlines()
+    assert not [line for line in lines if "s3cret-stream" in line or line.startswith("LANGUAGE=")]
+    assert [line for line in lines if line.startswith("LC_ALL=C")]
+    assert "PATH=/usr/sbin:/usr/bin:/sbin:/bin" in lines
