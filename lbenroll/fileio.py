@@ -4,7 +4,7 @@ import logging
 import os
 import stat
 
-from lbenroll import backup, diskio
+from lbenroll import backup, diskio, host, revert
 from lbenroll.diskio import read_bytes  # noqa: F401 (steps read host files through fileio)
 from lbenroll.errors import WriteError
 
@@ -13,7 +13,7 @@ log = logging.getLogger("lbenroll")
 UNREAD = object()  # write_file: no planned_from given, read the current content
 
 
-def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
+def write_file(ctx, target, data, undo=True, planned_from=UNREAD, record=True):
     """Write data to the target atomically; return False (and touch nothing) if already equal.
 
     data is bytes, or a Spliced (writers.base) written piece by piece. planned_from, when
@@ -23,6 +23,8 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
     target carries the path and the mode/owner/group used only when the file is created;
     an existing file keeps its own mode, owner and SELinux label. target.parent, when set, is
     the mode/owner of its directory if that has to be created; an existing one is left as it is.
+    record: keep data in the store as lbenroll's last write (--remove tells its own edits from
+    others' by it); False only for --remove's own revert.
     """
     real = ctx.path(target.path)
     if planned_from is UNREAD:
@@ -39,6 +41,7 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
     try:
         # The backup first: it records which of the directories were missing.
         backup.backup_once(ctx, target.path, current)
+        recorded = backup.record_written(ctx, target.path, data) if record else None
         created = diskio.makedirs(ctx, os.path.dirname(target.path), target.parent)
         if current is not None:
             st = os.stat(real)
@@ -53,10 +56,38 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD):
     log.info("wrote %s", target.path)
     if undo:
         def undo_write():
-            restore_bytes(ctx, target, current)
+            take_back(ctx, target, current, data)
+            if record:
+                backup.keep_written(ctx, target.path, recorded)
             diskio.remove_empty_dirs(created)
         ctx.undo.push("restore %s" % target.path, undo_write)
     return True
+
+
+def take_back(ctx, target, previous, written):
+    """A rollback's undo of one write: the file goes back to previous if it still holds what
+    lbenroll wrote (written); if something else edited it since, only lbenroll's edits are taken
+    out (lbenroll.revert) and the others kept; if that cannot be done safely the file is left
+    as it is and WriteError says so. Either way the rollback's last check (snapshot.py) is told
+    to leave that file to its editor."""
+    real = ctx.path(target.path)
+    written = b"".join(written.chunks()) if hasattr(written, "chunks") else written
+    if diskio.holds(real, written):
+        restore_bytes(ctx, target, previous)
+        return
+    now = read_bytes(ctx, target.path)
+    if now == previous:
+        return
+    merged = None if previous is None or now is None else revert.revert(previous, written, now)
+    if ctx.snapshot is not None:
+        ctx.snapshot.spare(target.path, "changed by something else during the run: %s" % (
+            "lbenroll's edits taken out, the others kept" if merged is not None
+            else "left as it is"))
+    if merged is None:
+        raise WriteError("%s was changed by something else after lbenroll wrote it; left as it "
+                         "is" % target.path, fix="compare it with %s%s and take lbenroll's edits "
+                         "out by hand" % (host.BACKUP_DIR, target.path))
+    restore_bytes(ctx, target, merged)
 
 
 def link_file(ctx, path, target, undo=True):
@@ -73,6 +104,7 @@ def link_file(ctx, path, target, undo=True):
     ctx.before_change()
     try:
         backup.backup_once(ctx, path, current)
+        recorded = backup.record_written(ctx, path, diskio.Link(target))
         created = diskio.makedirs(ctx, os.path.dirname(path))
         # What was there keeps its owner and label for the link, and for an undo.
         st = os.lstat(real) if current is not None else None
@@ -85,6 +117,13 @@ def link_file(ctx, path, target, undo=True):
     log.info("linked %s -> %s", path, target)
     if undo:
         def undo_link():
+            if not links_to(ctx, path, target):  # something else made it what it is now
+                if ctx.snapshot is not None:
+                    ctx.snapshot.spare(path, "changed by something else during the run; left "
+                                       "as it is")
+                raise WriteError("%s was changed by something else after lbenroll linked it; "
+                                 "left as it is" % path)
+            backup.keep_written(ctx, path, recorded)
             if current is None:
                 os.unlink(real)
                 diskio.remove_empty_dirs(created)
