@@ -87,9 +87,13 @@ HOST_FILES = (
     (host.BACKUP_DIR, "Every file as it was before lbenroll, or a command it ran, first "
                       "changed it, with its mode and owner, under its own path (for example "
                       "backup/etc/rhsm/rhsm.conf), or a PATH.lbenroll-absent marker for a file or "
-                      "directory that did not exist; written once, never overwritten, put back "
-                      "and emptied by --remove. set-aside/ keeps Puppet directories moved away by "
-                      "--force and --remove."),
+                      "directory that did not exist; written once, never overwritten. "
+                      "last-written/ keeps what lbenroll last wrote to each file (over 1 MiB, "
+                      "PATH.lbenroll-sha256, its digest), so that --remove can take back "
+                      "lbenroll's own edits and keep everyone else's; read and emptied by "
+                      "--remove, but for the copies of a file it left alone. set-aside/ keeps "
+                      "Puppet directories moved away by --force and --remove, fsynced before "
+                      "the originals are removed."),
     (host.LOCK_FILE, "Locked while a run changes the host, so that one run at a time manages a "
                      "root; a second run exits with status %d." % ExitCode.TEMPFAIL),
     (host.DEFAULT_LOG_FILE, "The detailed log of each run (the default --log-file), secrets "

@@ -40,8 +40,10 @@ def decide(path, original, written, current):
     - Where that cannot be done safely the file is left alone, never overwritten with the
       copy from before: lbenroll edited the same lines as someone else; lbenroll created the
       file and someone edited it since; a link, or a file too large to keep lbenroll's write
-      of; or the store has no record of lbenroll's write (an lbenroll before 0.x kept none, and
-      a file only a package or a command changed has none), so no edit can be told apart.
+      of; or the store has no record of lbenroll's write, so no edit can be told apart: an
+      lbenroll older than the record kept none (re-rendering what it would have written is not
+      done: the options and the served CA may differ since), nor does a file only a package or
+      a command changed.
     """
     if path in REGENERATED or current is None or backup.holds_written(current, written):
         return RESTORE, None
