@@ -311,13 +311,14 @@ def forget_backups(ctx, keep=()):
         return False
     kept, forgotten = set(keep), False
     try:
-        for directory, dirs, files in os.walk(top, topdown=False):  # bottom-up
-            if os.path.relpath(directory, top).split(os.sep)[0] == SET_ASIDE:
-                continue
-            for name in files + dirs:
+        walked = []
+        for directory, dirs, files in os.walk(top):
+            if directory == top and SET_ASIDE in dirs:
+                dirs.remove(SET_ASIDE)  # not walked: a Puppet cache can be large
+            walked.append((directory, dirs + files))
+        for directory, names in reversed(walked):  # bottom-up: a directory after its contents
+            for name in names:
                 stored = os.path.join(directory, name)
-                if directory == top and name == SET_ASIDE:
-                    continue
                 if os.path.islink(stored) or not os.path.isdir(stored):
                     if _host_path_of(top, stored) not in kept:
                         os.unlink(stored)
