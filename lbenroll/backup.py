@@ -99,8 +99,15 @@ def backup_before_command(ctx, files, directories=()):
     ctx.before_change()
     try:
         for path in files:
+            current = None
             if not backed_up(ctx, path):  # a large redhat.repo is not read again for nothing
-                backup_once(ctx, path, diskio.read_bytes(ctx, path))
+                current = diskio.read_bytes(ctx, path)
+                backup_once(ctx, path, current)
+            ctx.commanded.add(path)
+            written = read_written(ctx, path)
+            if written is not None and holds_written(
+                    diskio.read_entry(ctx, path) if current is None else current, written):
+                ctx.record_after_command.add(path)
         for directory in directories:
             _mark_missing_dirs(ctx, directory)
     except OSError as exc:
@@ -187,6 +194,15 @@ def record_written(ctx, path, data):
     previous = read_written(ctx, path)
     keep_written(ctx, path, data)
     return previous
+
+
+def record_after_command(ctx):
+    """After a command lbenroll ran (Context.run): a file that held lbenroll's last write before
+    it holds the command's result now, lbenroll's too, and recorded as such (subscription-manager
+    register rewriting rhsm.conf with the values lbenroll gave it)."""
+    for path in sorted(ctx.record_after_command):
+        keep_written(ctx, path, diskio.read_entry(ctx, path))
+    ctx.record_after_command.clear()
 
 
 def settle(ctx, path, data):

@@ -66,13 +66,15 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD, record=True):
 
 def take_back(ctx, target, previous, written):
     """A rollback's undo of one write: the file goes back to previous if it still holds what
-    lbenroll wrote (written); if something else edited it since, only lbenroll's edits are taken
+    lbenroll wrote (written) or a command of this run may have rewritten it since; if something
+    else edited it since, only lbenroll's edits are taken
     out (lbenroll.revert) and the others kept; if that cannot be done safely the file is left
     as it is and WriteError says so. Either way the rollback's last check (snapshot.py) is told
     to leave that file to its editor."""
     real = ctx.path(target.path)
     written = b"".join(written.chunks()) if hasattr(written, "chunks") else written
-    if diskio.holds(real, written):
+    if target.path in ctx.commanded or diskio.holds(real, written):
+        # A command of this run may have rewritten it: those edits are lbenroll's as well.
         restore_bytes(ctx, target, previous)
         return
     now = read_bytes(ctx, target.path)

@@ -82,3 +82,37 @@ def test_the_record_of_lbenrolls_write_is_rolled_back_with_it(run):
     rollback_of(engine.execute(run, [Writes, others_edit(WRITTEN)]))
     assert fileio.read_bytes(run.ctx, RHSM_CONF) == earlier
     assert backup.read_written(run.ctx, RHSM_CONF) == earlier
+
+
+REGISTERED = WRITTEN.replace(b"port = 443\n", b"port = 443\nprefix = /rhsm\n")
+
+
+class WritesThenRegisters(Step):
+    """RHSM_CONF's write, then a command lbenroll runs that rewrites rhsm.conf itself (as
+    `subscription-manager register --serverurl` does)."""
+    id = "A"
+
+    def run(self, run):
+        ctx = run.ctx
+        fileio.write_file(ctx, TARGET, WRITTEN)
+        backup.backup_before_command(ctx, [RHSM_CONF])
+        ctx.run(["subscription-manager", "register"], changes_host=True)
+        return Result(self.id, Status.CHANGED, "registered")
+
+
+@pytest.fixture
+def registers(fake_runner, root):
+    fake_runner.expect(["subscription-manager", "register"], 0,
+                       effect=lambda argv: seed(root, {RHSM_CONF: REGISTERED}))
+
+
+def test_a_commands_rewrite_of_lbenrolls_file_is_lbenrolls_and_rolled_back_whole(run,
+                                                                                  registers):
+    rollback = rollback_of(engine.execute(run, [WritesThenRegisters, others_edit(REGISTERED)]))
+    assert rollback.status == Status.CHANGED and "the host is as it was" in rollback.summary
+    assert fileio.read_bytes(run.ctx, RHSM_CONF) == ORIGINAL
+
+
+def test_what_a_command_left_in_lbenrolls_file_is_recorded_as_lbenrolls_write(run, registers):
+    engine.execute(run, [WritesThenRegisters])
+    assert backup.read_written(run.ctx, RHSM_CONF) == REGISTERED
