@@ -57,7 +57,8 @@ def decide(path, original, written, current):
             "line by line)"
     merged = revert.revert(original, written, current)
     if merged is None:
-        return LEAVE, "it was edited since where lbenroll edited it too"
+        return LEAVE, "it was edited since where lbenroll edited it too (or it has over %d " \
+            "lines)" % revert.MAX_LINES
     return REVERT, merged
 
 
