@@ -1,7 +1,11 @@
 """The backup store under /var/lib/lbenroll/backup: every host file as it was before lbenroll
 (or a command it ran) first changed it, kept once with its mode and owner, or a marker that it
-was absent; put back and emptied by --remove. Also the set-aside copies of Puppet directories."""
+was absent; put back and emptied by --remove. Also what lbenroll last wrote to each file it
+manages (so that --remove can tell its own edits from everyone else's, lbenroll.revert), and the
+set-aside copies of Puppet directories."""
+import collections
 import errno
+import hashlib
 import logging
 import os
 import shutil
@@ -14,6 +18,15 @@ from lbenroll.errors import WriteError
 log = logging.getLogger("lbenroll")
 
 ABSENT_SUFFIX = ".lbenroll-absent"
+
+# What lbenroll last wrote to a managed file is kept under this name inside the store: the bytes
+# up to KEEP_WRITTEN, a larger file (a 20,000-repository redhat.repo) as its SHA-256 only, in
+# PATH + DIGEST_SUFFIX. A digest tells whether the file still holds lbenroll's write; only kept
+# bytes allow a three-way revert.
+LAST_WRITTEN = "last-written"
+DIGEST_SUFFIX = ".lbenroll-sha256"
+KEEP_WRITTEN = 1 << 20
+Digest = collections.namedtuple("Digest", "sha256")
 
 
 def backup_path(ctx, path):
@@ -86,8 +99,15 @@ def backup_before_command(ctx, files, directories=()):
     ctx.before_change()
     try:
         for path in files:
+            current = None
             if not backed_up(ctx, path):  # a large redhat.repo is not read again for nothing
-                backup_once(ctx, path, diskio.read_bytes(ctx, path))
+                current = diskio.read_bytes(ctx, path)
+                backup_once(ctx, path, current)
+            ctx.commanded.add(path)
+            written = read_written(ctx, path)
+            if written is not None and holds_written(
+                    diskio.read_entry(ctx, path) if current is None else current, written):
+                ctx.record_after_command.add(path)
         for directory in directories:
             _mark_missing_dirs(ctx, directory)
     except OSError as exc:
@@ -97,6 +117,102 @@ def backup_before_command(ctx, files, directories=()):
 
 # set_aside() keeps its copies here, inside the backup store; they are not file backups.
 SET_ASIDE = "set-aside"
+
+
+def written_path(ctx, path):
+    return ctx.path("%s/%s%s" % (host.BACKUP_DIR, LAST_WRITTEN, path))
+
+
+def read_written(ctx, path):
+    """What lbenroll last wrote to path: bytes, a diskio.Link, a Digest, or None when the store
+    has no record of it (a file lbenroll changed only through a command it ran, or one an
+    lbenroll older than the record backed up)."""
+    dest = written_path(ctx, path)
+    if os.path.islink(dest):
+        return diskio.Link(os.readlink(dest))
+    if os.path.isfile(dest):
+        with open(dest, "rb") as f:
+            return f.read()
+    if os.path.isfile(dest + DIGEST_SUFFIX):
+        with open(dest + DIGEST_SUFFIX) as f:
+            return Digest(f.read().strip())
+    return None
+
+
+def holds_written(current, written):
+    """Whether current (what diskio.read_entry gives) is what lbenroll last wrote."""
+    if isinstance(written, Digest):
+        return isinstance(current, bytes) and hashlib.sha256(current).hexdigest() == written.sha256
+    return written is not None and current == written
+
+
+def _size_and_digest(data):
+    digest, size = hashlib.sha256(), 0
+    for chunk in data.chunks() if hasattr(data, "chunks") else (data,):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError as exc:
+        if exc.errno != errno.ENOENT:
+            raise
+
+
+def keep_written(ctx, path, data):
+    """Record data (bytes, a writers.base.Spliced, a diskio.Link, a Digest; None: forget the
+    record) as what lbenroll last wrote to path. Called before the write itself: a run killed
+    in between leaves a record the file does not hold, which --remove treats as an edit by
+    someone else (the safe side), never the other way round."""
+    dest = written_path(ctx, path)
+    if data is None:
+        _unlink_quietly(dest)
+        _unlink_quietly(dest + DIGEST_SUFFIX)
+        return
+    _store_dir(ctx, os.path.dirname(dest))
+    if isinstance(data, diskio.Link):
+        diskio.replace_link(dest, data.target, 0, 0, None)
+        _unlink_quietly(dest + DIGEST_SUFFIX)
+        return
+    if isinstance(data, Digest):
+        size, digest = KEEP_WRITTEN + 1, data.sha256
+    else:
+        size, digest = _size_and_digest(data)
+    if size <= KEEP_WRITTEN:
+        diskio.replace(dest, data, 0o600, 0, 0, None)
+        _unlink_quietly(dest + DIGEST_SUFFIX)
+    else:
+        diskio.replace(dest + DIGEST_SUFFIX, digest.encode() + b"\n", 0o600, 0, 0, None)
+        _unlink_quietly(dest)
+
+
+def record_written(ctx, path, data):
+    """keep_written, returning the record it replaces, for an undo to put back."""
+    previous = read_written(ctx, path)
+    keep_written(ctx, path, data)
+    return previous
+
+
+def record_after_command(ctx):
+    """After a command lbenroll ran (Context.run): a file that held lbenroll's last write before
+    it holds the command's result now, lbenroll's too, and recorded as such (subscription-manager
+    register rewriting rhsm.conf with the values lbenroll gave it)."""
+    for path in sorted(ctx.record_after_command):
+        keep_written(ctx, path, diskio.read_entry(ctx, path))
+    ctx.record_after_command.clear()
+
+
+def settle(ctx, path, data):
+    """After --remove reverted lbenroll's edits in a file others edited too: the store keeps
+    data as the file's state before lbenroll and forgets lbenroll's write, so that a second
+    --remove finds the file as it should be and changes nothing."""
+    dest = backup_path(ctx, path)
+    st = os.lstat(dest)
+    diskio.replace(dest, data, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, None)
+    keep_written(ctx, path, None)
 
 
 def backups(ctx):
@@ -111,8 +227,8 @@ def backups(ctx):
             raise WriteError("cannot read the backup store: %s: %s" % (exc.filename, exc.strerror),
                              fix="run lbenroll as root")
     for directory, dirs, files in os.walk(top, onerror=unreadable):
-        if directory == top and SET_ASIDE in dirs:
-            dirs.remove(SET_ASIDE)
+        if directory == top:
+            dirs[:] = [name for name in dirs if name not in (SET_ASIDE, LAST_WRITTEN)]
         for name in files:
             path = "/" + os.path.relpath(os.path.join(directory, name), top)
             if path.endswith(ABSENT_SUFFIX):
@@ -192,25 +308,78 @@ def remove_empty_tree(ctx, directory):
     return True
 
 
-def forget_backups(ctx):
+def _host_path_of(top, stored):
+    """The host path a file of the store stands for (its backup, marker or last write)."""
+    path = "/" + os.path.relpath(stored, top)
+    if path.startswith("/%s/" % LAST_WRITTEN):
+        path = path[len(LAST_WRITTEN) + 1:]
+    for suffix in (ABSENT_SUFFIX, DIGEST_SUFFIX):
+        if path.endswith(suffix):
+            return path[:-len(suffix)]
+    return path
+
+
+def forget_backups(ctx, keep=()):
     """Empty the backup store, so that a later enrollment backs up afresh; set-aside copies
-    stay. True if there was anything to forget."""
+    stay, and so does everything the store holds for a path in keep (a file --remove left
+    alone: its original and lbenroll's last write are what the note sends its owner to). True
+    if there was anything to forget."""
     top = ctx.path(host.BACKUP_DIR)
-    names = [name for name in (os.listdir(top) if os.path.isdir(top) else [])
-             if name != SET_ASIDE]
+    if not os.path.isdir(top):
+        return False
+    kept, forgotten = set(keep), False
     try:
-        for name in names:
-            path = os.path.join(top, name)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
-        if os.path.isdir(top) and not os.listdir(top):
+        walked = []
+        for directory, dirs, files in os.walk(top):
+            if directory == top and SET_ASIDE in dirs:
+                dirs.remove(SET_ASIDE)  # not walked: a Puppet cache can be large
+            walked.append((directory, dirs + files))
+        for directory, names in reversed(walked):  # bottom-up: a directory after its contents
+            for name in names:
+                stored = os.path.join(directory, name)
+                if os.path.islink(stored) or not os.path.isdir(stored):
+                    if _host_path_of(top, stored) not in kept:
+                        os.unlink(stored)
+                        forgotten = True
+                elif not os.listdir(stored):
+                    os.rmdir(stored)
+                    forgotten = True
+        if not os.listdir(top):
             os.rmdir(top)
     except OSError as exc:
         raise WriteError("cannot empty %s: %s" % (host.BACKUP_DIR, exc.strerror or exc),
                          fix="remove its contents by hand")
-    return bool(names)
+    return forgotten
+
+
+def _fsync_path(path, flags):
+    fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_tree(top):
+    """fsync every regular file and every directory of a tree (links are in their directory's
+    entries; a socket or FIFO holds no data)."""
+    for directory, _dirs, files in os.walk(top):
+        for name in files:
+            path = os.path.join(directory, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                _fsync_path(path, os.O_RDONLY)
+        _fsync_path(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+
+def sync_parents(path, top):
+    """fsync the directories from path's parent up to top, which hold the names of the new
+    directories on the way."""
+    directory = os.path.dirname(path)
+    while True:
+        _fsync_path(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        if directory == top or os.path.dirname(directory) == directory:
+            return
+        directory = os.path.dirname(directory)
 
 
 def set_aside(ctx, directory, undo=True):
@@ -233,6 +402,10 @@ def set_aside(ctx, directory, undo=True):
     try:
         os.makedirs(os.path.dirname(dest), 0o700)
         shutil.copytree(real, dest, symlinks=True)
+        # The copy is on disk before the original goes: a crash in between must not lose the
+        # host's Puppet keys (rename(2) would be atomic, but the copy crosses filesystems).
+        sync_tree(dest)
+        sync_parents(dest, ctx.path(os.path.dirname(host.BACKUP_DIR)))
         shutil.rmtree(real)
     except OSError as exc:
         raise WriteError("cannot move %s aside to %s: %s" % (directory, dest, exc),

@@ -19,6 +19,11 @@ class Context(object):
         self.snapshot = None
         # What rpm said about packages.LOOKED_UP; forgotten whenever a command changes the host.
         self.rpm_answer = None
+        # Managed files a command of this run may rewrite (backup.backup_before_command): the
+        # command's edits are lbenroll's, so a rollback puts such a file back whole; and those
+        # of them holding lbenroll's last write, recorded again once the command has run.
+        self.commanded = set()
+        self.record_after_command = set()
 
     def before_change(self):
         """Called before anything on the host changes: the first call records the watched
@@ -49,8 +54,12 @@ class Context(object):
             self.before_change()
             self.rpm_answer = None
         # --timeout bounds every command unless the call asks for another bound.
-        return self.runner.run(argv, changes_host=changes_host, timeout=timeout or self.timeout,
-                               input=input, env=env, binary=binary)
+        result = self.runner.run(argv, changes_host=changes_host, timeout=timeout or self.timeout,
+                                 input=input, env=env, binary=binary)
+        if changes_host and self.record_after_command:
+            from lbenroll.backup import record_after_command
+            record_after_command(self)
+        return result
 
     def stream(self, argv, consume, timeout=None, input=None, env=None):
         """Runner.stream with the context's --timeout: a reading command's output, piecewise."""

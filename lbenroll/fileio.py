@@ -4,7 +4,7 @@ import logging
 import os
 import stat
 
-from lbenroll import backup, diskio
+from lbenroll import backup, diskio, host, revert
 from lbenroll.diskio import read_bytes  # noqa: F401 (steps read host files through fileio)
 from lbenroll.errors import WriteError
 
@@ -13,7 +13,8 @@ log = logging.getLogger("lbenroll")
 UNREAD = object()  # write_file: no planned_from given, read the current content
 
 
-def write_file(ctx, target, data, undo=True, planned_from=UNREAD, backup_first=True):
+def write_file(ctx, target, data, undo=True, planned_from=UNREAD, backup_first=True,
+               record=True):
     """Write data to the target atomically; return False (and touch nothing) if already equal.
 
     data is bytes, or a Spliced (writers.base) written piece by piece. planned_from, when
@@ -25,10 +26,13 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD, backup_first=T
     the mode/owner of its directory if that has to be created; an existing one is left as it is.
     Every step goes through diskio's walk: no link a user could have made is followed.
 
-    backup_first=False: no copy in the backup store (authorized_keys: lbenroll takes back its
-    own lines, never the whole file).
+    backup_first=False: no copy in the backup store and no record of the write
+    (authorized_keys: lbenroll takes back its own lines, never the whole file).
+    record: keep data in the store as lbenroll's last write (--remove tells its own edits from
+    others' by it); False only for --remove's own revert.
     """
     real = ctx.path(target.path)
+    record = record and backup_first
     if planned_from is UNREAD:
         current = read_bytes(ctx, target.path)
     elif diskio.holds(real, planned_from):
@@ -44,6 +48,7 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD, backup_first=T
         # The backup first: it records which of the directories were missing.
         if backup_first:
             backup.backup_once(ctx, target.path, current)
+        recorded = backup.record_written(ctx, target.path, data) if record else None
         created = diskio.makedirs(ctx, os.path.dirname(target.path), target.parent)
         diskio.replace(real, data, *_metadata(ctx, target, real))
     except OSError as exc:
@@ -52,10 +57,40 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD, backup_first=T
     log.info("wrote %s", target.path)
     if undo:
         def undo_write():
-            restore_bytes(ctx, target, current)
+            take_back(ctx, target, current, data)
+            if record:
+                backup.keep_written(ctx, target.path, recorded)
             diskio.remove_empty_dirs(created)
         ctx.undo.push("restore %s" % target.path, undo_write)
     return True
+
+
+def take_back(ctx, target, previous, written):
+    """A rollback's undo of one write: the file goes back to previous if it still holds what
+    lbenroll wrote (written) or a command of this run may have rewritten it since; if something
+    else edited it since, only lbenroll's edits are taken
+    out (lbenroll.revert) and the others kept; if that cannot be done safely the file is left
+    as it is and WriteError says so. Either way the rollback's last check (snapshot.py) is told
+    to leave that file to its editor."""
+    real = ctx.path(target.path)
+    written = b"".join(written.chunks()) if hasattr(written, "chunks") else written
+    if target.path in ctx.commanded or diskio.holds(real, written):
+        # A command of this run may have rewritten it: those edits are lbenroll's as well.
+        restore_bytes(ctx, target, previous)
+        return
+    now = read_bytes(ctx, target.path)
+    if now == previous:
+        return
+    merged = None if previous is None or now is None else revert.revert(previous, written, now)
+    if ctx.snapshot is not None:
+        ctx.snapshot.spare(target.path, "changed by something else during the run: %s" % (
+            "lbenroll's edits taken out, the others kept" if merged is not None
+            else "left as it is"))
+    if merged is None:
+        raise WriteError("%s was changed by something else after lbenroll wrote it; left as it "
+                         "is" % target.path, fix="compare it with %s%s and take lbenroll's edits "
+                         "out by hand" % (host.BACKUP_DIR, target.path))
+    restore_bytes(ctx, target, merged)
 
 
 def link_file(ctx, path, target, undo=True):
@@ -73,6 +108,7 @@ def link_file(ctx, path, target, undo=True):
     ctx.before_change()
     try:
         backup.backup_once(ctx, path, current)
+        recorded = backup.record_written(ctx, path, diskio.Link(target))
         created = diskio.makedirs(ctx, os.path.dirname(path))
         # What was there keeps its owner and label for the link, and for an undo.
         label = diskio.link_label(real) if current is not None else None
@@ -84,6 +120,13 @@ def link_file(ctx, path, target, undo=True):
     log.info("linked %s -> %s", path, target)
     if undo:
         def undo_link():
+            if not links_to(ctx, path, target):  # something else made it what it is now
+                if ctx.snapshot is not None:
+                    ctx.snapshot.spare(path, "changed by something else during the run; left "
+                                       "as it is")
+                raise WriteError("%s was changed by something else after lbenroll linked it; "
+                                 "left as it is" % path)
+            backup.keep_written(ctx, path, recorded)
             if current is None:
                 diskio.unlink(real)
                 diskio.remove_empty_dirs(created)

@@ -286,8 +286,10 @@ OPTIONS = (
           record=ONE_OFF),
     _spec(["--remove"], "remove", "steps", type=FLAG,
           help="Unenroll: unregister, delete the Foreman host record through --server (not "
-               "with --skip foreman, which makes --server optional), put back every file "
-               "lbenroll changed as it was before, and remove the consumer RPM and, unless "
+               "with --skip foreman, which makes --server optional), take back lbenroll's "
+               "own edits of every file it changed and keep everyone else's (a file where "
+               "that cannot be done safely is left alone with a note; exit 3), and remove "
+               "the consumer RPM and, unless "
                "skipped, katello-agent, katello-host-tools and puppet-agent. Needs no "
                "activation key.",
           record=ONE_OFF),

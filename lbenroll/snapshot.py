@@ -79,6 +79,7 @@ class Snapshot(object):
         self.ctx = ctx
         self.tops = sorted(set(tops))
         self.entries = {}
+        self.spared = {}  # {host path: why}: files a rollback leaves to whoever else edited them
         for top in self.tops:
             self.entries.update(self._walk(top))
 
@@ -108,6 +109,12 @@ class Snapshot(object):
             return real
         return "/" + os.path.relpath(real, self.ctx.root)
 
+    def spare(self, path, why):
+        """Leave path as it is in restore(): something besides lbenroll edited it during the
+        run, and a rollback takes back only lbenroll's edits (fileio.take_back). It is listed
+        with why among what is not as it was."""
+        self.spared[path] = why
+
     def __len__(self):
         return len(self.entries)
 
@@ -124,7 +131,7 @@ class Snapshot(object):
         """Put every differing path back as recorded; return [(path, why)] of what could not
         be, after comparing everything again."""
         failed = {}
-        differing = self.differences()
+        differing = [path for path in self.differences() if path not in self.spared]
         # Remove what was not there, deepest first; then recreate what was, outermost first.
         for path in sorted(differing, key=len, reverse=True):
             if self.entries.get(path) is None:
@@ -133,7 +140,7 @@ class Snapshot(object):
             if self.entries.get(path) is not None:
                 self._put_back(path, self.entries[path], failed)
         for path in self.differences():
-            failed.setdefault(path, "still differs after the rollback")
+            failed.setdefault(path, self.spared.get(path, "still differs after the rollback"))
         return sorted(failed.items())
 
     def _remove(self, path, failed):

@@ -88,9 +88,13 @@ HOST_FILES = (
     (host.BACKUP_DIR, "Every file as it was before lbenroll, or a command it ran, first "
                       "changed it, with its mode and owner, under its own path (for example "
                       "backup/etc/rhsm/rhsm.conf), or a PATH.lbenroll-absent marker for a file or "
-                      "directory that did not exist; written once, never overwritten, put back "
-                      "and emptied by --remove. set-aside/ keeps Puppet directories moved away by "
-                      "--force and --remove."),
+                      "directory that did not exist; written once, never overwritten. "
+                      "last-written/ keeps what lbenroll last wrote to each file (over 1 MiB, "
+                      "PATH.lbenroll-sha256, its digest), so that --remove can take back "
+                      "lbenroll's own edits and keep everyone else's; read and emptied by "
+                      "--remove, but for the copies of a file it left alone. set-aside/ keeps "
+                      "Puppet directories moved away by --force and --remove, fsynced before "
+                      "the originals are removed."),
     (authorized_keys.KEYS_RECORD, "With --rex: the key lines lbenroll added to each "
                                   "authorized_keys (root's; never in the user's home), written "
                                   "before the lines; --remove and a rollback take back those "

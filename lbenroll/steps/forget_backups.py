@@ -1,4 +1,5 @@
-"""FORGET_BACKUPS: remove the now empty directories enrolling created; empty the backup store."""
+"""FORGET_BACKUPS: remove the now empty directories enrolling created; empty the backup store
+(but for what it keeps of a file RESTORE_FILES left alone)."""
 import os
 
 from lbenroll import backup, host
@@ -24,7 +25,10 @@ class ForgetBackups(Step):
         removed, kept = [], []
         for directory in directories:  # deepest first: a parent empties once its child goes
             (removed if backup.remove_empty_tree(ctx, directory) else kept).append(directory)
-        if not backup.forget_backups(ctx) and not removed:
+        # A file RESTORE_FILES left alone keeps its copies: its note sends its owner to them.
+        left = run.results["RESTORE_FILES"].data.get("left", []) \
+            if "RESTORE_FILES" in run.results else []
+        if not backup.forget_backups(ctx, keep=left) and not removed:
             return Result(self.id, Status.UNCHANGED, "no backups left")
         detail = (["removed the directory %s (absent before lbenroll)" % d for d in removed]
                   + ["kept the directory %s: not empty" % d for d in kept])

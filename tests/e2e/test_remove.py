@@ -165,3 +165,73 @@ def test_unregister_failure_stops_before_anything_else_changes(lab, sandbox):
     assert statuses(proc.report)["UNREGISTER"] == "failed"
     assert statuses(proc.report)["RESTORE_FILES"] == "skipped"
     assert differences(before, etc_tree(box)) == {}
+
+
+RHSM_CONF = "/etc/rhsm/rhsm.conf"
+ADMIN_COMMENT = "# kept by the admin: the lab's proxies time out late\n"
+ADMIN_KEY = "lbenroll_e2e_admin_key = 300\n"
+
+
+def edit(box, path, text):
+    """Rewrite a file in the sandbox in place, as an administrator's editor would."""
+    proc = box.run([sys.executable, "-c", "import sys; open(sys.argv[1], 'w').write("
+                    "sys.stdin.read())", path], input=text)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def after_line(text, anchor, added):
+    """text with added inserted after its line anchor (which must be there once)."""
+    lines = text.splitlines(True)
+    assert lines.count(anchor) == 1, (anchor, text)
+    at = lines.index(anchor) + 1
+    return "".join(lines[:at] + [added] + lines[at:])
+
+
+def test_removal_keeps_the_admins_edits_made_after_the_enrollment(lab, sandbox):
+    """lbenroll's edits of rhsm.conf are taken back; the comment and the key an administrator
+    added after the enrollment stay (issue 18: --remove used to put back the whole file)."""
+    box = sandbox()
+    original = box.read_text(RHSM_CONF)
+    ok(lbenroll(box, *ENROLL + ["--json"]))
+    enrolled = box.read_text(RHSM_CONF)
+    assert enrolled != original and ADMIN_KEY not in enrolled
+    # The admin's comment goes right below [server], next to the hostname lbenroll set; the
+    # key at the end of the file.
+    edit(box, RHSM_CONF, after_line(enrolled, "[server]\n", ADMIN_COMMENT) + ADMIN_KEY)
+
+    report = ok(lbenroll(box, *CONTENT_ONLY))
+    assert box.read_text(RHSM_CONF) == after_line(original, "[server]\n", ADMIN_COMMENT) \
+        + ADMIN_KEY
+    restore = [r for r in report["results"] if r["id"] == "RESTORE_FILES"][0]
+    assert restore["data"]["reverted"] == [RHSM_CONF] and restore["data"]["left"] == []
+    assert not box.exists("/var/lib/lbenroll/backup/etc")
+
+    again = ok(lbenroll(box, *CONTENT_ONLY))
+    assert all_unchanged(again) == {}
+    assert box.read_text(RHSM_CONF) == after_line(original, "[server]\n", ADMIN_COMMENT) \
+        + ADMIN_KEY
+
+
+def test_removal_leaves_a_file_alone_where_the_admin_changed_what_lbenroll_changed(lab, sandbox):
+    """The admin changed the content URL lbenroll had set: rhsm.conf is left as it is, with a
+    note naming it and what to do, and exit 3; its copies stay in the store for that."""
+    box = sandbox()
+    original = box.read_text(RHSM_CONF)
+    ok(lbenroll(box, *ENROLL + ["--json"]))
+    enrolled = box.read_text(RHSM_CONF)
+    baseurl = [line for line in enrolled.splitlines(True) if line.startswith("baseurl")]
+    assert baseurl and BALANCER in baseurl[0] and baseurl[0] not in original
+    edited = enrolled.replace(baseurl[0], "baseurl = https://mirror.example.test/pulp/content\n",
+                              1)
+    edit(box, RHSM_CONF, edited)
+
+    proc = lbenroll(box, *CONTENT_ONLY)
+    assert box.read_text(RHSM_CONF) == edited
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    restore = [r for r in proc.report["results"] if r["id"] == "RESTORE_FILES"][0]
+    assert restore["status"] == "warning" and restore["data"]["left"] == [RHSM_CONF]
+    assert any(RHSM_CONF in line and "/var/lib/lbenroll/backup" in line
+               for line in restore["detail"])
+    assert box.read_text(RHSM_CONF) == edited
+    assert box.exists("/var/lib/lbenroll/backup" + RHSM_CONF)
+    assert box.exists("/var/lib/lbenroll/backup/last-written" + RHSM_CONF)

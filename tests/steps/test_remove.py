@@ -169,7 +169,8 @@ def enrolled(ctx, root):
     """A host as an enrollment leaves it: rhsm.conf changed, new files, a new directory."""
     seed(root, {RHSM: "original\n", "/etc/os-release": "ID=rhel\n"})
     backup.backup_before_command(ctx, [RHSM, CERT], ["/etc/pki/entitlement"])
-    seed(root, {RHSM: "balancer\n", CERT: "cert"})
+    seed(root, {CERT: "cert"})  # subscription-manager's
+    fileio.write_file(ctx, Target(RHSM, 0o644, "root", "root", ""), b"balancer\n", undo=False)
     os.makedirs(real(root, "/etc/pki/entitlement"))
     fileio.write_file(ctx, Target("/etc/lbenroll/lbenroll.conf", 0o644, "root", "root", ""),
                       b"server = lb\n", undo=False)
@@ -179,7 +180,7 @@ def test_restore_files_puts_everything_back_and_reports_it(remove_run, ctx, root
     enrolled(ctx, root)
     result = RestoreFiles().run(remove_run())
     assert result.status == Status.CHANGED
-    assert result.data == {"restored": [RHSM],
+    assert result.data == {"restored": [RHSM], "reverted": [], "left": [],
                            "removed": [CERT, "/etc/lbenroll/lbenroll.conf"]}
     assert "restored %s" % RHSM in result.detail
     assert fileio.read_bytes(ctx, RHSM) == b"original\n"
@@ -207,8 +208,7 @@ def test_restore_files_also_removes_an_unrecorded_lbenroll_conf(remove_run, ctx,
 def test_trust_store_is_regenerated_when_the_anchor_goes(remove_run, ctx, root, fake_runner):
     seed(root, {"/usr/bin/update-ca-trust": ""})
     os.makedirs(real(root, "/etc/pki/ca-trust/source/anchors"))
-    backup.backup_before_command(ctx, [ANCHOR])
-    seed(root, {ANCHOR: CA})
+    fileio.write_file(ctx, Target(ANCHOR, 0o644, "root", "root", ""), CA.encode(), undo=False)
     fake_runner.expect(["chroot", str(root), "update-ca-trust", "extract"], 0)
     result = RestoreFiles().run(remove_run())
     assert result.data["removed"] == [ANCHOR]
@@ -295,8 +295,7 @@ def test_puppet_left_alone_with_skip_puppet(remove_run, root):
 def test_failed_trust_store_update_is_a_warning(remove_run, ctx, root, fake_runner):
     seed(root, {"/usr/bin/update-ca-trust": ""})
     os.makedirs(real(root, "/etc/pki/ca-trust/source/anchors"))
-    backup.backup_before_command(ctx, [ANCHOR])
-    seed(root, {ANCHOR: CA})
+    fileio.write_file(ctx, Target(ANCHOR, 0o644, "root", "root", ""), CA.encode(), undo=False)
     fake_runner.expect(["chroot", str(root), "update-ca-trust", "extract"], 1, "", "p11-kit")
     result = RestoreFiles().run(remove_run())
     assert result.status == Status.WARNING and "p11-kit" in result.summary
