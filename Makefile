@@ -64,7 +64,7 @@ deps: $(foreach set,lab e2e docs rpm rpmlint repo,$(call apt,$(set))) $(VENV_REA
 
 ## The whole test suite: unit tests and the load-balanced lab end-to-end tests.
 test: deps lint check-compat rpm-check repo
-	$(VENV)/bin/python -m pytest -q tests
+	LBENROLL_PACKAGES_BUILT=$(abspath $(BUILD)) $(VENV)/bin/python -m pytest -q tests
 
 $(VENV)/bin/ruff: $(VENV_READY)
 	@echo "installing ruff $(RUFF_VERSION) into $(VENV)"
