@@ -142,18 +142,19 @@ FLOOR_PACKAGES_el10 = click==8.1.7 requests==2.32.4 configobj==5.0.8 distro==1.9
 # The test plugins on EL9's and EL10's Python (pytest 7.0.1 is EL8's: the last for Python 3.6).
 FLOOR_TEST_PACKAGES := pytest==8.3.5 pytest-mock==3.14.0
 
-# The interpreter a floor is made with; rewritten (and so the floor remade) when it changes.
-# Precious: not an intermediate file that make deletes after the floor is made.
-.PRECIOUS: $(BUILD)/floor%.python $(BUILD)/floor%/ready
-$(BUILD)/floor%.python: FORCE
+# What a floor is made of, its interpreter and packages: rewritten (and so the floor remade) when
+# either changes. Precious: not an intermediate file that make deletes once the floor is made.
+.PRECIOUS: $(BUILD)/floor%.wanted $(BUILD)/floor%/ready
+floor_wanted = $(call python_found,$(PYTHON_$(1))) $(FLOOR_PIP_$(1)) $(FLOOR_PACKAGES_$(1))
+$(BUILD)/floor%.wanted: FORCE
 	@$(if $(call python_found,$(PYTHON_$(call el_of,$*))),,$(error $(call python_missing,$(PYTHON_$(call el_of,$*)),$(call el_of,$*))))mkdir -p $(@D)
-	@echo "$(call python_found,$(PYTHON_$(call el_of,$*)))" | cmp -s - $@ || \
-		echo "$(call python_found,$(PYTHON_$(call el_of,$*)))" > $@
+	@echo "$(call floor_wanted,$(call el_of,$*))" | cmp -s - $@ || \
+		echo "$(call floor_wanted,$(call el_of,$*))" > $@
 
-$(BUILD)/floor%/ready: Makefile $(BUILD)/floor%.python
-	@echo "setting up $(@D): $$(cat $(BUILD)/floor$*.python) with $(FLOOR_PACKAGES_$(call el_of,$*))"
+$(BUILD)/floor%/ready: $(BUILD)/floor%.wanted
+	@echo "setting up $(@D): $(call python_found,$(PYTHON_$(call el_of,$*))) with $(FLOOR_PACKAGES_$(call el_of,$*))"
 	@rm -rf $(@D) $(LOGS)/floor$*.log
-	@$(DEVENV) quietly $(LOGS)/floor$*.log $$(cat $(BUILD)/floor$*.python) -m venv $(@D)
+	@$(DEVENV) quietly $(LOGS)/floor$*.log $(call python_found,$(PYTHON_$(call el_of,$*))) -m venv $(@D)
 	@$(if $(FLOOR_PIP_$(call el_of,$*)),$(DEVENV) quietly $(LOGS)/floor$*.log $(@D)/bin/pip \
 		install -q $(FLOOR_PIP_$(call el_of,$*)))
 	@$(DEVENV) quietly $(LOGS)/floor$*.log $(@D)/bin/pip install -q $(FLOOR_PACKAGES_$(call el_of,$*))

@@ -41,7 +41,8 @@ def release(el):
 
 def package(el):
     name = "lbenroll-%s-%s.noarch.rpm" % (lbenroll.__version__, release(el))
-    return built(os.path.join(BUILD, "rpm", el, "RPMS", "noarch", name), "make rpm's %s package" % el)
+    return built(os.path.join(BUILD, "rpm", el, "RPMS", "noarch", name),
+                 "make rpm's %s package" % el)
 
 
 def rpm_query(path, *args):
