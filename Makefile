@@ -115,8 +115,8 @@ python_missing = $(if $(PYTHON$(call nodot,$(1))),PYTHON$(call nodot,$(1))=$(PYT
 	is not a Python $(1) that can make venvs: point PYTHON$(call nodot,$(1)) at one$(comma) or leave \
 	it unset to look on PATH and in pyenv,the $(2) package$(if $(filter el8,$(2)) and check-compat,) \
 	need$(if $(filter el8,$(2)),,s) Python $(1) ($(2)'s python3) and there is no python$(1) on PATH \
-	or in pyenv's versions: install it (`pyenv install --list` shows its releases; CI has pyenv's \
-	3.6.15$(comma) 3.9.18 and 3.12.1)$(comma) name one with make PYTHON$(call nodot,$(1))=/path/to/python$(1)$(comma) \
+	or in pyenv's versions: install it (with pyenv: pyenv install --list names its releases; CI \
+	has 3.6.15$(comma) 3.9.18 and 3.12.1)$(comma) name one with make PYTHON$(call nodot,$(1))=/path/to/python$(1)$(comma) \
 	or build the other ELs' packages only: make rpm ELS="$(filter-out $(2),el8 el9 el10)")
 # EL8 is the floor of all: Python 3.6 and the oldest library versions lbenroll supports
 # (check-compat runs the unit tests on it too).
