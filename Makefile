@@ -139,8 +139,9 @@ FLOOR_PACKAGES_el9 = click==7.1.2 requests==2.25.1 configobj==5.0.6 distro==1.5.
 	setuptools==53.0.0 $(FLOOR_TEST_PACKAGES)
 FLOOR_PACKAGES_el10 = click==8.1.7 requests==2.32.4 configobj==5.0.8 distro==1.9.0 \
 	setuptools==69.0.3 $(FLOOR_TEST_PACKAGES)
-# The test plugins on EL9's and EL10's Python (pytest 7.0.1 is EL8's: the last for Python 3.6).
-FLOOR_TEST_PACKAGES := pytest==8.3.5 pytest-mock==3.14.0
+# The test tools on EL9's and EL10's Python (pytest 7.0.1 is EL8's: the last for Python 3.6;
+# Hypothesis 6.141.1 is the last for Python 3.9).
+FLOOR_TEST_PACKAGES := pytest==8.3.5 pytest-mock==3.14.0 hypothesis==6.141.1
 
 # What a floor is made of, its interpreter and packages: rewritten (and so the floor remade) when
 # either changes. Precious: not an intermediate file that make deletes once the floor is made.
