@@ -1,6 +1,6 @@
 """The packages `make rpm` built and the repositories `make repo` made, read with the real rpm,
-rpm2cpio and cpio and from createrepo_c's repodata: one package per EL, each for that EL's
-Python. `make test` builds them first and sets LBENROLL_PACKAGES_BUILT (the build directory), so
+rpm2cpio and cpio and from createrepo_c's repodata, and installed (--assumeno) by the real dnf on
+a root standing in for each EL: one package per EL, each for that EL's Python. `make test` builds them first and sets LBENROLL_PACKAGES_BUILT (the build directory), so
 there a missing package fails; elsewhere these tests are skipped until `make rpm repo` has run."""
 import gzip
 import hashlib
@@ -130,3 +130,74 @@ def test_each_els_repository_lists_only_its_package(el):
     requires = entry.findall("common:format/rpm:requires/rpm:entry", COMMON_NS)
     assert [(r.get("flags"), r.get("ver")) for r in requires if r.get("name") == "python(abi)"] \
         == [("EQ", ELS[el][0])]
+
+
+# What each EL's own repositories provide that lbenroll needs, as a stand-in package: its
+# python3 (python(abi), /usr/bin/python3), subscription-manager, and the libraries at the versions
+# the Makefile's floor for that EL has (the versions that EL packages).
+BASE_SPEC = """\
+Name:           %(el)s-base
+Version:        1
+Release:        1
+Summary:        Stand-in for what %(el)s provides
+License:        MIT
+BuildArch:      noarch
+Provides:       python(abi) = %(python)s
+Provides:       /usr/bin/python3
+Provides:       /bin/sh
+Provides:       subscription-manager
+Provides:       python%(python)sdist(setuptools)
+%(libraries)s
+%%description
+Stand-in for what %(el)s provides, built by lbenroll's packaging tests.
+%%files
+"""
+
+
+def floor_libraries(el):
+    """{name: version} of the libraries in the Makefile's floor for EL."""
+    with open(os.path.join(REPO, "Makefile")) as f:
+        makefile = f.read().replace("\\\n", " ")
+    variable = "FLOOR_PACKAGES" if el == "el8" else "FLOOR_PACKAGES_" + el
+    [line] = re.findall(r"^%s :?= (.*)$" % variable, makefile, re.M)
+    pins = dict(re.findall(r"([\w-]+)==([\w.]+)", line))
+    return {name: pins[name] for name in ("click", "requests", "configobj", "distro")}
+
+
+def el_host(tmp_path, el):
+    """dnf's argv for a root that has EL's stand-in base installed, answering --assumeno."""
+    python = ELS[el][0]
+    libraries = "".join("Provides:       python3-%s\nProvides:       python%sdist(%s) = %s\n"
+                        % (name, python, name, version)
+                        for name, version in sorted(floor_libraries(el).items()))
+    top, root = tmp_path / "top", tmp_path / "root"
+    (tmp_path / "base.spec").write_text(BASE_SPEC % {"el": el, "python": python,
+                                                    "libraries": libraries})
+    for argv in (["rpmbuild", "-bb", "--define", "_topdir %s" % top, str(tmp_path / "base.spec")],
+                 ["createrepo_c", "--quiet", str(top / "RPMS" / "noarch")]):
+        subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True)
+    root.mkdir()
+    dnf = ["dnf", "--installroot", str(root), "--setopt=reposdir=/dev/null",
+           "--setopt=cachedir=%s" % (tmp_path / "cache"), "--setopt=gpgcheck=0",
+           "--setopt=best=True", "--releasever", el[2:],
+           "--repofrompath=base,file://%s" % (top / "RPMS" / "noarch")]
+    subprocess.run(dnf + ["-y", "install", "%s-base" % el], stdout=subprocess.PIPE,
+                   stderr=subprocess.STDOUT, check=True)
+    return dnf + ["--assumeno"]
+
+
+@pytest.mark.parametrize("el", sorted(ELS))
+def test_dnf_installs_each_els_package_from_its_repository_and_no_other(el, tmp_path):
+    dnf = el_host(tmp_path, el)
+    for other in sorted(ELS):
+        primary(other)  # the repository is there
+        answer = subprocess.run(
+            dnf + ["--repofrompath=%s,file://%s" % (other, os.path.join(BUILD, "repo", other)),
+                   "install", "lbenroll"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True).stdout
+        resolved = re.search(r"^ lbenroll +noarch +(\S+) +%s " % other, answer, re.M)
+        if other == el:
+            wanted = "%s-%s" % (lbenroll.__version__, release(el))
+            assert resolved and resolved.group(1) == wanted, answer
+        else:
+            assert not resolved and "python(abi) = %s" % ELS[other][0] in answer, answer
