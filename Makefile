@@ -107,7 +107,7 @@ PYTHON312 ?=
 nodot = $(subst .,,$(1))
 # $(call floor,el9) is .build/floor39; $(call el_of,39) is el9.
 floor = $(BUILD)/floor$(call nodot,$(PYTHON_$(1)))
-el_of = $(firstword $(foreach el,$(ELS) el8 el9 el10,$(if $(filter $(1),$(call nodot,$(PYTHON_$(el)))),$(el))))
+el_of = $(firstword $(foreach el,el8 el9 el10,$(if $(filter $(1),$(call nodot,$(PYTHON_$(el)))),$(el))))
 # $(call python_found,3.9): looked up once, and only when a target needs it.
 python_found = $(or $(FOUND_$(1)),$(eval FOUND_$(1) := $(shell $(DEVENV) python $(1) \
 	$(PYTHON$(call nodot,$(1)))))$(FOUND_$(1)))
@@ -223,8 +223,8 @@ $(addprefix rpm-check-,$(ELS)): rpm-check-%: rpm-% $(call apt,rpmlint)
 		$(abspath $(BUILD)/rpm-root-$*) $(abspath $(call floor,$*))/bin/python
 
 ## The dnf repositories an admin publishes, one per EL: .build/repo/el8, el9 and el10, each the
-## EL's package and createrepo_c's repodata. Publish .build/repo as it is; hosts use
-## BASE/el$$MAJOR (the kickstart snippets and the Ansible role add /elN to their repository URL).
+## EL's package and createrepo_c's repodata. Publish .build/repo as it is; a host uses BASE/elN
+## for its major release N (the kickstart snippets and the Ansible role add /elN to the URL).
 repo: $(addprefix rpm-,$(ELS)) $(call apt,repo)
 	@rm -rf $(REPO_DIR) $(LOGS)/repo.log
 	@for el in $(ELS); do \
