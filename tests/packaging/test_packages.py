@@ -1,7 +1,8 @@
 """The packages `make rpm` built and the repositories `make repo` made, read with the real rpm,
 rpm2cpio and cpio and from createrepo_c's repodata, and installed (--assumeno) by the real dnf on
-a root standing in for each EL: one package per EL, each for that EL's Python. `make test` builds them first and sets LBENROLL_PACKAGES_BUILT (the build directory), so
-there a missing package fails; elsewhere these tests are skipped until `make rpm repo` has run."""
+a root standing in for each EL: one package per EL, each for that EL's Python. `make test` builds
+them first and sets LBENROLL_PACKAGES_BUILT (the build directory), so there a missing package
+fails; elsewhere these tests are skipped until `make rpm repo` has run."""
 import gzip
 import hashlib
 import lzma
