@@ -188,8 +188,10 @@ RPM_TARGETS := $(foreach el,el8 el9 el10,rpm-$(el) rpm-check-$(el))
 rpm: $(addprefix rpm-,$(ELS))
 
 # The sdist, made once per make run by the first EL's floor, with a fresh egg-info: setuptools
-# would otherwise reuse an older one's file list.
-$(RPM_TOPDIR)/sdist.ready: FORCE $(call floor,$(firstword $(ELS)))/ready
+# would otherwise reuse an older one's file list. Every EL's floor.wanted first, so that a
+# missing Python stops the build before any package is built.
+$(RPM_TOPDIR)/sdist.ready: FORCE $(foreach el,$(ELS),$(call floor,$(el)).wanted) \
+		$(call floor,$(firstword $(ELS)))/ready
 	@rm -rf $(RPM_TOPDIR)/SOURCES $(RPM_TOPDIR)/egg-info $(LOGS)/sdist.log $@
 	@mkdir -p $(RPM_TOPDIR)/egg-info
 	@$(DEVENV) quietly $(LOGS)/sdist.log $(call floor,$(firstword $(ELS)))/bin/python setup.py -q \
