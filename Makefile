@@ -32,6 +32,8 @@ PACKAGES_rpm := rpm python3-packaging
 FOR_rpm := building the RPM
 PACKAGES_rpmlint := rpmlint
 FOR_rpmlint := checking the RPM
+PACKAGES_repo := createrepo-c
+FOR_repo := the dnf repository
 # Debian's python3 makes venvs only with python3-venv; another $(PYTHON) needs nothing.
 PACKAGES_venv = $(if $(filter /usr/bin/% /bin/%,$(realpath $(shell command -v $(PYTHON)))),python3-venv)
 FOR_venv := the virtualenv
@@ -59,11 +61,11 @@ $(VENV_READY): setup.cfg pyproject.toml | $(call apt,venv)
 	@touch $@
 
 ## Everything `make test` installs: all the Debian package sets and the virtualenv.
-deps: $(foreach set,lab e2e docs rpm rpmlint,$(call apt,$(set))) $(VENV_READY)
+deps: $(foreach set,lab e2e docs rpm rpmlint repo,$(call apt,$(set))) $(VENV_READY)
 
 ## The whole test suite: unit tests and the load-balanced lab end-to-end tests.
-test: deps lint check-compat rpm-check
-	$(VENV)/bin/python -m pytest -q tests
+test: deps lint check-compat rpm-check repo
+	LBENROLL_PACKAGES_BUILT=$(abspath $(BUILD)) $(VENV)/bin/python -m pytest -q tests
 
 $(VENV)/bin/ruff: $(VENV_READY)
 	@echo "installing ruff $(RUFF_VERSION) into $(VENV)"
@@ -91,33 +93,74 @@ bench: $(call apt,lab) $(VENV_READY)
 docs: $(VENV_READY)
 	$(VENV)/bin/python -m tools.docs
 
-# EL8 is the floor: its Python 3.6 and the oldest library versions lbenroll supports, with the
-# main venv's test plugins. PYTHON36=/path/to/python3.6 names the interpreter; by default
-# tools/devenv finds python3.6 on PATH or in pyenv's versions (CI: /root/.pyenv/versions/3.6.15).
+# One package per EL, each built, checked and tested on that EL's python3 (its python(abi)) with
+# the library versions the EL packages: a floor, a venv of that Python with those versions and
+# the test plugins, per EL. ELS="el9 el10" builds only those (`make rpm`, `make repo`).
+ELS := el8 el9 el10
+PYTHON_el8 := 3.6
+PYTHON_el9 := 3.9
+PYTHON_el10 := 3.12
+# PYTHON36, PYTHON39, PYTHON312 name an interpreter; by default tools/devenv finds pythonX.Y on
+# PATH or in pyenv's versions (CI: /root/.pyenv/versions/3.6.15, 3.9.18 and 3.12.1).
 PYTHON36 ?=
-# Looked up once, and only when a target needs it.
-PYTHON36_FOUND = $(eval PYTHON36_FOUND := $(shell $(DEVENV) python36 $(PYTHON36)))$(PYTHON36_FOUND)
-PYTHON36_MISSING = $(if $(PYTHON36),PYTHON36=$(PYTHON36) is not a Python 3.6 that can make venvs: \
-	point PYTHON36 at one$(comma) or leave it unset to look on PATH and in pyenv,check-compat and \
-	rpm need Python 3.6 (EL8's) and there is no python3.6 on PATH or in pyenv's versions: install \
-	it with `pyenv install 3.6.15`$(comma) or name one with make PYTHON36=/path/to/python3.6)
+PYTHON39 ?=
+PYTHON312 ?=
+nodot = $(subst .,,$(1))
+# $(call floor,el9) is .build/floor39; $(call el_of,39) is el9.
+floor = $(BUILD)/floor$(call nodot,$(PYTHON_$(1)))
+el_of = $(firstword $(foreach el,el8 el9 el10,$(if $(filter $(1),$(call nodot,$(PYTHON_$(el)))),$(el))))
+# $(call python_found,3.9): looked up once, and only when a target needs it.
+python_found = $(or $(FOUND_$(1)),$(eval FOUND_$(1) := $(shell $(DEVENV) python $(1) \
+	$(PYTHON$(call nodot,$(1)))))$(FOUND_$(1)))
+python_missing = $(if $(PYTHON$(call nodot,$(1))),PYTHON$(call nodot,$(1))=$(PYTHON$(call nodot,$(1))) \
+	is not a Python $(1) that can make venvs: point PYTHON$(call nodot,$(1)) at one$(comma) or leave \
+	it unset to look on PATH and in pyenv,the $(2) package$(if $(filter el8,$(2)) and check-compat,) \
+	need$(if $(filter el8,$(2)),,s) Python $(1) ($(2)'s python3) and there is no python$(1) on PATH \
+	or in pyenv's versions: install it (with pyenv: pyenv install --list names its releases; CI \
+	has 3.6.15$(comma) 3.9.18 and 3.12.1)$(comma) name one with make PYTHON$(call nodot,$(1))=/path/to/python$(1)$(comma) \
+	or build the other ELs' packages only: make rpm ELS="$(filter-out $(2),el8 el9 el10)")
+# EL8 is the floor of all: Python 3.6 and the oldest library versions lbenroll supports
+# (check-compat runs the unit tests on it too).
 FLOOR := $(BUILD)/floor36
 # Hypothesis 6.31.6 is the last release for Python 3.6 (a test-only dependency).
 FLOOR_PACKAGES := click==6.7 requests==2.20.0 configobj==5.0.6 distro==1.4.0 \
 	pytest==7.0.1 pytest-mock==3.6.1 hypothesis==6.31.6
-# The interpreter the floor is made with; rewritten (and so the floor remade) when it changes.
-FLOOR_PYTHON := $(BUILD)/floor36.python
+FLOOR_PACKAGES_el8 = $(FLOOR_PACKAGES)
+# The last pip for Python 3.6; the other Pythons keep the pip their venv gets.
+FLOOR_PIP_el8 := pip==21.3.1
+# What EL9 and EL10 ship (BaseOS/AppStream), as found in their package repositories:
+#   EL9: python3-requests-2.25.1 (UBI 9 BaseOS, python-requests-2.25.1-10.el9_6.src.rpm),
+#     python3-configobj-5.0.6-25.el9, python3-distro-1.5.0-7.el9, python3-setuptools-53.0.0
+#     (EL9 dnf transcripts), python3-click 7.1.2 (not found in a source here; see README).
+#   EL10: https://vault.almalinux.org/10.0/BaseOS/x86_64_v2/os/Packages/ has
+#     python3-requests-2.32.4-1.el10_0 and python3-setuptools-69.0.3-12.el10_0; .../AppStream/
+#     python3-configobj-5.0.8-10.el10 and python3-distro-1.9.0-5.el10; python3-click 8.1.7 (not
+#     found in a source here; see README).
+# setuptools builds the package (setup.py); Python 3.12's venv has none of its own.
+FLOOR_PACKAGES_el9 = click==7.1.2 requests==2.25.1 configobj==5.0.6 distro==1.5.0 \
+	setuptools==53.0.0 $(FLOOR_TEST_PACKAGES)
+FLOOR_PACKAGES_el10 = click==8.1.7 requests==2.32.4 configobj==5.0.8 distro==1.9.0 \
+	setuptools==69.0.3 $(FLOOR_TEST_PACKAGES)
+# The test tools on EL9's and EL10's Python (pytest 7.0.1 is EL8's: the last for Python 3.6;
+# Hypothesis 6.141.1 is the last for Python 3.9).
+FLOOR_TEST_PACKAGES := pytest==8.3.5 pytest-mock==3.14.0 hypothesis==6.141.1
 
-$(FLOOR_PYTHON): FORCE
-	@$(if $(PYTHON36_FOUND),,$(error $(PYTHON36_MISSING)))mkdir -p $(@D)
-	@echo "$(PYTHON36_FOUND)" | cmp -s - $@ || echo "$(PYTHON36_FOUND)" > $@
+# What a floor is made of, its interpreter and packages: rewritten (and so the floor remade) when
+# either changes. Precious: not an intermediate file that make deletes once the floor is made.
+.PRECIOUS: $(BUILD)/floor%.wanted $(BUILD)/floor%/ready
+floor_wanted = $(call python_found,$(PYTHON_$(1))) $(FLOOR_PIP_$(1)) $(FLOOR_PACKAGES_$(1))
+$(BUILD)/floor%.wanted: FORCE
+	@$(if $(call python_found,$(PYTHON_$(call el_of,$*))),,$(error $(call python_missing,$(PYTHON_$(call el_of,$*)),$(call el_of,$*))))mkdir -p $(@D)
+	@echo "$(call floor_wanted,$(call el_of,$*))" | cmp -s - $@ || \
+		echo "$(call floor_wanted,$(call el_of,$*))" > $@
 
-$(FLOOR)/ready: Makefile $(FLOOR_PYTHON)
-	@echo "setting up $(FLOOR): $(PYTHON36_FOUND) with $(FLOOR_PACKAGES)"
-	@rm -rf $(FLOOR) $(LOGS)/floor36.log
-	@$(DEVENV) quietly $(LOGS)/floor36.log $(PYTHON36_FOUND) -m venv $(FLOOR)
-	@$(DEVENV) quietly $(LOGS)/floor36.log $(FLOOR)/bin/pip install -q pip==21.3.1  # the last pip for Python 3.6
-	@$(DEVENV) quietly $(LOGS)/floor36.log $(FLOOR)/bin/pip install -q $(FLOOR_PACKAGES)
+$(BUILD)/floor%/ready: $(BUILD)/floor%.wanted
+	@echo "setting up $(@D): $(call python_found,$(PYTHON_$(call el_of,$*))) with $(FLOOR_PACKAGES_$(call el_of,$*))"
+	@rm -rf $(@D) $(LOGS)/floor$*.log
+	@$(DEVENV) quietly $(LOGS)/floor$*.log $(call python_found,$(PYTHON_$(call el_of,$*))) -m venv $(@D)
+	@$(if $(FLOOR_PIP_$(call el_of,$*)),$(DEVENV) quietly $(LOGS)/floor$*.log $(@D)/bin/pip \
+		install -q $(FLOOR_PIP_$(call el_of,$*)))
+	@$(DEVENV) quietly $(LOGS)/floor$*.log $(@D)/bin/pip install -q $(FLOOR_PACKAGES_$(call el_of,$*))
 	@touch $@
 
 $(VENV)/bin/vermin: $(VENV_READY)
@@ -133,36 +176,67 @@ check-compat: $(VENV)/bin/vermin $(FLOOR)/ready
 
 RPM_TOPDIR := $(abspath $(BUILD)/rpm)
 RPMBUILD_FLAGS ?=
+REPO_DIR := $(BUILD)/repo
+# Per EL: rpm-el8 builds, rpm-check-el8 checks; `make rpm` and `make rpm-check` do every EL's.
+RPM_TARGETS := $(foreach el,el8 el9 el10,rpm-$(el) rpm-check-$(el))
+.PHONY: repo $(RPM_TARGETS)
+.SECONDEXPANSION:
 
-## The noarch EL8/9/10 RPM, built from an sdist into .build/rpm/RPMS/noarch. Debian's rpmbuild
-## gets the few EL macros it lacks and the floor Python 3.6, so files land where EL8 puts them
-## and %check runs the unit tests on EL8's libraries; --nodeps as the build needs are EL packages.
-## RPMBUILD_FLAGS="--without tests" skips %check.
-# The sdist gets a fresh egg-info: setuptools would otherwise reuse an older one's file list.
-rpm: $(FLOOR)/ready $(call apt,rpm)
-	@echo "building the RPM: sdist, then rpmbuild -ba$(if $(RPMBUILD_FLAGS), $(RPMBUILD_FLAGS))" \
-	     "(log: $(LOGS)/rpm.log)"
-	@rm -rf $(RPM_TOPDIR) $(LOGS)/rpm.log
+## One noarch package per EL from one spec and one sdist, lbenroll-VERSION-RELEASE.el8, .el9 and
+## .el10, in .build/rpm/EL/RPMS/noarch: each built on its EL's Python (python(abi), site-packages,
+## byte-compiled files) and its %check running the unit tests on that EL's library versions.
+## Debian's rpmbuild gets the few EL macros it lacks (packaging/rpm/debian.macros) and --nodeps,
+## as the build needs are EL packages. RPMBUILD_FLAGS="--without tests" skips %check.
+rpm: $(addprefix rpm-,$(ELS))
+
+# The sdist, made once per make run by the first EL's floor, with a fresh egg-info: setuptools
+# would otherwise reuse an older one's file list. Every EL's floor.wanted first, so that a
+# missing Python stops the build before any package is built.
+$(RPM_TOPDIR)/sdist.ready: FORCE $(foreach el,$(ELS),$(call floor,$(el)).wanted) \
+		$(call floor,$(firstword $(ELS)))/ready
+	@rm -rf $(RPM_TOPDIR)/SOURCES $(RPM_TOPDIR)/egg-info $(LOGS)/sdist.log $@
 	@mkdir -p $(RPM_TOPDIR)/egg-info
-	@$(DEVENV) quietly $(LOGS)/rpm.log $(FLOOR)/bin/python setup.py -q egg_info \
-		--egg-base $(RPM_TOPDIR)/egg-info sdist --dist-dir $(RPM_TOPDIR)/SOURCES
-	@$(DEVENV) quietly $(LOGS)/rpm.log rpmbuild -ba --nodeps $(RPMBUILD_FLAGS) \
-		--define "_topdir $(RPM_TOPDIR)" --load packaging/rpm/debian.macros \
-		--define "__python3 $(abspath $(FLOOR))/bin/python" packaging/rpm/lbenroll.spec
-	@built=$$(cd $(BUILD) && echo rpm/RPMS/noarch/*.rpm rpm/SRPMS/*.rpm); \
-	 check=$$(grep -E '^=* ?[0-9]+ passed' $(LOGS)/rpm.log | tail -n 1 | sed 's/^=* *//; s/ *=*$$//'); \
+	@$(DEVENV) quietly $(LOGS)/sdist.log $(call floor,$(firstword $(ELS)))/bin/python setup.py -q \
+		egg_info --egg-base $(RPM_TOPDIR)/egg-info sdist --dist-dir $(RPM_TOPDIR)/SOURCES
+	@touch $@
+
+$(addprefix rpm-,$(ELS)): rpm-%: $(RPM_TOPDIR)/sdist.ready $$(call floor,$$*)/ready $(call apt,rpm)
+	@echo "building the $* package on Python $(PYTHON_$*): rpmbuild -ba$(if $(RPMBUILD_FLAGS), $(RPMBUILD_FLAGS))" \
+	     "(log: $(LOGS)/rpm-$*.log)"
+	@rm -rf $(RPM_TOPDIR)/$* $(LOGS)/rpm-$*.log
+	@$(DEVENV) quietly $(LOGS)/rpm-$*.log rpmbuild -ba --nodeps $(RPMBUILD_FLAGS) \
+		--define "_topdir $(RPM_TOPDIR)/$*" --define "_sourcedir $(RPM_TOPDIR)/SOURCES" \
+		--define "dist .$*" --define "rhel $(patsubst el%,%,$*)" \
+		--load packaging/rpm/debian.macros \
+		--define "__python3 $(abspath $(call floor,$*))/bin/python" packaging/rpm/lbenroll.spec
+	@built=$$(cd $(BUILD) && echo rpm/$*/RPMS/noarch/*.rpm rpm/$*/SRPMS/*.rpm); \
+	 check=$$(grep -E '^=* ?[0-9]+ passed' $(LOGS)/rpm-$*.log | tail -n 1 | sed 's/^=* *//; s/ *=*$$//'); \
 	 echo "built $$built in $(BUILD)$${check:+; %check: $$check}"
 
-## Lint the RPM, install it into a scratch root and run the installed lbenroll --version and
-## --help from there on the floor libraries.
-rpm-check: rpm $(call apt,rpmlint)
-	@rm -f $(LOGS)/rpmlint.log
-	@$(DEVENV) quietly $(LOGS)/rpmlint.log rpmlint --strict \
+## Lint each EL's packages (rpmlint --strict), install each into a scratch root and run the
+## installed lbenroll --version and --help from there on that EL's Python and libraries.
+rpm-check: $(addprefix rpm-check-,$(ELS))
+
+$(addprefix rpm-check-,$(ELS)): rpm-check-%: rpm-% $(call apt,rpmlint)
+	@rm -f $(LOGS)/rpmlint-$*.log
+	@$(DEVENV) quietly $(LOGS)/rpmlint-$*.log rpmlint --strict \
 		--rpmlintrc packaging/rpm/lbenroll.rpmlintrc packaging/rpm/lbenroll.spec \
-		$(RPM_TOPDIR)/RPMS/noarch/*.rpm $(RPM_TOPDIR)/SRPMS/*.rpm
-	@echo "rpmlint --strict:$$(tail -n 1 $(LOGS)/rpmlint.log | sed 's/ *$$//')"
-	@packaging/rpm/check-install.sh $(RPM_TOPDIR)/RPMS/noarch/lbenroll-*.noarch.rpm \
-		$(abspath $(BUILD)/rpm-root) $(abspath $(FLOOR))/bin/python
+		$(RPM_TOPDIR)/$*/RPMS/noarch/*.rpm $(RPM_TOPDIR)/$*/SRPMS/*.rpm
+	@echo "rpmlint --strict ($*):$$(tail -n 1 $(LOGS)/rpmlint-$*.log | sed 's/ *$$//')"
+	@packaging/rpm/check-install.sh $(RPM_TOPDIR)/$*/RPMS/noarch/lbenroll-*.noarch.rpm \
+		$(abspath $(BUILD)/rpm-root-$*) $(abspath $(call floor,$*))/bin/python
+
+## The dnf repositories an admin publishes, one per EL: .build/repo/el8, el9 and el10, each the
+## EL's package and createrepo_c's repodata. Publish .build/repo as it is; a host uses BASE/elN
+## for its major release N (the kickstart snippets and the Ansible role add /elN to the URL).
+repo: $(addprefix rpm-,$(ELS)) $(call apt,repo)
+	@rm -rf $(REPO_DIR) $(LOGS)/repo.log
+	@for el in $(ELS); do \
+	     mkdir -p $(REPO_DIR)/$$el/Packages && \
+	     cp -p $(RPM_TOPDIR)/$$el/RPMS/noarch/*.rpm $(REPO_DIR)/$$el/Packages/ && \
+	     $(DEVENV) quietly $(LOGS)/repo.log createrepo_c $(REPO_DIR)/$$el || exit 1; \
+	 done
+	@echo "made $(REPO_DIR): $$(cd $(REPO_DIR) && echo */Packages/*.rpm)"
 
 clean:
 	rm -rf $(VENV) $(BUILD) build dist *.egg-info

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Install an lbenroll RPM into a scratch root and run the installed lbenroll from that root with
-# PYTHON, whose own site-packages hold the libraries to run against (EL8's floor versions in CI).
+# PYTHON, whose own site-packages hold the libraries to run against (in CI the floor of the
+# package's EL: its Python and its library versions). The package must require PYTHON's
+# python(abi) and ship its modules byte-compiled for PYTHON.
 # Usage: check-install.sh RPM ROOT PYTHON
 set -euo pipefail
 rpm_file=$1 root=$2 python=$3
@@ -31,6 +33,13 @@ for tag in PREIN POSTIN PREUN POSTUN PRETRANS POSTTRANS; do
     scriptlets=$((scriptlets + 1))
 done
 sitelib=$("$python" -c "import sysconfig; print(sysconfig.get_path('purelib', vars={'base': '/usr'}))")
+abi=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+rpm -qp --requires "$rpm_file" | grep -qx "python(abi) = $abi" ||
+    fail "$rpm_file does not require python(abi) = $abi: $(rpm -qp --requires "$rpm_file" | grep abi)"
+# Looked for before anything runs: importing would write missing ones into the scratch root.
+cache_tag=$("$python" -c 'import sys; print(sys.implementation.cache_tag)')
+[[ -f $root$sitelib/lbenroll/__pycache__/cli.$cache_tag.pyc ]] ||
+    fail "no $cache_tag byte-compiled files in $root$sitelib/lbenroll/__pycache__"
 # From /, so that nothing but the scratch root can provide the lbenroll package.
 in_root() {
     (cd / && PYTHONPATH="$root$sitelib" "$python" "$@")
@@ -49,6 +58,6 @@ docs_tool=$(cd "$(dirname "$0")/../.." && pwd)/tools/docs.py
 kickstart=$root$(in_root -c "import runpy, sys; print(runpy.run_path(sys.argv[1])['KICKSTART_DIR'])" \
     "$docs_tool")
 compgen -G "$kickstart/*.ks" > /dev/null || fail "no kickstart snippets in $kickstart"
-echo "check-install: $version runs from $root on $("$python" --version 2>&1);" \
+echo "check-install: $version runs from $root on $("$python" --version 2>&1) (python(abi) = $abi);" \
      "--help printed $(wc -l < "$root.help") lines; $scriptlets scriptlets are valid shell" \
      "(not run)"

@@ -62,13 +62,20 @@ def _units():
 
 
 def rpm_repository(lab):
-    """file:// URL of a yum repository holding the stand-in lbenroll RPM."""
+    """file:// URL of a tree laid out as `make repo` makes it, one repository per EL below it:
+    the stand-in lbenroll RPM is in el9/ only, the release of the lab's sandbox (os-release 9.4),
+    so a snippet or role that picks another EL's repository finds no lbenroll."""
     key = ("rpm", lab.workdir)
     if key not in _built:
         sources = dict(_units(), lbenroll=(entry_point_script(), 0o755))
         rpm = build.rpmbuild(os.path.join(lab.build_dir, "lbenroll-standin"),
                              SPEC % {"version": lbenroll.__version__}, sources=sources)
-        _built[key] = "file://" + build.make_content_repo(lab.build_dir, "lbenroll-repo", rpm)
+        tree = os.path.join(lab.build_dir, "lbenroll-repo")
+        shutil.rmtree(tree, ignore_errors=True)
+        build.make_content_repo(tree, "el9", rpm)
+        for el in ("el8", "el10"):
+            build.make_content_repo(tree, el)
+        _built[key] = "file://" + tree
     return _built[key]
 
 

@@ -29,3 +29,16 @@ def test_every_install_requirement_is_a_runtime_requirement():
         assert "python3-%s" % name in required
     assert "subscription-manager" in required
 
+
+
+def test_one_spec_for_every_el_carries_the_dist_tag_and_the_license():
+    [release] = spec_tags("Release")
+    assert release.endswith("%{?dist}")
+    assert spec_tags("License") == ["GPL-2.0-or-later"]
+    with open(SPEC) as f:
+        assert re.search(r"^%license LICENSE$", f.read(), re.M)
+    with open(os.path.join(REPO, "LICENSE")) as f:
+        text = f.read()
+    assert text.split()[:7] == ["GNU", "GENERAL", "PUBLIC", "LICENSE", "Version", "2,", "June"]
+    with open(os.path.join(REPO, "MANIFEST.in")) as f:
+        assert re.search(r"^include .*\bLICENSE\b", f.read(), re.M)
