@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from lbenroll import cli, credentials
+from lbenroll import credentials, enroll
 from lbenroll import hoststate, options
 from lbenroll.errors import ExitCode, UsageError
 from lbenroll.writers import lbenroll_conf
@@ -22,7 +22,7 @@ CONTENT_RECORD = [("server", BALANCER), ("skip", "foreman, puppet")]
 
 def parsed(values, **kwargs):
     """What the command line makes of values: validated, then completed from the machine."""
-    return cli.complete(options.validate(values, **kwargs))
+    return enroll.complete(options.validate(values, **kwargs))
 
 
 @pytest.fixture(autouse=True)

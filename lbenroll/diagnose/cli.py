@@ -4,9 +4,9 @@ import click
 
 from lbenroll import __version__, credentials, options
 from lbenroll.credentials import PASSWORD_ENV
-from lbenroll.cli import LbenrollCommand, WholeNumber, internal_error
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode, UsageError
 from lbenroll.redact import Redactor
+from lbenroll.voice import LbenrollCommand, WholeNumber, internal_error
 
 HELP = ("Check the balancer and every Smart Proxy behind it from this host, read only: each "
         "balancer port, each proxy on its own address presenting the balancer name (the "

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from lbenroll import cli
+from lbenroll import enroll
 from lbenroll import options as option_table
 from lbenroll.errors import DataError, ExitCode, UsageError
 from lbenroll.writers import lbenroll_conf
@@ -27,7 +27,7 @@ ca-fingerprint = %s
 
 def parsed(values, **kwargs):
     """What the command line makes of values: validated, then completed from the machine."""
-    return cli.complete(option_table.validate(values, **kwargs))
+    return enroll.complete(option_table.validate(values, **kwargs))
 
 
 def enrolled_with(**given):
