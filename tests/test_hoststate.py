@@ -166,7 +166,7 @@ def test_a_move_takes_balancer_and_puppet_settings_from_the_command_line_only(ro
     merged, taken = hoststate.with_record(
         {"balancer": "lb2.example.test", "new_capsule": True},
         state_of(root, FOREMAN_RECORD))
-    for dest in hoststate.MOVED:
+    for dest in lbenroll_conf.MOVED:
         assert dest not in taken
     assert merged["balancer"] == "lb2.example.test"
     assert "puppet_server" not in merged and "puppet_ca_port" not in merged
