@@ -64,7 +64,7 @@ WRONG_IMPORTS = [
      "lbenroll.steps.update is not allowed to import lbenroll.steps.register"),
     ("writers/gofer.py", "from lbenroll.writers import rhsm_conf\n", {"writers"},
      "lbenroll.writers.gofer is not allowed to import lbenroll.writers.rhsm_conf"),
-    ("diagnose/checks.py", "from lbenroll.diagnose import report\n", {"acyclic"},
+    ("diagnose/verdicts.py", "from lbenroll.diagnose import report\n", {"acyclic"},
      "No cycles are allowed in lbenroll.diagnose"),
     ("mystery.py", '"""A module in no layer."""\n', {"layers"},
      "The following modules are not listed as layers: - lbenroll.mystery"),

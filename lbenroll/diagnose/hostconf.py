@@ -6,8 +6,8 @@ import time
 import urllib.parse
 
 from lbenroll import consumer, fileio, host
-from lbenroll.diagnose.checks import (HOST, failed, listing, passed, plural, same_proxy,
-                                      skipped, warned)
+from lbenroll.diagnose.verdicts import (HOST, failed, listing, passed, plural, same_proxy,
+                                        skipped, warned)
 from lbenroll.ini import IniDocument
 from lbenroll.results import Status, exit_code
 from lbenroll.urls import host_of, path_of, same_host

@@ -5,8 +5,8 @@ import json
 import re
 import socket
 
-from lbenroll.diagnose.checks import same_proxy
 from lbenroll.diagnose.fetch import answer, failure, https_get
+from lbenroll.diagnose.verdicts import same_proxy
 from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
 from lbenroll.urls import host_of
 

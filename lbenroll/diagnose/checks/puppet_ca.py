@@ -1,9 +1,20 @@
 """PUPPET_CA: exactly one proxy answers as the Puppet CA, and the balancer's 8141 leads to it."""
 from lbenroll import consumer
-from lbenroll.diagnose.checks import failed, listing, passed, same_proxy, short, skipped
+from lbenroll.diagnose.verdicts import failed, listing, passed, same_proxy, short, skipped
 from lbenroll.probe import tls_probe
 
 CA_PORT = 8141
+
+
+def start(known):
+    if known.puppet_trust is None:
+        return None
+    return known.submit(probe_8141, known.balancer, known.puppet_trust, known.timeout)
+
+
+def judge(known, probe):
+    return [check_puppet_ca(known.balancer, known.up, known.via_8141, probe,
+                            known.facts.puppet is not None)]
 
 
 def ca_fix(ca_proxy):
