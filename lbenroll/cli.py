@@ -159,9 +159,9 @@ def console():
     """The installed `lbenroll` and `python -m lbenroll`: main(), then the process ends at once.
 
     By then everything lbenroll leaves is on disk (each write fsynced, each log record flushed,
-    the lock released by the kernel with the process); the interpreter's teardown of its ~250
-    modules (~10 ms, a tenth of a repair by the timer) would do nothing for the host, so it is
-    skipped once standard output and error are flushed.
+    the lock released by the kernel with the process); the interpreter's teardown of its
+    modules, a measurable share of a short run such as the repair timer's, would do nothing for
+    the host, so it is skipped once standard output and error are flushed.
     """
     try:
         main()

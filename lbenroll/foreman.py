@@ -5,7 +5,7 @@ data does not fit what the options ask for. The message names the search and how
 """
 from lbenroll.https import KatelloSession, describe, timeouts
 from lbenroll.errors import ConfigError, DataError, ProtocolError, UnavailableError
-from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
+from lbenroll.smartproxies import SMART_PROXIES, UnreadableIndex, behind, records
 from lbenroll.urls import host_of, same_host
 
 # bootstrap.py's order (docs/katello-client-facts.md, "bootstrap.py behaviour").
@@ -106,7 +106,7 @@ class ForemanApi(object):
             return self.request("GET", path, params=params)
         try:
             return records(get_page, MAX_PAGES)
-        except IndexError_ as exc:
+        except UnreadableIndex as exc:
             raise DataError("GET %s: %s" % (path, exc)) from None
 
     def lookup(self, resource, field, value, path=None):

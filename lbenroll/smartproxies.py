@@ -12,7 +12,7 @@ BALANCER_URL_KEYS = ("registration_url", "template_url")
 SMART_PROXIES = "/api/v2/smart_proxies"
 
 
-class IndexError_(Exception):
+class UnreadableIndex(Exception):
     """An index that cannot be read to its end; the message says why."""
 
 
@@ -28,7 +28,7 @@ def records(get_page, max_pages):
         answer = get_page(page)
         batch = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(batch, list):
-            raise IndexError_("page %d has no results list" % page)
+            raise UnreadableIndex("page %d has no results list" % page)
         new = [r for r in batch if not (isinstance(r, dict) and r.get("id") is not None
                                          and r.get("id") in seen)]
         if not new:
@@ -38,7 +38,7 @@ def records(get_page, max_pages):
         total = answer.get("subtotal", answer.get("total"))
         if total is None or len(found) >= int(total):
             return found
-    raise IndexError_("more than %d pages" % max_pages)
+    raise UnreadableIndex("more than %d pages" % max_pages)
 
 
 def behind(proxy, balancer):

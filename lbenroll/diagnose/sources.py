@@ -7,7 +7,7 @@ import socket
 
 from lbenroll.diagnose.fetch import answer, failure, https_get
 from lbenroll.diagnose.verdicts import same_proxy
-from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
+from lbenroll.smartproxies import SMART_PROXIES, UnreadableIndex, behind, records
 from lbenroll.urls import host_of
 
 OPTION, FOREMAN, DISCOVERY = "--proxies", "Foreman API", "discovery"
@@ -38,21 +38,13 @@ def from_option(text):
 
 # -- Foreman's API --------------------------------------------------------------------------------
 
-def from_foreman(get_json, balancer, per_page=100, max_pages=1000):
-    """(names of the proxies behind the balancer, how many proxies Foreman listed).
-
-    get_json(path) returns the parsed answer of one GET; every page is read
-    (smartproxies.records).
-    """
-    listed = smart_proxies(get_json, per_page, max_pages)
-    return names_behind(listed, balancer), len(listed)
-
-
 def smart_proxies(get_json, per_page=100, max_pages=1000):
-    """Every Smart Proxy record Foreman lists (GET /api/v2/smart_proxies, every page)."""
+    """Every Smart Proxy record Foreman lists (GET /api/v2/smart_proxies, every page).
+
+    get_json(path) returns the parsed answer of one GET (foreman_api)."""
     try:
         return records(lambda page: get_json(SMART_PROXIES_PATH % (per_page, page)), max_pages)
-    except IndexError_ as exc:
+    except UnreadableIndex as exc:
         raise SourceError("the answer to %s: %s" % (SMART_PROXIES, exc)) from None
 
 
@@ -100,7 +92,7 @@ def feature_names(record):
 
 
 def foreman_api(foreman, login, password, ca_pem, timeout):
-    """get_json for from_foreman: HTTPS with basic authentication, verified against ca_pem.
+    """get_json for smart_proxies: HTTPS with basic authentication, verified against ca_pem.
 
     foreman is a host name or an https:// URL (for another port). The password goes only into
     the Authorization header of these requests.
