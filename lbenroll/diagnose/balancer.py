@@ -2,21 +2,23 @@
 through it share."""
 import collections
 
+from lbenroll import ports
+
 HTTP, TLS, AMQP, MQTT, PUPPET = "http", "tls", "amqp", "mqtt", "puppet"
 # need: "always" for the ports the guide's table forwards for every client; a host file's
 # name when only hosts using that service need the port; "optional" otherwise.
 Port = collections.namedtuple("Port", "number kind service need")
 PORTS = (
-    Port(80, HTTP, "HTTP: /pub and the consumer RPM", "always"),
-    Port(443, TLS, "HTTPS: RHSM and content", "always"),
-    Port(8443, TLS, "RHSM (the Pulp 2-era layout)", "rhsm.conf"),
-    Port(5647, AMQP, "AMQP for goferd (katello-agent)", "goferd"),
-    Port(8000, HTTP, "Anaconda templates", "optional"),
-    Port(8140, PUPPET, "Puppet", "puppet.conf"),
-    Port(8141, PUPPET, "the Puppet CA", "puppet.conf"),
-    Port(9090, TLS, "the Smart Proxy API: registration, OpenSCAP", "always"),
-    Port(5000, TLS, "the container registry", "optional"),
-    Port(1883, MQTT, "MQTT for remote execution pull mode", "yggdrasil"),
+    Port(ports.HTTP, HTTP, "HTTP: /pub and the consumer RPM", "always"),
+    Port(ports.HTTPS, TLS, "HTTPS: RHSM and content", "always"),
+    Port(ports.RHSM_PULP2, TLS, "RHSM (the Pulp 2-era layout)", "rhsm.conf"),
+    Port(ports.AMQP, AMQP, "AMQP for goferd (katello-agent)", "goferd"),
+    Port(ports.TEMPLATES, HTTP, "Anaconda templates", "optional"),
+    Port(ports.PUPPET, PUPPET, "Puppet", "puppet.conf"),
+    Port(ports.PUPPET_CA, PUPPET, "the Puppet CA", "puppet.conf"),
+    Port(ports.SMART_PROXY_API, TLS, "the Smart Proxy API: registration, OpenSCAP", "always"),
+    Port(ports.REGISTRY, TLS, "the container registry", "optional"),
+    Port(ports.MQTT, MQTT, "MQTT for remote execution pull mode", "yggdrasil"),
 )
 CNAME_FIX = ("generate that proxy's certificates with `foreman-proxy-certs-generate "
              "--foreman-proxy-cname %s` and install them with `--certs-cname %s`")
@@ -29,16 +31,16 @@ MAX_PROBES_PER_PORT = 8
 
 def used_ports(facts):
     """Ports this host's own configuration sends traffic to."""
-    ports = {facts.rhsm_port} if facts.rhsm is not None else set()
+    used = {facts.rhsm_port} if facts.rhsm is not None else set()
     if facts.gofer_url is not None:
-        ports.add(5647)
+        used.add(ports.AMQP)
     if facts.puppet is not None:
-        ca_port = facts.puppet["ca_port"] or "8140"
-        ports.update({8140, int(ca_port) if ca_port.isdigit() else 8140})
+        ca_port = facts.puppet["ca_port"] or str(ports.PUPPET)
+        used.update({ports.PUPPET, int(ca_port) if ca_port.isdigit() else ports.PUPPET})
     for url in facts.brokers or ():
         tail = url.rsplit(":", 1)[-1]
-        ports.add(int(tail) if tail.isdigit() else 1883)
-    return ports
+        used.add(int(tail) if tail.isdigit() else ports.MQTT)
+    return used
 
 
 def answering(probe):

@@ -6,6 +6,7 @@ stdin), and no log file or lock is opened.
 import concurrent.futures
 import time
 
+from lbenroll import ports
 from lbenroll.diagnose import balancer, hostconf, proxies, sources, trust
 from lbenroll.diagnose.balancer import MAX_PROBES_PER_PORT
 from lbenroll.diagnose.checks import BALANCER, CHECKS, PROXIES, meets
@@ -151,8 +152,8 @@ class _Run(object):
 
         def one_round():
             rpm = self.pool.submit(consumer_rpm, self.balancer, self.timeout)
-            api = self.pool.submit(tls_probe, self.balancer, 9090, ca_pem, self.timeout) \
-                if ca_pem else None
+            api = self.pool.submit(tls_probe, self.balancer, ports.SMART_PROXY_API, ca_pem,
+                                   self.timeout) if ca_pem else None
             names = [rpm.result().proxy] + (api.result().other_names() if api else [])
             while seeds:
                 names.append(seeds.pop())
@@ -196,9 +197,9 @@ class _Run(object):
                                  p.address) for p in live]
         https = [self.pool.submit(proxies.connect_443, p, self.balancer, self.timeout)
                  for p in live]
-        cas = [self.pool.submit(puppet_ca, self.balancer, 8140, self.timeout, p.address)
+        cas = [self.pool.submit(puppet_ca, self.balancer, ports.PUPPET, self.timeout, p.address)
                for p in live]
-        self._via_8141 = self.pool.submit(puppet_ca, self.balancer, 8141, self.timeout)
+        self._via_8141 = self.pool.submit(puppet_ca, self.balancer, ports.PUPPET_CA, self.timeout)
         for proxy, rpm, connected, ca in zip(live, rpms, https, cas):
             proxy.consumer, proxy.https = rpm.result(), connected.result()
             proxy.puppet_ca_pem = ca.result()[0]

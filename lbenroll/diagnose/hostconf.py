@@ -5,7 +5,7 @@ import socket
 import time
 import urllib.parse
 
-from lbenroll import consumer, fileio, host
+from lbenroll import consumer, fileio, host, ports
 from lbenroll.diagnose.verdicts import (HOST, failed, listing, passed, plural, same_proxy,
                                         skipped, warned)
 from lbenroll.ini import IniDocument
@@ -18,7 +18,6 @@ from lbenroll.writers.yggdrasil import broker_urls
 
 DNF_VARS_DIRS = ("/etc/dnf/vars", "/etc/yum/vars")
 ENABLED_VALUES = ("1", "true", "yes", "on")
-PUPPET_CA_PORT = "8141"
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
@@ -229,8 +228,8 @@ def check_puppet_conf(facts, balancer, proxies):
     if wrong:
         return failed("HOST_PUPPET_CONF", HOST, "%s: %s, not the balancer %s" % (
             host.PUPPET_CONF, "; ".join(wrong), balancer), _repair(balancer))
-    ca_port = facts.puppet["ca_port"] or "8140"
-    if ca_port != PUPPET_CA_PORT:
+    ca_port = facts.puppet["ca_port"] or str(ports.PUPPET)
+    if ca_port != str(ports.PUPPET_CA):
         return warned("HOST_PUPPET_CONF", HOST, "%s: ca_port is %s: certificate requests go to "
                       "the balancer's round-robin Puppet port and reach the one proxy with the "
                       "Puppet CA only some of the time" % (host.PUPPET_CONF, ca_port),

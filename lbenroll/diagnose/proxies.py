@@ -1,5 +1,6 @@
 """One proxy as the diagnosis sees it, and what several checks of the proxies share: the
 transport's fix, repomd.xml and the optional services' comparison."""
+from lbenroll import ports
 from lbenroll.diagnose.balancer import CA_FIX, CNAME_FIX
 from lbenroll.diagnose.fetch import answer, digest, failure, https_get
 from lbenroll.diagnose.metadata import NotRepomd, parse_repomd
@@ -79,7 +80,7 @@ def start_repomds(known, proxy):
 
 def probe_service(proxy, balancer, port, trust, timeout):
     """A TLS connection to one proxy's port (AMQP answers the protocol header on 5647)."""
-    exchange = amqp_exchange if port == 5647 else None
+    exchange = amqp_exchange if port == ports.AMQP else None
     return tls_probe(balancer, port, trust, timeout, exchange, proxy.address)
 
 

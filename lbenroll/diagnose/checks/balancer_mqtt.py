@@ -6,12 +6,12 @@ Smart Proxy that runs the job publishes one notification to its own broker, and 
 it only when it is connected to that broker. So a balancer that spreads one client's
 connections over several brokers makes that client deaf to the other proxies' jobs.
 """
+from lbenroll import ports
 from lbenroll.diagnose.balancer import MAX_PROBES_PER_PORT
 from lbenroll.diagnose.verdicts import listing, passed, short, skipped, warned
 from lbenroll.probe import mqtt_exchange, tls_probe
 from lbenroll.urls import host_of, same_host
 
-MQTT_PORT = 1883
 CONSEQUENCE = (
     "a pull-mode job is announced only on the broker of the Smart Proxy that runs it (it "
     "publishes once, QoS 1, not retained, to yggdrasil/<host>/data/in on its own mosquitto; "
@@ -55,7 +55,7 @@ def broker_port(brokers, balancer):
             tail = url.rstrip("/").rsplit(":", 1)[-1]
             if tail.isdigit():
                 return int(tail)
-    return MQTT_PORT
+    return ports.MQTT
 
 
 def through_balancer(balancer, port, trust, attempts, timeout):

@@ -1,5 +1,6 @@
 """BALANCER_PORT: each port of the load-balancer guide's table answers through the balancer,
 with TLS from the Katello CA naming the balancer."""
+from lbenroll import ports
 from lbenroll.diagnose.balancer import (AMQP, CA_FIX, CNAME_FIX, HTTP, MQTT, PORTS, PUPPET,
                                         answering)
 from lbenroll.diagnose.fetch import failure, http_get
@@ -10,7 +11,7 @@ from lbenroll.probe import amqp_exchange, http_exchange, mqtt_exchange, tls_prob
 def start(known):
     return [known.submit(check_port, spec, known.balancer,
                          known.puppet_trust if spec.kind == PUPPET else known.katello_pem,
-                         1 if spec.number == 8141 else known.attempts, known.timeout,
+                         1 if spec.number == ports.PUPPET_CA else known.attempts, known.timeout,
                          spec.need == "always" or spec.number in known.used, known.rhsm_prefix)
             for spec in PORTS]
 
@@ -24,9 +25,9 @@ def _exchange(port, balancer, rhsm_prefix):
         return amqp_exchange
     if port.kind == MQTT:
         return mqtt_exchange
-    if port.number in (443, 8443):
+    if port.number in (ports.HTTPS, ports.RHSM_PULP2):
         return http_exchange(balancer, rhsm_prefix + "/status", limit=64 * 1024)
-    if port.number == 9090:
+    if port.number == ports.SMART_PROXY_API:
         return http_exchange(balancer, "/features", limit=64 * 1024)
     return None
 
@@ -35,7 +36,7 @@ def check_port(port, balancer, trust, attempts, timeout, required, rhsm_prefix="
     """BALANCER_PORT for one port: reachable; TLS from the Katello CA naming the balancer."""
     target = "%s:%d" % (balancer, port.number)
     if port.kind == HTTP:
-        path = "/pub/" if port.number == 80 else "/"
+        path = "/pub/" if port.number == ports.HTTP else "/"
         probes = [http_get(balancer, port.number, path, timeout, limit=64 * 1024)]
     elif trust is None:
         return skipped("BALANCER_PORT", target, "not checked: no Katello CA to verify against",
@@ -54,10 +55,12 @@ def _port_result(port, target, balancer, probes, required):
         if not required:
             return skipped("BALANCER_PORT", target, "not forwarded (%s); this host does not use "
                            "%s" % (why.lower(), port.service), **data)
+        # The balancer's Puppet CA port leads to puppetserver's own port on the proxies.
+        backend = ports.PUPPET if port.number == ports.PUPPET_CA else port.number
         return failed("BALANCER_PORT", target, "%s does not answer (%s): %s is unavailable to "
                       "this host" % (target, why.lower(), port.service),
                       "forward port %d on the balancer to port %d of every proxy" % (
-                          port.number, 8140 if port.number == 8141 else port.number), **data)
+                          port.number, backend), **data)
     seen = sorted({short(answering(p)) for p in probes if p.chain_ok and answering(p)})
     data["answering"] = seen
     bad_chain = [p for p in probes if p.chain_ok is False]

@@ -2,6 +2,7 @@
 9090)."""
 import json
 
+from lbenroll import ports
 from lbenroll.diagnose.fetch import answer, failure, https_get
 from lbenroll.diagnose.proxies import transport_fix
 from lbenroll.diagnose.verdicts import failed, passed, short
@@ -21,18 +22,19 @@ def judge(known, proxies, answers):
 
 def fetch_features(proxy, balancer, katello_ca, timeout):
     """(set of feature names, None, None) or (None, why not, fix) from GET /features on 9090."""
-    probe = https_get(balancer, 9090, "/features", katello_ca.pem, timeout, address=proxy.address,
-                      limit=256 * 1024)
+    probe = https_get(balancer, ports.SMART_PROXY_API, "/features", katello_ca.pem, timeout,
+                      address=proxy.address, limit=256 * 1024)
     got = answer(probe)
+    where = proxy.where(ports.SMART_PROXY_API)
     fix = "check that foreman-proxy runs on %s" % proxy.name
     if got is None:
-        return None, failure(probe, proxy.where(9090)), transport_fix(probe, balancer, fix)
+        return None, failure(probe, where), transport_fix(probe, balancer, fix)
     if got.status != 200:
-        return None, "%s/features answered %s" % (proxy.where(9090), got), fix
+        return None, "%s/features answered %s" % (where, got), fix
     try:
         features = json.loads(got.body.decode("utf-8"))
     except ValueError:
-        return None, "%s/features is not JSON" % proxy.where(9090), fix
+        return None, "%s/features is not JSON" % where, fix
     if isinstance(features, dict):  # /v2/features style: {name: {...}}
         features = list(features)
     return {str(name).lower() for name in features}, None, None
