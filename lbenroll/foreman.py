@@ -25,6 +25,10 @@ class ForemanApi(object):
 
     A context manager: while it is open the CA is a file in directory (the run's temporary
     directory). port is None until ping() found the API port.
+
+    `lbenroll diagnose` reads the Smart Proxy list with a client of its own
+    (diagnose/sources.foreman_api), on purpose: it writes no file, not even this CA file, and
+    uses probe.py's TLS like its other requests. Both page through smartproxies.records.
     """
 
     def __init__(self, balancer, ca_pem, timeout, directory, login, password, port=None):
