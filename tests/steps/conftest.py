@@ -73,3 +73,17 @@ def rhsm_conf(layout="current"):
 
 def seed_host(root, files):
     seed(root, files)
+
+
+def writes_golden(step, run, ctx, root, path, kind, before, after):
+    """A WriterStep's first run turns the golden file before into after (tests/data/<kind>/),
+    its second changes nothing; returns the first run's result."""
+    from lbenroll import fileio
+    from lbenroll.results import Status
+    from tests.writers.golden import data
+    seed(root, {path: data(kind, before).encode()})
+    result = step.run(run)
+    assert (result.id, result.status) == (step.id, Status.CHANGED)
+    assert fileio.read_bytes(ctx, path) == data(kind, after).encode()
+    assert step.run(run).status == Status.UNCHANGED
+    return result
