@@ -66,10 +66,10 @@ def refuse_network_options(**given):
 def host_check(valid, as_json):
     """diagnose --host-only: this host's files against the balancer. Returns the exit code."""
     from lbenroll.context import Context
-    from lbenroll.diagnose import hostconf, report
+    from lbenroll.diagnose import hostonly, report
     redact = Redactor([])
     try:
-        found = hostconf.check_host_only(Context(root=valid.root), valid.balancer)
+        found = hostonly.check_host_only(Context(root=valid.root), valid.balancer)
     except Exception:  # a bug
         return internal_error(redact)
     render = report.host_as_json if as_json else report.host_as_text

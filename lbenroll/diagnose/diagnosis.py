@@ -9,7 +9,7 @@ import time
 from lbenroll import ports
 from lbenroll.diagnose import balancer, hostconf, proxies, sources, trust
 from lbenroll.diagnose.balancer import MAX_PROBES_PER_PORT
-from lbenroll.diagnose.checks import BALANCER, CHECKS, PROXIES, meets
+from lbenroll.diagnose.checks import BALANCER, CHECKS, HOST, PROXIES, Known, host_results, meets
 from lbenroll.diagnose.fetch import consumer_rpm, puppet_ca
 from lbenroll.diagnose.verdicts import failed, passed, same_proxy, skipped, warned
 from lbenroll.errors import ExitCode
@@ -83,7 +83,8 @@ class _Run(object):
                 "BALANCER_ADDRESS", self.balancer, "the balancer name %s %s" % (
                     self.balancer, problem), "check the name, DNS and /etc/hosts on this host",
                 exit_code=ExitCode.UNAVAILABLE))
-            self._host_checks([], None)
+            self.results.extend(host_results(Known(self.balancer, self.timeout, self.facts,
+                                                   self.pool.submit, [])))
             return
         self.diagnosis.address = address
         self.results.append(passed("BALANCER_ADDRESS", self.balancer, "%s resolves to %s" % (
@@ -101,8 +102,7 @@ class _Run(object):
                                           self.settings.ca_fingerprint)
         self.diagnosis.katello_ca = katello_ca
         self.results.append(result)
-        self._round_two(states, katello_ca)
-        self._host_checks([p.name for p in states], katello_ca)
+        self.results.extend(host_results(self._round_two(states, katello_ca)))
 
     # -- which proxies -----------------------------------------------------------------------
 
@@ -207,9 +207,12 @@ class _Run(object):
     # -- round two: every check of the table, all at once ----------------------------------
 
     def _round_two(self, states, katello_ca):
+        """Every check of the balancer and the proxies; returns what they read."""
         known = self._known(states, katello_ca)
         started = {}
         for check in CHECKS:
+            if check.subject == HOST:
+                continue
             if check.subject == BALANCER:
                 started[check.id] = check.start(known)
                 continue
@@ -222,8 +225,9 @@ class _Run(object):
         for check in CHECKS:
             if check.subject == BALANCER:
                 self.results.extend(check.judge(known, _gathered(started[check.id])))
-            else:
+            elif check.subject != HOST:
                 self.results.extend(self._proxy_results(check, known, started))
+        return known
 
     def _known(self, states, katello_ca):
         """What round one found, as every check of round two reads it."""
@@ -265,33 +269,6 @@ class _Run(object):
             return self.facts.rhsm_port, rhsm["prefix"] or "/rhsm"
         rpms = [p.consumer.rpm for p in states if p.consumer and p.consumer.rpm]
         return (rpms[0].rhsm_port if rpms else 443), "/rhsm"
-
-    # -- this host ---------------------------------------------------------------------------
-
-    def _host_checks(self, names, katello_ca):
-        self.results.extend(hostconf.check_host(self.facts, self.balancer, names, katello_ca))
-
-
-
-class Known(object):
-    """What the first round found, which the checks of the second read (checks/__init__.py)."""
-
-    def __init__(self, balancer, timeout, facts, submit, states):
-        self.balancer = balancer
-        self.timeout = timeout
-        self.facts = facts          # hostconf.HostFacts: this host's configuration
-        self.submit = submit        # starts a request on the diagnosis's threads; a future
-        self.states = states        # every proxy, as ProxyStates
-        self.up = [p for p in states if p.up]
-        self.katello_ca = None      # trust.KatelloCa, or None when there is none
-        self.katello_pem = None
-        self.via_8141 = None        # the Puppet CA PEM that the balancer's 8141 served
-        self.puppet_trust = None    # PEMs for Puppet's ports (trust.puppet_trust)
-        self.used = set()           # the ports this host's configuration uses
-        self.attempts = 1           # connections per balancer port
-        self.rhsm_port, self.rhsm_prefix = 443, "/rhsm"
-        self.listed = None          # Foreman's Smart Proxy records, when they were read
-        self.api_problem = None     # why they could not be, when they were asked for
 
 
 def _gathered(started):
