@@ -3,6 +3,7 @@ import os
 import pytest
 
 from lbenroll import options as options_module
+from lbenroll.results import Result, Status
 from lbenroll.steps.base import Run
 from tests import fake_foreman
 from tests.conftest import DATA, seed
@@ -87,3 +88,21 @@ def writes_golden(step, run, ctx, root, path, kind, before, after):
     assert fileio.read_bytes(ctx, path) == data(kind, after).encode()
     assert step.run(run).status == Status.UNCHANGED
     return result
+
+
+NO_MATCH = "No match for argument: %s\nError: Unable to find a match: %s\n"
+
+
+def dnf(root, *args):
+    return ["chroot", str(root), "dnf", "-y"] + list(args)
+
+
+@pytest.fixture
+def dnf_host(root):
+    """A managed root with dnf, for the package steps."""
+    seed(root, {"/usr/bin/dnf": ""})
+
+
+def registered(run, status=Status.CHANGED):
+    run.results["REGISTER"] = Result("REGISTER", status, "")
+    return run
