@@ -67,6 +67,11 @@ def make_run(ctx):
     return factory
 
 
+def sm(root, *args):
+    """subscription-manager runs inside the managed root."""
+    return ["chroot", str(root), "subscription-manager"] + list(args)
+
+
 def rhsm_conf(layout="current"):
     port, path = ("443", "/pulp/content/") if layout == "current" else ("8443", "/pulp/repos")
     return RHSM_CONF % {"port": port, "path": path}
