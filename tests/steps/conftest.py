@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from lbenroll import options as options_module
+from lbenroll import options as options_module, probe
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Run
 from tests import fake_foreman
@@ -111,3 +111,31 @@ def dnf_host(root):
 def registered(run, status=Status.CHANGED):
     run.results["REGISTER"] = Result("REGISTER", status, "")
     return run
+
+
+FOREMAN_MODE = dict(skip=[], hostgroup="lab/web", password="api-secret")
+
+
+@pytest.fixture
+def ca_answers(monkeypatch):
+    """The Puppet CA probe: answers unless a test sets `error`; records where it looked."""
+    seen = []
+
+    def tls_probe(host, port, ca_pem, timeout=10.0):
+        seen.append((host, port, ca_pem, timeout))
+        result = probe.ProbeResult(host, port)
+        result.error = tls_probe.error
+        return result
+    tls_probe.error = None
+    tls_probe.seen = seen
+    monkeypatch.setattr(probe, "tls_probe", tls_probe)
+    return tls_probe
+
+
+@pytest.fixture
+def foreman_run(make_run):
+    def factory(**given):
+        values = dict(FOREMAN_MODE)
+        values.update(given)
+        return make_run(**values)
+    return factory
