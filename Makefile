@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 RUFF_VERSION := 0.17.6
+# The layer contract's checker (.importlinter); this version needs Python 3.11.
+IMPORT_LINTER_VERSION := 2.17
 BUILD := .build
 # Set-up steps (apt, pip, rpmbuild) keep their output in a log here; it is shown if they fail.
 LOGS := $(BUILD)/logs
@@ -71,12 +73,20 @@ $(VENV)/bin/ruff: $(VENV_READY)
 	@echo "installing ruff $(RUFF_VERSION) into $(VENV)"
 	@$(DEVENV) quietly $(LOGS)/venv.log $(VENV)/bin/pip install -q ruff==$(RUFF_VERSION)
 
-## The one linter configuration for the whole tree (ruff.toml).
-lint: $(VENV)/bin/ruff
+$(VENV)/bin/lint-imports: $(VENV_READY)
+	@echo "installing import-linter $(IMPORT_LINTER_VERSION) into $(VENV)"
+	@$(DEVENV) quietly $(LOGS)/venv.log $(VENV)/bin/pip install -q \
+		import-linter==$(IMPORT_LINTER_VERSION)
+	@touch $@
+
+## The one linter configuration for the whole tree (ruff.toml), and the layers of
+## docs/architecture.md: the import contract (.importlinter), checked by import-linter.
+lint: $(VENV)/bin/ruff $(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 ## Unit tests only (no lab, no root needed).
-unit: $(VENV_READY)
+unit: $(VENV_READY) $(VENV)/bin/lint-imports
 	$(VENV)/bin/python -m pytest -q tests --ignore=tests/e2e --ignore=tests/lab
 
 ## Start the lab, show the problem, enroll a scratch host with the real lbenroll, tear down.

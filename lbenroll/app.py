@@ -64,7 +64,7 @@ def run(options):
         else:
             with RunLock(ctx):
                 results = engine.execute(state, steps)
-    finally:  # a bug goes up to cli.internal_error, the one handler of bugs
+    finally:  # a bug goes up to voice.internal_error, the one handler of bugs
         shutil.rmtree(state.tmpdir, ignore_errors=True)
     code = engine.exit_code(results)
     if options.json:

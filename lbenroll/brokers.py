@@ -3,8 +3,6 @@ and the verdict of probing one as a step result. Used by CHECK_AMQP and CHECK_MQ
 from lbenroll.probe import tls_probe
 from lbenroll.results import Result, Status
 
-AMQP_PORT = 5647
-MQTT_PORT = 1883
 CNAME_FIX = ("generate the proxies' certificates with `foreman-proxy-certs-generate "
              "--foreman-proxy-cname %s` so every proxy's certificate carries the balancer name")
 

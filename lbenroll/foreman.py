@@ -5,7 +5,7 @@ data does not fit what the options ask for. The message names the search and how
 """
 from lbenroll.https import KatelloSession, describe, timeouts
 from lbenroll.errors import ConfigError, DataError, ProtocolError, UnavailableError
-from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
+from lbenroll.smartproxies import SMART_PROXIES, UnreadableIndex, behind, records
 from lbenroll.urls import host_of, same_host
 
 # bootstrap.py's order (docs/katello-client-facts.md, "bootstrap.py behaviour").
@@ -25,6 +25,10 @@ class ForemanApi(object):
 
     A context manager: while it is open the CA is a file in directory (the run's temporary
     directory). port is None until ping() found the API port.
+
+    `lbenroll diagnose` reads the Smart Proxy list with a client of its own
+    (diagnose/sources.foreman_api), on purpose: it writes no file, not even this CA file, and
+    uses probe.py's TLS like its other requests. Both page through smartproxies.records.
     """
 
     def __init__(self, balancer, ca_pem, timeout, directory, login, password, port=None):
@@ -106,7 +110,7 @@ class ForemanApi(object):
             return self.request("GET", path, params=params)
         try:
             return records(get_page, MAX_PAGES)
-        except IndexError_ as exc:
+        except UnreadableIndex as exc:
             raise DataError("GET %s: %s" % (path, exc)) from None
 
     def lookup(self, resource, field, value, path=None):

@@ -15,10 +15,6 @@ from lbenroll import diskio, host
 from lbenroll.errors import ConfigError, UsageError
 from lbenroll.urls import same_host
 
-# What a move (--new-capsule) takes from its own command line only: the balancer and its Puppet
-# settings (a ca_port it leaves out is removed). Option dests.
-MOVED = ("balancer", "puppet_server", "puppet_ca_server", "puppet_ca_port")
-
 
 class HostState(object):
     """The record (its {key: text} or None) and whether the host holds a consumer identity."""
@@ -76,7 +72,8 @@ def with_record(values, state):
             fix="to move it to %s, add --new-capsule; to keep it where it is, give -s %s" % (
                 given, enrolled_with))
     if values.get("new_capsule"):
-        recorded = dict((dest, value) for dest, value in recorded.items() if dest not in MOVED)
+        recorded = dict((dest, value) for dest, value in recorded.items()
+                        if dest not in lbenroll_conf.MOVED)
     merged = dict(recorded)
     merged.update(values)
     return merged, sorted(dest for dest in recorded if dest not in values)

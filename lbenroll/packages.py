@@ -8,7 +8,6 @@ from lbenroll import host
 from lbenroll.errors import ExitCode, LbenrollError
 
 DNF = "/usr/bin/dnf"
-YUM = "/usr/bin/yum"
 # What dnf 4 ("No match for argument", "Unable to find a match"), dnf 5 ("No match for
 # argument") and yum ("No package X available") print for a name no enabled repository has.
 NOT_AVAILABLE_MARKERS = ("No match for argument", "Unable to find a match", "No package ")

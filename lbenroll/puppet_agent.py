@@ -1,7 +1,5 @@
 """The Puppet agent of one run: its certname, where its CA is, and whether its steps apply."""
-
-# Puppet's own ca_port when puppet.conf has none.
-DEFAULT_CA_PORT = "8140"
+from lbenroll import ports
 
 
 def out_of_scope(options):
@@ -21,7 +19,8 @@ def certname(options):
 
 
 def ca_port(options):
-    return int(options.puppet_ca_port or DEFAULT_CA_PORT)
+    # Puppet's own ca_port when puppet.conf has none: puppetserver's port.
+    return int(options.puppet_ca_port or ports.PUPPET)
 
 
 def ca_address(options):

@@ -10,8 +10,9 @@ import os
 import click
 
 from lbenroll import host, options
-from lbenroll.cli import LbenrollCommand, complete, run_validated
+from lbenroll.enroll import complete, run_validated
 from lbenroll.errors import ConfigError, PermissionDenied, UsageError
+from lbenroll.voice import LbenrollCommand
 
 HELP = ("Re-apply the options recorded by the last enrollment, correcting files that drifted "
         "back to a proxy name; never registers.")

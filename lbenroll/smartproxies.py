@@ -1,7 +1,8 @@
-"""Foreman's paginated indexes and which Smart Proxies stand behind a balancer.
+"""Foreman's paginated indexes, which Smart Proxies stand behind a balancer, and how long to
+keep asking a round-robin balancer to find them all.
 
-One pager and one rule, below both users: the enrollment's Foreman client (foreman.py) and
-`lbenroll diagnose` (diagnose/sources.py).
+One pager and two rules, below their users: the enrollment's Foreman client (foreman.py) and
+REX_KEYS, and `lbenroll diagnose` (diagnose/sources.py).
 """
 from lbenroll.urls import host_of, same_host
 
@@ -10,9 +11,14 @@ from lbenroll.urls import host_of, same_host
 # http://<lb>:8000); Foreman keeps them as settings of the proxy's features.
 BALANCER_URL_KEYS = ("registration_url", "template_url")
 SMART_PROXIES = "/api/v2/smart_proxies"
+# Asking the same thing through the balancer again and again: a round-robin shows every proxy
+# within one round, so QUIET_ROUNDS rounds in a row that bring nothing new mean that no more
+# than QUIET_ROUNDS proxies can be hiding; MAX_ROUNDS bounds a balancer that flaps.
+QUIET_ROUNDS = 4
+MAX_ROUNDS = 32
 
 
-class IndexError_(Exception):
+class UnreadableIndex(Exception):
     """An index that cannot be read to its end; the message says why."""
 
 
@@ -28,7 +34,7 @@ def records(get_page, max_pages):
         answer = get_page(page)
         batch = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(batch, list):
-            raise IndexError_("page %d has no results list" % page)
+            raise UnreadableIndex("page %d has no results list" % page)
         new = [r for r in batch if not (isinstance(r, dict) and r.get("id") is not None
                                          and r.get("id") in seen)]
         if not new:
@@ -38,7 +44,17 @@ def records(get_page, max_pages):
         total = answer.get("subtotal", answer.get("total"))
         if total is None or len(found) >= int(total):
             return found
-    raise IndexError_("more than %d pages" % max_pages)
+    raise UnreadableIndex("more than %d pages" % max_pages)
+
+
+def until_quiet(one_round, quiet_rounds=QUIET_ROUNDS, max_rounds=MAX_ROUNDS):
+    """Call one_round() until quiet_rounds calls in a row found nothing new, or max_rounds calls
+    in all; one_round returns how many new things it found. Returns the number of calls."""
+    quiet = rounds = 0
+    while quiet < quiet_rounds and rounds < max_rounds:
+        rounds += 1
+        quiet = 0 if one_round() else quiet + 1
+    return rounds
 
 
 def behind(proxy, balancer):

@@ -126,10 +126,13 @@ class FakeRunner(object):
         return self
 
     def display(self, argv):
-        return self.redact(" ".join(argv))
+        """runner.py's own display, so that "would run" lines in tests are production's."""
+        from lbenroll.runner import Runner
+        return Runner.display(self, argv)
 
     def output(self, result):
-        return self.redact((result.stderr or "").strip() or (result.stdout or "").strip())
+        from lbenroll.runner import Runner
+        return Runner.output(self, result)
 
     def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
         from lbenroll.runner import CommandResult

@@ -434,7 +434,6 @@ def test_lbenroll_option_defaults(app, capsys):
 
 
 def test_subcommand_dispatch(monkeypatch):
-    import types
     import click as click_module
     from lbenroll import cli as cli_module
     seen = []
@@ -444,10 +443,7 @@ def test_subcommand_dispatch(monkeypatch):
     def hello(server):
         seen.append(server)
 
-    module = types.ModuleType("lbenroll_test_sub")
-    module.command = hello
-    monkeypatch.setitem(sys.modules, "lbenroll_test_sub", module)
-    monkeypatch.setitem(cli_module.SUBCOMMANDS, "hello", "lbenroll_test_sub:command")
+    monkeypatch.setitem(cli_module.SUBCOMMANDS, "hello", lambda: hello)
     with pytest.raises(SystemExit) as exc:
         cli_module.main(["hello", "--server", "lb.example.test"])
     assert exc.value.code == 0 and seen == ["lb.example.test"]

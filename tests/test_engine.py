@@ -1,3 +1,5 @@
+import pytest
+
 from lbenroll import engine, fileio
 from lbenroll.errors import ExitCode, UnavailableError
 from lbenroll.results import Result, Status
@@ -72,3 +74,21 @@ def test_secret_in_an_error_message_is_redacted(ctx):
     error = UnavailableError("server said: bad key s3cret-key", step="A")
     results = engine.execute(Run(Options(), ctx), [make_step("A", raises=error)])
     assert "s3cret-key" not in results[0].summary
+
+
+@pytest.mark.parametrize("steps", [engine.STEPS, engine.REMOVE_STEPS], ids=["enroll", "remove"])
+def test_every_step_requires_only_earlier_steps(steps):
+    seen = set()
+    for step in steps:
+        assert step.id not in seen, "%s twice" % step.id
+        unknown = [dep for dep in step.requires if dep not in seen]
+        assert unknown == [], "%s requires %s, which does not run before it" % (step.id, unknown)
+        seen.add(step.id)
+
+
+def test_the_engine_refuses_a_list_with_an_unknown_requirement():
+    class Later(object):
+        id, requires = "LATER", ("NOWHERE",)
+    with pytest.raises(ValueError) as exc:
+        engine.check_order([Later])
+    assert "LATER requires NOWHERE" in str(exc.value)

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from lbenroll import cli, credentials
+from lbenroll import credentials, enroll
 from lbenroll import hoststate, options
 from lbenroll.errors import ConfigError, ExitCode, UsageError
 from lbenroll.writers import lbenroll_conf
@@ -22,7 +22,7 @@ CONTENT_RECORD = [("server", BALANCER), ("skip", "foreman, puppet")]
 
 def parsed(values, **kwargs):
     """What the command line makes of values: validated, then completed from the machine."""
-    return cli.complete(options.validate(values, **kwargs))
+    return enroll.complete(options.validate(values, **kwargs))
 
 
 @pytest.fixture(autouse=True)
@@ -176,7 +176,7 @@ def test_a_move_takes_balancer_and_puppet_settings_from_the_command_line_only(ro
     merged, taken = hoststate.with_record(
         {"balancer": "lb2.example.test", "new_capsule": True},
         state_of(root, FOREMAN_RECORD))
-    for dest in hoststate.MOVED:
+    for dest in lbenroll_conf.MOVED:
         assert dest not in taken
     assert merged["balancer"] == "lb2.example.test"
     assert "puppet_server" not in merged and "puppet_ca_port" not in merged

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from lbenroll import cli, credentials, options
+from lbenroll import credentials, enroll, options
 from lbenroll.errors import ExitCode, UsageError
 
 SERVER = "lb.example.com"
@@ -15,7 +15,7 @@ FINGERPRINT = "0123456789abcdef" * 4
 
 def parsed(values, **kwargs):
     """What the command line makes of values: validated, then completed from the machine."""
-    return cli.complete(options.validate(values, **kwargs))
+    return enroll.complete(options.validate(values, **kwargs))
 
 
 @pytest.fixture(autouse=True)

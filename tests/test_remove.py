@@ -1,7 +1,7 @@
 """--remove: what it needs on the command line, and that only a command line can ask for it."""
 import pytest
 
-from lbenroll import cli
+from lbenroll import enroll
 from lbenroll import app, engine, options, repair
 from lbenroll.errors import ExitCode, UsageError
 from tests.conftest import seed
@@ -11,7 +11,7 @@ SERVER = "lb.example.com"
 
 def parsed(values, **kwargs):
     """What the command line makes of values: validated, then completed from the machine."""
-    return cli.complete(options.validate(values, **kwargs))
+    return enroll.complete(options.validate(values, **kwargs))
 
 
 def check(**values):

@@ -9,7 +9,7 @@ from lbenroll.errors import ExitCode, LockedError
 from lbenroll.lock import RunLock
 from lbenroll.redact import MASK, Redactor
 from lbenroll.runner import Runner
-from tests.conftest import GuardViolation
+from tests.conftest import FakeRunner, GuardViolation
 
 
 def test_second_run_is_refused_while_the_first_holds_the_lock(root):
@@ -86,3 +86,15 @@ def test_guard_blocks_writes_outside_the_tmp_root(tmp_path):
         open("/etc/lbenroll-guard-test", "w")
     with open(str(tmp_path / "fine.txt"), "w") as f:  # inside is allowed
         f.write("ok")
+
+
+def test_the_fake_runner_shows_a_command_as_the_runner_does():
+    argv = ["subscription-manager", "register", "--org", "Default Organization",
+            "--activationkey", "s3cret-key", "--name", "$HOSTNAME"]
+    secret = Redactor(["s3cret-key"])
+    real, fake = Runner(secret, dry_run=True), FakeRunner(secret, dry_run=True)
+    real.run(argv, changes_host=True)
+    fake.run(argv, changes_host=True)
+    assert fake.would_run == real.would_run
+    assert fake.would_run[0] == ("subscription-manager register --org 'Default Organization' "
+                                 "--activationkey %s --name '$HOSTNAME'" % MASK)

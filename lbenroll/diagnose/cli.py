@@ -4,9 +4,9 @@ import click
 
 from lbenroll import __version__, credentials, options
 from lbenroll.credentials import PASSWORD_ENV
-from lbenroll.cli import LbenrollCommand, WholeNumber, internal_error
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode, UsageError
 from lbenroll.redact import Redactor
+from lbenroll.voice import LbenrollCommand, WholeNumber, internal_error
 
 HELP = ("Check the balancer and every Smart Proxy behind it from this host, read only: each "
         "balancer port, each proxy on its own address presenting the balancer name (the "
@@ -66,10 +66,10 @@ def refuse_network_options(**given):
 def host_check(valid, as_json):
     """diagnose --host-only: this host's files against the balancer. Returns the exit code."""
     from lbenroll.context import Context
-    from lbenroll.diagnose import hostconf, report
+    from lbenroll.diagnose import hostonly, report
     redact = Redactor([])
     try:
-        found = hostconf.check_host_only(Context(root=valid.root), valid.balancer)
+        found = hostonly.check_host_only(Context(root=valid.root), valid.balancer)
     except Exception:  # a bug
         return internal_error(redact)
     render = report.host_as_json if as_json else report.host_as_text

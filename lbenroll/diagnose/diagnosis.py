@@ -6,21 +6,18 @@ stdin), and no log file or lock is opened.
 import concurrent.futures
 import time
 
-from lbenroll.diagnose import (balancer, hostconf, metadata, proxies, pullmode, puppet, sources,
-                               trust)
-from lbenroll.diagnose.checks import failed, passed, same_proxy, skipped, warned
+from lbenroll import ports
+from lbenroll.diagnose import balancer, hostconf, proxies, sources, trust
+from lbenroll.diagnose.balancer import MAX_PROBES_PER_PORT
+from lbenroll.diagnose.checks import BALANCER, CHECKS, HOST, PROXIES, Known, host_results, meets
 from lbenroll.diagnose.fetch import consumer_rpm, puppet_ca
+from lbenroll.diagnose.verdicts import failed, passed, same_proxy, skipped, warned
 from lbenroll.errors import ExitCode
 from lbenroll.results import exit_code
 from lbenroll.probe import tls_probe
 from lbenroll.urls import same_host
 
 WORKERS = 32
-MAX_PROBES_PER_PORT = 8
-PROXY_CHECKS = ("PROXY_REACHABLE", "PROXY_TLS", "PROXY_CONSUMER_RPM", "PROXY_REGISTRATION",
-                "PROXY_RHSM",
-                "PROXY_CONTENT", "PROXY_METADATA", "PROXY_PUPPET", "PROXY_AMQP",
-                "PROXY_FEATURES")
 
 
 class Settings(object):
@@ -86,7 +83,8 @@ class _Run(object):
                 "BALANCER_ADDRESS", self.balancer, "the balancer name %s %s" % (
                     self.balancer, problem), "check the name, DNS and /etc/hosts on this host",
                 exit_code=ExitCode.UNAVAILABLE))
-            self._host_checks([], None)
+            self.results.extend(host_results(Known(self.balancer, self.timeout, self.facts,
+                                                   self.pool.submit, [])))
             return
         self.diagnosis.address = address
         self.results.append(passed("BALANCER_ADDRESS", self.balancer, "%s resolves to %s" % (
@@ -104,8 +102,7 @@ class _Run(object):
                                           self.settings.ca_fingerprint)
         self.diagnosis.katello_ca = katello_ca
         self.results.append(result)
-        self._round_two(states, katello_ca)
-        self._host_checks([p.name for p in states], katello_ca)
+        self.results.extend(host_results(self._round_two(states, katello_ca)))
 
     # -- which proxies -----------------------------------------------------------------------
 
@@ -155,8 +152,8 @@ class _Run(object):
 
         def one_round():
             rpm = self.pool.submit(consumer_rpm, self.balancer, self.timeout)
-            api = self.pool.submit(tls_probe, self.balancer, 9090, ca_pem, self.timeout) \
-                if ca_pem else None
+            api = self.pool.submit(tls_probe, self.balancer, ports.SMART_PROXY_API, ca_pem,
+                                   self.timeout) if ca_pem else None
             names = [rpm.result().proxy] + (api.result().other_names() if api else [])
             while seeds:
                 names.append(seeds.pop())
@@ -200,60 +197,68 @@ class _Run(object):
                                  p.address) for p in live]
         https = [self.pool.submit(proxies.connect_443, p, self.balancer, self.timeout)
                  for p in live]
-        cas = [self.pool.submit(puppet_ca, self.balancer, 8140, self.timeout, p.address)
+        cas = [self.pool.submit(puppet_ca, self.balancer, ports.PUPPET, self.timeout, p.address)
                for p in live]
-        self._via_8141 = self.pool.submit(puppet_ca, self.balancer, puppet.CA_PORT, self.timeout)
+        self._via_8141 = self.pool.submit(puppet_ca, self.balancer, ports.PUPPET_CA, self.timeout)
         for proxy, rpm, connected, ca in zip(live, rpms, https, cas):
             proxy.consumer, proxy.https = rpm.result(), connected.result()
             proxy.puppet_ca_pem = ca.result()[0]
 
-    # -- round two: everything else, all at once ---------------------------------------------
+    # -- round two: every check of the table, all at once ----------------------------------
 
     def _round_two(self, states, katello_ca):
-        facts, submit = self.facts, self.pool.submit
-        up = [p for p in states if p.up]
-        used = balancer.used_ports(facts)
-        katello_pem = katello_ca.pem if katello_ca else None
-        puppet_pems = [p.puppet_ca_pem for p in states] + [self._via_8141.result()[0]]
-        puppet_trust = trust.puppet_trust(katello_ca, puppet_pems)
-        attempts = min(max(len(up), 1), MAX_PROBES_PER_PORT)
-        port, prefix = self._rhsm_endpoint(states)
-        ports = [submit(balancer.check_port, spec, self.balancer,
-                        puppet_trust if spec.kind == balancer.PUPPET else katello_pem,
-                        1 if spec.number == puppet.CA_PORT else attempts, self.timeout,
-                        spec.need == "always" or spec.number in used, prefix)
-                 for spec in balancer.PORTS]
-        repo = facts.repos[0] if facts.repos else None
-        sticky = submit(balancer.check_sticky, self.balancer, katello_ca, repo,
-                        min(max(len(up) + 1, 3), MAX_PROBES_PER_PORT), self.timeout)
-        probe_8141 = submit(puppet.probe_8141, self.balancer, puppet_trust, self.timeout) \
-            if puppet_trust else None
-        per_proxy = {p.name: self._submit_proxy(p, katello_ca, puppet_trust, port, prefix)
-                     for p in up}
-        mqtt = self._submit_pull_mode(states, katello_pem, attempts)
-        self.results.extend(f.result() for f in ports)
-        self.results.append(sticky.result())
-        self.results.append(mqtt())
-        self.results.append(puppet.check_puppet_ca(
-            self.balancer, up, self._via_8141.result()[0],
-            probe_8141.result() if probe_8141 else None, facts.puppet is not None))
-        self.results.extend(self._proxy_results(states, up, per_proxy, katello_ca, used))
+        """Every check of the balancer and the proxies; returns what they read."""
+        known = self._known(states, katello_ca)
+        started = {}
+        for check in CHECKS:
+            if check.subject == HOST:
+                continue
+            if check.subject == BALANCER:
+                started[check.id] = check.start(known)
+                continue
+            for proxy in states:
+                # Checks that read the same requests (PROXY_CONTENT, PROXY_METADATA) share
+                # their start function, and the requests are made once.
+                if check.start and meets(check, known, proxy) and (
+                        (check.start, proxy.name) not in started):
+                    started[(check.start, proxy.name)] = check.start(known, proxy)
+        for check in CHECKS:
+            if check.subject == BALANCER:
+                self.results.extend(check.judge(known, _gathered(started[check.id])))
+            elif check.subject != HOST:
+                self.results.extend(self._proxy_results(check, known, started))
+        return known
 
-    def _submit_pull_mode(self, states, katello_pem, attempts):
-        """BALANCER_MQTT's connections, started now; returns what waits for them."""
-        brokers, submit = self.facts.brokers, self.pool.submit
-        port = pullmode.broker_port(brokers, self.balancer)
-        if brokers is None or katello_pem is None:
-            return lambda: pullmode.check_brokers(self.balancer, brokers, port, None, {})
-        # At least one more connection than proxies, so a round-robin shows a second broker.
-        through = submit(pullmode.through_balancer, self.balancer, port, katello_pem,
-                         min(max(len(states) + 1, 4), MAX_PROBES_PER_PORT), self.timeout)
-        # Every proxy that resolves: its broker may answer while its web services do not.
-        directs = {p.name: submit(pullmode.direct, p, self.balancer, port, katello_pem,
-                                  self.timeout) for p in states if not p.problem}
-        return lambda: pullmode.check_brokers(
-            self.balancer, brokers, port, through.result(),
-            {name: future.result() for name, future in directs.items()})
+    def _known(self, states, katello_ca):
+        """What round one found, as every check of round two reads it."""
+        known = Known(self.balancer, self.timeout, self.facts, self.pool.submit, states)
+        known.katello_ca = katello_ca
+        known.katello_pem = katello_ca.pem if katello_ca else None
+        known.via_8141 = self._via_8141.result()[0]
+        known.puppet_trust = trust.puppet_trust(
+            katello_ca, [p.puppet_ca_pem for p in states] + [known.via_8141])
+        known.used = balancer.used_ports(self.facts)
+        known.attempts = min(max(len(known.up), 1), MAX_PROBES_PER_PORT)
+        known.rhsm_port, known.rhsm_prefix = self._rhsm_endpoint(states)
+        known.listed, known.api_problem = self._listed, self._api_problem
+        return known
+
+    def _proxy_results(self, check, known, started):
+        """check's result for every proxy, in the order of the proxies."""
+        judged = [p for p in known.states if meets(check, known, p)]
+        answers = {p.name: _gathered(started.get((check.start, p.name))) for p in judged}
+        if check.subject == PROXIES:
+            rows = check.judge(known, judged, answers) if judged else {}
+        else:
+            rows = {p.name: check.judge(known, p, answers[p.name]) for p in judged}
+        results = []
+        for proxy in known.states:
+            result = rows.get(proxy.name)
+            if result is None and proxy.up:
+                result = skipped(check.id, proxy.name, "not checked: no Katello CA to verify "
+                                 "against")
+            results.append(result or proxies.not_checked(check.id, proxy))
+        return results
 
     def _rhsm_endpoint(self, states):
         """The RHSM port and prefix: rhsm.conf's when it names the balancer or a proxy, else
@@ -265,76 +270,13 @@ class _Run(object):
         rpms = [p.consumer.rpm for p in states if p.consumer and p.consumer.rpm]
         return (rpms[0].rhsm_port if rpms else 443), "/rhsm"
 
-    def _submit_proxy(self, proxy, katello_ca, puppet_trust, port, prefix):
-        submit, balancer_name, timeout = self.pool.submit, self.balancer, self.timeout
-        futures = {"PROXY_TLS": submit(proxies.check_tls, proxy, balancer_name, katello_ca,
-                                       timeout),
-                   "PROXY_RHSM": submit(proxies.check_rhsm, proxy, balancer_name, katello_ca,
-                                        port, prefix, timeout)}
-        if katello_ca is not None:
-            futures["content"] = {repo.id: submit(proxies.fetch_repomd, proxy, balancer_name,
-                                                  katello_ca, repo, timeout)
-                                  for repo in self.facts.repos}
-            futures["amqp"] = submit(proxies.probe_service, proxy, balancer_name, 5647,
-                                     katello_ca.pem, timeout)
-            futures["features"] = submit(proxies.fetch_features, proxy, balancer_name,
-                                         katello_ca, timeout)
-        if puppet_trust is not None:
-            futures["puppet"] = submit(proxies.probe_service, proxy, balancer_name, 8140,
-                                       puppet_trust, timeout)
-        return futures
 
-    def _proxy_results(self, states, up, per_proxy, katello_ca, used):
-        rows = {p.name: {"PROXY_REACHABLE": proxies.check_reachable(p)} for p in states}
-        for proxy in states:
-            # From the consumer RPM of round one and the API records read already: no request
-            # of its own, so a proxy that is down is still judged by its Foreman record.
-            if proxy.up or self._listed is not None:
-                rows[proxy.name]["PROXY_REGISTRATION"] = proxies.check_registration(
-                    proxy, self.balancer, self._listed, self._api_problem)
-        for proxy in up:
-            futures, row = per_proxy[proxy.name], rows[proxy.name]
-            row["PROXY_CONSUMER_RPM"] = proxies.check_consumer_rpm(proxy, katello_ca)
-            row["PROXY_TLS"] = futures["PROXY_TLS"].result()
-            row["PROXY_RHSM"] = futures["PROXY_RHSM"].result()
-        self._compare(up, per_proxy, rows, katello_ca, used)
-        ordered = []
-        for check_id in PROXY_CHECKS:
-            for proxy in states:
-                result = rows[proxy.name].get(check_id)
-                if result is None and proxy.up:
-                    result = skipped(check_id, proxy.name, "not checked: no Katello CA to "
-                                     "verify against")
-                ordered.append(result or proxies.not_checked(check_id, proxy))
-        return ordered
-
-    def _compare(self, up, per_proxy, rows, katello_ca, used):
-        """The checks whose verdict depends on what the other proxies answered."""
-        if katello_ca is None or not up:
-            return
-        found = {(p.name, repo_id): future.result() for p in up
-                 for repo_id, future in per_proxy[p.name]["content"].items()}
-        for name, result in proxies.content_results(up, self.facts.repos, found,
-                                                    self.facts.repo_notes).items():
-            rows[name]["PROXY_CONTENT"] = result
-        for name, result in metadata.metadata_results(up, self.facts.repos, found).items():
-            rows[name]["PROXY_METADATA"] = result
-        amqp = {p.name: per_proxy[p.name]["amqp"].result() for p in up}
-        for name, result in proxies.service_results("PROXY_AMQP", 5647, "AMQP (goferd)", up, amqp,
-                                                    5647 in used, self.balancer).items():
-            rows[name]["PROXY_AMQP"] = result
-        if all("puppet" in per_proxy[p.name] for p in up):
-            found_puppet = {p.name: per_proxy[p.name]["puppet"].result() for p in up}
-            for name, result in proxies.service_results("PROXY_PUPPET", 8140, "Puppet", up,
-                                                        found_puppet, 8140 in used,
-                                                        self.balancer).items():
-                rows[name]["PROXY_PUPPET"] = result
-        features = {p.name: per_proxy[p.name]["features"].result() for p in up}
-        for name, result in proxies.features_results(up, features).items():
-            rows[name]["PROXY_FEATURES"] = result
-
-    # -- this host ---------------------------------------------------------------------------
-
-    def _host_checks(self, names, katello_ca):
-        self.results.extend(hostconf.check_host(self.facts, self.balancer, names, katello_ca))
-
+def _gathered(started):
+    """What a check's start returned, every future replaced by its result."""
+    if isinstance(started, concurrent.futures.Future):
+        return started.result()
+    if isinstance(started, dict):
+        return {key: _gathered(value) for key, value in started.items()}
+    if isinstance(started, (list, tuple)):
+        return type(started)(_gathered(value) for value in started)
+    return started

@@ -4,7 +4,7 @@ import collections
 import json
 
 from lbenroll import consumer
-from lbenroll.diagnose.checks import HOST, listing, short, target_of, verdict
+from lbenroll.diagnose.verdicts import HOST, listing, short, target_of, verdict
 from lbenroll.results import Status
 
 PROBLEMS = (Status.FAILED, Status.WARNING)

@@ -5,9 +5,10 @@ import json
 import re
 import socket
 
-from lbenroll.diagnose.checks import same_proxy
 from lbenroll.diagnose.fetch import answer, failure, https_get
-from lbenroll.smartproxies import SMART_PROXIES, IndexError_, behind, records
+from lbenroll.diagnose.verdicts import same_proxy
+from lbenroll.smartproxies import (MAX_ROUNDS, QUIET_ROUNDS, SMART_PROXIES, UnreadableIndex,
+                                   behind, records, until_quiet)
 from lbenroll.urls import host_of
 
 OPTION, FOREMAN, DISCOVERY = "--proxies", "Foreman API", "discovery"
@@ -38,21 +39,13 @@ def from_option(text):
 
 # -- Foreman's API --------------------------------------------------------------------------------
 
-def from_foreman(get_json, balancer, per_page=100, max_pages=1000):
-    """(names of the proxies behind the balancer, how many proxies Foreman listed).
-
-    get_json(path) returns the parsed answer of one GET; every page is read
-    (smartproxies.records).
-    """
-    listed = smart_proxies(get_json, per_page, max_pages)
-    return names_behind(listed, balancer), len(listed)
-
-
 def smart_proxies(get_json, per_page=100, max_pages=1000):
-    """Every Smart Proxy record Foreman lists (GET /api/v2/smart_proxies, every page)."""
+    """Every Smart Proxy record Foreman lists (GET /api/v2/smart_proxies, every page).
+
+    get_json(path) returns the parsed answer of one GET (foreman_api)."""
     try:
         return records(lambda page: get_json(SMART_PROXIES_PATH % (per_page, page)), max_pages)
-    except IndexError_ as exc:
+    except UnreadableIndex as exc:
         raise SourceError("the answer to %s: %s" % (SMART_PROXIES, exc)) from None
 
 
@@ -100,10 +93,16 @@ def feature_names(record):
 
 
 def foreman_api(foreman, login, password, ca_pem, timeout):
-    """get_json for from_foreman: HTTPS with basic authentication, verified against ca_pem.
+    """get_json for smart_proxies: HTTPS with basic authentication, verified against ca_pem.
 
     foreman is a host name or an https:// URL (for another port). The password goes only into
     the Authorization header of these requests.
+
+    Not foreman.ForemanApi, on purpose: that client needs the CA as a file (requests verifies
+    against a path, KatelloSession writes it to the run's temporary directory) and finds the
+    API port through the balancer; diagnose writes nothing, not even a temporary file, and asks
+    the Foreman server it is given over the same probe.py TLS as its every other request. What
+    the two share is below both: the pager and the balancer rule (smartproxies.py).
     """
     foreman_host = host_of(foreman) if "://" in foreman else foreman
     port_match = re.match(r"[a-z]+://[^/]*:(\d+)", foreman)
@@ -129,23 +128,23 @@ def foreman_api(foreman, login, password, ca_pem, timeout):
 
 # -- discovery through the balancer ---------------------------------------------------------------
 
-def discover(round_names, quiet_rounds=4, max_rounds=32):
+def discover(round_names, quiet_rounds=QUIET_ROUNDS, max_rounds=MAX_ROUNDS):
     """(names in order of discovery, rounds used).
 
     round_names() makes one round of connections through the balancer and returns the proxy
-    names they revealed. Round-robin ports reach every proxy in turn, so discovery stops once
-    quiet_rounds rounds in a row reveal nobody new (or after max_rounds).
+    names they revealed; rounds go on until quiet_rounds in a row reveal nobody new (or
+    max_rounds), as REX_KEYS fetches keys (smartproxies.until_quiet).
     """
-    names, quiet, rounds = [], 0, 0
-    while quiet < quiet_rounds and rounds < max_rounds:
-        rounds += 1
+    names = []
+
+    def one_round():
         found = 0
         for name in round_names():
             if name and not any(same_proxy(name, known) for known in names):
                 names.append(name)
                 found += 1
-        quiet = 0 if found else quiet + 1
-    return names, rounds
+        return found
+    return names, until_quiet(one_round, quiet_rounds, max_rounds)
 
 
 def resolve(name):

@@ -2,7 +2,7 @@
 import collections
 
 from lbenroll import consumer
-from lbenroll.diagnose.checks import failed, listing, passed
+from lbenroll.diagnose.verdicts import failed, listing, passed
 
 KATELLO_CA_FIX = ("if the Katello CA was really replaced, pin the new fingerprint; otherwise find "
                   "out what the proxies were set up with")

@@ -1,8 +1,8 @@
 """CHECK_AMQP: goferd/katello-agent can reach the balancer's AMQP port."""
 import os
 
-from lbenroll import host
-from lbenroll.brokers import AMQP_PORT, broker_result
+from lbenroll import host, ports
+from lbenroll.brokers import broker_result
 from lbenroll.probe import amqp_exchange
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
@@ -20,4 +20,4 @@ class CheckAmqp(Step):
                 or getattr(run.options, "install_katello_agent", False)):
             return Result(self.id, Status.SKIPPED, "katello-agent is not in use on this host "
                           "(no %s, no --install-katello-agent)" % host.GOFER_KATELLO_CONF)
-        return broker_result(self.id, run, AMQP_PORT, "goferd (katello-agent)", amqp_exchange)
+        return broker_result(self.id, run, ports.AMQP, "goferd (katello-agent)", amqp_exchange)

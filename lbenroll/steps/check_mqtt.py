@@ -1,6 +1,6 @@
 """CHECK_MQTT: yggdrasil can reach the balancer's MQTT port."""
-from lbenroll import fileio, host
-from lbenroll.brokers import MQTT_PORT, broker_result
+from lbenroll import fileio, host, ports
+from lbenroll.brokers import broker_result
 from lbenroll.probe import mqtt_exchange
 from lbenroll.results import Status
 from lbenroll.steps.base import Step
@@ -16,9 +16,10 @@ class CheckMqtt(Step):
 
     def run(self, run):
         text = decode(fileio.read_bytes(run.ctx, host.YGGDRASIL_CONFIG) or b"")
-        ports = sorted({_port(url) for url in broker_urls(text) if host_of(url)} or {MQTT_PORT})
+        broker_ports = sorted({_port(url) for url in broker_urls(text) if host_of(url)}
+                              or {ports.MQTT})
         results = [broker_result(self.id, run, port, "yggdrasil (pull-mode REX)",
-                                    mqtt_exchange) for port in ports]
+                                    mqtt_exchange) for port in broker_ports]
         worst = [r for r in results if r.status != Status.UNCHANGED]
         return worst[0] if worst else results[0]
 
@@ -27,4 +28,4 @@ def _port(url):
     rest = url.split("://", 1)[-1].split("/", 1)[0]
     if rest.rsplit(":", 1)[-1].isdigit() and not rest.endswith("]"):
         return int(rest.rsplit(":", 1)[-1])
-    return MQTT_PORT
+    return ports.MQTT

@@ -55,13 +55,13 @@ class ForemanHost(Step):
         ctx, fqdn = run.ctx, run.options.fqdn
         if ctx.dry_run:
             return Result(self.id, Status.CHANGED, "would create host %s" % fqdn,
-                          detail=notes + describe(body))
+                          detail=notes + field_lines(body))
         created = api.request("POST", HOSTS, body={"host": body})
         host_id = created.get("id")
         ctx.undo.push("delete host %s created by this run" % fqdn,
                       lambda: api_call(run, "DELETE", "%s/%s" % (HOSTS, host_id)))
         return Result(self.id, Status.CHANGED, "created host %s (id %s) on port %d" % (
-            fqdn, host_id, api.port), detail=notes + describe(body),
+            fqdn, host_id, api.port), detail=notes + field_lines(body),
             data={"host_id": host_id, "org_label": run.org_label})
 
     def _update(self, run, api, current, body, notes):
@@ -277,7 +277,7 @@ def normalise(key, value):
     return value
 
 
-def describe(body):
+def field_lines(body):
     return ["%s: %s" % (key, body[key]) for key in sorted(body)]
 
 

@@ -1,5 +1,4 @@
 """GOFER_CONFIG: A broker url in goferd's katello plugin names the balancer."""
-from lbenroll import host
 from lbenroll.steps.base import WriterStep
 from lbenroll.writers.gofer import GoferKatelloWriter
 
@@ -11,6 +10,3 @@ class GoferConfig(WriterStep):
 
     def writer(self, run):
         return GoferKatelloWriter(run.balancer)
-
-    def skip_reason(self, run):
-        return "%s not present" % host.GOFER_KATELLO_CONF

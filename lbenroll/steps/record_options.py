@@ -1,18 +1,17 @@
 """RECORD_OPTIONS: record the enrollment options for lbenroll repair."""
-from lbenroll import fileio, host, hoststate
+from lbenroll import fileio, host
 from lbenroll.options import BY_DEST
 from lbenroll.errors import ConfigError
 from lbenroll.steps.base import WriterStep
 from lbenroll.writers.base import decode
-from lbenroll.writers.lbenroll_conf import (RECORDED, LbenrollConfWriter, key, parse,
+from lbenroll.writers.lbenroll_conf import (MOVED, RECORDED, LbenrollConfWriter, key, parse,
                                             recorded_values)
 
 
-# What a move (--new-capsule) changes (hoststate.MOVED, by their keys in the record): the
-# balancer and its Puppet settings come from the move's command line only (a ca_port it leaves
-# out is removed), everything else the host was enrolled with stays recorded unless the move
-# gives it again.
-MOVED = tuple(key(BY_DEST[dest]) for dest in hoststate.MOVED)
+# What a move (--new-capsule) takes from its own command line only (lbenroll_conf.MOVED), by
+# their keys in the record; everything else the host was enrolled with stays recorded unless
+# the move gives it again.
+MOVED_KEYS = tuple(key(BY_DEST[dest]) for dest in MOVED)
 
 
 class RecordOptions(WriterStep):
@@ -47,7 +46,7 @@ def merged(before, rows):
     """This run's rows plus what the earlier record had that a move keeps, in table order."""
     wanted = dict(rows)
     for name, text in before.items():
-        if name not in wanted and name not in MOVED:
+        if name not in wanted and name not in MOVED_KEYS:
             wanted[name] = text
     order = [key(spec) for spec in RECORDED]
     return [(name, wanted[name]) for name in order if name in wanted]

@@ -1,5 +1,4 @@
 """RHSM_CONF: point rhsm.conf at the balancer."""
-from lbenroll import host
 from lbenroll.steps.base import WriterStep
 from lbenroll.writers.rhsm_conf import RhsmConfWriter
 
@@ -17,6 +16,3 @@ class RhsmConf(WriterStep):
         return RhsmConfWriter(run.balancer, layout=run.consumer.layout,
                               proxy_settings=run.proxy_settings
                               if run.options.preserve_rhsm_proxy else None)
-
-    def skip_reason(self, run):
-        return "%s is missing: subscription-manager is not installed" % host.RHSM_CONF

@@ -1,5 +1,5 @@
 """YGGDRASIL_CONFIG: remote-execution pull mode's MQTT broker is the balancer."""
-from lbenroll import host, services
+from lbenroll import services
 from lbenroll.results import Status
 from lbenroll.steps.base import WriterStep
 from lbenroll.writers.yggdrasil import YggdrasilWriter
@@ -15,9 +15,6 @@ class YggdrasilConfig(WriterStep):
 
     def writer(self, run):
         return YggdrasilWriter(run.balancer)
-
-    def skip_reason(self, run):
-        return "%s not present (pull-mode remote execution not set up)" % host.YGGDRASIL_CONFIG
 
     def run(self, run):
         result = super(YggdrasilConfig, self).run(run)

@@ -35,6 +35,11 @@ def key(spec):
 
 BY_KEY = dict((key(spec), spec) for spec in RECORDED)
 
+# What a move (--new-capsule) takes from its own command line only, by option dest: the balancer
+# and its Puppet settings (a ca_port it leaves out is removed). hoststate.with_record leaves them
+# out of the record's defaults, RECORD_OPTIONS out of what it keeps of the earlier record.
+MOVED = ("balancer", "puppet_server", "puppet_ca_server", "puppet_ca_port")
+
 
 def recorded_values(options):
     """[(key, text)] of validated options to record, in the option table's order."""

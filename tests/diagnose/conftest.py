@@ -1,6 +1,8 @@
 """Fakes for the diagnosis: probe results as the network would have given them."""
 import os
 
+from lbenroll.diagnose.hostconf import Repo
+from lbenroll.diagnose.proxies import ProxyState
 from lbenroll.probe import HttpAnswer, ProbeResult
 from tests.conftest import DATA
 
@@ -27,3 +29,18 @@ def fake_probe(port, proxy="proxy01.example.test", reachable=True, chain_ok=True
 
 def http_probe(port, status, body=b"", **kwargs):
     return fake_probe(port, protocol_ok=True, detail=HttpAnswer(status, "X", {}, body), **kwargs)
+
+NAMES = ["proxy01.example.test", "proxy02.example.test", "proxy03.example.test"]
+HELLO = Repo("hello", "https://%s/pulp/content/hello" % LB, 443,
+             "/pulp/content/hello/repodata/repomd.xml", None)
+OTHER = Repo("other", "https://%s/pulp/content/other" % LB, 443,
+             "/pulp/content/other/repodata/repomd.xml", None)
+
+
+def states():
+    """Three proxies that resolve, as round one leaves them before any request."""
+    return [ProxyState(name, "127.0.2.%d" % n) for n, name in enumerate(NAMES, 1)]
+
+
+def verdicts(results):
+    return {name: result.status.value for name, result in results.items()}

@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from lbenroll.diagnose import cli, diagnosis
-from lbenroll.diagnose.checks import failed, passed
+from lbenroll.diagnose.verdicts import failed, passed
 from tests.diagnose.conftest import LB
 
 SECRET = "pa55-w0rd"

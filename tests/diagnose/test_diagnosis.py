@@ -1,5 +1,6 @@
 from lbenroll.context import Context
 from lbenroll.diagnose import diagnosis, sources
+from lbenroll.diagnose.verdicts import failed, passed
 from tests.conftest import seed
 from tests.diagnose.conftest import CA, LB
 
@@ -73,42 +74,6 @@ def test_proxies_named_on_the_command_line_are_used_as_given(monkeypatch, root):
     assert names == ["proxy01", "proxy03"] and found.source.kind == sources.OPTION
 
 
-def pull_mode_run(root, files):
-    import concurrent.futures
-    seed(root, files)
-    context = Context(root=str(root))
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
-    run = diagnosis._Run(diagnosis.Settings(LB), context, diagnosis.hostconf.read_host(context),
-                         pool, diagnosis.Diagnosis(LB))
-    return run, pool
-
-
-def test_pull_mode_is_not_checked_without_yggdrasil_and_makes_no_connection(root):
-    run, pool = pull_mode_run(root, {})
-    result = run._submit_pull_mode([], CA, 4)()
-    pool.shutdown()
-    assert (result.id, result.status.value) == ("BALANCER_MQTT", "skipped")
-    assert "no /etc/yggdrasil/config.toml" in result.summary
-
-
-def test_pull_mode_connects_through_the_balancer_and_to_each_resolved_proxy(monkeypatch, root):
-    from lbenroll.diagnose import proxies, pullmode
-    calls = []
-    monkeypatch.setattr(pullmode, "through_balancer",
-                        lambda *args: calls.append(("balancer",) + args[1:4]) or [])
-    from tests.diagnose.conftest import fake_probe
-    monkeypatch.setattr(pullmode, "direct", lambda proxy, *args: calls.append(
-        ("direct", proxy.name)) or fake_probe(1883, reachable=False))
-    run, pool = pull_mode_run(root, {"/etc/yggdrasil/config.toml":
-                                     'broker = ["mqtts://%s:1883"]\n' % LB})
-    states = [proxies.ProxyState("proxy01.example.test", "127.0.2.1"),
-              proxies.ProxyState("proxy02.example.test", None, "does not resolve")]
-    result = run._submit_pull_mode(states, CA, 3)()
-    pool.shutdown()
-    assert sorted(calls) == [("balancer", 1883, CA, 4), ("direct", "proxy01.example.test")]
-    assert result.status.value == "skipped"  # no broker answered through the balancer
-
-
 def test_with_proxies_named_and_a_login_the_api_is_still_read_once_for_registration(
         monkeypatch, root):
     asked = []
@@ -120,3 +85,68 @@ def test_with_proxies_named_and_a_login_the_api_is_still_read_once_for_registrat
                               password="x", foreman="foreman.example.test")
     assert names == ["proxy01"] and found.source.kind == sources.OPTION
     assert len(asked) == 1
+
+
+def test_round_two_runs_the_table_and_a_check_is_one_line_of_it(monkeypatch, root):
+    """A check the runner has never heard of: its line in the table is all it takes."""
+    import concurrent.futures
+
+    from lbenroll.diagnose import checks, hostconf
+    from lbenroll.diagnose.proxies import ProxyState
+    from lbenroll.diagnose.trust import KatelloCa
+    from tests.diagnose.conftest import fake_probe
+    asked = []
+
+    def start(known, proxy):
+        asked.append(proxy.name)
+        return {"port": known.submit(lambda: 443)}
+
+    def judge_each(known, proxy, answer):
+        return failed("PROXY_NEW", proxy.name, "answered on %d" % answer["port"], "fix it")
+
+    def judge_all(known, proxies, answers):
+        return {p.name: passed("PROXIES_NEW", p.name, "%d compared" % len(answers))
+                for p in proxies}
+    monkeypatch.setattr(diagnosis, "CHECKS", (
+        checks.Check("BALANCER_NEW", checks.BALANCER, (), lambda known: None,
+                     lambda known, answer: [passed("BALANCER_NEW", LB, "%d up" % len(known.up))]),
+        checks.Check("PROXY_NEW", checks.PROXY, (checks.ANSWERS, checks.KATELLO_CA), start,
+                     judge_each),
+        checks.Check("PROXIES_NEW", checks.PROXIES, (checks.ANSWERS,), start, judge_all)))
+    up, down, unresolved = (ProxyState("proxy01.example.test", "127.0.2.1"),
+                            ProxyState("proxy02.example.test", "127.0.2.2"),
+                            ProxyState("proxy03.example.test", None, "does not resolve"))
+    up.https, down.https = fake_probe(443), fake_probe(443, reachable=False)
+    context = Context(root=str(root))
+    found = diagnosis.Diagnosis(LB)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        run = diagnosis._Run(diagnosis.Settings(LB), context, hostconf.read_host(context), pool,
+                             found)
+        run._via_8141 = pool.submit(lambda: (None, None))
+        run._round_two([up, down, unresolved], KatelloCa(CA, "served"))
+    assert asked == ["proxy01.example.test"]  # one request, shared by both checks
+    assert [(r.id, r.data["target"], r.status.value, r.summary) for r in found.results] == [
+        ("BALANCER_NEW", LB, "unchanged", "1 up"),
+        ("PROXY_NEW", up.name, "failed", "answered on 443"),
+        ("PROXY_NEW", down.name, "skipped", "not checked: proxy02.example.test does not answer"),
+        ("PROXY_NEW", unresolved.name, "skipped",
+         "not checked: proxy03.example.test does not resolve"),
+        ("PROXIES_NEW", up.name, "unchanged", "1 compared"),
+        ("PROXIES_NEW", down.name, "skipped", "not checked: proxy02.example.test does not answer"),
+        ("PROXIES_NEW", unresolved.name, "skipped",
+         "not checked: proxy03.example.test does not resolve")]
+
+
+def test_a_proxy_that_answers_but_lacks_a_need_is_skipped_and_told_why(monkeypatch, root):
+    from lbenroll.diagnose import checks, proxies
+    from tests.diagnose.conftest import fake_probe
+    proxy = proxies.ProxyState("proxy01.example.test", "127.0.2.1")
+    proxy.https = fake_probe(443)
+    check = checks.Check("PROXY_NEW", checks.PROXY, (checks.ANSWERS, checks.KATELLO_CA), None,
+                         lambda known, proxy, answer: passed("PROXY_NEW", proxy.name, "ok"))
+    known = diagnosis.Known(LB, 5, None, None, [proxy])
+    [result] = diagnosis._Run._proxy_results(None, check, known, {})
+    assert (result.status.value, result.summary) == (
+        "skipped", "not checked: no Katello CA to verify against")
+    known.katello_ca = "a CA"
+    assert diagnosis._Run._proxy_results(None, check, known, {})[0].summary == "ok"

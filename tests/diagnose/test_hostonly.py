@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from lbenroll.context import Context
-from lbenroll.diagnose import cli, diagnosis, hostconf
+from lbenroll.diagnose import cli, diagnosis, hostonly
 from tests.conftest import seed
 from tests.diagnose.test_hostconf import LB, enrolled
 
@@ -35,7 +35,7 @@ def test_every_setting_that_names_another_host_is_listed_with_its_file_and_key(r
         PUPPET: "[main]\nserver = %s\n[agent]\nca_server = %s\nca_port = 8141\n" % (PROXY, LB),
         GOFER: "[messaging]\nurl = proxy+amqps://proxy03.example.test:5647\n",
         YGGDRASIL: 'broker = ["mqtts://%s:1883", "mqtts://%s:1883"]\n' % (LB, PROXY)})
-    assert hostconf.pinned(facts, LB) == [
+    assert hostonly.pinned(facts, LB) == [
         {"file": "/etc/rhsm/rhsm.conf", "key": "server.hostname", "names": PROXY,
          "repositories": []},
         {"file": "/etc/rhsm/rhsm.conf", "key": "rhsm.baseurl", "names": PROXY,
@@ -50,7 +50,7 @@ def test_every_setting_that_names_another_host_is_listed_with_its_file_and_key(r
 
 def test_a_host_on_the_balancer_pins_nothing_and_is_clean(root):
     enrolled(root)
-    check = hostconf.check_host_only(Context(root=str(root)), LB)
+    check = hostonly.check_host_only(Context(root=str(root)), LB)
     assert (check.pinned, check.clean, int(check.exit_code)) == ([], True, 0)
     # The Katello CA needs the proxies' consumer RPM, so it is not part of the host check.
     assert [r.id for r in check.results] == ["HOST_RHSM_CONF", "HOST_REDHAT_REPO",
@@ -60,11 +60,11 @@ def test_a_host_on_the_balancer_pins_nothing_and_is_clean(root):
 
 def test_a_warning_alone_is_still_clean_and_a_missing_rhsm_conf_is_not(root):
     enrolled(root, **{PUPPET: "[agent]\nserver = %s\n" % LB})  # ca_port 8140: a warning
-    check = hostconf.check_host_only(Context(root=str(root)), LB)
+    check = hostonly.check_host_only(Context(root=str(root)), LB)
     assert (check.clean, int(check.exit_code)) == (True, 3)
     empty = root / "empty"
     empty.mkdir()
-    check = hostconf.check_host_only(Context(root=str(empty)), LB)
+    check = hostonly.check_host_only(Context(root=str(empty)), LB)
     assert (check.pinned, check.clean, int(check.exit_code)) == ([], False, 1)
 
 
@@ -119,7 +119,7 @@ def test_the_balancer_is_still_required(root):
 
 def test_the_host_name_under_root_is_the_installed_systems(root):
     seed(root, {"/etc/hostname": "web7.example.test\n"})
-    assert hostconf.host_name(Context(root=str(root))) == "web7.example.test"
+    assert hostonly.host_name(Context(root=str(root))) == "web7.example.test"
     empty = root / "empty"
     empty.mkdir()
-    assert hostconf.host_name(Context(root=str(empty))) is None
+    assert hostonly.host_name(Context(root=str(empty))) is None

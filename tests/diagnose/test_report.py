@@ -1,11 +1,11 @@
 import json
 
 from lbenroll.diagnose import report
-from lbenroll.diagnose.checks import HOST, failed, passed, skipped, warned
 from lbenroll.diagnose.diagnosis import Diagnosis
 from lbenroll.diagnose.proxies import ProxyState
 from lbenroll.diagnose.sources import DISCOVERY, ProxySource
 from lbenroll.diagnose.trust import KatelloCa
+from lbenroll.diagnose.verdicts import HOST, failed, passed, skipped, warned
 from tests.diagnose.conftest import CA, LB
 
 NAMES = ["proxy01.example.test", "proxy02.example.test"]

@@ -42,21 +42,22 @@ def test_foreman_reads_every_page_and_keeps_the_proxies_behind_the_balancer():
          proxy(4, "other.example.test", features=[registration("other-lb.example.test")])],
         [proxy(5, "proxy03.example.test", features=[
             {"name": "Templates", "settings": {"template_url": "http://%s:8000" % LB}}])])
-    names, listed = sources.from_foreman(get_json, LB, per_page=2)
-    assert names == ["proxy01.example.test", "proxy02.example.test", "proxy03.example.test"]
-    assert listed == 5
+    listed = sources.smart_proxies(get_json, per_page=2)
+    assert sources.names_behind(listed, LB) == [
+        "proxy01.example.test", "proxy02.example.test", "proxy03.example.test"]
+    assert len(listed) == 5
     assert asked == ["/api/v2/smart_proxies?per_page=2&page=%d" % n for n in (1, 2, 3)]
 
 
 def test_foreman_stops_on_a_server_that_ignores_the_page_parameter():
     same = [proxy(1, "proxy01.example.test", features=[registration(LB)])]
-    names, listed = sources.from_foreman(lambda path: {"results": same}, LB)
-    assert names == ["proxy01.example.test"] and listed == 1
+    listed = sources.smart_proxies(lambda path: {"results": same})
+    assert sources.names_behind(listed, LB) == ["proxy01.example.test"] and len(listed) == 1
 
 
 def test_foreman_answer_without_results_is_an_error():
     with pytest.raises(sources.SourceError, match="no results list"):
-        sources.from_foreman(lambda path: {"error": {"message": "nope"}}, LB)
+        sources.smart_proxies(lambda path: {"error": {"message": "nope"}})
 
 
 def fake_https(monkeypatch, status, body=b"{}"):

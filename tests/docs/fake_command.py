@@ -1,4 +1,4 @@
-"""A subcommand as another engineer would register it in cli.SUBCOMMANDS, for the docs tests."""
+"""A subcommand as another engineer would add it to cli.SUBCOMMANDS, for the docs tests."""
 import click
 
 

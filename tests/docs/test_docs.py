@@ -14,8 +14,14 @@ from lbenroll.writers.base import Writer
 from tools import docs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FAKE = "tests.docs.fake_command:command"
 STALE = "stale: run `make docs` and commit the result"
+
+
+def FAKE():
+    """The fake subcommand, registered as cli.SUBCOMMANDS registers one: a function that
+    imports its module and returns its click command."""
+    from tests.docs import fake_command
+    return fake_command.command
 
 
 def committed(relative):

@@ -462,8 +462,8 @@ class Sandbox(object):
         return argv
 
     def _mounts(self):
-        """The sandbox's mounts as an fstab of its own: one `mount -a` makes them all (a mount
-        process each cost every sandboxed command ~10 ms)."""
+        """The sandbox's mounts as an fstab of its own: one `mount -a` makes them all, where a
+        mount process for each would slow every sandboxed command."""
         path = os.path.join(self.root, "mounts.fstab")
         if not os.path.exists(path):
             lines = ["lab-sandbox %s overlay lowerdir=%s,upperdir=%s,workdir=%s 0 0" % (

@@ -11,9 +11,9 @@ from lbenroll.steps import foreman_host
 from lbenroll.steps.preflight import Preflight
 from lbenroll.writers.lbenroll_conf import parse, recorded_values
 from tests.lab.foreman import PASSWORD
-from tests.steps.conftest import CA, make_options, rhsm_conf, seed_host
+from tests.steps.conftest import CA, make_options, rhsm_conf, seed_host, sm
 from tests.steps.test_consumer_rpm import _preflight_runner, resolvable  # noqa: F401 (fixture)
-from tests.steps.test_registration import IDENTITY, sm
+from tests.steps.test_register import IDENTITY
 from lbenroll.steps.record_options import RecordOptions, merged
 from lbenroll.steps.register import Register
 

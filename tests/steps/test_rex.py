@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from lbenroll import cli, credentials
+from lbenroll import credentials, enroll
 from lbenroll import engine, fileio, foreman, options
 from lbenroll.errors import ExitCode, UsageError
 from lbenroll.results import Status
@@ -29,7 +29,7 @@ PASSWD = ("root:x:0:0:root:/root:/bin/bash\n"
 
 def parsed(values, **kwargs):
     """What the command line makes of values: validated, then completed from the machine."""
-    return cli.complete(options.validate(values, **kwargs))
+    return enroll.complete(options.validate(values, **kwargs))
 
 
 class FakeFetchers(object):

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from lbenroll import cli
+from lbenroll import enroll
 from lbenroll import options as option_table
 from lbenroll.errors import ConfigError, DataError, ExitCode, UsageError
 from lbenroll.writers import lbenroll_conf
@@ -27,7 +27,7 @@ ca-fingerprint = %s
 
 def parsed(values, **kwargs):
     """What the command line makes of values: validated, then completed from the machine."""
-    return cli.complete(option_table.validate(values, **kwargs))
+    return enroll.complete(option_table.validate(values, **kwargs))
 
 
 def enrolled_with(**given):
@@ -149,3 +149,15 @@ def test_one_off_actions_are_not_recorded_for_the_repair_timer():
     recorded = {spec.dest for spec in lbenroll_conf.RECORDED}
     assert not recorded & {"update", "enablerepos", "deps_repository_url",
                            "deps_repository_gpg_key", "activationkey", "password"}
+
+
+def test_every_recordable_option_declares_whether_the_record_keeps_it():
+    kinds = (option_table.GIVEN, option_table.ALWAYS) + option_table.NOT_RECORDED
+    for spec in option_table.OPTIONS:
+        assert spec.record in kinds, spec.label
+    kept = [spec.dest for spec in option_table.OPTIONS
+            if spec.dest and spec.status == option_table.SUPPORTED and not spec.secret
+            and spec.record in (option_table.GIVEN, option_table.ALWAYS)]
+    assert [spec.dest for spec in lbenroll_conf.RECORDED] == kept
+    assert option_table.BY_DEST["update"].record == option_table.ONE_OFF  # the timer never updates
+    assert option_table.BY_DEST["balancer"].record == option_table.ALWAYS

@@ -1,9 +1,18 @@
 """PUPPET_CA: exactly one proxy answers as the Puppet CA, and the balancer's 8141 leads to it."""
-from lbenroll import consumer
-from lbenroll.diagnose.checks import failed, listing, passed, same_proxy, short, skipped
+from lbenroll import consumer, ports
+from lbenroll.diagnose.verdicts import failed, listing, passed, same_proxy, short, skipped
 from lbenroll.probe import tls_probe
 
-CA_PORT = 8141
+
+def start(known):
+    if known.puppet_trust is None:
+        return None
+    return known.submit(probe_8141, known.balancer, known.puppet_trust, known.timeout)
+
+
+def judge(known, probe):
+    return [check_puppet_ca(known.balancer, known.up, known.via_8141, probe,
+                            known.facts.puppet is not None)]
 
 
 def ca_fix(ca_proxy):
@@ -13,14 +22,14 @@ def ca_fix(ca_proxy):
 
 def probe_8141(balancer, trust, timeout):
     """Which proxy 8141 leads to, by the names on its certificate."""
-    return tls_probe(balancer, CA_PORT, trust, timeout)
+    return tls_probe(balancer, ports.PUPPET_CA, trust, timeout)
 
 
 def check_puppet_ca(balancer, proxies, via_balancer, probe, used):
     """proxies: ProxyStates with puppet_ca_pem from their 8140; via_balancer: the Puppet CA PEM
     8141 served (or None); probe: the verified connection to 8141 (probe_8141), None when there
     was no CA to verify it against; used: whether this host runs Puppet."""
-    target = "%s:%d" % (balancer, CA_PORT)
+    target = "%s:%d" % (balancer, ports.PUPPET_CA)
     signers = [p for p in proxies if p.puppet_ca_pem]
     if probe is None:
         return skipped("PUPPET_CA", target, "not checked: no CA to verify 8141 against")

@@ -1,15 +1,17 @@
-"""Pull-mode remote execution behind the balancer: which proxies' MQTT brokers 1883 leads to.
+"""BALANCER_MQTT: pull-mode remote execution behind the balancer: which proxies' MQTT brokers
+1883 leads to.
 
 How a job reaches a host (docs/katello-client-facts.md, "Pull-mode remote execution"): the
 Smart Proxy that runs the job publishes one notification to its own broker, and yggdrasil hears
 it only when it is connected to that broker. So a balancer that spreads one client's
 connections over several brokers makes that client deaf to the other proxies' jobs.
 """
-from lbenroll.diagnose.checks import listing, passed, short, skipped, warned
+from lbenroll import ports
+from lbenroll.diagnose.balancer import MAX_PROBES_PER_PORT
+from lbenroll.diagnose.verdicts import listing, passed, short, skipped, warned
 from lbenroll.probe import mqtt_exchange, tls_probe
 from lbenroll.urls import host_of, same_host
 
-MQTT_PORT = 1883
 CONSEQUENCE = (
     "a pull-mode job is announced only on the broker of the Smart Proxy that runs it (it "
     "publishes once, QoS 1, not retained, to yggdrasil/<host>/data/in on its own mosquitto; "
@@ -23,6 +25,29 @@ SPREAD_FIX = (
     "through the proxy whose broker it is connected to")
 
 
+def start(known):
+    """The connections through the balancer and to every proxy that resolves (its broker may
+    answer while its web services do not); None when there is nothing to connect to."""
+    brokers = known.facts.brokers
+    if brokers is None or known.katello_pem is None:
+        return None
+    port = broker_port(brokers, known.balancer)
+    # At least one more connection than proxies, so a round-robin shows a second broker.
+    through = known.submit(through_balancer, known.balancer, port, known.katello_pem,
+                           min(max(len(known.states) + 1, 4), MAX_PROBES_PER_PORT),
+                           known.timeout)
+    directs = {p.name: known.submit(direct, p, known.balancer, port, known.katello_pem,
+                                    known.timeout) for p in known.states if not p.problem}
+    return through, directs
+
+
+def judge(known, answer):
+    brokers = known.facts.brokers
+    through, directs = answer or (None, {})
+    return [check_brokers(known.balancer, brokers, broker_port(brokers, known.balancer), through,
+                          directs)]
+
+
 def broker_port(brokers, balancer):
     """The port of yggdrasil's broker URL on the balancer (1883 unless it says otherwise)."""
     for url in brokers or ():
@@ -30,7 +55,7 @@ def broker_port(brokers, balancer):
             tail = url.rstrip("/").rsplit(":", 1)[-1]
             if tail.isdigit():
                 return int(tail)
-    return MQTT_PORT
+    return ports.MQTT
 
 
 def through_balancer(balancer, port, trust, attempts, timeout):

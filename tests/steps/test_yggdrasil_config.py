@@ -1,0 +1,71 @@
+"""YGGDRASIL_CONFIG: the broker named in config.toml, and yggdrasil restarted to reconnect."""
+from lbenroll import fileio, services
+from lbenroll.context import Context
+from lbenroll.results import Result, Status
+from lbenroll.steps.yggdrasil_config import YggdrasilConfig
+from tests.conftest import FakeRunner, seed
+from tests.steps.conftest import BALANCER
+
+CONFIG = "/etc/yggdrasil/config.toml"
+ON_A_PROXY = 'broker = ["mqtts://proxy02.example.test:1883"]\n'
+ON_THE_BALANCER = 'broker = ["mqtts://%s:1883"]\n' % BALANCER
+
+
+def rhsm_conf(run, status):
+    run.results["RHSM_CONF"] = Result("RHSM_CONF", status, "")
+    return run
+
+
+def test_without_config_toml_the_step_is_skipped_and_runs_nothing(make_run, fake_runner):
+    result = YggdrasilConfig().run(rhsm_conf(make_run(), Status.CHANGED))
+    assert result.status == Status.SKIPPED
+    assert result.summary == "%s not present; left alone" % CONFIG
+    assert fake_runner.calls == []
+
+
+def test_the_broker_moves_to_the_balancer_and_the_restart_waits_for_systemd(
+        make_run, fake_runner, root, ctx):
+    seed(root, {CONFIG: ON_A_PROXY})
+    result = YggdrasilConfig().run(rhsm_conf(make_run(), Status.UNCHANGED))
+    assert result.status == Status.CHANGED
+    assert fileio.read_bytes(ctx, CONFIG) == ON_THE_BALANCER.encode()
+    assert result.detail[-1] == "yggdrasild: %s" % services.DEFERRED  # under --root
+    assert fake_runner.calls == []
+
+
+def test_yggdrasil_is_restarted_under_the_name_its_unit_file_has(make_run, fake_runner, root,
+                                                                  monkeypatch):
+    monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
+    seed(root, {CONFIG: ON_A_PROXY, "/usr/lib/systemd/system/yggdrasil.service": ""})
+    restart = ["systemctl", "--root=%s" % root, "try-restart", "yggdrasil"]
+    fake_runner.expect(restart)
+    result = YggdrasilConfig().run(rhsm_conf(make_run(), Status.UNCHANGED))
+    assert result.status == Status.CHANGED
+    assert result.detail[-1] == "restarted yggdrasil (if it was running) to reconnect"
+    assert fake_runner.calls == [restart]
+
+
+def test_a_right_broker_is_still_restarted_when_rhsm_conf_changed(make_run, fake_runner, root,
+                                                                 monkeypatch):
+    monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
+    seed(root, {CONFIG: ON_THE_BALANCER})
+    fake_runner.expect(["systemctl"])
+    run = make_run()
+    assert YggdrasilConfig().run(rhsm_conf(run, Status.UNCHANGED)).status == Status.UNCHANGED
+    assert fake_runner.calls == []  # nothing changed for yggdrasil: no restart
+    result = YggdrasilConfig().run(rhsm_conf(run, Status.CHANGED))
+    assert result.status == Status.UNCHANGED
+    assert fake_runner.calls == [["systemctl", "--root=%s" % root, "try-restart", "yggdrasild"]]
+
+
+def test_a_dry_run_says_it_would_restart_and_changes_nothing(make_run, root, monkeypatch):
+    monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
+    seed(root, {CONFIG: ON_A_PROXY})
+    dry = Context(root=str(root), runner=FakeRunner(dry_run=True))
+    run = make_run()
+    run.ctx = dry
+    result = YggdrasilConfig().run(rhsm_conf(run, Status.UNCHANGED))
+    assert result.status == Status.CHANGED
+    assert result.detail[-1] == "would restart yggdrasild if it runs"
+    assert fileio.read_bytes(dry, CONFIG) == ON_A_PROXY.encode()
+    assert dry.runner.calls == [] and dry.runner.would_run == []
