@@ -69,11 +69,12 @@ class OptionSpec(object):
 
     __slots__ = ("longs", "short", "dest", "type", "default", "choices", "multiple", "metavar",
                  "help", "group", "status", "note", "negation", "secret", "default_text",
-                 "record")
+                 "record", "bootstrap_py")
 
     def __init__(self, longs, dest, group, help, short=None, type=STRING, default=None,
                  choices=None, multiple=False, metavar=None, status=SUPPORTED, note=None,
-                 negation=None, secret=False, default_text=None, record=GIVEN):
+                 negation=None, secret=False, default_text=None, record=GIVEN,
+                 bootstrap_py=True):
         self.longs = tuple(longs)
         self.short = short
         self.dest = dest  # bootstrap.py's dest name: the attribute on Options
@@ -95,6 +96,9 @@ class OptionSpec(object):
         # `lbenroll repair` and later runs: GIVEN (when given), ALWAYS, or one of the reasons
         # not to (NOT_RECORDED). Secrets and retired or deprecated spellings never are.
         self.record = record
+        # Whether bootstrap.py 1.7.9 (Katello/katello-client-bootstrap, its last release) has
+        # the option: False for lbenroll's own; the man page's COMPATIBILITY names those.
+        self.bootstrap_py = bootstrap_py
 
     @property
     def label(self):
@@ -129,7 +133,7 @@ OPTIONS = (
                "--password-file, the LBENROLL_PASSWORD environment variable or the prompt "
                "(asked when none is given and stdin is a terminal). Never shown in output."),
     _spec(["--password-file"], "password_file", "identity", type=PATH, metavar="PATH",
-          help="File whose first line is the Foreman API password."),
+          help="File whose first line is the Foreman API password.", bootstrap_py=False),
     _spec(["--fqdn"], "fqdn", "identity", type=HOSTNAME, metavar="FQDN",
           default_text="this host's FQDN (socket.getfqdn())",
           help="Name this host enrolls as. It needs a domain part unless --force or "
@@ -305,30 +309,31 @@ OPTIONS = (
     # lbenroll's own
     _spec(["--dry-run"], "dry_run", "lbenroll", type=FLAG,
           help="Show every file change and command without changing anything.",
-          record=PER_RUN),
+          record=PER_RUN, bootstrap_py=False),
     _spec(["--json"], "json", "lbenroll", type=FLAG, help="Print the report as JSON.",
-          record=PER_RUN),
+          record=PER_RUN, bootstrap_py=False),
     _spec(["--root"], "root", "lbenroll", type=DIR, default="/", metavar="DIR",
           help="Manage the system installed under DIR (an existing directory), like rpm --root.",
-          record=PER_RUN),
+          record=PER_RUN, bootstrap_py=False),
     _spec(["--ca-fingerprint"], "ca_fingerprint", "lbenroll", type=FINGERPRINT,
           metavar="SHA256", multiple=True, default=(),
           help="SHA-256 fingerprint of a Katello CA certificate: 64 hex digits, colons "
                "optional; repeat it for each CA (Katello with custom certificates has a server "
                "CA and a default CA). Every CA in the consumer RPM must be pinned, given with "
                "--ca-file, or already trusted by the host; else nothing changes. A pinned server "
-               "CA is also what the consumer RPM's HTTPS download is verified against."),
+               "CA is also what the consumer RPM's HTTPS download is verified against.",
+          bootstrap_py=False),
     _spec(["--ca-file"], "ca_file", "lbenroll", type=PATH, metavar="PATH",
           help="PEM file with the Katello CA certificate(s), brought over a trusted channel (a "
                "kickstart, a configuration tool): the consumer RPM is then downloaded over "
                "HTTPS verified against it, and each of its CAs must be in the file, pinned, or "
                "already trusted. Read once; not recorded for repair.",
-          record=ONE_OFF),
+          record=ONE_OFF, bootstrap_py=False),
     _spec(["--rotate-ca"], "rotate_ca", "lbenroll", type=FLAG,
           help="Accept a Katello CA other than the one this host trusts (the Katello CA was "
                "replaced). Needs the new CAs pinned with --ca-fingerprint or given with "
                "--ca-file; --force never does this.",
-          record=ONE_OFF),
+          record=ONE_OFF, bootstrap_py=False),
     # Global Registration's "Set up container registry certs" (docs/katello-client-facts.md,
     # "Container and Flatpak content").
     _spec(["--container-registry-certs"], "container_registry_certs", "lbenroll", type=FLAG,
@@ -339,15 +344,16 @@ OPTIONS = (
                "newest entitlement certificate, for the balancer and each name in "
                "--container-registry-proxies. Kept right by every run and repair (an "
                "entitlement certificate renewed under a new name is linked again); undone by "
-               "--remove."),
+               "--remove.", bootstrap_py=False),
     _spec(["--container-registry-proxies"], "container_registry_proxies", "lbenroll",
           type=COMMA_LIST, metavar="PROXIES",
           help="Comma-separated names of the Smart Proxies behind the balancer, set up as well "
                "(pull commands in the Katello UI name a proxy); implies "
-               "--container-registry-certs. `lbenroll diagnose` lists the proxies."),
+               "--container-registry-certs. `lbenroll diagnose` lists the proxies.",
+          bootstrap_py=False),
     _spec(["--log-file"], "log_file", "lbenroll", type=PATH, default=host.DEFAULT_LOG_FILE,
           metavar="PATH", help="File the detailed log is appended to.",
-          record=PER_RUN),
+          record=PER_RUN, bootstrap_py=False),
     _spec(["--version"], None, "lbenroll", type=VERSION, help="Print the version and exit."),
     _spec(["--help"], None, "lbenroll", short="-h", type=HELP,
           help="Show this help and exit."),

@@ -201,23 +201,6 @@ COMPATIBILITY = (
     "status of the command that failed, and a failed run rolls back its changes.",
 )
 
-# bootstrap.py 1.7.9's options besides --help and --version (Katello/katello-client-bootstrap:
-# bootstrap.py, the parser.add_option calls; docs/katello-client-facts.md, "bootstrap.py
-# options"). Its last release, so the list is fixed; COMPATIBILITY names the table's others.
-BOOTSTRAP_PY_OPTIONS = (
-    "--server", "--login", "--password", "--fqdn", "--legacy-login", "--legacy-password",
-    "--legacy-purge", "--activationkey", "--skip-puppet", "--skip-foreman",
-    "--force-content-source", "--content-only", "--hostgroup", "--location", "--operatingsystem",
-    "--partitiontable", "--organization", "--subscription-manager-args", "--rhn-migrate-args",
-    "--update", "--verbose", "--force", "--add-domain", "--puppet-noop", "--puppet-server",
-    "--puppet-ca-server", "--puppet-ca-port", "--remove", "--release",
-    "--remove-obsolete-packages", "--download-method", "--no-remove-obsolete-packages",
-    "--unmanaged", "--rex", "--rex-user", "--rex-proxies", "--rex-urlkeyfile", "--rex-apikeys",
-    "--rex-authpath", "--enablerepos", "--skip", "--ip", "--deps-repository-url",
-    "--deps-repository-gpg-key", "--install-packages", "--new-capsule", "--timeout", "--comment",
-    "--ignore-registration-failures", "--preserve-rhsm-proxy", "--install-katello-agent",
-)
-
 SEE_ALSO = ("subscription-manager(8)", "rhsm.conf(5)", "rpm(8)", "haproxy(1)")
 
 COMPLETION_HEADER = """\
@@ -486,8 +469,7 @@ def _with_status(status):
 def not_in_bootstrap_py():
     """The option table's entries bootstrap.py 1.7.9 lacks (--help and --version aside)."""
     return [spec for spec in options.OPTIONS
-            if spec.type not in (options.HELP, options.VERSION)
-            and not set(spec.longs) & set(BOOTSTRAP_PY_OPTIONS)]
+            if spec.type not in (options.HELP, options.VERSION) and not spec.bootstrap_py]
 
 
 def _compatibility():
