@@ -9,6 +9,8 @@ import shlex
 import subprocess
 import time
 
+from lbenroll.redact import MASK
+
 log = logging.getLogger("lbenroll")
 
 DEFAULT_TIMEOUT = 300
@@ -109,7 +111,16 @@ class Runner(object):
         return child_environment(os.environ, locale_name, home, extra)
 
     def display(self, argv):
-        return self.redact(" ".join(shlex.quote(a) for a in argv))
+        return " ".join(self._shown(a) for a in argv)
+
+    def _shown(self, arg):
+        """One argument as a shell would take it, its secrets masked. Masked before it is
+        quoted: quoting first would split a secret holding a quote ('pa'"'"'ss') so that the
+        mask no longer finds it; the pieces around a mask are quoted one by one."""
+        masked = self.redact(arg)
+        if masked == arg:
+            return shlex.quote(arg)
+        return MASK.join(shlex.quote(piece) if piece else "" for piece in masked.split(MASK))
 
     def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
         """Run argv; return a CommandResult, or None when dry-run skips a host-changing command.

@@ -130,6 +130,10 @@ class FakeRunner(object):
         from lbenroll.runner import Runner
         return Runner.display(self, argv)
 
+    def _shown(self, arg):
+        from lbenroll.runner import Runner
+        return Runner._shown(self, arg)
+
     def output(self, result):
         from lbenroll.runner import Runner
         return Runner.output(self, result)

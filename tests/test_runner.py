@@ -118,3 +118,10 @@ def test_home_is_root_s_from_the_password_database(monkeypatch):
     assert runner.root_home() == "/root"
     monkeypatch.setattr(runner.pwd, "getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))
     assert runner.root_home() == "/"
+
+
+@pytest.mark.parametrize("secret", ["pa'ss word", 'a"b c', "plain-secret", "$(rm -rf /)"])
+def test_a_shown_command_masks_a_secret_whatever_quoting_it_needs(secret):
+    shown = runner.Runner(Redactor([secret])).display(
+        ["tool", "--password=" + secret, secret, "--name", "host 1"])
+    assert shown == "tool --password=****** ****** --name 'host 1'"
