@@ -32,11 +32,11 @@ def test_a_killed_run_s_directory_is_removed_by_the_next_run(lab, sandbox):
     # a time: nothing else makes one meanwhile).
     [left] = [path for path in run_directories() - before
               if os.path.exists(os.path.join(path, "consumer.rpm"))]
-    assert os.path.basename(left).startswith("lbenroll-%d-" % killed.kill["pid"])
 
     rerun = lbenroll(box)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert not os.path.lexists(left)
+    assert os.path.basename(left).startswith("lbenroll-%d-" % killed.kill["pid"])
     assert "removed %s, left by a run that was killed" % left in \
         box.read_text("/var/log/lbenroll.log")
     assert run_directories() - before == set()  # the re-run's own is gone as well
