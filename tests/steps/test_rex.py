@@ -17,8 +17,8 @@ from tests.steps.conftest import BALANCER, CA
 from tests.writers.test_authorized_keys import ONE, THREE, TWO, ssh_key
 from lbenroll.steps import rex_keys
 from lbenroll.https import CONNECT_TIMEOUT
-from lbenroll.steps.rex_keys import (FetchError, KeyFetcher, MAX_FETCHES,
-                                    MAX_KEY_FILE, QUIET_FETCHES, RexKeys, SMART_PROXIES)
+from lbenroll.smartproxies import MAX_ROUNDS, QUIET_ROUNDS, SMART_PROXIES
+from lbenroll.steps.rex_keys import FetchError, KeyFetcher, MAX_KEY_FILE, RexKeys
 
 AUTHORIZED_KEYS = "/root/.ssh/authorized_keys"
 BALANCED_URL = "https://%s:9090/ssh/pubkey" % BALANCER
@@ -144,7 +144,7 @@ def test_fetches_are_bounded(rex_run, fetchers):
     # A balancer that always answers a new key (none repeats within 40).
     fake = fetchers({BALANCED_URL: [ssh_key(n) for n in range(40)]})
     RexKeys().run(rex_run())
-    assert len(fake.urls) == MAX_FETCHES == 32
+    assert len(fake.urls) == MAX_ROUNDS == 32
 
 
 def test_a_failing_proxy_is_a_warning_and_the_others_keys_are_installed(rex_run, fetchers, ctx):
@@ -169,7 +169,7 @@ def test_unreachable_balancer_is_a_warning_and_writes_nothing(rex_run, fetchers,
     fake = fetchers({BALANCED_URL: [FetchError("cannot connect")]})
     result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING
-    assert len(fake.urls) == QUIET_FETCHES
+    assert len(fake.urls) == QUIET_ROUNDS
     assert text(ctx) is None
     assert len(ctx.undo) == 0
 
