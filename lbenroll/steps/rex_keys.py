@@ -4,7 +4,7 @@ import os
 import stat
 
 from lbenroll import diskio, fileio, host, ports
-from lbenroll.https import KatelloSession, describe, timeouts
+from lbenroll.https import KatelloSession, TooLarge, describe, read_body, timeouts
 from lbenroll.errors import LbenrollError
 from lbenroll.foreman import ForemanApi
 from lbenroll.results import Result, Status
@@ -62,13 +62,13 @@ class KeyFetcher(object):
         try:
             response = self._https.get(url, timeout=timeouts(self.timeout), stream=True)
             with response:
-                data = response.raw.read(MAX_KEY_FILE + 1, decode_content=True)
+                if response.status_code != 200:
+                    raise FetchError("HTTP %d" % response.status_code)
+                data = read_body(response, MAX_KEY_FILE)
         except requests.exceptions.RequestException as exc:
             raise FetchError(describe(exc)) from None
-        if response.status_code != 200:
-            raise FetchError("HTTP %d" % response.status_code)
-        if len(data) > MAX_KEY_FILE:
-            raise FetchError("larger than %d bytes: not a key file" % MAX_KEY_FILE)
+        except TooLarge as exc:
+            raise FetchError("%s (decoded): not a key file" % exc) from None
         return data.decode("utf-8", "replace")
 
 
