@@ -322,12 +322,14 @@ def _host_path_of(top, stored):
 def forget_backups(ctx, keep=()):
     """Empty the backup store, so that a later enrollment backs up afresh; set-aside copies
     stay, and so does everything the store holds for a path in keep (a file --remove left
-    alone: its original and lbenroll's last write are what the note sends its owner to). True
-    if there was anything to forget."""
+    alone: its original and lbenroll's last write are what the note sends its owner to). The
+    consumer packages kept for a rollback go too (forget_consumer_copies). True if there was
+    anything to forget."""
+    copies = forget_consumer_copies(ctx)
     top = ctx.path(host.BACKUP_DIR)
     if not os.path.isdir(top):
-        return False
-    kept, forgotten = set(keep), False
+        return copies
+    kept, forgotten = set(keep), copies
     try:
         walked = []
         for directory, dirs, files in os.walk(top):
@@ -350,6 +352,35 @@ def forget_backups(ctx, keep=()):
         raise WriteError("cannot empty %s: %s" % (host.BACKUP_DIR, exc.strerror or exc),
                          fix="remove its contents by hand")
     return forgotten
+
+
+def forget_consumer_copies(ctx):
+    """Remove host.CONSUMER_RPM_COPIES and the package files in it; True if it was there.
+
+    Through diskio's walk, which follows no link: a link found there is removed itself, never
+    its target. Anything but a file or a link (a directory nobody but root could have put there)
+    stays, and so then does the directory, with a note in the log.
+    """
+    real = ctx.path(host.CONSUMER_RPM_COPIES)
+    found = diskio.lstat(real)
+    if found is None:
+        return False
+    try:
+        if not stat.S_ISDIR(found.st_mode):
+            diskio.unlink(real)
+            return True
+        for name in sorted(os.listdir(real)):
+            try:
+                diskio.unlink(os.path.join(real, name))
+            except IsADirectoryError:
+                log.warning("kept %s/%s: not a package file", host.CONSUMER_RPM_COPIES, name)
+        diskio.rmdir(real)
+    except OSError as exc:
+        if exc.errno != errno.ENOTEMPTY:
+            raise WriteError("cannot remove %s: %s" % (host.CONSUMER_RPM_COPIES,
+                                                       exc.strerror or exc),
+                             fix="remove it by hand") from None
+    return True
 
 
 def _fsync_path(path, flags):

@@ -218,10 +218,6 @@ class ConsumerRpm(object):
     def rhsm_port(self):
         return self.layout.port
 
-    @property
-    def filename(self):
-        return "%s.noarch.rpm" % self.package.nvr
-
 
 def _ca_block(script, variable):
     match = re.search(CA_BLOCK_RX % variable, script, re.S)

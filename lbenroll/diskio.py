@@ -25,7 +25,6 @@ import logging
 import os
 import stat
 
-from lbenroll import passwd
 from lbenroll.errors import ConfigError, WriteError
 
 log = logging.getLogger("lbenroll")
@@ -333,17 +332,6 @@ def read_capped(f, path, limit=None):
     return data
 
 
-def owner_ids(ctx, owner, group):
-    """uid/gid for names (or numeric ids), looked up in the managed root's passwd/group files."""
-    ids = []
-    for database, name in ((passwd.PASSWD, owner), (passwd.GROUP, group)):
-        found = passwd.id_of(ctx, database, name)
-        if found is None:
-            raise WriteError("user or group %r not found in %s" % (name, ctx.path(database)))
-        ids.append(found)
-    return tuple(ids)
-
-
 def selinux_label(path):
     try:
         return os.getxattr(path, SELINUX_XATTR)
@@ -351,18 +339,14 @@ def selinux_label(path):
         return None
 
 
-def makedirs(ctx, directory, spec=None):
+def makedirs(ctx, directory, wanted=(0o755, 0, 0)):
     """Create a missing directory and its missing parents 0755 root; return the real paths of
     the directories created, outermost first, so that an undo can remove them again.
 
-    With spec (a Directory) the directory itself gets spec's mode and owner instead: sshd
-    ignores ~/.ssh/authorized_keys unless ~/.ssh belongs to the user and others cannot write it.
+    The directory itself gets wanted (mode, uid, gid): sshd ignores ~/.ssh/authorized_keys
+    unless ~/.ssh belongs to the user and others cannot write it (passwd.owner_ids gives the
+    ids of a Directory's owner).
     """
-    if spec is None:
-        wanted = (0o755, 0, 0)
-    else:
-        uid, gid = owner_ids(ctx, spec.owner, spec.group)  # an unknown owner creates nothing
-        wanted = (spec.mode, uid, gid)
     return make_dirs(ctx.path(directory), wanted)
 
 

@@ -4,7 +4,7 @@ import logging
 import os
 import stat
 
-from lbenroll import backup, diskio, host, revert
+from lbenroll import backup, diskio, host, passwd, revert
 from lbenroll.diskio import read_bytes  # noqa: F401 (steps read host files through fileio)
 from lbenroll.errors import WriteError
 
@@ -49,7 +49,7 @@ def write_file(ctx, target, data, undo=True, planned_from=UNREAD, backup_first=T
         if backup_first:
             backup.backup_once(ctx, target.path, current)
         recorded = backup.record_written(ctx, target.path, data) if record else None
-        created = diskio.makedirs(ctx, os.path.dirname(target.path), target.parent)
+        created = diskio.makedirs(ctx, os.path.dirname(target.path), _wanted_dir(ctx, target))
         diskio.replace(real, data, *_metadata(ctx, target, real))
     except OSError as exc:
         raise WriteError("cannot write %s: %s" % (target.path, exc.strerror or exc),
@@ -151,8 +151,17 @@ def _metadata(ctx, target, real):
     found = diskio.metadata(real)
     if found is not None:
         return found
-    uid, gid = diskio.owner_ids(ctx, target.owner, target.group)
+    uid, gid = passwd.owner_ids(ctx, target.owner, target.group)
     return target.mode, uid, gid, None
+
+
+def _wanted_dir(ctx, target):
+    """(mode, uid, gid) of target's directory when lbenroll creates it: its Directory's, else
+    0755 root. An unknown owner raises before anything is created."""
+    spec = target.parent
+    if spec is None:
+        return (0o755, 0, 0)
+    return (spec.mode,) + passwd.owner_ids(ctx, spec.owner, spec.group)
 
 
 def restore_bytes(ctx, target, previous):

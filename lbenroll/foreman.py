@@ -3,7 +3,9 @@
 Lookups that do not find exactly one match fail with DATAERR (65): the server answered, but its
 data does not fit what the options ask for. The message names the search and how to fix it.
 """
-from lbenroll.https import KatelloSession, describe, timeouts
+import json
+
+from lbenroll.https import KatelloSession, TooLarge, describe, read_body, timeouts
 from lbenroll.errors import ConfigError, DataError, ProtocolError, UnavailableError
 from lbenroll.smartproxies import SMART_PROXIES, UnreadableIndex, behind, records
 from lbenroll.urls import host_of, same_host
@@ -14,6 +16,9 @@ PING_PATH = "/api/ping"
 HOSTS = "/api/v2/hosts"
 PER_PAGE = 100
 MAX_PAGES = 1000  # bounds a server whose subtotal never adds up
+# A page of PER_PAGE host or Smart Proxy records is some hundreds of KiB; this bounds what one
+# answer may decode to in memory (https.read_body).
+MAX_ANSWER = 16 * 1024 * 1024
 
 
 def search_text(field, value):
@@ -57,16 +62,18 @@ class ForemanApi(object):
         errors = []
         for port in API_PORTS:
             try:
-                response = self._https.get(self.url(PING_PATH, port),
-                                             timeout=timeouts(self.timeout))
+                # stream: only the status is wanted, the body is never read.
+                with self._https.get(self.url(PING_PATH, port), timeout=timeouts(self.timeout),
+                                     stream=True) as response:
+                    status = response.status_code
             except requests.exceptions.RequestException as exc:
                 errors.append("%d: %s" % (port, describe(exc)))
                 continue
             # 401: a Foreman that wants credentials even for ping still answers on this port.
-            if response.status_code in (200, 401):
+            if status in (200, 401):
                 self.port = port
                 return port
-            errors.append("%d: HTTP %d" % (port, response.status_code))
+            errors.append("%d: HTTP %d" % (port, status))
         raise UnavailableError(
             "the Foreman API does not answer on %s (%s)" % (self.balancer, "; ".join(errors)),
             fix="check that the balancer forwards port 443 (or 8443) to the proxies and that "
@@ -76,9 +83,14 @@ class ForemanApi(object):
         """The decoded JSON answer of one authenticated request; raises LbenrollErrors."""
         import requests
         try:
-            response = self._https.request(method, self.url(path), params=params, json=body,
-                                             auth=(self.login, self.password or ""),
-                                             timeout=timeouts(self.timeout))
+            with self._https.request(method, self.url(path), params=params, json=body,
+                                     auth=(self.login, self.password or ""),
+                                     timeout=timeouts(self.timeout), stream=True) as response:
+                status = response.status_code
+                content = read_body(response, MAX_ANSWER)
+        except TooLarge as exc:
+            raise DataError("%s %s: the answer is %s" % (method, path, exc),
+                            fix="check that the balancer sends /api to Foreman") from None
         except requests.exceptions.SSLError:
             raise ConfigError("%s %s: TLS verification failed" % (method, path),
                               fix="every proxy behind the balancer needs a certificate for "
@@ -86,17 +98,17 @@ class ForemanApi(object):
         except requests.exceptions.RequestException as exc:
             raise UnavailableError("%s %s: %s" % (method, path, describe(exc)),
                                    fix="check that the balancer and the proxies are up") from None
-        if response.status_code == 401:
+        if status == 401:
             raise ProtocolError("the Foreman API refused the login %r (HTTP 401)" % self.login,
                                 fix="check -l/--login and the password")
-        if response.status_code >= 400:
-            raise ProtocolError("%s %s: HTTP %d: %s" % (method, path, response.status_code,
-                                                        _error_text(response)),
+        if status >= 400:
+            raise ProtocolError("%s %s: HTTP %d: %s" % (method, path, status,
+                                                        _error_text(content)),
                                 fix="check the Foreman production log for the request")
-        if not response.content:
+        if not content:
             return {}
         try:
-            return response.json()
+            return _json(content)
         except ValueError:
             raise DataError("%s %s: the answer is not JSON" % (method, path),
                             fix="check that the balancer sends /api to Foreman") from None
@@ -181,11 +193,18 @@ def _singular(resource):
     return resource[:-1] if resource.endswith("s") else resource
 
 
-def _error_text(response):
+def _json(content):
+    """The JSON document of an answer's bytes; ValueError (UnicodeDecodeError is one) when
+    they are not one. Foreman answers UTF-8."""
+    return json.loads(content.decode("utf-8"))
+
+
+def _error_text(content):
     try:
-        error = response.json().get("error", {})
+        answer = _json(content)
     except ValueError:
-        return response.text[:200]
+        return content[:200].decode("utf-8", "replace")
+    error = answer.get("error", {}) if isinstance(answer, dict) else answer
     if isinstance(error, dict):
         return error.get("message") or "; ".join(error.get("full_messages") or []) or str(error)
     return str(error)

@@ -27,6 +27,9 @@ GOFER_KATELLO_CONF = "/etc/gofer/plugins/katello.conf"
 OS_RELEASE = "/etc/os-release"
 STATE_DIR = "/var/lib/lbenroll"
 BACKUP_DIR = STATE_DIR + "/backup"
+# The consumer packages INSTALL_CONSUMER_RPM installed, kept so that a rollback can reinstall
+# one it replaced (rpm keeps no copy of what it erases); --remove's FORGET_BACKUPS empties it.
+CONSUMER_RPM_COPIES = STATE_DIR + "/consumer-rpm"
 LOCK_FILE = STATE_DIR + "/lock"
 DEFAULT_LOG_FILE = "/var/log/lbenroll.log"
 # The options of the last enrollment, re-applied by `lbenroll repair`.

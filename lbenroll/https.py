@@ -9,6 +9,11 @@ import tempfile
 
 CONNECT_TIMEOUT = 10
 
+# Bytes asked of the connection at a time. requests decodes a gzip or deflate answer as it reads
+# it, and one read's bytes may decode to a thousand times as many (zlib's limit is about 1032:1):
+# small reads keep what one decode can make small, so read_body's limit bounds the memory too.
+READ_CHUNK = 1024
+
 
 def timeouts(timeout):
     """(connect, read) bounds for requests: a dead proxy is given up on quickly."""
@@ -65,6 +70,25 @@ class KatelloSession(object):
         environment over it), and then any CA those name would be trusted."""
         kwargs["verify"] = self._ca_file
         return self.session.request(method, url, **kwargs)
+
+
+class TooLarge(Exception):
+    """An answer whose decoded body is larger than the caller's limit."""
+
+
+def read_body(response, limit):
+    """The decoded body of a response opened with stream=True; TooLarge past limit bytes.
+
+    Counts the bytes after decoding: a small gzip answer from a hostile server (a "gzip bomb")
+    can decode to gigabytes, so response.content, or a read of limit raw bytes, is no bound.
+    requests' exceptions (a broken stream, a bad encoding) pass through.
+    """
+    body = bytearray()
+    for chunk in response.iter_content(READ_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge("larger than %d bytes" % limit)
+    return bytes(body)
 
 
 def describe(exc):

@@ -583,7 +583,8 @@ def _check_registration_needs(options, host_state):
                                  "(give -g and the API password to create or update it)")
         else:
             missing.append("-g HOSTGROUP (or --skip foreman)")
-    # (--force on a registered host needs a key too: PREFLIGHT says so, as it did before.)
+    # --force on a registered host needs a key too, but not here: this error tells a
+    # registered host it needs none of these, and PREFLIGHT's names --force as the reason.
     if not registered:
         if not options.activationkey:
             missing.append("-a KEY")

@@ -2,16 +2,19 @@
 running system's: under --root they differ)."""
 import collections
 
+from lbenroll import diskio
+from lbenroll.errors import WriteError
+
 User = collections.namedtuple("User", "name uid gid home")
 PASSWD, GROUP = "/etc/passwd", "/etc/group"
 
 
 def _entries(ctx, database):
     """The colon-separated fields of each line of a database of the managed root; [] when it
-    cannot be read."""
+    cannot be read. ConfigError naming the file when it is larger than diskio.MAX_READ or not a
+    regular file: whatever was put there is never read without a bound."""
     try:
-        with open(ctx.path(database), "rb") as f:
-            text = f.read().decode("utf-8", "surrogateescape")
+        text = diskio.read_file(ctx.path(database), database).decode("utf-8", "surrogateescape")
     except OSError:
         return []
     return [line.split(":") for line in text.splitlines()]
@@ -43,3 +46,14 @@ def id_of(ctx, database, name):
             except ValueError:
                 return None
     return None
+
+
+def owner_ids(ctx, owner, group):
+    """uid/gid for names (or numeric ids), looked up in the managed root's passwd/group files."""
+    ids = []
+    for database, name in ((PASSWD, owner), (GROUP, group)):
+        found = id_of(ctx, database, name)
+        if found is None:
+            raise WriteError("user or group %r not found in %s" % (name, ctx.path(database)))
+        ids.append(found)
+    return tuple(ids)

@@ -93,7 +93,7 @@ def size(count):
     return "%d bytes" % count
 
 
-def _describe(data):
+def _first_bytes(data):
     head = data[:40].decode("latin-1")
     printable = "".join(c if 32 <= ord(c) < 127 else "." for c in head)
     return "starts with %r" % printable
@@ -209,7 +209,7 @@ class RpmPackage(object):
 
     def __init__(self, data):
         if len(data) < LEAD_SIZE or data[:4] != LEAD_MAGIC:
-            raise NotAnRpm("not an RPM package: %s" % _describe(data))
+            raise NotAnRpm("not an RPM package: %s" % _first_bytes(data))
         signature, sig_end = _read_header(data, LEAD_SIZE)
         header_start = sig_end + (-sig_end % 8)  # the signature header is padded to 8 bytes
         header, _ = _read_header(data, header_start)

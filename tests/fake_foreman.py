@@ -8,17 +8,8 @@ import urllib.parse
 
 import requests
 
+from tests.http_answers import answer
 from tests.lab.foreman import Foreman
-
-
-class FakeResponse(object):
-    def __init__(self, status, payload):
-        self.status_code = status
-        self.content = payload
-        self.text = payload.decode()
-
-    def json(self):
-        return json.loads(self.text)
 
 
 class FakeSession(object):
@@ -32,11 +23,12 @@ class FakeSession(object):
         self.calls = []  # (method, port, path, params, auth)
         self.verified_with = []  # the verify= each request was given
 
-    def get(self, url, timeout=None, verify=None):
-        return self.request("GET", url, timeout=timeout, verify=verify)
+    def get(self, url, timeout=None, verify=None, stream=False):
+        return self.request("GET", url, timeout=timeout, verify=verify, stream=stream)
 
     def request(self, method, url, params=None, json=None, auth=None, timeout=None,
-                verify=None):
+                verify=None, stream=False):
+        assert stream, "lbenroll streams every answer, to bound it (https.read_body)"
         parts = urllib.parse.urlsplit(url)
         self.verified_with.append(verify)
         self.calls.append((method, parts.port, parts.path, params, auth))
@@ -51,7 +43,7 @@ class FakeSession(object):
         query = dict((key, [str(value)]) for key, value in (params or {}).items())
         body = _dumps(json)
         status, _, payload = self.foreman.handle(method, parts.path, query, headers, body)
-        return FakeResponse(status, payload)
+        return answer(status, payload)
 
     def close(self):
         pass

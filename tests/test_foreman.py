@@ -115,3 +115,29 @@ def test_api_error_message_is_shown(api):
         client.ping()
         client.request("POST", "/api/v2/hosts", body={"host": {"name": "x"}})
     assert "HTTP 422" in error.value.message and "can't be blank" in error.value.message
+
+
+def test_an_answer_that_decodes_past_the_bound_is_a_data_error(api, monkeypatch):
+    # A small gzip answer that decodes to more than MAX_ANSWER: refused while it is read,
+    # not decoded whole into memory (response.content did that).
+    from tests.http_answers import answer, gzip_bomb
+    bomb = gzip_bomb(foreman.MAX_ANSWER + 1024 * 1024)
+    with api() as client:
+        client.ping()
+        monkeypatch.setattr(api.session, "request",
+                            lambda *args, **kwargs: answer(200, bomb, "gzip"))
+        with pytest.raises(DataError) as error:
+            client.request("GET", "/api/v2/hosts")
+    assert error.value.message == ("GET /api/v2/hosts: the answer is larger than %d bytes"
+                                   % foreman.MAX_ANSWER)
+
+
+def test_an_error_answer_that_is_a_json_list_is_shown_as_it_is(api, monkeypatch):
+    from tests.http_answers import answer
+    with api() as client:
+        client.ping()
+        monkeypatch.setattr(api.session, "request",
+                            lambda *args, **kwargs: answer(422, b'["no such thing"]'))
+        with pytest.raises(ProtocolError) as error:
+            client.request("GET", "/api/v2/hosts")
+    assert "HTTP 422: ['no such thing']" in error.value.message

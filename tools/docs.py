@@ -95,6 +95,9 @@ HOST_FILES = (
                       "--remove, but for the copies of a file it left alone. set-aside/ keeps "
                       "Puppet directories moved away by --force and --remove, fsynced before "
                       "the originals are removed."),
+    (host.CONSUMER_RPM_COPIES, "The consumer package installed last (root only), so that a "
+                               "later run's rollback can reinstall it after replacing it: rpm "
+                               "keeps no copy of what it erases; removed by --remove."),
     (authorized_keys.KEYS_RECORD, "With --rex: the key lines lbenroll added to each "
                                   "authorized_keys (root's; never in the user's home), written "
                                   "before the lines; --remove and a rollback take back those "

@@ -107,7 +107,7 @@ class InstallConsumerRpm(Step):
 
 
 def _copy_dir(ctx):
-    return ctx.path(os.path.join(host.STATE_DIR, "consumer-rpm"))
+    return ctx.path(host.CONSUMER_RPM_COPIES)
 
 
 def _copy_path(ctx, nvr):
@@ -117,7 +117,7 @@ def _copy_path(ctx, nvr):
 def _keep_copy(ctx, rpm):
     """The installed package's file, kept (root only) so that a later run's rollback can put it
     back: rpm itself keeps no copy of what it erases."""
-    diskio.makedirs(ctx, os.path.join(host.STATE_DIR, "consumer-rpm"))
+    diskio.makedirs(ctx, host.CONSUMER_RPM_COPIES)
     with open(rpm.path, "rb") as f:
         data = f.read()
     diskio.replace(_copy_path(ctx, rpm.package.nvr), data, 0o600, 0, 0, None)

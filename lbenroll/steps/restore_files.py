@@ -10,9 +10,6 @@ from lbenroll.writers import authorized_keys
 from lbenroll.writers.base import Plan, Target
 
 
-UPDATE_CA_TRUST = "/usr/bin/update-ca-trust"
-
-
 LBENROLL_CONF_TARGET = Target(host.LBENROLL_CONF, 0o644, "root", "root", "the enrollment record")
 
 
@@ -145,7 +142,7 @@ class RestoreFiles(Step):
         keep trusting it until they are generated again. A failure is a warning: the files are
         back already, and a second --remove would not see the anchor change again."""
         ctx = run.ctx
-        if not os.path.exists(ctx.path(UPDATE_CA_TRUST)):
+        if not os.path.exists(ctx.path(host.UPDATE_CA_TRUST)):
             return
         argv = ctx.in_root("update-ca-trust", "extract")
         done = ctx.run(argv, changes_host=True)

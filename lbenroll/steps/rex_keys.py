@@ -3,37 +3,21 @@ import collections
 import os
 import stat
 
-from lbenroll import diskio, fileio, host
-from lbenroll.https import KatelloSession, describe, timeouts
+from lbenroll import diskio, fileio, host, ports
+from lbenroll.https import KatelloSession, TooLarge, describe, read_body, timeouts
 from lbenroll.errors import LbenrollError
 from lbenroll.foreman import ForemanApi
 from lbenroll.results import Result, Status
+from lbenroll.smartproxies import SMART_PROXIES, until_quiet
 from lbenroll.steps.base import Step
 from lbenroll.writers.authorized_keys import (AuthorizedKeysWriter, find_user, parse_keys,
                                               target_for)
 
 
-KEY_PORT = 9090
-
-
 KEY_PATH = "/ssh/pubkey"
 
 
-# Through the balancer: stop after this many fetches in a row without a new key, or after this
-# many in all. Round-robin shows every proxy within one round, so a quiet round of 4 fetches
-# means there are no more than 4 proxies hiding; 32 bounds a flapping balancer.
-QUIET_FETCHES = 4
-
-
-MAX_FETCHES = 32
-
-
 MAX_KEY_FILE = 64 * 1024  # a key file is a few hundred bytes; anything larger is not one
-
-
-
-
-SMART_PROXIES = "/api/v2/smart_proxies"
 
 
 # Foreman's remote execution plugin adds this to each Smart Proxy record: the key the proxy
@@ -42,7 +26,7 @@ API_KEY_FIELD = "remote_execution_pubkey"
 
 
 def key_url(name):
-    return "https://%s:%d%s" % (name, KEY_PORT, KEY_PATH)
+    return "https://%s:%d%s" % (name, ports.SMART_PROXY_API, KEY_PATH)
 
 
 class FetchError(Exception):
@@ -78,13 +62,13 @@ class KeyFetcher(object):
         try:
             response = self._https.get(url, timeout=timeouts(self.timeout), stream=True)
             with response:
-                data = response.raw.read(MAX_KEY_FILE + 1, decode_content=True)
+                if response.status_code != 200:
+                    raise FetchError("HTTP %d" % response.status_code)
+                data = read_body(response, MAX_KEY_FILE)
         except requests.exceptions.RequestException as exc:
             raise FetchError(describe(exc)) from None
-        if response.status_code != 200:
-            raise FetchError("HTTP %d" % response.status_code)
-        if len(data) > MAX_KEY_FILE:
-            raise FetchError("larger than %d bytes: not a key file" % MAX_KEY_FILE)
+        except TooLarge as exc:
+            raise FetchError("%s (decoded): not a key file" % exc) from None
         return data.decode("utf-8", "replace")
 
 
@@ -129,11 +113,10 @@ class Collected(object):
 
 
 def from_balancer(fetcher, url):
-    """Fetch url until QUIET_FETCHES fetches in a row bring no new key (or MAX_FETCHES)."""
+    """Fetch url until QUIET_ROUNDS fetches in a row bring no new key, or MAX_ROUNDS in all
+    (smartproxies.until_quiet: a round-robin balancer shows every proxy within one round)."""
     collected = Collected()
-    quiet = 0
-    while quiet < QUIET_FETCHES and collected.fetches < MAX_FETCHES:
-        quiet = 0 if collected.fetch(fetcher, url) else quiet + 1
+    until_quiet(lambda: collected.fetch(fetcher, url))
     return collected
 
 

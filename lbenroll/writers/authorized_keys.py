@@ -86,7 +86,8 @@ def fingerprint(key):
     return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
 
 
-def describe(key):
+def key_summary(key):
+    """type, fingerprint and comment: how a key is named in notes."""
     return " ".join(part for part in (key.type, fingerprint(key), key.comment) if part)
 
 
@@ -231,8 +232,8 @@ class AuthorizedKeysWriter(Writer):
         if added and text and not text.endswith("\n"):
             text += "\n"
         text += "".join(key.line + "\n" for key in added)
-        notes = ["added: %s" % describe(key) for key in added]
-        notes += ["already present: %s" % describe(key) for key in kept]
+        notes = ["added: %s" % key_summary(key) for key in added]
+        notes += ["already present: %s" % key_summary(key) for key in kept]
         return text, notes, {"added": [fingerprint(k) for k in added],
                              "present": [fingerprint(k) for k in kept]}
 

@@ -84,6 +84,8 @@ def test_content_only_enrollment_is_removed_to_the_original_etc(lab, sandbox, la
     ok(lbenroll(box, *ENROLL + ["--json"]))
     uuid = identity(box)
     assert consumer_packages(box)
+    # Kept for a rollback that reinstalls a package a later run replaces.
+    assert box.listdir("/var/lib/lbenroll/consumer-rpm")
     # The admin turned the repair timer on (the RPM ships it disabled).
     assert box.run(["systemctl", "enable", "lbenroll-repair.timer"]).returncode == 0
 
@@ -102,6 +104,7 @@ def test_content_only_enrollment_is_removed_to_the_original_etc(lab, sandbox, la
     # The package's scriptlets never ran: there was no rhsm.conf.kat-backup to remove.
     assert "/etc/rhsm/rhsm.conf.kat-backup" not in restore["data"]["removed"]
     assert not box.exists("/var/lib/lbenroll/backup/etc")
+    assert not box.exists("/var/lib/lbenroll/consumer-rpm")
 
     again = ok(lbenroll(box, *CONTENT_ONLY))
     assert all_unchanged(again) == {}

@@ -228,6 +228,20 @@ def test_forget_backups_removes_the_empty_directories_enrolling_created(remove_r
     assert ForgetBackups().run(remove_run()).status == Status.UNCHANGED
 
 
+def test_forget_backups_removes_the_kept_consumer_packages_not_a_links_target(remove_run, ctx,
+                                                                            root):
+    copies = "/var/lib/lbenroll/consumer-rpm"
+    seed(root, {copies + "/katello-ca-consumer-lb-1.0-1.noarch.rpm": b"rpm",
+                "/etc/precious": "mine"})
+    os.symlink(real(root, "/etc/precious"), real(root, copies + "/planted.noarch.rpm"))
+    result = ForgetBackups().run(remove_run())
+    assert result.status == Status.CHANGED
+    assert "removed the consumer packages kept in %s" % copies in result.detail
+    assert os.listdir(real(root, "/var/lib/lbenroll")) == []
+    assert open(real(root, "/etc/precious")).read() == "mine"
+    assert ForgetBackups().run(remove_run()).status == Status.UNCHANGED
+
+
 def test_forget_backups_dry_run_keeps_the_store(remove_run, ctx, root, fake_runner):
     enrolled(ctx, root)
     fake_runner.dry_run = True

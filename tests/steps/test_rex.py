@@ -1,5 +1,6 @@
 """REX_KEYS: the keys of every proxy behind the balancer, --rex-proxies, --rex-urlkeyfile,
 --rex-apikeys."""
+import gzip
 import os
 import stat
 import types
@@ -11,14 +12,15 @@ from lbenroll import engine, fileio, foreman, options
 from lbenroll.errors import ExitCode, UsageError
 from lbenroll.results import Status
 from tests import fake_foreman
+from tests.http_answers import answer, gzip_bomb
 from tests.conftest import seed
 from tests.lab.foreman import BALANCED_PROXY_NAMES, PASSWORD, seed_world
 from tests.steps.conftest import BALANCER, CA
 from tests.writers.test_authorized_keys import ONE, THREE, TWO, ssh_key
 from lbenroll.steps import rex_keys
 from lbenroll.https import CONNECT_TIMEOUT
-from lbenroll.steps.rex_keys import (FetchError, KeyFetcher, MAX_FETCHES,
-                                    MAX_KEY_FILE, QUIET_FETCHES, RexKeys, SMART_PROXIES)
+from lbenroll.smartproxies import MAX_ROUNDS, QUIET_ROUNDS, SMART_PROXIES
+from lbenroll.steps.rex_keys import FetchError, KeyFetcher, MAX_KEY_FILE, RexKeys
 
 AUTHORIZED_KEYS = "/root/.ssh/authorized_keys"
 BALANCED_URL = "https://%s:9090/ssh/pubkey" % BALANCER
@@ -144,7 +146,7 @@ def test_fetches_are_bounded(rex_run, fetchers):
     # A balancer that always answers a new key (none repeats within 40).
     fake = fetchers({BALANCED_URL: [ssh_key(n) for n in range(40)]})
     RexKeys().run(rex_run())
-    assert len(fake.urls) == MAX_FETCHES == 32
+    assert len(fake.urls) == MAX_ROUNDS == 32
 
 
 def test_a_failing_proxy_is_a_warning_and_the_others_keys_are_installed(rex_run, fetchers, ctx):
@@ -169,7 +171,7 @@ def test_unreachable_balancer_is_a_warning_and_writes_nothing(rex_run, fetchers,
     fake = fetchers({BALANCED_URL: [FetchError("cannot connect")]})
     result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING
-    assert len(fake.urls) == QUIET_FETCHES
+    assert len(fake.urls) == QUIET_ROUNDS
     assert text(ctx) is None
     assert len(ctx.undo) == 0
 
@@ -328,18 +330,6 @@ def test_runs_right_after_the_puppet_steps_once_the_consumer_rpm_is_in():
 # the fetcher, with requests' session stubbed
 
 
-class FakeResponse(object):
-    def __init__(self, status, body):
-        self.status_code = status
-        self.raw = types.SimpleNamespace(read=lambda size, decode_content: body[:size])
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-
 @pytest.fixture
 def session_get(monkeypatch):
     import requests
@@ -359,7 +349,7 @@ def session_get(monkeypatch):
 
 
 def test_fetcher_verifies_against_the_katello_ca_only_on_a_new_connection(session_get, tmp_path):
-    calls = session_get(FakeResponse(200, (ONE + "\n").encode()))
+    calls = session_get(answer(200, (ONE + "\n").encode()))
     with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
         assert fetcher.fetch(BALANCED_URL) == ONE + "\n"
         ca_file = calls[0][1]["verify"]
@@ -369,8 +359,30 @@ def test_fetcher_verifies_against_the_katello_ca_only_on_a_new_connection(sessio
     assert not os.path.exists(ca_file)  # removed on leaving
 
 
+def test_fetcher_decodes_a_gzip_answer(session_get, tmp_path):
+    session_get(answer(200, gzip.compress((ONE + "\n").encode()), "gzip"))
+    with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
+        assert fetcher.fetch(BALANCED_URL) == ONE + "\n"
+
+
+def test_a_gzip_bomb_is_refused_without_decoding_it_whole(session_get, tmp_path):
+    # The old read of MAX_KEY_FILE + 1 raw bytes decoded all 64 MiB at once on urllib3 1.24
+    # (EL8's); now the decoded bytes are counted as they come and the peak stays small.
+    import tracemalloc
+    session_get(answer(200, gzip_bomb(64 * 1024 * 1024), "gzip"))
+    with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
+        tracemalloc.start()
+        try:
+            with pytest.raises(FetchError, match="not a key file"):
+                fetcher.fetch(BALANCED_URL)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024
+
+
 def test_fetcher_for_a_url_key_file_also_trusts_the_default_bundle(session_get, tmp_path):
-    calls = session_get(FakeResponse(200, b""))
+    calls = session_get(answer(200, b""))
     with KeyFetcher(CA, 900, str(tmp_path), trust_system=True) as fetcher:
         fetcher.fetch("https://keys.example.test/k")
     url, kwargs, headers, bundle = calls[0]
@@ -379,8 +391,10 @@ def test_fetcher_for_a_url_key_file_also_trusts_the_default_bundle(session_get, 
 
 
 @pytest.mark.parametrize("outcome, reason", [
-    (FakeResponse(404, b"Not Found"), "HTTP 404"),
-    (FakeResponse(200, b"x" * (MAX_KEY_FILE + 1)), "not a key file"),
+    (answer(404, b"Not Found"), "HTTP 404"),
+    (answer(200, b"x" * (MAX_KEY_FILE + 1)), "not a key file"),
+    # 64 MiB of zeros in about 64 KiB of gzip: the bound is on the decoded bytes.
+    (answer(200, gzip_bomb(64 * 1024 * 1024), "gzip"), "larger than 65536 bytes (decoded)"),
     ("SSLError", "TLS verification failed"),
     ("ConnectTimeout", "timed out"),
     ("ConnectionError", "cannot connect"),
