@@ -1,7 +1,7 @@
 """lbenroll.urls: host extraction and replacement keep everything but the host."""
 import pytest
 
-from lbenroll.urls import host_of, path_of, replace_host, same_host
+from lbenroll.urls import host_of, path_of, replace_host, retarget, same_host
 
 LB = "smartproxy.example.test"
 
@@ -69,3 +69,29 @@ def test_same_host():
 ])
 def test_path_of(url, path):
     assert path_of(url) == path
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://proxy02.example.test:8443/rhsm?a=b#c", "https://%s:8443/rhsm?a=b#c" % LB),
+    ("mqtts://proxy02.example.test:1883", "mqtts://%s:1883" % LB),
+    ("https://user:secret@proxy02.example.test:443/x", "https://user:secret@%s:443/x" % LB),
+    ("https://[fd00::12]:443/pulp", "https://%s:443/pulp" % LB),
+])
+def test_retarget_moves_the_host_and_keeps_the_rest(url, expected):
+    assert retarget(url, LB) == expected
+
+
+def test_retarget_brackets_an_ipv6_balancer():
+    assert retarget("amqps://proxy02.example.test:5647", "fd00::1") == "amqps://[fd00::1]:5647"
+
+
+@pytest.mark.parametrize("url", [
+    "https://%s/pulp/content/" % LB,
+    "HTTPS://SmartProxy.Example.Test./pulp/",  # case and a trailing root dot: the same host
+    "mqtts://%s:1883" % LB,
+    "file:///etc/pki/rpm-gpg/KEY",  # no host
+    "/etc/pki/key",  # not a URL
+    "",
+])
+def test_retarget_leaves_what_names_no_host_or_the_balancer(url):
+    assert retarget(url, LB) is None
