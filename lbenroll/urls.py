@@ -65,7 +65,9 @@ def retarget(url, balancer):
     names the balancer (case and a trailing root dot aside).
 
     Every writer that moves a URL calls this (gofer, yggdrasil, redhat_repo, rhsm_conf); which
-    URLs a writer moves, and what it writes for a URL with no host, stay the writer's own."""
+    URLs a writer moves, and what it writes for a URL with no host, stay the writer's own; so
+    does rhsm_conf's baseurl under a consumer-RPM layout, which is a whole URL of the layout's
+    making rather than the old URL moved (RhsmConfWriter._baseurl says why)."""
     url_host = host_of(url)
     if not url_host or same_host(url_host, balancer):
         return None
