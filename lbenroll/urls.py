@@ -56,3 +56,19 @@ def replace_host(url, new_host):
     if ":" in new_host and not new_host.startswith("["):
         new_host = "[%s]" % new_host
     return parts[0] + new_host + parts[2]
+
+
+def retarget(url, balancer):
+    """The one rule for pointing a URL at the balancer: url with its host replaced by balancer
+    (scheme, user:password@, port, path, query kept as written; an IPv6 balancer bracketed), or
+    None when there is nothing to change: url names no host (not a URL, file:///) or already
+    names the balancer (case and a trailing root dot aside).
+
+    Every writer that moves a URL calls this (gofer, yggdrasil, redhat_repo, rhsm_conf); which
+    URLs a writer moves, and what it writes for a URL with no host, stay the writer's own; so
+    does rhsm_conf's baseurl under a consumer-RPM layout, which is a whole URL of the layout's
+    making rather than the old URL moved (RhsmConfWriter._baseurl says why)."""
+    url_host = host_of(url)
+    if not url_host or same_host(url_host, balancer):
+        return None
+    return replace_host(url, balancer)

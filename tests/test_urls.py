@@ -1,7 +1,7 @@
 """lbenroll.urls: host extraction and replacement keep everything but the host."""
 import pytest
 
-from lbenroll.urls import host_of, path_of, replace_host, same_host
+from lbenroll.urls import host_of, path_of, replace_host, retarget, same_host
 
 LB = "smartproxy.example.test"
 
@@ -36,8 +36,9 @@ def test_host_of(url, host):
     ("https://[fd00::12]:443/pulp", "https://%s:443/pulp" % LB),
     ("https://proxy02.example.test/$releasever/x86_64", "https://%s/$releasever/x86_64" % LB),
 ])
-def test_replace_host_keeps_scheme_userinfo_port_and_path(url, expected):
+def test_replace_host_and_retarget_keep_scheme_userinfo_port_and_path(url, expected):
     assert replace_host(url, LB) == expected
+    assert retarget(url, LB) == expected  # a host other than the balancer's: moved
 
 
 def test_replace_host_brackets_an_ipv6_address():
@@ -69,3 +70,19 @@ def test_same_host():
 ])
 def test_path_of(url, path):
     assert path_of(url) == path
+
+
+def test_retarget_brackets_an_ipv6_balancer():
+    assert retarget("amqps://proxy02.example.test:5647", "fd00::1") == "amqps://[fd00::1]:5647"
+
+
+@pytest.mark.parametrize("url", [
+    "https://%s/pulp/content/" % LB,
+    "HTTPS://SmartProxy.Example.Test./pulp/",  # case and a trailing root dot: the same host
+    "mqtts://%s:1883" % LB,
+    "file:///etc/pki/rpm-gpg/KEY",  # no host
+    "/etc/pki/key",  # not a URL
+    "",
+])
+def test_retarget_leaves_what_names_no_host_or_the_balancer(url):
+    assert retarget(url, LB) is None

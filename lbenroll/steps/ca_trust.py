@@ -1,10 +1,10 @@
 """CA_TRUST: the Katello server CA in the system trust store (anchor and extracted bundles)."""
 import os
 
-from lbenroll import backup, consumer, fileio, host
+from lbenroll import consumer, fileio, host, truststore
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
-from lbenroll.writers.katello_ca import (CaTrustAnchorWriter)
+from lbenroll.writers.katello_ca import CaTrustAnchorWriter
 
 
 def bundle_trusts(ctx, pem):
@@ -44,39 +44,25 @@ class CaTrust(Step):
             result.summary = "the system trust store trusts the Katello CA (%s)" % (
                 host.CA_TRUST_ANCHOR)
             return result
-        if not os.path.exists(ctx.path(host.UPDATE_CA_TRUST)):
+        extraction = truststore.extract(ctx, undoable=True)
+        if extraction is None:
             result.status = Status.WARNING
             result.summary = "%s is not installed: the system bundles do not trust the " \
                              "Katello CA yet" % host.UPDATE_CA_TRUST
             result.remediation = "install ca-certificates, then run update-ca-trust extract"
             return result
-        argv = ctx.in_root("update-ca-trust", "extract")
-        before = None
-        if not ctx.dry_run:
-            backup.backup_before_command(ctx, [host.TLS_CA_BUNDLE])
-            from lbenroll.snapshot import Snapshot
-            before = Snapshot(ctx, [host.CA_TRUST_EXTRACTED_DIR])
-        done = ctx.run(argv, changes_host=True)
-        if done is None:
+        if extraction.done is None:
             result.status = Status.CHANGED
-            result.detail.append("would run: %s" % ctx.runner.display(argv))
+            result.detail.append(extraction.line)
             return result
-        ctx.undo.push("put back the extracted trust bundles", lambda: _put_back(before))
-        if not done.ok:
+        if extraction.failed:
             result.status = Status.WARNING
-            result.summary = "%s failed (exit %s): %s" % (
-                ctx.runner.display(argv), done.returncode, ctx.runner.output(done))
+            result.summary = extraction.failure
             result.remediation = "run update-ca-trust extract by hand to see why"
             return result
         result.status = Status.CHANGED
         result.summary = ("added the Katello CA to the system trust store" if anchor_changed else
                           "extracted the system bundles again: they did not trust the Katello "
                           "CA")
-        result.detail.append("ran %s" % ctx.runner.display(argv))
+        result.detail.append(extraction.line)
         return result
-
-
-def _put_back(before):
-    failed = before.restore()
-    if failed:
-        raise OSError("; ".join("%s: %s" % item for item in failed))

@@ -2,7 +2,7 @@
 remove lbenroll.conf."""
 import os
 
-from lbenroll import backup, diskio, fileio, host, revert
+from lbenroll import backup, diskio, fileio, host, revert, truststore
 from lbenroll.errors import WriteError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
@@ -141,20 +141,15 @@ class RestoreFiles(Step):
         """The consumer RPM put the Katello CA into the system trust store; the extracted bundles
         keep trusting it until they are generated again. A failure is a warning: the files are
         back already, and a second --remove would not see the anchor change again."""
-        ctx = run.ctx
-        if not os.path.exists(ctx.path(host.UPDATE_CA_TRUST)):
+        extraction = truststore.extract(run.ctx)
+        if extraction is None:
             return
-        argv = ctx.in_root("update-ca-trust", "extract")
-        done = ctx.run(argv, changes_host=True)
-        if done is None:
-            result.detail.append("would run: %s" % ctx.runner.display(argv))
-        elif done.ok:
-            result.detail.append("ran %s" % ctx.runner.display(argv))
-        else:
+        if extraction.failed:
             result.status = Status.WARNING
-            result.summary += "; %s failed (exit %s): %s" % (
-                ctx.runner.display(argv), done.returncode, ctx.runner.output(done))
+            result.summary += "; %s" % extraction.failure
             result.remediation = "run update-ca-trust extract by hand"
+        else:
+            result.detail.append(extraction.line)
 
 
 def _leave_note(path, why, absent):

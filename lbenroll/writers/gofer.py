@@ -1,7 +1,7 @@
 """katello-agent's goferd plugin config: an explicit broker URL must name the balancer."""
 from lbenroll import host
 from lbenroll.ini import IniDocument
-from lbenroll.urls import host_of, replace_host, same_host
+from lbenroll.urls import retarget
 from lbenroll.writers.base import Target, Writer
 
 
@@ -25,9 +25,8 @@ class GoferKatelloWriter(Writer):
             return None  # katello-agent is not installed (it was removed in Katello 4.11)
         doc = IniDocument(current_text)
         url = doc.get("messaging", "url") or ""
-        url_host = host_of(url)
-        if not url_host or same_host(url_host, self.balancer):
+        new_url = retarget(url, self.balancer)
+        if new_url is None:
             return current_text, []
-        new_url = replace_host(url, self.balancer)
         doc.set("messaging", "url", new_url)
         return doc.text(), ["messaging.url: %s -> %s" % (url, new_url)]

@@ -2,7 +2,7 @@
 import re
 
 from lbenroll import host
-from lbenroll.urls import host_of, path_of, replace_host, same_host
+from lbenroll.urls import host_of, path_of, retarget
 from lbenroll.writers.base import Plan, Spliced, Target, Writer, decode, encode
 
 URL_KEYS = ("baseurl", "gpgkey", "mirrorlist")
@@ -97,17 +97,19 @@ class RedhatRepoWriter(Writer):
         def move(match):
             url = match.group(0)
             old = host_of(url)
-            if not self._movable(url, old):
-                return url
+            new = retarget(url, self.balancer) if self._chosen(url, old) else None
+            if new is None:
+                return url  # not this writer's to move, or already on the balancer
             if old not in moved:
                 moved.append(old)
-            return replace_host(url, self.balancer)
+            return new
 
         return _TOKEN.sub(move, text)
 
-    def _movable(self, url, url_host):
-        if not url_host or url.lower().startswith("file:") or same_host(url_host, self.balancer):
-            return False  # not a URL, a local file (even file://localhost/), or already right
+    def _chosen(self, url, url_host):
+        """Whether this file's URL is one to move; how it moves is urls.retarget's rule."""
+        if not url_host or url.lower().startswith("file:"):
+            return False  # not a URL, or a local file (even file://localhost/)
         if self.known_hosts is None:
             return path_of(url).startswith(KATELLO_PATHS)
         return url_host.rstrip(".").lower() in self.known_hosts

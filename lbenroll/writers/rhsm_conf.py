@@ -4,7 +4,7 @@ import re
 
 from lbenroll import host
 from lbenroll.ini import IniDocument
-from lbenroll.urls import host_of, path_of, replace_host, same_host
+from lbenroll.urls import host_of, path_of, retarget, same_host
 from lbenroll.writers.base import Target, Writer
 
 # subscription-manager's built-in defaults for the keys lbenroll reads (src/rhsm/config.py).
@@ -125,14 +125,14 @@ class RhsmConfWriter(Writer):
     def _baseurl(self, current):
         """The baseurl to write, or None when the current one is already right."""
         if self.layout is not None:
+            # Not urls.retarget on purpose: the layout is the consumer RPM's whole URL (https,
+            # no port of its own, its content path), so nothing of the current one is kept.
             wanted = "https://%s%s" % (self.balancer, self.layout.content_path)
             return None if _same_url(current, wanted) else wanted
         current_host = host_of(current or "")
         if not current_host or same_host(current_host, CDN_HOST):
             return "https://%s%s" % (self.balancer, CONTENT_PATH)
-        if same_host(current_host, self.balancer):
-            return None
-        return replace_host(current, self.balancer)
+        return retarget(current, self.balancer)
 
     def _ca_is_right(self, settings):
         """`%(ca_cert_dir)s<file>` and the path it resolves to are both right: no churn."""

@@ -2,7 +2,7 @@
 import re
 
 from lbenroll import host
-from lbenroll.urls import host_of, replace_host, same_host
+from lbenroll.urls import retarget
 from lbenroll.writers.base import Target, Writer
 
 # Foreman's registration writes `broker = ["mqtts://<server.hostname>:1883"]`; older yggdrasil
@@ -103,10 +103,9 @@ class YggdrasilWriter(Writer):
     def _fix_line(self, line, column, notes):
         pieces, last = [], 0
         for start, end, url in _strings(line, column):
-            url_host = host_of(url)
-            if not url_host or same_host(url_host, self.balancer):
+            new_url = retarget(url, self.balancer)
+            if new_url is None:
                 continue
-            new_url = replace_host(url, self.balancer)
             notes.append("broker: %s -> %s" % (url, new_url))
             pieces.append(line[last:start] + new_url)
             last = end
