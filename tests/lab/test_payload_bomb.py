@@ -1,6 +1,11 @@
 """A decompression bomb through the real rpmbuild and rpm2cpio: a consumer package whose payload
 unpacks to 256 MiB (a few hundred kB to download) is refused as bad data, exit 65, after reading
-at most rpmfile.PAYLOAD_LIMIT of it, with rpm2cpio killed and memory bounded."""
+at most rpmfile.PAYLOAD_LIMIT of it, with rpm2cpio killed and memory bounded.
+
+A bomb whose header lists its big file is refused by the header's rule before anything is
+unpacked (tests/e2e/test_attacker.py); the one here lies: the header of the genuine package (the
+script alone) in front of the bomb's payload, which rpm2cpio unpacks without checking digests.
+So the payload's own limit is what stops it."""
 import os
 import subprocess
 import tracemalloc
@@ -37,6 +42,15 @@ truncate -s %(size)d %%{buildroot}%%{_datadir}/lab/zeros
 %%{_bindir}/katello-rhsm-consumer
 %%{_datadir}/lab/zeros
 """
+ZSTD = {"_binary_payload": "w3.zstdio"}
+
+
+def _payload_offset(data):
+    """Where the payload starts: after the lead, the signature header (padded to 8 bytes) and
+    the main header, as rpmfile.RpmPackage reads them."""
+    _, end = rpmfile._read_header(data, rpmfile.LEAD_SIZE)
+    _, end = rpmfile._read_header(data, end + (-end % 8))
+    return end
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +61,23 @@ def bomb(tmp_path_factory):
         ca = f.read()
     script = build.consumer_script("proxy01.lab.test", "current", ca, ca)
     # zstd where this rpmbuild has it: gzip at its default level is slower on 256 MiB.
-    path = build.rpmbuild(topdir, BOMB_SPEC % {"size": BOMB_SIZE},
-                          sources={"katello-rhsm-consumer": (script, 0o755)},
-                          defines={"_binary_payload": "w3.zstdio"})
-    with open(path, "rb") as f:
-        return path, f.read()
+    sources = {"katello-rhsm-consumer": (script, 0o755)}
+    bomb_path = build.rpmbuild(os.path.join(topdir, "bomb"), BOMB_SPEC % {"size": BOMB_SIZE},
+                               sources=sources, defines=ZSTD)
+    genuine_spec = (BOMB_SPEC % {"size": 0}).replace(
+        "mkdir -p %{buildroot}%{_datadir}/lab\ntruncate -s 0 %{buildroot}%{_datadir}/lab/zeros\n",
+        "").replace("%{_datadir}/lab/zeros\n", "")
+    genuine_path = build.rpmbuild(os.path.join(topdir, "genuine"), genuine_spec,
+                                  sources=sources, defines=ZSTD)
+    with open(bomb_path, "rb") as f:
+        bomb_data = f.read()
+    with open(genuine_path, "rb") as f:
+        genuine = f.read()
+    data = genuine[:_payload_offset(genuine)] + bomb_data[_payload_offset(bomb_data):]
+    path = os.path.join(topdir, "lying.rpm")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path, data
 
 
 class RecordingPopen(subprocess.Popen):
@@ -68,7 +94,7 @@ def test_a_decompression_bomb_is_a_data_error_with_the_child_killed(
         bomb, tmp_path, monkeypatch):
     path, data = bomb
     assert len(data) < rpmfile.PAYLOAD_LIMIT  # small to download, huge unpacked
-    monkeypatch.setattr(consumer, "download", lambda url, timeout: data)
+    monkeypatch.setattr(consumer, "download", lambda url, timeout, **kwargs: data)
     monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
     RecordingPopen.started[:] = []
     root = tmp_path / "root"
@@ -98,7 +124,7 @@ def test_the_same_package_without_the_bomb_is_read(tmp_path, monkeypatch):
     path = build.build_consumer_rpm(str(tmp_path), "proxy01.lab.test", "current", ca, ca)
     with open(path, "rb") as f:
         data = f.read()
-    monkeypatch.setattr(consumer, "download", lambda url, timeout: data)
+    monkeypatch.setattr(consumer, "download", lambda url, timeout, **kwargs: data)
     root = tmp_path / "root"
     root.mkdir()
     rpm = consumer.fetch(Context(root=str(root)), "balancer.example.test", "http", str(tmp_path))
