@@ -8,9 +8,8 @@ from lbenroll.results import Status
 
 # The text report's lines fit this many columns; -v lifts the limit on skip reasons.
 WIDTH = 100
-# The status column ("may change" is the widest); "not run" marks the steps a failure kept from
-# running.
-STATUS_WIDTH = 10
+# The status column; "not run" marks the steps a failure kept from running.
+STATUS_WIDTH = 9
 NOT_RUN = "not run"
 
 
