@@ -506,3 +506,97 @@ def check_trust(consumer, trust):
                                  for role, digest in new)), step=STEP,
             fix="if the Katello CA was really replaced, run again with --rotate-ca %s" % pins)
     return new if trusted else []
+
+
+# -- the consumer certificate: does the registration stand without asking the server? ------------
+
+def consumer_cert_problem(ctx, now=None):
+    """Why the host's consumer certificate (/etc/pki/consumer/cert.pem, the identity
+    `subscription-manager register` wrote) cannot stand for its registration, or None.
+
+    The one rule of a run on a registered host (README "Host states and convergence"): the
+    registration is checked with the server (`subscription-manager identity`) only with --force
+    or when this says why. It reads the certificate locally: its notAfter, and whether its issuer
+    is the subject of a Katello CA the host trusts (the CA Candlepin signs identities with is
+    Katello's; docs/katello-client-facts.md). The signature is not verified: the standard
+    library cannot, and a forged certificate is refused by the server at its first use.
+    """
+    data = fileio.read_bytes(ctx, host.CONSUMER_CERT)
+    if data is None:
+        return "there is no %s" % host.CONSUMER_CERT
+    pem = first_pem(data.decode("utf-8", "replace"))
+    try:
+        issuer, not_after = _issuer_and_not_after(ssl.PEM_cert_to_DER_cert(pem or ""))
+    except ValueError:
+        return "%s is not a certificate" % host.CONSUMER_CERT
+    if not_after <= (now if now is not None else _utc_now()):
+        return "%s expired on %s UTC" % (host.CONSUMER_CERT, not_after.replace(" ", "T"))
+    subjects = set()
+    for ca in trusted_cas(ctx):
+        try:
+            subjects.add(_subject(ssl.PEM_cert_to_DER_cert(ca)))
+        except ValueError:
+            continue
+    if issuer not in subjects:
+        return "%s is not issued by a Katello CA this host trusts" % host.CONSUMER_CERT
+    return None
+
+
+def _utc_now():
+    import time
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+
+
+def _der(data, offset):
+    """(tag, start of the content, end of the content) of the DER element at offset."""
+    if offset + 2 > len(data):
+        raise ValueError("truncated DER")
+    tag, length, start = data[offset], data[offset + 1], offset + 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 0 < count <= 4 or start + count > len(data):
+            raise ValueError("bad DER length")
+        length = int.from_bytes(data[start:start + count], "big")
+        start += count
+    if start + length > len(data):
+        raise ValueError("truncated DER")
+    return tag, start, start + length
+
+
+def _tbs_fields(der):
+    """The DER elements (tag, whole bytes, content bytes) of a certificate's TBSCertificate."""
+    tag, start, end = _der(der, 0)
+    tag, start, end = _der(der, start)  # tbsCertificate
+    if tag != 0x30:
+        raise ValueError("not a certificate")
+    fields = []
+    while start < end:
+        field_tag, content, field_end = _der(der, start)
+        fields.append((field_tag, der[start:field_end], der[content:field_end]))
+        start = field_end
+    if fields and fields[0][0] == 0xA0:  # [0] version
+        fields = fields[1:]
+    if len(fields) < 5:
+        raise ValueError("not a certificate")
+    return fields  # serial, signature, issuer, validity, subject, ...
+
+
+def _subject(der):
+    return _tbs_fields(der)[4][1]
+
+
+def _issuer_and_not_after(der):
+    """(the issuer Name's DER bytes, notAfter as 'YYYY-MM-DD HH:MM:SS' UTC) (RFC 5280 4.1)."""
+    fields = _tbs_fields(der)
+    validity = fields[3][2]
+    _tag, _start, end = _der(validity, 0)  # notBefore
+    tag, start, end = _der(validity, end)  # notAfter
+    text = validity[start:end].decode("ascii")
+    if tag == 0x17 and len(text) == 13:  # UTCTime YYMMDDHHMMSSZ: 50-99 is 19xx (RFC 5280)
+        text = ("19" if int(text[:2]) >= 50 else "20") + text
+    elif tag != 0x18 or len(text) != 15:  # GeneralizedTime YYYYMMDDHHMMSSZ
+        raise ValueError("bad validity")
+    if not text[:14].isdigit() or text[14] != "Z":
+        raise ValueError("bad validity")
+    return fields[2][1], "%s-%s-%s %s:%s:%s" % (text[:4], text[4:6], text[6:8], text[8:10],
+                                                text[10:12], text[12:14])

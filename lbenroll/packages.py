@@ -16,6 +16,10 @@ NOTHING_TO_DO = ("Nothing to do", "No packages marked for")
 # dnf ("There are no enabled repositories") and yum ("There are no enabled repos") on a host
 # that is not registered yet and has no other repository.
 NO_REPOSITORIES = "There are no enabled repo"
+# What dnf 4 (dnf/cli/cli.py: `raise CliError(_("Operation aborted."))` when --assumeno or the
+# user declines) and dnf 5 ("Operation aborted by the user.") print for a transaction that had
+# something to do, asked with --assumeno: the dry run's read-only question.
+ABORTED = "Operation aborted"
 
 # Every name and glob a run looks up. The first lookup asks rpm about all of them in one query,
 # and later lookups are answered from that answer until a command changes the host
@@ -55,13 +59,20 @@ class PackageManager(object):
     def argv(self, *args):
         return self.ctx.in_root(self.name, "-y", *args)
 
-    def transaction(self, verb, names=(), step=None):
-        """Run `dnf -y VERB NAMES`; None in dry-run, else a CommandResult.
+    def transaction(self, verb, names=(), step=None, preview=False):
+        """Run `dnf -y VERB NAMES`, a CommandResult. In a dry run None, or with preview the
+        same question asked read-only (`dnf --assumeno VERB NAMES`: would_change() tells the
+        answer).
 
         A name no repository provides raises PackageNotAvailable; other failures are returned
-        for the caller to judge (fatal or a warning, as bootstrap.py did).
+        for the caller to judge (fatal or a warning, as bootstrap.py did). A dry run meets them
+        as the run would: the dry run is the run's plan.
         """
-        result = self.ctx.run(self.argv(verb, *names), changes_host=True)
+        if self.ctx.dry_run and preview:
+            result = self.ctx.run(self.ctx.in_root(self.name, "--assumeno", verb, *names))
+            result.previewed = True
+        else:
+            result = self.ctx.run(self.argv(verb, *names), changes_host=True)
         if result is not None and not result.ok and not result.timed_out:
             missing = _not_available(result.stdout + result.stderr, names)
             if missing:
@@ -75,6 +86,12 @@ class PackageManager(object):
                                                self.ctx.timeout)
         return "%s failed (exit %s): %s" % (self.ctx.runner.display(result.argv),
                                             result.returncode, self.ctx.runner.output(result))
+
+
+def would_change(result):
+    """True when a dry run's `--assumeno` transaction had something to do."""
+    return bool(getattr(result, "previewed", False)) and not result.ok and (
+        ABORTED in result.stdout + result.stderr)
 
 
 def did_nothing(result):

@@ -10,6 +10,9 @@ class Status(str, enum.Enum):
     SKIPPED = "skipped"
     WARNING = "warning"
     FAILED = "failed"
+    # A dry run's answer where the truth depends on what only the run learns (a dnf transaction
+    # after the run changed the repositories): never "changed", never claimed as a change.
+    MAY_CHANGE = "may change"
 
 
 class Result(object):

@@ -4,7 +4,7 @@ import pytest
 
 from lbenroll import consumer
 from lbenroll.errors import ConfigError, DataError, ExitCode
-from tests.conftest import DATA
+from tests.conftest import DATA, seed
 from tests.rpmbytes import cpio, rpm
 
 CA = open(os.path.join(DATA, "pki", "ca.pem")).read()
@@ -337,3 +337,39 @@ def test_a_payload_over_the_limit_is_bad_data_naming_package_url_and_limit(monke
     assert "katello-ca-consumer-proxy02.example.test-1.0-2" in exc.value.message
     assert URL in exc.value.message and "larger than 64 KiB unpacked" in exc.value.message
     assert len(fed) * 4096 <= 64 * 1024 + 4096  # stopped at the piece that crossed the limit
+
+
+# -- the consumer certificate ---------------------------------------------------------------------
+
+CONSUMER_PKI = os.path.join(os.path.dirname(__file__), "data", "pki", "consumer")
+
+
+def _pki(name):
+    with open(os.path.join(CONSUMER_PKI, name)) as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("cert,problem", [
+    ("valid.pem", None),  # notAfter 2126: a GeneralizedTime
+    ("expired.pem", "expired on 2021-01-01T00:00:00 UTC"),  # a UTCTime
+    ("foreign.pem", "is not issued by a Katello CA this host trusts"),
+    (None, "there is no /etc/pki/consumer/cert.pem"),
+    ("garbage", "is not a certificate"),
+])
+def test_the_consumer_certificate_stands_when_unexpired_and_from_the_trusted_ca(ctx, root, cert,
+                                                                                problem):
+    files = {"/etc/rhsm/ca/katello-default-ca.pem": _pki("ca.pem")}
+    if cert:
+        files["/etc/pki/consumer/cert.pem"] = (
+            _pki(cert) if cert.endswith(".pem") else "-----BEGIN CERTIFICATE-----\nAAAA\n"
+                                                     "-----END CERTIFICATE-----\n")
+    seed(root, files)
+    found = consumer.consumer_cert_problem(ctx)
+    assert found == problem if problem is None else problem in found
+
+
+def test_a_consumer_certificate_is_judged_at_the_time_given(ctx, root):
+    seed(root, {"/etc/rhsm/ca/katello-default-ca.pem": _pki("ca.pem"),
+                "/etc/pki/consumer/cert.pem": _pki("expired.pem")})
+    assert consumer.consumer_cert_problem(ctx, now="2020-06-01 00:00:00") is None
+    assert consumer.consumer_cert_problem(ctx, now="2021-01-01 00:00:00") is not None

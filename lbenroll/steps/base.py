@@ -1,7 +1,7 @@
 """Step contract, the kinds of step several steps are, and the per-run state they share."""
 from lbenroll import consumer, puppet_agent
 from lbenroll.errors import LbenrollError
-from lbenroll.packages import PackageManager, did_nothing, installed_names
+from lbenroll.packages import PackageManager, did_nothing, installed_names, would_change
 from lbenroll.results import Result, Status
 
 
@@ -71,11 +71,13 @@ class PackageStep(Step):
         missing = [name for name in names if name not in installed]
         if not missing:
             return Result(self.id, Status.UNCHANGED, "%s already installed" % ", ".join(names))
-        result = pm.transaction("install", missing, step=self.id)
-        if result is None:
-            return Result(self.id, Status.CHANGED, "would install %s" % ", ".join(missing),
-                          detail=["would run: %s" % run.ctx.runner.display(pm.argv(
-                              "install", *missing))])
+        would = "would install %s" % ", ".join(missing)
+        if repositories_may_change(run):
+            return may_change(run, self.id, would, pm.argv("install", *missing))
+        result = pm.transaction("install", missing, step=self.id, preview=True)
+        if would_change(result):
+            return Result(self.id, Status.CHANGED, would, detail=["would run: %s" % (
+                run.ctx.runner.display(pm.argv("install", *missing)))])
         if not result.ok:
             return self.failed(pm.failure(result))
         if did_nothing(result):
@@ -88,14 +90,37 @@ class PackageStep(Step):
                             fix="run the command by hand to see why, fix it and run again")
 
 
-def rerun_of_the_record(run):
-    """Whether this run re-applies the recorded enrollment on a registered host: options came
-    from /etc/lbenroll/lbenroll.conf, the host holds its consumer certificate, and neither an
-    activation key nor --force asks for registering. Such a run costs what a repair costs: no
-    identity round trip, no prerequisite update, no package installed (HOST_TOOLS)."""
-    options = run.options
-    return (bool(options.from_record) and bool(run.registered_before)
-            and not options.force and not options.activationkey)
+def registration_stands(run):
+    """Whether this run leaves the registration as it is without asking the server: the host
+    holds a consumer certificate that PREFLIGHT found unexpired and issued by a Katello CA the
+    host trusts (consumer.consumer_cert_problem), and --force does not ask for registering.
+    Such a run, with or without -a, costs what a repair costs: no identity round trip, no
+    prerequisite update, no package installed (HOST_TOOLS). README "Host states and
+    convergence"."""
+    return (not run.options.force and bool(run.registered_before)
+            and run.registration_problem is None)
+
+
+# The steps before the package steps whose change alters what dnf can install: the repositories
+# (redhat.repo, --enablerepos), the server they come from and the identity that unlocks them.
+REPOSITORY_STEPS = ("INSTALL_CONSUMER_RPM", "RHSM_CONF", "REGISTER", "REDHAT_REPO",
+                    "YUM_PLUGINS", "ENABLE_REPOS")
+
+
+def repositories_may_change(run):
+    """In a dry run: whether an earlier step would change the repositories, so that dnf asked
+    now would answer for another host than the one the run's transaction meets."""
+    return run.ctx.dry_run and any(run.changed(step_id) for step_id in REPOSITORY_STEPS)
+
+
+def may_change(run, step_id, would, argv, why=None):
+    """The dry run's honest answer when only the run can know: it may change, and why."""
+    if why is None:
+        why = "%s changed the repositories" % ", ".join(
+            step for step in REPOSITORY_STEPS if run.changed(step))
+    return Result(step_id, Status.MAY_CHANGE, "may %s" % would[len("would "):], detail=[
+        "dnf can only answer after %s" % why,
+        "would run if needed: %s" % run.ctx.runner.display(argv)])
 
 
 class Run(object):
@@ -109,6 +134,8 @@ class Run(object):
         self.answering_proxy = None   # which proxy behind the balancer answered
         self.proxy_settings = None    # rhsm.conf proxy_* keys from before the consumer RPM ran
         self.registered_before = None
+        # Why the consumer certificate cannot stand for the registration (PREFLIGHT), or None.
+        self.registration_problem = "not checked"
         self.registered_now = False
         self.org_label = None         # the organization's label, from Foreman (FOREMAN_HOST)
         self.tmpdir = None            # the run's private temporary directory (app.run makes it)

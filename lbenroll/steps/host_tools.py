@@ -2,7 +2,7 @@
 from lbenroll import host
 from lbenroll.packages import PackageNotAvailable, installed_names
 from lbenroll.results import Result, Status
-from lbenroll.steps.base import PackageStep, rerun_of_the_record
+from lbenroll.steps.base import PackageStep, registration_stands
 
 
 class HostTools(PackageStep):
@@ -15,15 +15,16 @@ class HostTools(PackageStep):
     def run(self, run):
         if "katello-host-tools" in run.options.skip:
             return Result(self.id, Status.SKIPPED, "--skip katello-host-tools")
-        if rerun_of_the_record(run):
-            # As repair: a re-run heals configuration and installs nothing (a dnf attempt per
-            # run for a package no repository has would be most of its cost).
+        if registration_stands(run):
+            # As repair: a run on a registered host heals configuration and installs nothing
+            # (a dnf attempt per run for a package no repository has would be most of its
+            # cost); the enrollment that registered it tried once.
             name = host.HOST_TOOLS_PACKAGE
             if installed_names(run.ctx, [name]):
                 return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
-            return Result(self.id, Status.SKIPPED, "%s is not installed; a re-run of the "
-                          "recorded enrollment installs no packages" % name,
-                          remediation="install it with dnf, or run lbenroll again with -a KEY")
+            return Result(self.id, Status.SKIPPED, "%s is not installed; a run on a registered "
+                          "host installs no packages" % name,
+                          remediation="install it with dnf once a repository provides it")
         try:
             return self.install(run)
         except PackageNotAvailable as exc:

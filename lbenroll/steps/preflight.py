@@ -2,7 +2,7 @@
 import os
 import socket
 
-from lbenroll import fileio, host, packages
+from lbenroll import consumer, fileio, host, packages
 from lbenroll.errors import ConfigError, UnavailableError, UsageError
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
@@ -97,6 +97,8 @@ class Preflight(Step):
         options = run.options
         registered = os.path.exists(run.ctx.path(host.CONSUMER_CERT))
         run.registered_before = registered
+        run.registration_problem = consumer.consumer_cert_problem(run.ctx) if registered else (
+            "there is no %s" % host.CONSUMER_CERT)
         if not registered and options.recorded_in:
             # `lbenroll repair` has no activation key by design: registering is enrolling.
             raise UsageError("identity lost: this host is not registered any more (no %s)" % (

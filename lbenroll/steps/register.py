@@ -1,10 +1,14 @@
 """REGISTER: register with subscription-manager through the balancer."""
+import logging
+
 from lbenroll import backup, fileio, host, subman
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
 from lbenroll.results import Result, Status
-from lbenroll.steps.base import Step, rerun_of_the_record
+from lbenroll.steps.base import Step, registration_stands
 from lbenroll.writers.base import decode
 from lbenroll.writers.rhsm_conf import read_rhsm
+
+log = logging.getLogger("lbenroll")
 
 
 # subscription-manager exit codes (docs/katello-client-facts.md, "subscription-manager") -> ours,
@@ -38,15 +42,19 @@ class Register(Step):
 
     def run(self, run):
         ctx, options = run.ctx, run.options
-        if options.recorded_in or rerun_of_the_record(run):
+        if options.recorded_in or registration_stands(run):
             # Repair never registers, so whatever the server thinks of this consumer changes
             # nothing it would do: it needs only what PREFLIGHT checked, the consumer
             # certificate. `identity` would cost a subscription-manager start and a server round
-            # trip on every timer run. A re-run of the recorded enrollment on a registered host
-            # is the same repair (README "Host states and convergence"); --force asks again.
+            # trip on every timer run. Any other run on a host whose consumer certificate is
+            # unexpired and from the trusted CA is the same repair, with -a or without (README
+            # "Host states and convergence"); --force asks the server again.
             return Result(self.id, Status.UNCHANGED, "registered (%s present)" % (
                 host.CONSUMER_CERT), detail=["%s: the registration is left as it is" % (
-                    "repair run" if options.recorded_in else "re-run of the recorded enrollment")])
+                    "repair run" if options.recorded_in else
+                    "the consumer certificate is unexpired and from the trusted Katello CA")])
+        if run.registration_problem and run.registered_before:
+            log.info("asking the server: %s", run.registration_problem)
         identity = ctx.run(subman.argv(ctx, "identity"))
         registered = identity.returncode == 0
         if registered and not options.force:

@@ -45,11 +45,39 @@ def test_host_tools_skipped(make_run, fake_runner):
     assert result.status == Status.SKIPPED and fake_runner.calls == []
 
 
-def test_a_rerun_of_the_recorded_enrollment_installs_no_host_tools(make_run, fake_runner, root):
+def test_a_full_rerun_on_a_registered_host_installs_no_host_tools(make_run, fake_runner, root):
+    # With -a (the full command kickstart files re-run): the consumer certificate stands.
     fake_runner.expect(rpm_qa(root), 0, "")
-    run = make_run(activationkey=None)
-    run.options.from_record = ("skip",)
-    run.registered_before = True
+    run = make_run()
+    run.registered_before, run.registration_problem = True, None
     result = HostTools().run(run)
     assert result.status == Status.SKIPPED and "installs no packages" in result.summary
     assert all(call[:1] == ["rpm"] for call in fake_runner.calls)  # no dnf
+
+
+def test_a_dry_run_after_a_registration_says_may_change(make_run, fake_runner, root, ctx):
+    from lbenroll.results import Result
+    fake_runner.dry_run = True
+    fake_runner.expect(rpm_qa(root), 0, "")
+    run = make_run()
+    run.results["REGISTER"] = Result("REGISTER", Status.CHANGED, "would register")
+    result = HostTools().run(run)
+    assert result.status == Status.MAY_CHANGE and "may install" in result.summary
+    assert all(call[:1] == ["rpm"] for call in fake_runner.calls)  # dnf not asked
+
+
+def test_a_dry_run_asks_dnf_read_only_and_says_what_the_run_will(make_run, fake_runner, root,
+                                                                   ctx):
+    fake_runner.dry_run = True
+    fake_runner.expect(rpm_qa(root), 0, "")
+    fake_runner.expect(["chroot", str(root), "dnf", "--assumeno", "install"], 1, "",
+                       "Error: Unable to find a match: katello-host-tools\n")
+    result = HostTools().run(make_run())
+    assert result.status == Status.SKIPPED  # as the run: no repository provides it
+    fake_runner.expect(["chroot", str(root), "dnf", "--assumeno", "install",
+                        "katello-host-tools"], 1,
+                       "Installing:\n katello-host-tools\nOperation aborted.\n")
+    result = HostTools().run(make_run())
+    assert result.status == Status.CHANGED and result.summary == (
+        "would install katello-host-tools")
+    assert fake_runner.would_run == []

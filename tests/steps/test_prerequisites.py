@@ -22,16 +22,34 @@ def test_prerequisites_updates_the_installed_ones(make_run, fake_runner, root):
     assert fake_runner.calls[-1] == dnf(root, "update", "openssl", "subscription-manager")
 
 
-def test_a_rerun_of_the_recorded_enrollment_does_not_update_the_prerequisites(
+def test_a_full_rerun_on_a_registered_host_does_not_update_the_prerequisites(
         make_run, fake_runner, root):
     fake_runner.expect(rpm_qa(root), 0, rpm_answer("subscription-manager", "openssl"))
-    run = make_run(activationkey=None)
-    run.options.from_record = ("skip",)
-    run.registered_before = True
+    run = make_run()  # with -a: the consumer certificate stands
+    run.registered_before, run.registration_problem = True, None
     result = Prerequisites().run(run)
     assert result.status == Status.UNCHANGED
-    assert "not updated: a re-run of the recorded enrollment" in result.detail[0]
+    assert "not updated: the host is registered" in result.detail[0]
     assert all(call[:1] == ["rpm"] for call in fake_runner.calls)  # no dnf
+
+
+def test_a_dry_run_on_a_host_without_repositories_predicts_no_update(
+        make_run, fake_runner, root, ctx):
+    # The lab's fresh host: the run's `dnf update` finds no repository and changes nothing, so
+    # the dry run, asking dnf the same question with --assumeno, says so too.
+    fake_runner.dry_run = True
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("subscription-manager", "openssl"))
+    fake_runner.expect(["chroot", str(root), "dnf", "--assumeno", "update"], 1, "",
+                       "Error: There are no enabled repositories in \"/etc/yum.repos.d\".\n")
+    result = Prerequisites().run(make_run())
+    assert result.status == Status.UNCHANGED, result
+    assert fake_runner.calls[-1] == ["chroot", str(root), "dnf", "--assumeno", "update",
+                                     "openssl", "subscription-manager"]
+    fake_runner.expect(["chroot", str(root), "dnf", "--assumeno", "update", "openssl",
+                        "subscription-manager"], 1, "Upgrading:\n openssl\nOperation aborted.\n")
+    result = Prerequisites().run(make_run())
+    assert result.status == Status.CHANGED
+    assert result.summary == "would update openssl, subscription-manager"
 
 
 def test_prerequisites_installs_subscription_manager(make_run, fake_runner, root):
@@ -85,7 +103,9 @@ def test_deps_repository_not_written_in_dry_run(make_run, fake_runner, root, ctx
     fake_runner.dry_run = True
     fake_runner.expect(rpm_qa(root), 0, "")
     result = Prerequisites().run(make_run(deps_repository_url="http://mirror.example.test/d/"))
-    assert result.summary == "would install subscription-manager"
+    # dnf cannot be asked about a repository that is not written yet: only the run knows.
+    assert result.status == Status.MAY_CHANGE
+    assert result.summary == "may install subscription-manager"
     assert fileio.read_bytes(ctx, DEPS_REPO) is None
 
 

@@ -104,25 +104,28 @@ def test_lost_identity_without_a_key_is_a_usage_error_not_a_crash(make_run, fake
     assert "not registered" in exc.value.message and "-a KEY" in exc.value.fix
 
 
-def test_a_rerun_of_the_recorded_enrollment_costs_what_a_repair_costs(make_run, fake_runner,
-                                                                      root):
-    # No `subscription-manager identity` (the fake runner fails on any command it was not told
-    # to expect), as for `lbenroll repair`.
+def test_a_full_rerun_on_a_registered_host_costs_what_a_repair_costs(make_run, fake_runner,
+                                                                     root):
+    # With -a, as kickstart files re-run it: the consumer certificate stands (PREFLIGHT), so no
+    # `subscription-manager identity` (the fake runner fails on any command it was not told to
+    # expect), as for `lbenroll repair`.
     seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
-    run = make_run(activationkey=None)
-    run.options.from_record = ("puppet_ca_port", "skip")
-    run.registered_before = True
+    run = make_run()
+    run.registered_before, run.registration_problem = True, None
     result = Register().run(run)
     assert result.status == Status.UNCHANGED and fake_runner.calls == []
-    assert "re-run of the recorded enrollment" in result.detail[0]
+    assert "unexpired and from the trusted Katello CA" in result.detail[0]
 
 
-def test_a_rerun_with_an_activation_key_still_asks_the_server(make_run, fake_runner, root):
+@pytest.mark.parametrize("problem", [
+    "/etc/pki/consumer/cert.pem expired on 2021-01-01T00:00:00 UTC",
+    "/etc/pki/consumer/cert.pem is not issued by a Katello CA this host trusts"])
+def test_a_certificate_that_does_not_stand_is_checked_with_the_server(make_run, fake_runner,
+                                                                      root, problem):
     seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
     fake_runner.expect(["chroot", str(root), "subscription-manager", "identity"], 0,
                        "system identity: 1234\n")
     run = make_run()
-    run.options.from_record = ("puppet_ca_port",)
-    run.registered_before = True
+    run.registered_before, run.registration_problem = True, problem
     assert Register().run(run).status == Status.UNCHANGED
     assert fake_runner.calls == [["chroot", str(root), "subscription-manager", "identity"]]
