@@ -398,7 +398,9 @@ def help_text(spec):
 class Options(object):
     """Validated options: one attribute per dest, the derived fields, warnings and secrets.
 
-    Derived: `skip` (a set, with the deprecated flags folded in), `foreman_skipped`,
+    Derived: `skip` (a set: the steps the user chose to skip, with the deprecated flags folded
+    in), `foreman_skipped` (by --skip foreman, or `foreman_left_alone`: why lbenroll itself
+    leaves the host record alone, a choice nobody typed and so never in `skip` nor recorded),
     `fqdn_hostname`/`fqdn_domain`, `smargs` (a list of words); `puppet_server` and
     `puppet_ca_server` default to `balancer` (--server). The flags that only add a --skip
     value (no_foreman, content_only, no_puppet, removepkgs) keep their parsed value; read `skip`.
@@ -408,13 +410,14 @@ class Options(object):
     # nobody declared (a typo, a field added from outside) is an AttributeError, not a new field.
     __slots__ = tuple(spec.dest for spec in OPTIONS if spec.dest) + (
         "warnings", "notes", "from_record", "secrets", "given", "recorded_in", "host_state",
-        "foreman_skipped", "fqdn_hostname", "fqdn_domain", "ca_file_pems")
+        "foreman_skipped", "foreman_left_alone", "fqdn_hostname", "fqdn_domain", "ca_file_pems")
 
     def __init__(self, values):
         for dest, value in values.items():
             setattr(self, dest, value)
         self.ca_file_pems = []  # the certificates of --ca-file, read by validate()
         self.foreman_skipped = None  # set by validate() from skip
+        self.foreman_left_alone = None  # why the host state leaves the host record alone
         self.fqdn_hostname = self.fqdn_domain = None  # set by check_fqdn()
         self.warnings = []  # printed to stderr by cli before anything runs
         self.notes = []  # likewise, as "note:": what the run takes from the host's state
@@ -577,8 +580,7 @@ def _check_registration_needs(options, host_state):
     missing = []
     if not (options.foreman_skipped or options.hostgroup):
         if known:
-            options.skip.add("foreman")
-            options.foreman_skipped = True
+            leave_host_record_alone(options, "no -g")
             options.notes.append("no -g/--hostgroup: the Foreman host record is left as it is "
                                  "(give -g and the API password to create or update it)")
         else:
@@ -594,6 +596,13 @@ def _check_registration_needs(options, host_state):
             " and ".join(missing), "is" if len(missing) == 1 else "are"),
             fix="add %s; a host that is registered already needs none of them" % (
                 " ".join(missing)))
+
+
+def leave_host_record_alone(options, reason):
+    """Content-only because of what the host is, not because the user said --skip foreman: the
+    FOREMAN_HOST step reports the reason, and the record keeps --skip as the user gave it."""
+    options.foreman_skipped = True
+    options.foreman_left_alone = reason
 
 
 def rex_keys_from_api(options):
@@ -628,8 +637,7 @@ def take_password(options, found):
             and not rex_keys_from_api(options)):
         # A bare re-run of a Foreman-mode enrollment, say from the timer's shell: the host
         # record was made when the host was enrolled; everything else can still be repaired.
-        options.skip.add("foreman")
-        options.foreman_skipped = True
+        leave_host_record_alone(options, "no API password")
         options.notes.append("no Foreman API password: the Foreman host record is left as it "
                              "is (give --password-file or %s to check it too)" % PASSWORD_ENV)
         if options.host_state is not None:
