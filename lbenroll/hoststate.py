@@ -13,6 +13,7 @@ import os
 
 from lbenroll import diskio, host
 from lbenroll.errors import ConfigError, UsageError
+from lbenroll.options import is_hostname
 from lbenroll.urls import same_host
 
 
@@ -64,7 +65,8 @@ def with_record(values, state):
     from lbenroll.writers import lbenroll_conf
     recorded = lbenroll_conf.option_values(state.record, state.record_path)
     given, enrolled_with = values.get("balancer"), recorded.get("balancer")
-    if (given and enrolled_with and not same_host(given, enrolled_with)
+    # A given name that is no host name is refused by validate() as such, not as a move.
+    if (given and enrolled_with and is_hostname(given) and not same_host(given, enrolled_with)
             and not values.get("new_capsule") and not values.get("remove")):
         raise UsageError(
             "this host is enrolled through %s (%s), not %s" % (

@@ -347,3 +347,12 @@ def test_a_removal_and_a_move_need_nothing_for_registering(root):
                         new_capsule=True, skip=["foreman"])
     assert moved.puppet_server == "lb2.example.test"  # not the recorded puppet.example.test
     assert moved.puppet_ca_port is None
+
+
+def test_a_url_on_an_enrolled_host_is_refused_as_a_url_not_as_a_move(root):
+    # Issue 19: the value's syntax first; "enrolled through X, not https://y/" and its fix
+    # (--new-capsule) would not fit.
+    error = refused_on(state_of(root, CONTENT_RECORD), balancer="https://lb2.example.test/")
+    assert error.message == "-s/--server: 'https://lb2.example.test/' is not a host name"
+    assert error.fix == ("give the name only, without a scheme, port or path: "
+                         "-s lb2.example.test")
