@@ -76,6 +76,10 @@ def with_record(values, state):
     if values.get("new_capsule"):
         recorded = dict((dest, value) for dest, value in recorded.items()
                         if dest not in lbenroll_conf.MOVED)
+    if values.get("hostgroup") and "skip" not in values and "foreman" in recorded.get("skip", ()):
+        # -g asks for the host record. A recorded skip = foreman may be one nobody typed (an
+        # adopted host, recorded by lbenroll before issue 19): the command line wins.
+        recorded["skip"] = [name for name in recorded["skip"] if name != "foreman"]
     merged = dict(recorded)
     merged.update(values)
     return merged, sorted(dest for dest in recorded if dest not in values)

@@ -356,3 +356,14 @@ def test_a_url_on_an_enrolled_host_is_refused_as_a_url_not_as_a_move(root):
     assert error.message == "-s/--server: 'https://lb2.example.test/' is not a host name"
     assert error.fix == ("give the name only, without a scheme, port or path: "
                          "-s lb2.example.test")
+
+
+def test_an_older_record_with_skip_foreman_gives_way_to_a_hostgroup_on_the_command_line(
+        root, monkeypatch):
+    # An adopted host recorded by an older lbenroll has skip = foreman; enrolling it again with
+    # -g asks for the host record, which the recorded skip must not silently refuse.
+    monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
+    state = state_of(root, [("server", BALANCER), ("skip", "foreman, puppet")])
+    validated = validate_on(state, balancer=BALANCER, hostgroup="lab/web")
+    assert not validated.foreman_skipped and validated.skip == {"puppet"}
+    assert "skip" in validated.from_record
