@@ -14,6 +14,9 @@ PASSWORD_ENV = "LBENROLL_PASSWORD"
 PASSWORD_FIX = ("give --password-file PATH, set %s, or run on a terminal to be asked"
                 % PASSWORD_ENV)
 
+PASSWORD_FILE_FIX = ("give a file root can read, with the Foreman API password on its first line, "
+                     "or set %s instead" % PASSWORD_ENV)
+
 
 def first_line(path):
     """The first line of a --password-file, without its line end; UsageError if unreadable."""
@@ -21,7 +24,8 @@ def first_line(path):
         with open(path) as f:
             return f.readline().rstrip("\r\n")
     except OSError as exc:
-        raise UsageError("--password-file: cannot read %s: %s" % (path, exc.strerror)) from None
+        raise UsageError("--password-file: cannot read %s: %s" % (path, exc.strerror),
+                         fix=PASSWORD_FILE_FIX) from None
 
 
 def password(given, password_file, login, ask=True):

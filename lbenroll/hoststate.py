@@ -13,6 +13,7 @@ import os
 
 from lbenroll import diskio, host
 from lbenroll.errors import ConfigError, UsageError
+from lbenroll.options import is_hostname
 from lbenroll.urls import same_host
 
 
@@ -64,7 +65,8 @@ def with_record(values, state):
     from lbenroll.writers import lbenroll_conf
     recorded = lbenroll_conf.option_values(state.record, state.record_path)
     given, enrolled_with = values.get("balancer"), recorded.get("balancer")
-    if (given and enrolled_with and not same_host(given, enrolled_with)
+    # A given name that is no host name is refused by validate() as such, not as a move.
+    if (given and enrolled_with and is_hostname(given) and not same_host(given, enrolled_with)
             and not values.get("new_capsule") and not values.get("remove")):
         raise UsageError(
             "this host is enrolled through %s (%s), not %s" % (
@@ -74,6 +76,10 @@ def with_record(values, state):
     if values.get("new_capsule"):
         recorded = dict((dest, value) for dest, value in recorded.items()
                         if dest not in lbenroll_conf.MOVED)
+    if values.get("hostgroup") and "skip" not in values and "foreman" in recorded.get("skip", ()):
+        # -g asks for the host record. A recorded skip = foreman may be one nobody typed (an
+        # adopted host, recorded by lbenroll before issue 19): the command line wins.
+        recorded["skip"] = [name for name in recorded["skip"] if name != "foreman"]
     merged = dict(recorded)
     merged.update(values)
     return merged, sorted(dest for dest in recorded if dest not in values)

@@ -8,9 +8,10 @@ import os
 import re
 import shlex
 
-from lbenroll import host
+from lbenroll import credentials, host
 from lbenroll.credentials import PASSWORD_ENV, PASSWORD_FIX
 from lbenroll.errors import UsageError
+from lbenroll.urls import host_of
 
 # What this version does with an option.
 SUPPORTED = "supported"
@@ -398,7 +399,9 @@ def help_text(spec):
 class Options(object):
     """Validated options: one attribute per dest, the derived fields, warnings and secrets.
 
-    Derived: `skip` (a set, with the deprecated flags folded in), `foreman_skipped`,
+    Derived: `skip` (a set: the steps the user chose to skip, with the deprecated flags folded
+    in), `foreman_skipped` (by --skip foreman, or `foreman_left_alone`: why lbenroll itself
+    leaves the host record alone, a choice nobody typed and so never in `skip` nor recorded),
     `fqdn_hostname`/`fqdn_domain`, `smargs` (a list of words); `puppet_server` and
     `puppet_ca_server` default to `balancer` (--server). The flags that only add a --skip
     value (no_foreman, content_only, no_puppet, removepkgs) keep their parsed value; read `skip`.
@@ -408,13 +411,14 @@ class Options(object):
     # nobody declared (a typo, a field added from outside) is an AttributeError, not a new field.
     __slots__ = tuple(spec.dest for spec in OPTIONS if spec.dest) + (
         "warnings", "notes", "from_record", "secrets", "given", "recorded_in", "host_state",
-        "foreman_skipped", "fqdn_hostname", "fqdn_domain", "ca_file_pems")
+        "foreman_skipped", "foreman_left_alone", "fqdn_hostname", "fqdn_domain", "ca_file_pems")
 
     def __init__(self, values):
         for dest, value in values.items():
             setattr(self, dest, value)
         self.ca_file_pems = []  # the certificates of --ca-file, read by validate()
         self.foreman_skipped = None  # set by validate() from skip
+        self.foreman_left_alone = None  # why the host state leaves the host record alone
         self.fqdn_hostname = self.fqdn_domain = None  # set by check_fqdn()
         self.warnings = []  # printed to stderr by cli before anything runs
         self.notes = []  # likewise, as "note:": what the run takes from the host's state
@@ -442,6 +446,16 @@ def validate(values, host_state=None, from_record=()):
     options.from_record = tuple(from_record)
     options.secrets = _secrets(options)
     _fold_skips(options)
+    # In the order a person reads a command line (issue 19): first each value on its own (host
+    # names, numbers, files), then how the options go together, then what the host's state
+    # requires of them.
+    _check_hostnames(options)
+    _check_numbers(options)
+    options.root = checked_root(options.root)
+    _normalise_fingerprint(options)
+    _check_ca_file(options)
+    _check_password_file(options)
+    _split_smargs(options)
     _require_server(options)
     _check_new_capsule(options)
     if host_state is None:
@@ -450,15 +464,9 @@ def validate(values, host_state=None, from_record=()):
         _check_registration_needs(options, host_state)
     _check_rex_apikeys(options)
     options.host_state = host_state
-    _check_hostnames(options)
     _default_puppet_servers(options)
-    _check_numbers(options)
-    options.root = checked_root(options.root)
-    _normalise_fingerprint(options)
-    _check_ca_file(options)
     if options.fqdn is not None:
         check_fqdn(options)
-    _split_smargs(options)
     return options
 
 
@@ -570,6 +578,10 @@ def _check_registration_needs(options, host_state):
     its Foreman host record as it is (the run is content-only), so the command a user knows,
     `lbenroll --server BALANCER`, repairs it. A fresh host needs what registering takes.
     """
+    if options.new_capsule and not (host_state.registered or host_state.enrolled):
+        raise UsageError("--new-capsule moves an enrolled host, and this host was never "
+                         "enrolled (no %s, no consumer certificate)" % host_state.record_path,
+                         fix="enroll it instead: %s" % enroll_command(options))
     if options.remove or options.new_capsule:
         return
     registered = host_state.registered
@@ -577,8 +589,7 @@ def _check_registration_needs(options, host_state):
     missing = []
     if not (options.foreman_skipped or options.hostgroup):
         if known:
-            options.skip.add("foreman")
-            options.foreman_skipped = True
+            leave_host_record_alone(options, "no -g")
             options.notes.append("no -g/--hostgroup: the Foreman host record is left as it is "
                                  "(give -g and the API password to create or update it)")
         else:
@@ -595,6 +606,28 @@ def _check_registration_needs(options, host_state):
             " and ".join(missing), "is" if len(missing) == 1 else "are"),
             fix="add %s; a host that is registered already needs none of them" % (
                 " ".join(missing)))
+
+
+def enroll_command(options):
+    """The enrollment command for a fresh host through options' balancer, as a fix shows it:
+    the options given that enrolling uses, placeholders for what registering still needs."""
+    words = ["lbenroll", "--server", options.balancer or "BALANCER"]
+    if options.foreman_skipped:
+        words += ["-o", options.org if "org" in options.given else "ORG_LABEL",
+                  "--skip", "foreman"]
+    else:
+        words += ["-o", options.org if "org" in options.given else "ORG",
+                  "-g", options.hostgroup or "HOSTGROUP"]
+    words += ["-a", "KEY"]
+    return " ".join(shlex.quote(word) if word not in ("ORG", "ORG_LABEL", "HOSTGROUP", "KEY",
+                                                      "BALANCER") else word for word in words)
+
+
+def leave_host_record_alone(options, reason):
+    """Content-only because of what the host is, not because the user said --skip foreman: the
+    FOREMAN_HOST step reports the reason, and the record keeps --skip as the user gave it."""
+    options.foreman_skipped = True
+    options.foreman_left_alone = reason
 
 
 def rex_keys_from_api(options):
@@ -629,8 +662,7 @@ def take_password(options, found):
             and not rex_keys_from_api(options)):
         # A bare re-run of a Foreman-mode enrollment, say from the timer's shell: the host
         # record was made when the host was enrolled; everything else can still be repaired.
-        options.skip.add("foreman")
-        options.foreman_skipped = True
+        leave_host_record_alone(options, "no API password")
         options.notes.append("no Foreman API password: the Foreman host record is left as it "
                              "is (give --password-file or %s to check it too)" % PASSWORD_ENV)
         if options.host_state is not None:
@@ -648,19 +680,31 @@ def take_password(options, found):
 def _check_hostnames(options):
     for dest in ("balancer", "puppet_server", "puppet_ca_server", "fqdn"):
         name = getattr(options, dest)
-        if name is not None and not _is_hostname(name):
+        if name is not None and not is_hostname(name):
             raise UsageError("%s: %r is not a host name" % (BY_DEST[dest].label, name),
-                             fix="give the name only, without a scheme, port or path")
+                             fix=_hostname_fix(BY_DEST[dest], name))
     # Each name becomes a directory under /etc/containers/certs.d.
     for name in container_registry_names(options)[1:]:
-        if not _is_hostname(name):
+        if not is_hostname(name):
             raise UsageError("--container-registry-proxies: %r is not a host name" % name,
                              fix="give the proxies' names only, comma-separated")
     if options.container_registry_proxies:
         options.container_registry_certs = True
 
 
-def _is_hostname(name):
+def _hostname_fix(spec, name):
+    """How to give spec a host name instead of name: the name inside a URL or name:port, else
+    the characters a host name has."""
+    option = spec.short or spec.longs[0]
+    inner = host_of(name if "://" in name else "name://" + name)
+    if ("/" in name or ":" in name) and inner and is_hostname(inner):
+        return "give the name only, without a scheme, port or path: %s %s" % (option, inner)
+    return ("a host name has only letters, digits, '-', '_' and dots, e.g. %s lb.example.com"
+            % option)
+
+
+def is_hostname(name):
+    """Whether name is a host name as lbenroll takes one: no scheme, port, path or space."""
     return bool(re.match(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$", name)) and ".." not in name
 
 
@@ -694,7 +738,9 @@ def _check_numbers(options):
 def checked_root(root):
     """--root made absolute, or UsageError: the one rule of the enrollment, repair and diagnose."""
     if not os.path.isdir(root):
-        raise UsageError("--root: %s is not an existing directory" % root)
+        raise UsageError("--root: %s is not an existing directory" % root,
+                         fix="give the directory the host's system is mounted on, e.g. --root "
+                             "/mnt/sysimage, or leave --root out for this host")
     return os.path.abspath(root)
 
 
@@ -712,6 +758,13 @@ def _normalise_fingerprint(options):
         if plain not in pins:
             pins.append(plain)
     options.ca_fingerprint = pins
+
+
+def _check_password_file(options):
+    # Read here too, with the message diagnose and repair give, so that a file that cannot be
+    # read is refused with the other values, before what the host's state requires.
+    if options.password_file is not None:
+        credentials.first_line(options.password_file)
 
 
 MAX_CA_FILE = 1 << 20  # a bundle of a few CAs is a few kB

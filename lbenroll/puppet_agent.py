@@ -6,6 +6,11 @@ def out_of_scope(options):
     """Why the agent is not installed, signed or enabled in this run; None when it is."""
     if "puppet" in options.skip:
         return "skipped with --skip puppet"
+    if options.foreman_left_alone:
+        # Not a --skip foreman: lbenroll leaves the host record alone (issue 19), so it does not
+        # know that Foreman classifies this agent either.
+        return ("skipped because the Foreman host record is left alone (%s): give -g and the API "
+                "password to install, sign and enable the agent" % options.foreman_left_alone)
     if options.foreman_skipped:
         # As in bootstrap.py: without a host record Foreman is no ENC for this agent, so it
         # would get no classes; puppet.conf still points at the balancer (PUPPET_CONF).

@@ -350,7 +350,8 @@ def test_a_fresh_host_content_only_needs_the_key_and_the_organization_label(
 
 def test_a_registered_host_without_hostgroup_is_adopted_content_only(app, capsys):
     options, err = parsed(app, capsys, "-s", SERVER)
-    assert options.foreman_skipped and "foreman" in options.skip
+    assert options.foreman_skipped and "foreman" not in options.skip  # nobody typed it
+    assert options.foreman_left_alone == "no -g"
     assert "lbenroll: note: no -g/--hostgroup: the Foreman host record is left as it is" in err
 
 

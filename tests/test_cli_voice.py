@@ -94,7 +94,8 @@ def test_click_errors_are_said_in_our_words(capsys, args, words):
 
 
 @pytest.mark.parametrize("option", [["--server", "bad name"], ["--timeout", "0"],
-                                    ["--root", "/no/such/dir"], ["--ca-fingerprint", "abc"]],
+                                    ["--root", "/no/such/dir"], ["--ca-fingerprint", "abc"],
+                                    ["--password-file", "/no/such/file"]],
                          ids=lambda option: option[0])
 def test_diagnose_refuses_what_the_enrollment_refuses_in_the_same_words(capsys, option):
     enrollment = invoke(capsys, "-s", LB, "--skip", "foreman", *option)
@@ -142,3 +143,75 @@ def test_every_help_ends_with_the_exit_status_from_the_enum(capsys, command):
         expected = EXIT_CODE_MEANINGS
     assert rows == [(int(code), meaning) for code, meaning in expected]
     assert all(isinstance(code, ExitCode) for code, _ in expected)
+
+
+# -- issue 19: each value's syntax before what the host's state requires; fixes that fit -------
+
+@pytest.fixture
+def fresh_host(monkeypatch):
+    """A host that was never enrolled nor registered, and no password from anywhere."""
+    from lbenroll import credentials
+    monkeypatch.setattr(hoststate, "read", lambda root: hoststate.HostState("/", None, False))
+    monkeypatch.delenv(credentials.PASSWORD_ENV, raising=False)
+    monkeypatch.setattr(credentials.sys, "stdin", None)
+
+
+def said(capsys, *args):
+    """(what, fix) of a refused command line."""
+    code, out, err = invoke(capsys, *args)
+    assert (code, out) == (ExitCode.USAGE, ""), err
+    assert ONE_VOICE.match(err), err
+    what, fix = err.splitlines()
+    return what[len("lbenroll: error: "):], fix[len("  fix: "):]
+
+
+@pytest.mark.parametrize("args", [["--server", "https://x/"], ["--root", "/no/such/dir", "-s", LB],
+                                  ["-s", LB, "--password-file", "/no/such/file"],
+                                  ["-s", LB, "-t", "0"]],
+                         ids=["a URL", "a missing root", "a missing password file", "a timeout"])
+def test_a_fresh_host_hears_about_a_bad_value_before_what_registering_needs(
+        capsys, fresh_host, args):
+    what, fix = said(capsys, *args)
+    assert "needed to register" not in what and "-g HOSTGROUP" not in fix
+
+
+def test_a_url_for_a_server_is_told_the_name_inside_it(capsys, fresh_host):
+    assert said(capsys, "--server", "https://x/") == (
+        "-s/--server: 'https://x/' is not a host name",
+        "give the name only, without a scheme, port or path: -s x")
+    assert said(capsys, "--server", "lb.example.test:443", "--skip", "foreman")[1] == (
+        "give the name only, without a scheme, port or path: -s lb.example.test")
+
+
+def test_a_name_with_bad_characters_is_not_told_about_schemes(capsys):
+    what, fix = said(capsys, "--server", "bad name!", "--skip", "foreman")
+    assert what == "-s/--server: 'bad name!' is not a host name"
+    assert fix == ("a host name has only letters, digits, '-', '_' and dots, e.g. "
+                   "-s lb.example.com")
+
+
+def test_new_capsule_on_a_host_never_enrolled_is_told_to_enroll_with_the_command(
+        capsys, fresh_host):
+    what, fix = said(capsys, "--new-capsule", "-s", "lb2")
+    assert what == ("--new-capsule moves an enrolled host, and this host was never enrolled "
+                    "(no /etc/lbenroll/lbenroll.conf, no consumer certificate)")
+    assert fix == "enroll it instead: lbenroll --server lb2 -o ORG -g HOSTGROUP -a KEY"
+    _, fix = said(capsys, "--new-capsule", "-s", "lb2", "--skip", "foreman", "-o", "ACME")
+    assert fix == "enroll it instead: lbenroll --server lb2 -o ACME --skip foreman -a KEY"
+
+
+@pytest.mark.parametrize("command", [[], ["repair"], ["diagnose", "-s", LB]],
+                         ids=["lbenroll", "repair", "diagnose"])
+def test_a_missing_password_file_and_root_get_one_message_each_with_a_fix_of_their_own(
+        capsys, command):
+    root_fix = ("give the directory the host's system is mounted on, e.g. --root "
+                "/mnt/sysimage, or leave --root out for this host")
+    extra = ["-s", LB, "--skip", "foreman"] if not command else []
+    assert said(capsys, *command + extra + ["--root", "/no/such/dir"]) == (
+        "--root: /no/such/dir is not an existing directory", root_fix)
+    if command == ["repair"]:
+        return  # repair takes no password
+    assert said(capsys, *command + extra + ["--password-file", "/no/such/file"]) == (
+        "--password-file: cannot read /no/such/file: No such file or directory",
+        "give a file root can read, with the Foreman API password on its first line, or set "
+        "LBENROLL_PASSWORD instead")

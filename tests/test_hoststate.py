@@ -231,10 +231,66 @@ def test_a_fresh_host_with_everything_is_accepted(root):
 
 def test_a_registered_host_without_a_hostgroup_is_content_only_with_a_note(root):
     validated = validate_on(state_of(root), balancer=BALANCER)
-    assert validated.foreman_skipped and "foreman" in validated.skip
+    # Content-only because of the host's state: not a --skip foreman, which nobody typed.
+    assert validated.foreman_skipped and validated.skip == set()
+    assert validated.foreman_left_alone == "no -g"
     assert validated.notes == ["no -g/--hostgroup: the Foreman host record is left as it is "
                                "(give -g and the API password to create or update it)"]
     assert validated.activationkey is None and validated.password is None
+
+
+def adopted_report_and_record(validated):
+    """What FOREMAN_HOST reports and RECORD_OPTIONS writes for validated options."""
+    import types
+    from lbenroll.steps.foreman_host import ForemanHost
+    from lbenroll.steps.record_options import RecordOptions
+    run = types.SimpleNamespace(options=validated)
+    writer = RecordOptions().writer(run)
+    text, _ = writer.render(None)
+    return ForemanHost().run(run), text
+
+
+def test_an_adopted_host_without_a_hostgroup_says_so_and_records_no_skip(root):
+    """Issue 19: adopting a registered host without -g is not a --skip foreman nobody typed: the
+    report says why the host record is left alone, and the record keeps the user's choices apart
+    from that fact, which is a comment that is never read back as an option."""
+    result, text = adopted_report_and_record(validate_on(state_of(root), balancer=BALANCER))
+    assert result.summary == "Foreman host record left alone (no -g)"
+    assert "--skip" not in result.summary
+    assert lbenroll_conf.parse(text) == {"server": BALANCER}
+    assert ("# Found by lbenroll on this host, not chosen (informative; never read back):\n"
+            "#   Foreman host record left alone (no -g)\n"
+            "# Chosen: the options given to lbenroll (on its command line, or kept from this "
+            "file).\nserver = %s\n" % BALANCER) in text
+
+
+def test_a_chosen_skip_foreman_is_reported_and_recorded_as_chosen(root):
+    result, text = adopted_report_and_record(validate_on(state_of(root), balancer=BALANCER,
+                                                         skip=["foreman"]))
+    assert result.summary == "--skip foreman: no host record"
+    assert lbenroll_conf.parse(text) == {"server": BALANCER, "skip": "foreman"}
+    assert "Found by lbenroll" not in text
+
+
+def test_a_foreman_mode_record_without_a_password_stays_foreman_mode_in_the_record(root):
+    # Left content-only for want of a password, the record must not turn into --skip foreman:
+    # the next run with the password checks the host record again.
+    validated = validate_on(state_of(root, FOREMAN_RECORD), balancer=BALANCER)
+    result, text = adopted_report_and_record(validated)
+    assert result.summary == "Foreman host record left alone (no API password)"
+    recorded = lbenroll_conf.parse(text)
+    assert "skip" not in recorded and recorded["hostgroup"] == "lab/web"
+
+
+def test_an_older_record_with_skip_foreman_still_reads_as_content_only(root):
+    # Records written before issue 19 hold skip = foreman for adopted hosts. They read as the
+    # choice they state: the host stays content-only, as it was enrolled.
+    validated = validate_on(state_of(root, [("server", BALANCER), ("skip", "foreman")]),
+                            balancer=BALANCER)
+    assert validated.skip == {"foreman"} and validated.foreman_left_alone is None
+    result, text = adopted_report_and_record(validated)
+    assert result.summary == "--skip foreman: no host record"
+    assert lbenroll_conf.parse(text) == {"server": BALANCER, "skip": "foreman"}
 
 
 def test_a_registered_host_with_a_hostgroup_still_needs_the_password(root):
@@ -247,7 +303,8 @@ def test_a_foreman_mode_record_without_a_password_is_content_only_with_a_note(ro
     validated = validate_on(state, balancer=BALANCER)
     assert "hostgroup" in validated.from_record
     assert validated.hostgroup == "lab/web"
-    assert validated.foreman_skipped and "foreman" in validated.skip
+    assert validated.foreman_skipped and "foreman" not in validated.skip
+    assert validated.foreman_left_alone == "no API password"
     assert validated.notes == ["no Foreman API password: the Foreman host record is left as it "
                                "is (give --password-file or LBENROLL_PASSWORD to check it too)"]
     assert validated.puppet_ca_port == "8141" and validated.remote_exec_user == "ansible"
@@ -290,3 +347,23 @@ def test_a_removal_and_a_move_need_nothing_for_registering(root):
                         new_capsule=True, skip=["foreman"])
     assert moved.puppet_server == "lb2.example.test"  # not the recorded puppet.example.test
     assert moved.puppet_ca_port is None
+
+
+def test_a_url_on_an_enrolled_host_is_refused_as_a_url_not_as_a_move(root):
+    # Issue 19: the value's syntax first; "enrolled through X, not https://y/" and its fix
+    # (--new-capsule) would not fit.
+    error = refused_on(state_of(root, CONTENT_RECORD), balancer="https://lb2.example.test/")
+    assert error.message == "-s/--server: 'https://lb2.example.test/' is not a host name"
+    assert error.fix == ("give the name only, without a scheme, port or path: "
+                         "-s lb2.example.test")
+
+
+def test_an_older_record_with_skip_foreman_gives_way_to_a_hostgroup_on_the_command_line(
+        root, monkeypatch):
+    # An adopted host recorded by an older lbenroll has skip = foreman; enrolling it again with
+    # -g asks for the host record, which the recorded skip must not silently refuse.
+    monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
+    state = state_of(root, [("server", BALANCER), ("skip", "foreman, puppet")])
+    validated = validate_on(state, balancer=BALANCER, hostgroup="lab/web")
+    assert not validated.foreman_skipped and validated.skip == {"puppet"}
+    assert "skip" in validated.from_record

@@ -56,11 +56,12 @@ DESCRIPTION = (
     "are the defaults of the options the command line leaves out, so lbenroll --server "
     "BALANCER repairs it; a host registered by something else (Global Registration, "
     "bootstrap.py, a hand-installed consumer RPM) is adopted without registering again and "
-    "without -g its Foreman host record is left as it is; a fresh host is told in one usage "
-    "error everything registering needs. Another balancer than the recorded one needs "
-    "--new-capsule, and a balancer serving another Katello CA than the one the host trusts is "
-    "refused (exit status %d) unless --ca-fingerprint names it or --force is given. A run "
-    "killed at any point is finished by running the same command again." % (
+    "without -g its Foreman host record is left as it is (reported as such, and never recorded "
+    "as a --skip foreman nobody gave); a fresh host is told in one usage error everything "
+    "registering needs, once every value given is well formed. Another balancer than the "
+    "recorded one needs --new-capsule, and a balancer serving another Katello CA than the one "
+    "the host trusts is refused (exit status %d) unless --ca-fingerprint names it or --force "
+    "is given. A run killed at any point is finished by running the same command again." % (
         host.LBENROLL_CONF, ExitCode.CONFIG),
     "It accepts bootstrap.py's command line (see COMPATIBILITY); the RHN Classic migration "
     "options are refused when given.",

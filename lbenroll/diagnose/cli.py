@@ -38,7 +38,7 @@ class DiagnoseCommand(LbenrollCommand):
     exit_meanings = EXIT_MEANINGS
 
 
-def checked(server, timeout, root, ca_fingerprint):
+def checked(server, timeout, root, ca_fingerprint, password_file=None):
     """The values diagnose shares with enrollment, checked by enrollment's own rules and refused
     in its words (options.validate): diagnose looks at the balancer a content-only enrollment
     would use. Returns the validated Options."""
@@ -50,6 +50,8 @@ def checked(server, timeout, root, ca_fingerprint):
         values["balancer"] = server
     if ca_fingerprint is not None:
         values["ca_fingerprint"] = [ca_fingerprint]
+    if password_file is not None:  # refused in the enrollment's one message when unreadable
+        values["password_file"] = password_file
     return options.validate(values)
 
 
@@ -100,7 +102,7 @@ def host_check(valid, as_json):
               help="Foreman API password; prefer the %s environment variable or "
                    "--password-file, which keep it out of the process list. Never printed."
                    % PASSWORD_ENV)
-@click.option("--password-file", metavar="PATH", type=click.Path(exists=True, dir_okay=False),
+@click.option("--password-file", metavar="PATH",
               help="Read the Foreman API password from the first line of PATH.")
 @click.option("--root", default="/", metavar="DIR",
               help="Read the host configuration of the system installed under DIR (like rpm "
@@ -115,7 +117,7 @@ def host_check(valid, as_json):
 @click.pass_context
 def command(ctx, server, host_only, proxies, foreman, login, password, password_file, root,
             timeout, as_json, ca_fingerprint):
-    valid = checked(server, timeout, root, ca_fingerprint)
+    valid = checked(server, timeout, root, ca_fingerprint, password_file)
     if host_only:
         refuse_network_options(proxies=proxies, foreman=foreman, login=login, password=password,
                                password_file=password_file, ca_fingerprint=ca_fingerprint)

@@ -62,6 +62,17 @@ def run(settings, ctx):
     return diagnosis
 
 
+def unresolved(balancer, results):
+    """The checks of this host's files when the balancer's name does not resolve: each fix that
+    would enroll through that name (issue 19) says to make it resolve first instead."""
+    for result in results:
+        if result.remediation:
+            result.remediation = (
+                "first make %s resolve (BALANCER_ADDRESS), or give the balancer's right name to "
+                "diagnose; enrolling through a name that does not resolve cannot work" % balancer)
+    return results
+
+
 class _Run(object):
     def __init__(self, settings, ctx, facts, pool, diagnosis):
         self.settings = settings
@@ -83,8 +94,8 @@ class _Run(object):
                 "BALANCER_ADDRESS", self.balancer, "the balancer name %s %s" % (
                     self.balancer, problem), "check the name, DNS and /etc/hosts on this host",
                 exit_code=ExitCode.UNAVAILABLE))
-            self.results.extend(host_results(Known(self.balancer, self.timeout, self.facts,
-                                                   self.pool.submit, [])))
+            self.results.extend(unresolved(self.balancer, host_results(
+                Known(self.balancer, self.timeout, self.facts, self.pool.submit, []))))
             return
         self.diagnosis.address = address
         self.results.append(passed("BALANCER_ADDRESS", self.balancer, "%s resolves to %s" % (

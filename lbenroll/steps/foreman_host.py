@@ -33,6 +33,9 @@ class ForemanHost(Step):
 
     def run(self, run):
         options = run.options
+        if options.foreman_left_alone:
+            return Result(self.id, Status.SKIPPED, "Foreman host record left alone (%s)"
+                          % options.foreman_left_alone)
         if options.foreman_skipped:
             return Result(self.id, Status.SKIPPED, "--skip foreman: no host record")
         if options.recorded_in:

@@ -4,8 +4,8 @@ from lbenroll.options import BY_DEST
 from lbenroll.errors import ConfigError
 from lbenroll.steps.base import WriterStep
 from lbenroll.writers.base import decode
-from lbenroll.writers.lbenroll_conf import (MOVED, RECORDED, LbenrollConfWriter, key, parse,
-                                            recorded_values)
+from lbenroll.writers.lbenroll_conf import (MOVED, RECORDED, LbenrollConfWriter, found_facts,
+                                            key, parse, recorded_values)
 
 
 # What a move (--new-capsule) takes from its own command line only (lbenroll_conf.MOVED), by
@@ -27,7 +27,7 @@ class RecordOptions(WriterStep):
         rows = recorded_values(run.options)
         if run.options.new_capsule:
             rows = merged(previous_record(run.ctx), rows)
-        return LbenrollConfWriter(rows)
+        return LbenrollConfWriter(rows, found_facts(run.options))
 
     def skip_reason(self, run):
         return "repair run: the options were read from %s" % run.options.recorded_in

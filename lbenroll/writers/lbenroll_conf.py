@@ -18,6 +18,21 @@ HEADER = [
     "# values like a command line. Enrolling again rewrites this file.",
 ]
 
+# The record keeps two kinds of thing apart (issue 19): what the user chose, as key = value lines
+# that repair and later runs read like a command line, and what lbenroll found on the host, as
+# comment lines that nothing reads back, so a fact never becomes an option nobody gave.
+CHOSEN = "# Chosen: the options given to lbenroll (on its command line, or kept from this file)."
+FOUND = "# Found by lbenroll on this host, not chosen (informative; never read back):"
+
+
+def found_facts(options):
+    """What lbenroll decided from the host's state, for the record's comment lines."""
+    facts = []
+    if options.foreman_left_alone:
+        facts.append("Foreman host record left alone (%s)" % options.foreman_left_alone)
+    return facts
+
+
 def _recordable(spec):
     # Which options the record keeps is declared on each one in the option table
     # (OptionSpec.record); secrets and retired or deprecated spellings never are.
@@ -60,10 +75,12 @@ def _text(spec, value):
     return str(value)
 
 
-def render(rows):
-    """The whole file for [(key, text)]; raises DataError for a value it could not read back."""
+def render(rows, found=()):
+    """The whole file for [(key, text)] and the facts found (comment lines); raises DataError
+    for a value it could not read back."""
     conf = ConfigObj(interpolation=False, list_values=False)
-    conf.initial_comment = list(HEADER)
+    facts = [FOUND] + ["#   %s" % " ".join(fact.split()) for fact in found] if found else []
+    conf.initial_comment = list(HEADER) + facts + [CHOSEN]
     for name, text in rows:
         conf[name] = text
     rendered = "\n".join(conf.write()) + "\n"
@@ -126,8 +143,9 @@ class LbenrollConfWriter(Writer):
     target = Target(host.LBENROLL_CONF, 0o644, "root", "root",
                     "the options of the last enrollment (never secrets), for lbenroll repair")
 
-    def __init__(self, rows):
+    def __init__(self, rows, found=()):
         self.rows = list(rows)
+        self.found = list(found)
 
     def render(self, current_text):
         wanted = dict(self.rows)
@@ -138,4 +156,4 @@ class LbenrollConfWriter(Writer):
         notes = ["%s: %s -> %s" % (name, before.get(name, "(unset)"), wanted.get(name, "(unset)"))
                  for name in sorted(set(before) | set(wanted))
                  if before.get(name) != wanted.get(name)]
-        return render(self.rows), notes
+        return render(self.rows, self.found), notes

@@ -17,6 +17,31 @@ def test_a_balancer_name_that_does_not_resolve_exits_69_and_still_checks_the_hos
     assert "does not resolve" in found.results[0].summary
 
 
+def test_a_balancer_name_that_does_not_resolve_is_never_suggested_to_enroll_through(
+        monkeypatch, root):
+    # Issue 19: the host checks' fixes ran `lbenroll --server NAME` (or "enroll this host
+    # through the balancer") with the very name that just failed to resolve.
+    seed(root, {"/etc/rhsm/rhsm.conf": "[server]\nhostname = proxy02.example.test\n",
+                "/etc/puppetlabs/puppet/puppet.conf": "[agent]\nserver = proxy02.example.test\n",
+                "/etc/yum.repos.d/redhat.repo": "[r]\nbaseurl = https://proxy02.example.test"
+                                                "/pulp/content/x\nenabled = 1\n"})
+    monkeypatch.setattr(sources, "resolve", lambda name: (None, "does not resolve (Name or "
+                                                                "service not known)"))
+    found = diagnosis.run(diagnosis.Settings(LB), Context(root=str(root)))
+    fixes = [r.remediation for r in found.results[1:] if r.remediation]
+    assert len(fixes) >= 3, [(r.id, r.status, r.remediation) for r in found.results]
+    for fix in fixes:
+        assert "lbenroll --server" not in fix and "enroll this host" not in fix, fix
+        assert fix.startswith("first make %s resolve (BALANCER_ADDRESS)" % LB), fix
+
+
+def test_without_rhsm_conf_an_unresolved_balancer_is_not_suggested_either(monkeypatch, root):
+    monkeypatch.setattr(sources, "resolve", lambda name: (None, "does not resolve"))
+    found = diagnosis.run(diagnosis.Settings(LB), Context(root=str(root)))
+    [rhsm] = [r for r in found.results if r.id == "HOST_RHSM_CONF"]
+    assert "enroll" not in rhsm.remediation.split(";")[0], rhsm.remediation
+
+
 class FakeRpm(object):
     """What consumer_rpm returns: only the name of the proxy that built the package matters."""
 

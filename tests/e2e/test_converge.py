@@ -229,9 +229,13 @@ def test_every_registered_state_converges_to_one_end_state(lab, sandbox, referen
     assert "Traceback" not in proc.stderr
     got = end_state(box, lab)
     if state == "global registration through one proxy" and command == "bare":
-        # Adopted: what it was enrolled with is recorded as given (no organization, key or fqdn).
-        assert got["record"] == ["server = %s" % BALANCER, "puppet-ca-port = 8141",
-                                 "skip = foreman"]
+        # Adopted: what it was enrolled with is recorded as given (no organization, key or fqdn)
+        # and nothing else: no --skip foreman nobody typed (issue 19). The report and the
+        # record's comment say why the host record was left alone.
+        assert got["record"] == ["server = %s" % BALANCER, "puppet-ca-port = 8141"]
+        assert "Foreman host record left alone (no -g)" in proc.stdout, proc.stdout
+        assert "--skip foreman" not in proc.stdout, proc.stdout
+        assert "#   Foreman host record left alone (no -g)" in box.read_text(RECORD)
         got["record"] = want["record"]
     assert got == want
     assert uuid(box) == before  # never registered again

@@ -150,7 +150,10 @@ def test_unregistered_host_is_not_moved(lab, sandbox):
     box = sandbox()
     proc = lbenroll(box, *(MOVE + CONTENT_ONLY))
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "drop --new-capsule" in proc.stdout
+    # Refused with the command line (issue 19): told to enroll instead, with the command.
+    assert "--new-capsule moves an enrolled host, and this host was never enrolled" in proc.stderr
+    assert ("fix: enroll it instead: lbenroll --server %s -o ORG_LABEL --skip foreman -a KEY"
+            % SECOND_BALANCER) in proc.stderr, proc.stderr
     assert etc_written(box) == {}
 
 

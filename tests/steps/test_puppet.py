@@ -26,3 +26,18 @@ def test_skipped_with_skip_puppet_or_without_foreman(step, foreman_run, make_run
     assert result.summary.startswith("skipped because Foreman is skipped (--skip foreman or "
                                      "--content-only)")
     assert fake_runner.calls == []
+
+
+@pytest.mark.parametrize("step", [PuppetInstall, PuppetCert, PuppetEnable])
+def test_an_adopted_host_without_a_hostgroup_is_not_said_to_have_skip_foreman(step, make_run,
+                                                                                fake_runner):
+    # Issue 19: adopted without -g, nobody typed --skip foreman; the reason says what happened.
+    run = make_run()
+    run.options.skip.discard("foreman")
+    run.options.foreman_left_alone = "no -g"
+    result = step().run(run)
+    assert result.status == Status.SKIPPED
+    assert result.summary == ("skipped because the Foreman host record is left alone (no -g): "
+                              "give -g and the API password to install, sign and enable the "
+                              "agent")
+    assert "--skip" not in result.summary and fake_runner.calls == []
