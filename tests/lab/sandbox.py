@@ -70,8 +70,9 @@ KILL_AT_HELPER = "/usr/libexec/lab-kill-at"
 KILL_AT_WRAPPED = ("rpm", "rpm2cpio", "dnf", "yum")
 KILL_AT_SETTINGS = "/run/lab-kill-at.json"
 # LAB_SUBMAN_COST: seconds each subscription-manager call costs (bin/subscription-manager,
-# call_cost()); the real one takes 0.3-0.5 s. Unset or 0: free, so the suite stays fast; the
-# tests that measure cost set it (subscription_manager_cost()) and so does `make bench`.
+# call_cost()); the real one takes 0.3-0.5 s. Unset or 0: free, so the suite stays fast (it
+# makes about 615 calls: 3 more minutes at 0.3 s); the tests that measure the cost set it, and
+# so does `make bench`.
 SUBMAN_COST_FILE = "/run/lab-subman-cost"
 KILL_AT_WRAPPER = """\
 #!/bin/sh
