@@ -39,3 +39,11 @@ def test_every_managed_file_is_listed():
     text = readme()
     for target in docs.writer_targets():
         assert "`%s`" % target.path in text
+
+
+def test_lab_readme_hard_codes_no_checkout_path():
+    """Its commands run from wherever the reader cloned the project (issue 19, point 7)."""
+    with open(os.path.join(os.path.dirname(README), "tests", "lab", "README.md")) as f:
+        text = f.read()
+    assert not re.search(r"^\s*cd /", text, re.M)
+    assert "/work/" not in text

@@ -69,6 +69,11 @@ CA_TRUST_LINKS = {
 KILL_AT_HELPER = "/usr/libexec/lab-kill-at"
 KILL_AT_WRAPPED = ("rpm", "rpm2cpio", "dnf", "yum")
 KILL_AT_SETTINGS = "/run/lab-kill-at.json"
+# LAB_SUBMAN_COST: seconds each subscription-manager call costs (bin/subscription-manager,
+# call_cost()); the real one takes 0.3-0.5 s. Unset or 0: free, so the suite stays fast (it
+# makes about 615 calls: 3 more minutes at 0.3 s); the tests that measure the cost set it, and
+# so does `make bench`.
+SUBMAN_COST_FILE = "/run/lab-subman-cost"
 KILL_AT_WRAPPER = """\
 #!/bin/sh
 # lbenroll lab: in front of %(real)s; inert unless LAB_KILL_AT is set or %(settings)s exists
@@ -134,6 +139,16 @@ def _is_opaque(path):
         except OSError:
             pass
     return False
+
+
+def subscription_manager_cost():
+    """The lab's $LAB_SUBMAN_COST as the text a sandbox's SUBMAN_COST_FILE holds, or None when
+    it is unset or zero (subscription-manager calls are then free)."""
+    text = os.environ.get("LAB_SUBMAN_COST", "").strip()
+    try:
+        return text if text and float(text) > 0 else None
+    except ValueError:
+        raise LabError("LAB_SUBMAN_COST must be a number of seconds, not %r" % text)
 
 
 class Sandbox(object):
@@ -522,7 +537,11 @@ class Sandbox(object):
         LabError. Without kill_at, `.kill` is None and nothing changes.
         """
         env = dict(env or {})
-        state = run_files = None
+        state = None
+        run_files = {}
+        cost = subscription_manager_cost()
+        if cost:
+            run_files[SUBMAN_COST_FILE] = cost
         if kill_at is not None:
             try:
                 lab_script("lab-kill-at").parse(kill_at)
@@ -534,7 +553,7 @@ class Sandbox(object):
             settings = {"spec": kill_at, "dir": state}
             if kill_target is not None:
                 settings["target"] = str(kill_target)
-            run_files = {KILL_AT_SETTINGS: json.dumps(settings)}
+            run_files[KILL_AT_SETTINGS] = json.dumps(settings)
         try:
             result = self._run(argv, env, input, timeout, cwd, text,
                                wait_session=state is not None, run_files=run_files)

@@ -15,6 +15,7 @@ import ssl
 import stat
 import subprocess
 import threading
+import time
 import types
 import urllib.parse
 
@@ -193,12 +194,15 @@ class Client(object):
         with open(self.path(logical)) as f:
             return f.read()
 
-    def run(self, *args):
-        env = dict(os.environ, LAB_SUBMAN_ROOT=self.root)
+    def run(self, *args, setup="", env=None):
+        """The stand-in with args in its own mount namespace; setup: shell run first there."""
+        environ = dict(os.environ, LAB_SUBMAN_ROOT=self.root)
+        environ.pop("LAB_SUBMAN_COST", None)  # free unless the test asks for the cost
+        environ.update(env or {})
         return subprocess.run(
             ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-             'mount --bind "$0" /etc/hosts && exec "$@"', self.lab["hosts"], SUBMAN] +
-            list(args), env=env, capture_output=True, text=True, timeout=120,
+             'mount --bind "$0" /etc/hosts && %s exec "$@"' % setup, self.lab["hosts"],
+             SUBMAN] + list(args), env=environ, capture_output=True, text=True, timeout=120,
             stdin=subprocess.DEVNULL)  # non-interactive, like lbenroll's runner
 
     def configure_for(self, host):
@@ -561,6 +565,13 @@ def test_unregister(client, lab):
         assert json.load(f)["deleted"]
     assert not os.path.exists(client.path("/etc/pki/consumer/cert.pem"))
     assert os.listdir(client.path("/etc/pki/entitlement")) == []
+    # As the real one (katello-client-facts.md section 11: a 376-byte header-only file): the
+    # repositories are gone, the file stays with its header, and only `clean` removes it.
+    header_only = client.read("/etc/yum.repos.d/redhat.repo")
+    assert header_only.strip() and all(line.startswith("#")
+                                       for line in header_only.splitlines() if line.strip())
+    assert client.repos() == {}
+    assert client.run("clean").returncode == 0
     assert not os.path.exists(client.path("/etc/yum.repos.d/redhat.repo"))
 
 
@@ -586,6 +597,128 @@ def test_refresh_requires_registration_and_replaces_stale_certificates(client):
     proc = client.run("refresh")
     assert proc.returncode == 0 and "All local data refreshed" in proc.stdout
     assert not os.path.exists(stale)
+
+
+def file_state(client, logical):
+    """(bytes, inode, mtime in ns) of a file of the client: a rewrite changes the inode."""
+    path = client.path(logical)
+    with open(path, "rb") as f:
+        data = f.read()
+    info = os.stat(path)
+    return data, info.st_ino, info.st_mtime_ns
+
+
+def test_refresh_rewrites_redhat_repo_only_when_the_certificates_changed(client):
+    """entcertlib's repo_hook runs only when a serial was installed or deleted (section 11:
+    refresh leaves redhat.repo alone unless the certificates changed, even after a baseurl
+    change); a hand edit, as lbenroll's REDHAT_REPO makes, survives such a refresh."""
+    registered(client)
+    repo = "/etc/yum.repos.d/redhat.repo"
+    before = file_state(client, repo)
+    assert client.run("refresh").returncode == 0
+    assert file_state(client, repo) == before
+    edited = before[0].replace(b"https://proxy-a.example.test/", b"https://lb.example.test/")
+    assert edited != before[0]
+    with open(client.path(repo), "wb") as f:
+        f.write(edited)
+    edited_state = file_state(client, repo)
+    proc = client.run("config", "--rhsm.baseurl=https://other.example.test/pulp/content/")
+    assert proc.returncode == 0, proc.stderr
+    proc = client.run("refresh")
+    assert proc.returncode == 0 and "All local data refreshed" in proc.stdout
+    assert file_state(client, repo) == edited_state
+    # A certificate the server has and the host lacks: installed, so redhat.repo is regenerated
+    # from the current rhsm.conf baseurl.
+    for name in os.listdir(client.path("/etc/pki/entitlement")):
+        os.remove(client.path("/etc/pki/entitlement/" + name))
+    assert client.run("refresh").returncode == 0
+    assert client.repos()["ACME_Lab_hello"]["baseurl"] == (
+        "https://other.example.test/pulp/content/ACME/Library/custom/Lab/hello")
+    # `repos --list` regenerates from the baseurl whatever the certificates did.
+    assert client.run("config", "--rhsm.baseurl=https://lb.example.test/pulp/content/"
+                      ).returncode == 0
+    assert client.run("refresh").returncode == 0
+    assert client.repos()["ACME_Lab_hello"]["baseurl"].startswith("https://other.example.test/")
+    assert client.run("repos", "--list").returncode == 0
+    assert client.repos()["ACME_Lab_hello"]["baseurl"].startswith("https://lb.example.test/")
+    regenerated = file_state(client, repo)
+    assert client.run("repos", "--list").returncode == 0
+    assert file_state(client, repo) == regenerated  # nothing to change: not rewritten
+
+
+def test_refresh_of_a_consumer_deleted_on_the_server_is_a_software_error(client, lab):
+    """refresh handles the 410 itself: 70 with the HTTP status; identity says 69 "deleted"."""
+    registered(client)
+    uuid = client.consumer_uuid()
+    status, _ = ask(lab["candlepin"], "DELETE", "/consumers/" + uuid,
+                    client.read("/etc/pki/consumer/cert.pem"))
+    assert status == 204
+    proc = client.run("refresh")
+    assert proc.returncode == 70, proc.stderr
+    assert proc.stderr.strip().endswith("(HTTP error code 410: Gone)")
+    proc = client.run("identity")
+    assert proc.returncode == 69 and 'Consumer profile "%s" has been deleted' % uuid \
+        in proc.stderr
+
+
+def test_refused_registration_carries_the_http_status(client):
+    proc = client.run("register", "--org", "NOPE", "--activationkey", KEY)
+    assert proc.returncode == 70
+    assert proc.stderr.strip().endswith("(HTTP error code 404: Not Found)")
+    proc = client.run("register", "--org", ORG, "--activationkey", "ak-unknown")
+    assert proc.returncode == 70
+    assert proc.stderr.strip().endswith("(HTTP error code 400: Bad Request)")
+
+
+def test_unreachable_serverurl_names_host_port_and_prefix_only(client, lab):
+    """69, "Unable to reach the server at HOST:PORT/rhsm", with no socket or resolver detail."""
+    url = "https://down.example.test:%d/rhsm" % lab["down_port"]
+    proc = client.run("register", "--org", ORG, "--activationkey", KEY, "--serverurl", url)
+    assert proc.returncode == 69
+    assert proc.stderr.strip() == ("Unable to reach the server at down.example.test:%d/rhsm"
+                                   % lab["down_port"])
+
+
+def test_read_only_rhsm_conf_directory_after_register_is_a_network_error(client):
+    """An OS error while saving rhsm.conf maps to upstream's SOCKET_MESSAGE (exit 70), although
+    the consumer is registered and its certificate written."""
+    etc_rhsm = client.path("/etc/rhsm")
+    setup = "mount --bind %s %s && mount -o remount,bind,ro %s &&" % ((etc_rhsm,) * 3)
+    proc = client.run("register", "--org", ORG, "--activationkey", KEY,
+                      "--serverurl", "https://lb.example.test", setup=setup)
+    assert proc.returncode == 70, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == ("Network error, unable to connect to server. Please see "
+                                   "/var/log/rhsm/rhsm.log for more information.")
+    assert "The system has been registered with ID: %s" % client.consumer_uuid() in proc.stdout
+    assert "hostname = proxy-a.example.test\n" in client.read("/etc/rhsm/rhsm.conf")
+
+
+def test_each_call_costs_what_lab_subman_cost_says(client):
+    """The real program costs 0.3-0.5 s a call (section 11); the lab charges LAB_SUBMAN_COST."""
+    started = time.monotonic()
+    proc = client.run("config", "--list", env={"LAB_SUBMAN_COST": "0.3"})
+    assert proc.returncode == 0
+    assert time.monotonic() - started >= 0.3
+    module = stand_in()
+    for text, seconds in (("0.3", 0.3), ("0", 0.0), ("-1", 0.0), ("soon", 0.0), ("99", 10.0)):
+        os.environ["LAB_SUBMAN_COST"] = text
+        try:
+            assert module.call_cost() == seconds
+        finally:
+            del os.environ["LAB_SUBMAN_COST"]
+
+
+def test_sandbox_runs_carry_the_lab_cost_to_subscription_manager(bare_sandbox, monkeypatch):
+    """lbenroll passes no environment to its commands, so Sandbox.run puts the cost in /run."""
+    box = bare_sandbox()
+    monkeypatch.setenv("LAB_SUBMAN_COST", "0.3")
+    proc = box.run(["cat", "/run/lab-subman-cost"])
+    assert proc.returncode == 0 and proc.stdout == "0.3"
+    started = time.monotonic()
+    proc = box.run(["subscription-manager", "identity"])
+    assert proc.returncode == 1 and time.monotonic() - started >= 0.3
+    monkeypatch.delenv("LAB_SUBMAN_COST")
+    assert box.run(["test", "-e", "/run/lab-subman-cost"]).returncode == 1
 
 
 # --- repos and redhat.repo -------------------------------------------------------------------
@@ -648,6 +781,22 @@ def test_config_edits_change_only_their_lines(client):
     proc = client.run("config", "--remove", "server.proxy_hostname")
     assert proc.returncode == 0 and "\nproxy_hostname =\n" in client.read("/etc/rhsm/rhsm.conf")
     assert "proxy_hostname = []" in client.run("config", "--list").stdout
+
+
+def test_config_always_rewrites_rhsm_conf(client):
+    """rhsm.config save(): a NamedTemporaryFile beside the file renamed over it on every
+    `config`, even when no value changed (section 11); the mode is kept, no temp file left."""
+    conf = "/etc/rhsm/rhsm.conf"
+    os.chmod(client.path(conf), 0o640)
+    data, inode, _ = file_state(client, conf)
+    proc = client.run("config", "--server.hostname=proxy-a.example.test")
+    assert proc.returncode == 0, proc.stderr
+    again, new_inode, _ = file_state(client, conf)
+    assert again == data and new_inode != inode
+    assert stat.S_IMODE(os.stat(client.path(conf)).st_mode) == 0o640
+    assert sorted(os.listdir(client.path("/etc/rhsm"))) == ["ca", "rhsm.conf"]
+    assert client.run("config", "--list").returncode == 0
+    assert file_state(client, conf)[1] == new_inode  # --list only reads
 
 
 def test_config_adds_missing_keys_inside_their_section(client):
