@@ -48,17 +48,7 @@ def by_status(found, status):
     return {r["id"]: files_of(r) for r in found if r["status"] == status}
 
 
-# Where redhat.repo names a proxy, the dry run says REDHAT_REPO changes (as the run does) but shows
-# no diff of it: the run regenerates the file with `subscription-manager refresh` first, which a
-# dry run does not run. Left for a follow-up (issue 19 point 2): show the planned file's diff.
-NO_REDHAT_REPO_DIFF = pytest.mark.xfail(strict=True, reason="the dry run shows no redhat.repo "
-                                        "diff where a refresh comes first")
-
-
-@pytest.mark.parametrize("state", [
-    pytest.param(state, marks=NO_REDHAT_REPO_DIFF) if state in (
-        "adopted: global registration through one proxy", "drifted: redhat.repo names a proxy")
-    else state for state in sorted(STATES)])
+@pytest.mark.parametrize("state", sorted(STATES))
 def test_a_dry_run_reports_exactly_what_the_run_then_changes(lab, sandbox, state):
     single_proxy(lab)
     box = sandbox()
