@@ -49,13 +49,13 @@ class Context(object):
         if self.snapshot is not None:
             self.snapshot.add(path)
 
-    def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
+    def run(self, argv, changes_host=False, timeout=None, input=None, env=None):
         if changes_host:
             self.before_change()
             self.rpm_answer = None
         # --timeout bounds every command unless the call asks for another bound.
         result = self.runner.run(argv, changes_host=changes_host, timeout=timeout or self.timeout,
-                                 input=input, env=env, binary=binary)
+                                 input=input, env=env)
         if changes_host and self.record_after_command:
             from lbenroll.backup import record_after_command
             record_after_command(self)

@@ -122,10 +122,9 @@ class Runner(object):
             return shlex.quote(arg)
         return MASK.join(shlex.quote(piece) if piece else "" for piece in masked.split(MASK))
 
-    def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
+    def run(self, argv, changes_host=False, timeout=None, input=None, env=None):
         """Run argv; return a CommandResult, or None when dry-run skips a host-changing command.
 
-        binary=True returns stdout as bytes (stderr stays text) for commands like rpm2cpio.
         env: variables a command needs beyond the minimal environment (child_environment).
         """
         if not isinstance(argv, (list, tuple)):
@@ -141,17 +140,17 @@ class Runner(object):
         try:
             proc = subprocess.run(
                 argv, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                universal_newlines=not binary, timeout=timeout or self.timeout)
+                universal_newlines=True, timeout=timeout or self.timeout)
         except FileNotFoundError:
             log.info("not found: %s", argv[0])
             return CommandResult(argv, 127, "", "%s: command not found" % argv[0])
         except subprocess.TimeoutExpired as exc:
             log.info("timed out after %ss: %s", exc.timeout, shown)
             return CommandResult(argv, 124, "", "timed out after %ss" % exc.timeout, timed_out=True)
-        stderr = proc.stderr.decode("utf-8", "replace") if binary else proc.stderr
+        stderr = proc.stderr
         result = CommandResult(argv, proc.returncode, proc.stdout, stderr)
         log.info("exit %s: %s", proc.returncode, shown)
-        shown_output = stderr if binary else proc.stdout + stderr
+        shown_output = proc.stdout + stderr
         for line in shown_output.splitlines():
             log.debug("  | %s", self.redact(line))
         return result

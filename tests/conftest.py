@@ -138,7 +138,7 @@ class FakeRunner(object):
         from lbenroll.runner import Runner
         return Runner.output(self, result)
 
-    def run(self, argv, changes_host=False, timeout=None, input=None, env=None, binary=False):
+    def run(self, argv, changes_host=False, timeout=None, input=None, env=None):
         from lbenroll.runner import CommandResult
         argv = [str(a) for a in argv]
         if changes_host and self.dry_run:
