@@ -298,6 +298,29 @@ def _reason(exc):
     return str(reason)
 
 
+# The characters rpmbuild accepts in a package's name and in its version and release (rpm:
+# build/rpmbuild_internal.h ALLOWED_CHARS_NAME, ALLOWED_CHARS_VERREL, checked by
+# build/parsePreamble.c rpmCharCheck; letters and digits besides). A header is bytes from the
+# network: one with anything else (a control character, a terminal escape, a space) is not
+# shown as it is, nor used as the answering proxy's name.
+_NAME = re.compile(r"[A-Za-z0-9_%][A-Za-z0-9._+%{}-]*\Z")
+_VERREL = re.compile(r"[A-Za-z0-9._+%{}~^]+\Z")
+
+
+def _check_names(url, package):
+    bad = [(what, value) for what, value, rule in (
+        ("name", package.name, _NAME), ("version", package.version, _VERREL),
+        ("release", package.release, _VERREL)) if value is None or not rule.match(value)]
+    if bad:
+        raise DataError("%s is not a usable RPM: its header's package name, version or "
+                        "release is missing or has characters rpm does not allow (%s)" % (
+                            url, ", ".join("%s %s" % (what, "missing" if value is None
+                                                      else ascii(value))
+                                           for what, value in bad)),
+                        step=STEP, fix="no package rpmbuild makes has such a header: check what "
+                                       "the balancer and each proxy serve at /pub")
+
+
 def parse(url, data, extract, installed_script=None):
     """Validate bytes as a consumer RPM. extract(consume) runs through the payload as a cpio
     archive (rpm2cpio's output), giving it to consume piece by piece.
@@ -311,6 +334,7 @@ def parse(url, data, extract, installed_script=None):
         raise DataError("%s is not a usable RPM (%s)" % (url, exc), step=STEP,
                         fix="the balancer or a proxy serves an error page or a broken file at "
                             "/pub; fetch the URL by hand and check each proxy")
+    _check_names(url, package)
     if not package.name.startswith(host.CONSUMER_PACKAGE_PREFIX):
         raise DataError("%s is %s, not a katello-ca-consumer package" % (url, package.nvr),
                         step=STEP, fix="check what the proxies publish at /pub")
@@ -358,7 +382,7 @@ def check_header(url, package):
     lib/puppet/provider/bootstrap_rpm/bootstrap_rpm.rb, its spec's %files and scriptlets).
     Anything else is a DataError naming what is extra; nothing is installed."""
     problems = []
-    extra = sorted(entry.path for entry in package.files if entry.path != SCRIPT_PATH)
+    extra = sorted(_shown(entry.path) for entry in package.files if entry.path != SCRIPT_PATH)
     if extra:
         problems.append("files besides %s: %s" % (SCRIPT_PATH, ", ".join(extra)))
     scripts = [entry for entry in package.files if entry.path == SCRIPT_PATH]
@@ -370,7 +394,7 @@ def check_header(url, package):
                 SCRIPT_PATH, "unknown" if entry.mode is None else "%o" % entry.mode))
         if (entry.user, entry.group) != ("root", "root"):
             problems.append("%s is owned by %s:%s, not root:root" % (
-                SCRIPT_PATH, entry.user, entry.group))
+                SCRIPT_PATH, _shown(entry.user), _shown(entry.group)))
         if entry.size is None or entry.size > MAX_SCRIPT_SIZE:
             problems.append("%s is %s bytes, not a script of at most %d" % (
                 SCRIPT_PATH, "an unknown number of" if entry.size is None else entry.size,
@@ -383,6 +407,12 @@ def check_header(url, package):
         problems.append("trigger scriptlets (%s)" % ", ".join(package.trigger_tags))
     if problems:
         _refuse(url, package, problems)
+
+
+def _shown(text):
+    """A string from the header as a message may show it: as it is when it holds only printable
+    characters, else escaped (ascii), so that no control character reaches a terminal or log."""
+    return text if text is not None and text.isprintable() else ascii(text)
 
 
 def _refuse(url, package, problems):

@@ -59,6 +59,26 @@ def test_other_package_is_refused():
     assert "not a katello-ca-consumer package" in exc.value.message
 
 
+@pytest.mark.parametrize("name,version,release", [
+    ("katello-ca-consumer-evil\x1b]0;owned\x07.example.test", "1.0", "2"),
+    ("katello-ca-consumer-proxy02.example.test", "1.0\x1b[2J", "2"),
+    ("katello-ca-consumer-proxy02.example.test", "1.0", "2\nfake: all good"),
+    ("katello-ca-consumer-proxy 02", "1.0", "2"),
+])
+def test_header_names_rpm_would_not_build_are_refused_and_shown_escaped(name, version,
+                                                                         release):
+    # The header comes from the network: a name, version or release with characters rpm does
+    # not allow (control characters, a terminal escape, a new line, a space) never reaches a
+    # message or the report as it is.
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": script().encode()})
+    with pytest.raises(DataError) as exc:
+        parse(rpm(name, version, release, payload), payload)
+    assert exc.value.exit_code == ExitCode.DATAERR
+    text = exc.value.message + (exc.value.fix or "")
+    assert not any(ord(c) < 32 or c == "\x7f" for c in text), text
+    assert "characters rpm does not allow" in exc.value.message
+
+
 def test_missing_script_is_refused():
     data, payload = package(files={"./etc/other": b"x"})
     with pytest.raises(DataError) as exc:
@@ -175,6 +195,14 @@ def test_a_package_with_one_more_file_is_refused_naming_it():
     payload = cpio(files)
     message = refused(rpm("katello-ca-consumer-p1", payload=payload), payload)
     assert "files besides /usr/bin/katello-rhsm-consumer: /etc/cron.d/katello" in message
+
+
+def test_an_extra_file_name_with_a_terminal_escape_is_shown_escaped():
+    text = script().encode()
+    files = {"./usr/bin/katello-rhsm-consumer": text, "./etc/\x1b]0;x\x07evil": b"x"}
+    payload = cpio(files)
+    message = refused(rpm("katello-ca-consumer-p1", payload=payload), payload)
+    assert "\x1b" not in message and "\\x1b]0;x\\x07evil" in message
 
 
 def test_a_setuid_or_writable_script_is_refused():
