@@ -50,6 +50,7 @@ class InstallConsumerRpm(Step):
                         rpm.path], "install %s" % rpm.package.nvr)
         upgraded = [nvr for nvr in others if rpmversion.split_nvr(nvr)[0] == rpm.package.name]
         erased = [nvr for nvr in others if nvr not in upgraded]
+        erase_done = []  # [True] once the replaced packages are erased
         if not ctx.dry_run:
             _keep_copy(ctx, rpm)
             if rpm.package.nvr in installed:
@@ -59,12 +60,12 @@ class InstallConsumerRpm(Step):
                 ctx.undo.push("reinstall %s" % ", ".join(upgraded),
                               lambda: _reinstall(ctx, upgraded, self.id))
             else:
-                ctx.undo.push("remove %s" % rpm.package.nvr, lambda: self._rpm(
-                    run, ["-e", "--noscripts", "--notriggers", "--nodeps", rpm.package.nvr],
-                    "remove %s" % rpm.package.nvr))
+                ctx.undo.push("remove %s" % rpm.package.nvr,
+                              lambda: self._remove_new(run, erased, erase_done))
         if erased:
             self._rpm(run, ["-e", "--noscripts", "--notriggers", "--nodeps"] + erased,
                       "remove %s" % ", ".join(erased))
+            erase_done.append(True)
             if not ctx.dry_run:
                 ctx.undo.push("reinstall %s" % ", ".join(erased),
                               lambda: _reinstall(ctx, erased, self.id))
@@ -93,6 +94,15 @@ class InstallConsumerRpm(Step):
             # --foreman-proxy-registration-url): it replaces a single proxy's package.
             return "%s replaces %s, built for one proxy" % (rpm.package.nvr, installed[0])
         return None
+
+    def _remove_new(self, run, erased, erase_done):
+        """Undo of the install: erase the new package. When the old ones it replaced are still
+        installed (their erase failed), their record of the shared script says "replaced", so
+        rpm takes the script with the new package: reinstall them to put their script back."""
+        nvr = run.consumer.package.nvr
+        self._rpm(run, ["-e", "--noscripts", "--notriggers", "--nodeps", nvr], "remove %s" % nvr)
+        if erased and not erase_done:
+            _reinstall(run.ctx, erased, self.id)
 
     def _installed(self, ctx):
         return [package.nvr for package in packages.installed(

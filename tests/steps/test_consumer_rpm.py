@@ -128,6 +128,33 @@ def test_the_rollback_reinstalls_the_replaced_package_from_its_kept_copy(
     assert fake_runner.calls[-1] == ["rpm", "--root", str(root)] + RPM_ERASE + [NVR]
 
 
+def test_a_failed_erase_of_the_old_package_is_undone_by_putting_the_old_script_back(
+        make_run, fake_runner, root, tmp_path):
+    # The new package was installed over the old one (--replacefiles: the old package's record
+    # of the shared script says "replaced"), then erasing the old one failed. Erasing the new
+    # package alone would take the script with it and leave the old package without its file:
+    # the undo reinstalls the old package from its kept copy after erasing the new one.
+    installed_payload(root, SCRIPT.replace(CA.strip(), OTHER_CA.strip()))
+    old = "katello-ca-consumer-proxy01.example.test-1.0-1"
+    kept = root / "var/lib/lbenroll/consumer-rpm" / ("%s.noarch.rpm" % old)
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"the old package")
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(old))
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
+    fake_runner.expect(["rpm", "--root", str(root), "-e", "--noscripts", "--notriggers",
+                        "--nodeps", old], 1, "", "error: package database locked")
+    fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
+    run = fetched(make_run(), tmp_path)
+    with pytest.raises(LbenrollError):
+        InstallConsumerRpm().run(run)
+    done, failed = run.ctx.undo.rollback()
+    assert failed == []
+    assert fake_runner.calls[-2] == ["rpm", "--root", str(root)] + RPM_ERASE + [NVR]
+    assert fake_runner.calls[-1] == ["rpm", "--root", str(root), "-U", "--oldpackage",
+                                     "--replacepkgs", "--replacefiles", "--noscripts",
+                                     "--notriggers", "--nodeps", str(kept)]
+
+
 def test_the_balancers_own_package_replaces_a_proxys(make_run, fake_runner, root, tmp_path):
     # Proxies installed with --foreman-proxy-registration-url build it for the balancer name.
     installed_payload(root)
