@@ -138,6 +138,26 @@ def _consumer_packages_differ(run):
         ", ".join(before) or "none", ", ".join(now) or "none"))]
 
 
+def _rollback_advice(failed, not_restored, spared):
+    """What the admin does about each kind of leftover: an undo action that failed says what to
+    run; a file something else edited during the run keeps that edit (the backup store has it
+    from before, so restoring it from there would take the other edit back too); the rpm
+    database says which packages; any other path is restored from the backup store."""
+    advice = ["do what each 'NOT undone' line says"] if failed else []
+    others = [path for path, _ in not_restored if path != "the rpm database"]
+    edited = [path for path in others if path in spared]
+    if edited:
+        advice.append("check %s: something else changed it during the run and it keeps that "
+                      "change" % ", ".join(edited))
+    if any(path == "the rpm database" for path, _ in not_restored):
+        advice.append("install or erase katello-ca-consumer packages with rpm until they are "
+                      "those listed as before the run")
+    rest = [path for path in others if path not in spared]
+    if rest:
+        advice.append("restore %s from %s by hand" % (", ".join(rest), host.BACKUP_DIR))
+    return "; ".join(advice)
+
+
 def _rollback(run):
     """Undo this run's changes, newest first; then hold the watched paths against what they were
     before the run's first change, put back whatever still differs (what a package script,
@@ -152,9 +172,12 @@ def _rollback(run):
     if not_restored:
         detail += ["NOT as it was: %s (%s)" % (path, why) for path, why in not_restored]
     if failed or not_restored:
-        return Result("ROLLBACK", Status.FAILED, "could not put everything back as it was: "
-                      "%d path(s) differ" % (len(failed) + len(not_restored)), detail=detail,
-                      remediation="restore the paths listed from %s by hand" % host.BACKUP_DIR,
+        counts = ["%d change(s) not undone" % len(failed)] if failed else []
+        counts += ["%d path(s) differ" % len(not_restored)] if not_restored else []
+        return Result("ROLLBACK", Status.FAILED, "could not put everything back as it was: %s"
+                      % ", ".join(counts), detail=detail,
+                      remediation=_rollback_advice(failed, not_restored,
+                                                   snapshot.spared if snapshot else {}),
                       exit_code=ExitCode.FAILED)
     if run.consumer_packages_before is not None:
         detail.append("compared: the installed katello-ca-consumer packages")

@@ -152,6 +152,50 @@ def test_a_failed_undo_action_fails_the_rollback(run, host):
     assert read(host, RHSM_CONF) == ORIGINAL_CONF  # the other undo actions still ran
 
 
+def test_a_file_someone_else_edited_during_the_run_is_not_to_be_restored_from_the_backup(
+        run, host):
+    # fileio spares a file something else changed during the run (fileio.take_back): the
+    # rollback leaves it to them, and its advice must not send the admin to the backup store,
+    # which holds the file as it was before that other edit.
+    class WritesThenSomeoneEdits(Step):
+        id = "A"
+
+        def run(self, run):
+            fileio.write_file(run.ctx, TARGET, b"[server]\nhostname = smartproxy.example.test\n")
+            with open(real(run.ctx.root, REPO), "ab") as f:
+                f.write(b"# an admin's edit during the run\n")
+            run.ctx.snapshot.spare(REPO, "changed by something else during the run; left as "
+                                         "it is")
+            return Result(self.id, Status.CHANGED, "changed")
+
+    results = engine.execute(run, [WritesThenSomeoneEdits, Fails])
+    rollback = results[-1]
+    assert rollback.status == Status.FAILED
+    assert "NOT as it was: %s (changed by something else" % REPO in rollback.detail[-1]
+    assert REPO in rollback.remediation and "backup" not in rollback.remediation
+    assert "something else changed it" in rollback.remediation
+    assert read(host, RHSM_CONF) == ORIGINAL_CONF
+    assert read(host, REPO).endswith(b"# an admin's edit during the run\n")
+
+
+def test_a_failed_undo_action_says_to_do_what_it_names(run, host):
+    class PushesABrokenUndo(Step):
+        id = "A"
+
+        def run(self, run):
+            fileio.write_file(run.ctx, TARGET, b"changed\n")
+
+            def broken():
+                raise LbenrollError("no copy of pkg-1-1 is kept; run: rpm -U FILE")
+            run.ctx.undo.push("reinstall pkg-1-1", broken)
+            return Result(self.id, Status.CHANGED, "changed")
+
+    rollback = engine.execute(run, [PushesABrokenUndo, Fails])[-1]
+    assert rollback.status == Status.FAILED
+    assert "1 change(s) not undone" in rollback.summary
+    assert "NOT undone" in rollback.remediation and "backup" not in rollback.remediation
+
+
 def test_a_failure_before_any_change_has_no_rollback(run, host):
     results = engine.execute(run, [Fails])
     assert [r.id for r in results] == ["B"]
