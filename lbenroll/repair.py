@@ -56,20 +56,18 @@ def recorded_options(config_path, run_values):
         raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",
                                fix="run it with sudo, or use --dry-run to only see the plan")
     path = config_path or host.reroot(root, host.LBENROLL_CONF)
-    from lbenroll import diskio
+    # Imported here: `lbenroll --help` imports this module for its one-line help only.
+    from lbenroll.writers import lbenroll_conf
     try:
-        text = diskio.read_file(path, path).decode("utf-8", "replace")
-    except FileNotFoundError:
-        raise UsageError("%s does not exist: there is no recorded enrollment to repair" % path,
-                         fix="enroll first (lbenroll --server BALANCER -o ORG_LABEL -a KEY "
-                             "--skip foreman ...); that records the options repair re-applies"
-                         ) from None
+        record = lbenroll_conf.read(path, path)
     except OSError as exc:
         raise ConfigError("cannot read %s: %s" % (path, exc.strerror),
                           fix="check the file, or enroll again to rewrite it") from None
-    # Imported here: `lbenroll --help` imports this module for its one-line help only.
-    from lbenroll.writers import lbenroll_conf
-    values = lbenroll_conf.option_values(lbenroll_conf.parse(text, path), path)
+    if record is None:
+        raise UsageError("%s does not exist: there is no recorded enrollment to repair" % path,
+                         fix="enroll first (lbenroll --server BALANCER -o ORG_LABEL -a KEY "
+                             "--skip foreman ...); that records the options repair re-applies")
+    values = lbenroll_conf.option_values(record, path)
     values.update(run_values)
     # Repair heals configuration drift only: it never touches the Foreman host record (so it
     # needs no API password and validates as content-only) and never installs or updates
