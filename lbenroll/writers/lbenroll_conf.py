@@ -149,7 +149,7 @@ def _value(spec, name, text, source):
             raise UsageError("%s: %s = %r is neither true nor false" % (source, name, text))
         return text.lower() == "true"
     if spec.multiple:
-        return [item.strip() for item in text.split(",") if item.strip()]
+        return option_table.comma_list(text)
     return text
 
 
