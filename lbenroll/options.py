@@ -512,8 +512,9 @@ def _secrets(options):
     for spec in OPTIONS:
         value = getattr(options, spec.dest) if spec.secret else None
         if value:
-            # subscription-manager takes comma-separated activation keys; mask each one too.
-            secrets += [value] + [part for part in value.split(",") if part and part != value]
+            # subscription-manager takes comma-separated activation keys; mask each one too,
+            # as register hands it over (stripped: "ak-one, ak-two" gives it "ak-two").
+            secrets += [value] + [part for part in comma_list(value) if part != value]
     return secrets
 
 
