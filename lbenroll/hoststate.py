@@ -33,7 +33,8 @@ class HostState(object):
 
 def read(root):
     """The state of the host under root. A record that cannot be read is a configuration error
-    (exit 78) naming it."""
+    (exit 78) naming it. A root that is no directory holds nothing: a fresh host, whose --root
+    options.validate refuses."""
     from lbenroll.writers import lbenroll_conf
     root = root or "/"
     try:
