@@ -32,16 +32,24 @@ def steps_for(options):
     return engine.REMOVE_STEPS
 
 
+def refuse_unprivileged(root, dry_run):
+    """PermissionDenied unless this process may change the host under root: changing this host
+    (root /) needs root; a dry run, or a --root tree, is left to the files' own permissions."""
+    if os.geteuid() != 0 and not dry_run and os.path.abspath(root) == "/":
+        raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",
+                               fix="run it with sudo, or use --dry-run to only see the plan")
+
+
 def run(options):
     steps = steps_for(options)
     ctx = Context(root=options.root, dry_run=options.dry_run, secrets=options.secrets,
                   timeout=options.timeout)
     if options.remove:
         ctx.watched = None
-    if os.geteuid() != 0 and not ctx.dry_run and ctx.root == "/":
-        # Checked before the log file and the lock, which need root as well.
-        raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",
-                               fix="run it with sudo, or use --dry-run to only see the plan")
+    if not options.recorded_in:
+        # Checked before the log file and the lock, which need root as well. `lbenroll repair`
+        # (options.recorded_in) checked it before reading the record (repair.py).
+        refuse_unprivileged(ctx.root, ctx.dry_run)
     if ctx.root != "/" and not any(os.path.isdir(ctx.path(d)) for d in host.RPMDB_DIRS):
         # Checked before the log file and the lock, which would be created inside it, and
         # before rpm, which would create a database there.

@@ -115,8 +115,9 @@ def options_for_host(values):
     """Validated options for a command line on the host as it is (hoststate.py): the record's
     options as defaults, and what registering needs checked against what the host has."""
     from lbenroll import hoststate
-    state = hoststate.read(values.get("root") if os.path.isdir(values.get("root") or "/")
-                           else "/")
+    # --root is checked once, by options.validate in its place among the values; a --root that
+    # is no directory holds neither record nor certificate, so hoststate finds a fresh host.
+    state = hoststate.read(values.get("root"))
     merged, from_record = hoststate.with_record(values, state)
     validated = complete(options.validate(merged, host_state=state, from_record=from_record))
     if from_record:

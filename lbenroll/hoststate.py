@@ -11,7 +11,7 @@ before anything runs.
 """
 import os
 
-from lbenroll import diskio, host
+from lbenroll import host
 from lbenroll.errors import ConfigError, UsageError
 from lbenroll.options import is_hostname
 from lbenroll.urls import same_host
@@ -33,18 +33,12 @@ class HostState(object):
 
 def read(root):
     """The state of the host under root. A record that cannot be read is a configuration error
-    (exit 78) naming it."""
+    (exit 78) naming it. A root that is no directory holds nothing: a fresh host, whose --root
+    options.validate refuses."""
     from lbenroll.writers import lbenroll_conf
     root = root or "/"
-    path = host.reroot(root, host.LBENROLL_CONF)
-    record = None
     try:
-        data = diskio.read_file(path, host.LBENROLL_CONF)
-        record = lbenroll_conf.parse(data.decode("utf-8", "replace"), host.LBENROLL_CONF)
-    except FileNotFoundError:
-        pass
-    except NotADirectoryError:
-        pass
+        record = lbenroll_conf.read(host.reroot(root, host.LBENROLL_CONF))
     except PermissionError:
         record = None  # not root: the run is refused as such later, with its own message
     except OSError as exc:

@@ -512,8 +512,9 @@ def _secrets(options):
     for spec in OPTIONS:
         value = getattr(options, spec.dest) if spec.secret else None
         if value:
-            # subscription-manager takes comma-separated activation keys; mask each one too.
-            secrets += [value] + [part for part in value.split(",") if part and part != value]
+            # subscription-manager takes comma-separated activation keys; mask each one too,
+            # as register hands it over (stripped: "ak-one, ak-two" gives it "ak-two").
+            secrets += [value] + [part for part in comma_list(value) if part != value]
     return secrets
 
 
@@ -708,12 +709,20 @@ def is_hostname(name):
     return bool(re.match(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$", name)) and ".." not in name
 
 
+def comma_list(text, empties=False):
+    """The items of a comma-separated value (a COMMA_LIST option, a multiple option's record
+    line, the activation keys), stripped, in the order given; None is no item. Empty items are
+    dropped unless empties: subscription-manager is handed each activation key as given.
+    diagnose --proxies has a splitter of its own (sources.from_option): spaces separate there."""
+    items = [item.strip() for item in (text or "").split(",")]
+    return items if empties else [item for item in items if item]
+
+
 def container_registry_names(options):
     """The balancer, then each name of --container-registry-proxies not already listed."""
     names = [options.balancer] if options.balancer else []
-    for name in (options.container_registry_proxies or "").split(","):
-        name = name.strip()
-        if name and name.lower() not in (seen.lower() for seen in names):
+    for name in comma_list(options.container_registry_proxies):
+        if name.lower() not in (seen.lower() for seen in names):
             names.append(name)
     return names
 

@@ -5,13 +5,11 @@ rebuild, a consumer RPM upgrade, a hand edit) is corrected, and a rebuilt proxy'
 RPM is installed. Repair never registers: it has no activation key, so a host whose identity is
 lost is told to enroll again.
 """
-import os
-
 import click
 
 from lbenroll import host, options
 from lbenroll.enroll import complete, run_validated
-from lbenroll.errors import ConfigError, PermissionDenied, UsageError
+from lbenroll.errors import ConfigError, UsageError
 from lbenroll.voice import LbenrollCommand
 
 HELP = ("Re-apply the options recorded by the last enrollment, correcting files that drifted "
@@ -48,28 +46,27 @@ def repair(config_path, run_values):
 def recorded_options(config_path, run_values):
     """Options from the recorded file, checked by options.validate() like a command line."""
     root = run_values.get("root", "/")
-    # --root by the enrollment's own rule and words, before the record is looked for in it.
-    options.checked_root(root)
-    if os.geteuid() != 0 and not run_values.get("dry_run") and os.path.abspath(root) == "/":
-        # As the enrollment refuses (app.run), and before the record is read: an ordinary
-        # user asking for a repair is told what it needs, not that the host is not enrolled.
-        raise PermissionDenied("lbenroll must run as root to change this host", step="PREFLIGHT",
-                               fix="run it with sudo, or use --dry-run to only see the plan")
+    # Imported here: `lbenroll --help` imports this module for its one-line help only.
+    from lbenroll import app
+    from lbenroll.writers import lbenroll_conf
+    # The enrollment's refusal (app.run leaves it to this one on a repair), before the record
+    # is read: an ordinary user asking for a repair is told what it needs, not that the host is
+    # not enrolled.
+    app.refuse_unprivileged(root, run_values.get("dry_run"))
     path = config_path or host.reroot(root, host.LBENROLL_CONF)
-    from lbenroll import diskio
     try:
-        text = diskio.read_file(path, path).decode("utf-8", "replace")
-    except FileNotFoundError:
-        raise UsageError("%s does not exist: there is no recorded enrollment to repair" % path,
-                         fix="enroll first (lbenroll --server BALANCER -o ORG_LABEL -a KEY "
-                             "--skip foreman ...); that records the options repair re-applies"
-                         ) from None
+        record = lbenroll_conf.read(path, path)
     except OSError as exc:
         raise ConfigError("cannot read %s: %s" % (path, exc.strerror),
                           fix="check the file, or enroll again to rewrite it") from None
-    # Imported here: `lbenroll --help` imports this module for its one-line help only.
-    from lbenroll.writers import lbenroll_conf
-    values = lbenroll_conf.option_values(lbenroll_conf.parse(text, path), path)
+    if record is None:
+        # --root has its one check in options.validate; a --root that is no directory holds no
+        # record, and is then what is wrong, said in that check's words.
+        options.checked_root(root)
+        raise UsageError("%s does not exist: there is no recorded enrollment to repair" % path,
+                         fix="enroll first (lbenroll --server BALANCER -o ORG_LABEL -a KEY "
+                             "--skip foreman ...); that records the options repair re-applies")
+    values = lbenroll_conf.option_values(record, path)
     values.update(run_values)
     # Repair heals configuration drift only: it never touches the Foreman host record (so it
     # needs no API password and validates as content-only) and never installs or updates

@@ -451,3 +451,20 @@ def test_subcommand_dispatch(monkeypatch):
     from click.testing import CliRunner
     help_text = CliRunner().invoke(cli_module.command, ["--help"]).output
     assert "lbenroll hello" in help_text and "A test subcommand." in help_text
+
+
+def test_root_is_checked_once_and_the_state_read_under_the_root_given(app, capsys, tmp_path,
+                                                                      monkeypatch):
+    from lbenroll import options
+    checked, read_under = [], []
+    real = options.checked_root
+    monkeypatch.setattr(options, "checked_root", lambda root: checked.append(root) or real(root))
+    monkeypatch.setattr(hoststate, "read", lambda root: read_under.append(root) or
+                        hoststate.HostState(root, None, True))
+    parsed(app, capsys, *BASE + ["--root", str(tmp_path)])
+    assert checked == read_under == [str(tmp_path)]
+    # A --root that is no directory: the host under it is read as it is (nothing there), never
+    # the host under /, and the one check refuses it.
+    code, _, err = invoke(capsys, *BASE + ["--root", "/no/such/dir"])
+    assert code == 2 and "--root: /no/such/dir is not an existing directory" in err
+    assert read_under[1:] == checked[1:] == ["/no/such/dir"] and len(app.calls) == 1

@@ -1,12 +1,13 @@
 """One voice: every usage error of every command, click's own included, is "lbenroll: error:
 <what>" and "  fix: <how>" with exit 2; the commands share the enrollment's checks and words;
 every command's --help ends with its exit status, made from the ExitCode enum."""
+import os
 import re
 import socket
 
 import pytest
 
-from lbenroll import cli, hoststate, repair
+from lbenroll import cli, hoststate
 from lbenroll.errors import EXIT_CODE_MEANINGS, ExitCode
 
 LB = "smartproxy.example.test"
@@ -109,7 +110,7 @@ def test_diagnose_refuses_what_the_enrollment_refuses_in_the_same_words(capsys, 
 
 def test_repair_as_an_ordinary_user_is_refused_like_the_enrollment(capsys, monkeypatch,
                                                                    tmp_path):
-    monkeypatch.setattr(repair.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     record = str(tmp_path / "lbenroll.conf")  # there is none: it must not even be looked for
     code, out, err = invoke(capsys, "repair", "--config", record)
     assert code == ExitCode.NOPERM == 77

@@ -328,3 +328,12 @@ def test_backup_before_command_does_not_read_a_file_already_in_the_store(ctx, ro
     store.backup_before_command(ctx, [TARGET.path])
     with open(backup(ctx), "rb") as f:
         assert f.read() == b"original\n"
+
+
+def test_link_file_refuses_a_directory_and_skips_a_right_link(ctx, root):
+    os.makedirs(real(root, "/etc/containers/certs.d/lb/client.cert"))
+    with pytest.raises(WriteError) as exc:
+        fileio.link_file(ctx, "/etc/containers/certs.d/lb/client.cert", "/x")
+    assert "is a directory" in exc.value.message
+    assert fileio.link_file(ctx, "/etc/containers/certs.d/lb/client.key", "/x") is True
+    assert fileio.link_file(ctx, "/etc/containers/certs.d/lb/client.key", "/x") is False

@@ -104,7 +104,7 @@ def test_a_record_root_may_not_read_is_left_to_the_root_check(root, monkeypatch)
 
     def denied(real, path):
         raise PermissionError(13, "Permission denied", real)
-    monkeypatch.setattr(hoststate.diskio, "read_file", denied)
+    monkeypatch.setattr(lbenroll_conf.diskio, "read_file", denied)
     assert hoststate.read(str(root)).record is None
 
 

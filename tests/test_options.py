@@ -367,3 +367,22 @@ def test_a_ca_file_with_more_than_certificates_is_refused(tmp_path):
 def test_rotate_ca_needs_the_new_ca_pinned_or_given():
     assert "--rotate-ca" in refusal(rotate_ca=True)
     assert check(rotate_ca=True, ca_fingerprint=[FINGERPRINT]).rotate_ca
+
+
+def test_comma_list_strips_drops_empties_and_keeps_the_order():
+    assert options.comma_list(" b ,a,,b , ") == ["b", "a", "b"]
+    assert options.comma_list(None) == [] and options.comma_list("") == []
+    # Activation keys go to subscription-manager each as given, an empty one included.
+    assert options.comma_list("ak-one, ,ak-two", empties=True) == ["ak-one", "", "ak-two"]
+
+
+def test_each_activation_key_of_a_list_is_masked_as_subscription_manager_gets_it():
+    from lbenroll.redact import Redactor
+    from lbenroll.runner import Runner
+    validated = options.validate({"balancer": "lb.example.com", "skip": ["foreman"],
+                                  "org": "ACME", "activationkey": "ak-one, ak-two",
+                                  "fqdn": "client01.example.com"})
+    shown = Runner(Redactor(validated.secrets)).display(
+        ["subscription-manager", "register", "--activationkey", "ak-one",
+         "--activationkey", "ak-two"])
+    assert "ak-one" not in shown and "ak-two" not in shown

@@ -110,3 +110,19 @@ def test_rex_keys_from_the_api_are_repaired_from_the_balancer_without_a_password
     assert result.exit_code == 0, result.output
     [options] = runs
     assert options.remote_exec and not options.remote_exec_apikeys
+
+
+def test_root_and_privileges_are_checked_once_on_a_repair(root, runs, monkeypatch):
+    from lbenroll import options
+    seed(root, {CONF: RECORDED})
+    checked, privileges = [], []
+    real = options.checked_root
+    monkeypatch.setattr(options, "checked_root", lambda path: checked.append(path) or real(path))
+    monkeypatch.setattr(app, "refuse_unprivileged", lambda *args: privileges.append(args))
+    assert invoke("--root", str(root)).exit_code == 0
+    assert checked == [str(root)] and privileges == [(str(root), None)]
+    # No record under a --root that is no directory: the root's own message, checked once.
+    del checked[:]
+    result = invoke("--root", str(root / "nope"))
+    assert result.exit_code == ExitCode.USAGE and checked == [str(root / "nope")]
+    assert "is not an existing directory" in result.output and len(runs) == 1

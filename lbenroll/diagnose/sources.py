@@ -30,6 +30,8 @@ class ProxySource(object):
 
 def from_option(text):
     """Names from --proxies: commas or spaces between them, duplicates dropped, order kept."""
+    # Not options.comma_list, the enrollment's splitter: a space separates names here as well
+    # (a list pasted from a report), where an enrollment value keeps bootstrap.py's commas only.
     names = []
     for name in re.split(r"[\s,]+", text or ""):
         if name and not any(same_proxy(name, seen) for seen in names):

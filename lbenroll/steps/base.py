@@ -53,11 +53,6 @@ class AgentStep(Step):
         raise NotImplementedError
 
 
-def comma_list(value):
-    """--enablerepos and --install-packages are comma-separated, as in bootstrap.py."""
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
 class PackageStep(Step):
     """Installs packages that are not installed yet; a re-run finds them and does nothing."""
 

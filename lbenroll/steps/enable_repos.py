@@ -1,7 +1,8 @@
 """ENABLE_REPOS: enable the repositories given with --enablerepos."""
 from lbenroll import backup, host, subman
 from lbenroll.results import Result, Status
-from lbenroll.steps.base import Step, comma_list
+from lbenroll.options import comma_list
+from lbenroll.steps.base import Step
 
 
 class EnableRepos(Step):

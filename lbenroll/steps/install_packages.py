@@ -1,7 +1,8 @@
 """INSTALL_PACKAGES: install the packages given with --install-packages."""
 from lbenroll.errors import LbenrollError
 from lbenroll.results import Result, Status
-from lbenroll.steps.base import PackageStep, comma_list
+from lbenroll.options import comma_list
+from lbenroll.steps.base import PackageStep
 
 
 class InstallPackages(PackageStep):

@@ -1,11 +1,10 @@
 """RECORD_OPTIONS: record the enrollment options for lbenroll repair."""
-from lbenroll import fileio, host
+from lbenroll import host
 from lbenroll.options import BY_DEST
-from lbenroll.errors import ConfigError
+from lbenroll.errors import ConfigError, WriteError
 from lbenroll.steps.base import WriterStep
-from lbenroll.writers.base import decode
 from lbenroll.writers.lbenroll_conf import (MOVED, RECORDED, LbenrollConfWriter, found_facts,
-                                            key, parse, recorded_values)
+                                            key, read, recorded_values)
 
 
 # What a move (--new-capsule) takes from its own command line only (lbenroll_conf.MOVED), by
@@ -34,12 +33,18 @@ class RecordOptions(WriterStep):
 
 
 def previous_record(ctx):
-    """{key: text} of the recorded enrollment; {} when there is none or it cannot be read."""
-    data = fileio.read_bytes(ctx, host.LBENROLL_CONF)
+    """{key: text} of the recorded enrollment; {} when there is none or configobj cannot read
+    it (the writer then renders the file whole from this run's options)."""
     try:
-        return parse(decode(data)) if data is not None else {}
+        record = read(ctx.path(host.LBENROLL_CONF))
+    except OSError as exc:
+        # As fileio.read_bytes says it for every file a step reads.
+        raise WriteError("cannot read %s: %s" % (host.LBENROLL_CONF, exc.strerror),
+                         fix="check the file's permissions") from None
     except ConfigError:
+        # hoststate.read refused such a record before the run; one changed since is rewritten.
         return {}
+    return record or {}
 
 
 def merged(before, rows):

@@ -3,6 +3,7 @@ import logging
 
 from lbenroll import backup, fileio, host, subman
 from lbenroll.errors import ExitCode, LbenrollError, UsageError
+from lbenroll.options import comma_list
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step, registration_stands
 from lbenroll.writers.base import decode
@@ -104,8 +105,8 @@ class Register(Step):
         argv = subman.argv(run.ctx, "register", "--org",
                                     run.org_label or options.org,
                                     "--name", options.fqdn)
-        for key in options.activationkey.split(","):
-            argv += ["--activationkey", key.strip()]
+        for key in comma_list(options.activationkey, empties=True):
+            argv += ["--activationkey", key]
         argv += list(options.smargs)
         argv += ["--serverurl", "https://%s:%s%s" % (run.balancer, rhsm["port"], rhsm["prefix"]),
                  "--baseurl", "https://%s%s" % (run.balancer, baseurl_path)]

@@ -7,6 +7,7 @@ from lbenroll import diskio, fileio, host, ports
 from lbenroll.https import KatelloSession, TooLarge, describe, read_body, timeouts
 from lbenroll.errors import LbenrollError
 from lbenroll.foreman import ForemanApi
+from lbenroll.options import comma_list
 from lbenroll.results import Result, Status
 from lbenroll.smartproxies import SMART_PROXIES, until_quiet
 from lbenroll.steps.base import Step
@@ -141,7 +142,7 @@ def from_smart_proxies(records):
 
 
 def _proxies(options):
-    return [name.strip() for name in options.remote_exec_proxies.split(",") if name.strip()]
+    return comma_list(options.remote_exec_proxies)
 
 
 def _not_a_file(ctx, path):

@@ -5,7 +5,7 @@ list parsing: a value is the text after `=`). Keys are the options' long names w
 """
 from configobj import ConfigObj, ConfigObjError
 
-from lbenroll import host
+from lbenroll import diskio, host
 from lbenroll import options as option_table
 from lbenroll.errors import ConfigError, DataError, UsageError
 from lbenroll.writers.base import Target, Writer
@@ -113,6 +113,23 @@ def parse(text, source=host.LBENROLL_CONF):
     return dict(conf)
 
 
+def read(real, shown=host.LBENROLL_CONF):
+    """The record at real ({key: text}, as parse() gives it), or None when there is none; shown
+    names it in messages. The one reader of the record: hoststate.read (a command line's
+    defaults), `lbenroll repair` (the options it replays, from --config too) and RECORD_OPTIONS
+    (what a move keeps). What an unreadable record means differs for each, so each turns
+    OSError into its own message; ConfigError when it is not a regular file or configobj
+    cannot read it."""
+    try:
+        # diskio.read_file walks the path (no link a user made is followed) and says
+        # FileNotFoundError for a missing component and for one that is no directory alike.
+        data = diskio.read_file(real, shown)
+    except FileNotFoundError:
+        return None
+    # "replace": a stray byte becomes U+FFFD, which validation names like any other bad value.
+    return parse(data.decode("utf-8", "replace"), shown)
+
+
 def option_values(recorded, source=host.LBENROLL_CONF):
     """{dest: value} for options.validate() from parse()'s {key: text}; raises UsageError."""
     values = {}
@@ -132,7 +149,7 @@ def _value(spec, name, text, source):
             raise UsageError("%s: %s = %r is neither true nor false" % (source, name, text))
         return text.lower() == "true"
     if spec.multiple:
-        return [item.strip() for item in text.split(",") if item.strip()]
+        return option_table.comma_list(text)
     return text
 
 
@@ -149,6 +166,8 @@ class LbenrollConfWriter(Writer):
 
     def render(self, current_text):
         wanted = dict(self.rows)
+        # current_text is the plan's own read of the target, as for every writer (the bytes
+        # the write is checked against); read() is for those outside a write.
         try:
             before = parse(current_text) if current_text is not None else {}
         except ConfigError:

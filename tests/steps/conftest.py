@@ -1,4 +1,5 @@
 import os
+import socket
 
 import pytest
 
@@ -11,6 +12,14 @@ from tests.conftest import DATA, seed
 CA = open(os.path.join(DATA, "pki", "ca.pem")).read()
 OTHER_CA = open(os.path.join(DATA, "pki", "other-ca.pem")).read()
 BALANCER = "smartproxy.example.test"
+# The consumer RPM's script as the real one holds its CAs: two here-documents
+# (puppet-foreman_proxy_content rhsm_reconfigure_script), the default CA first, then the server
+# CA. Different certificates here, to tell them apart.
+CA_SCRIPT = ("#!/bin/bash\n\nset -e\n\nKATELLO_SERVER=proxy02.example.test\nPORT=443\n\n"
+             "PREFIX=/rhsm\n\n"
+             "read -r -d '' KATELLO_DEFAULT_CA_DATA << EOM || true\n%s\n\nEOM\n\n"
+             "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\n\nEOM\n") % (
+                 OTHER_CA.strip(), CA.strip())
 
 RHSM_CONF = """\
 # Server hostname:
@@ -67,6 +76,65 @@ def make_run(ctx):
     return factory
 
 
+def served(run, tmp_path, script, release="1"):
+    """run as FETCH_CONSUMER_RPM leaves it: proxy02's consumer package of that release, its
+    katello-rhsm-consumer script given, parsed and kept in tmp_path."""
+    from lbenroll import consumer
+    from tests.rpmbytes import cpio, rpm
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": script.encode()})
+    data = rpm("katello-ca-consumer-proxy02.example.test", release=release, payload=payload)
+    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda consume: consume(payload))
+    run.consumer.path = str(tmp_path / "consumer.rpm")
+    (tmp_path / "consumer.rpm").write_bytes(data)
+    return run
+
+
+@pytest.fixture
+def resolvable(monkeypatch):
+    """The balancer's name resolves (to a loopback address), without DNS."""
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda *a, **k: [(2, 1, 6, "", ("127.0.1.10", 0))])
+
+
+def repair_run(make_run):
+    """A run of `lbenroll repair`: its options read from the record, no activation key."""
+    run = make_run(activationkey=None, org=None)
+    run.options.recorded_in = "/etc/lbenroll/lbenroll.conf"
+    return run
+
+
+@pytest.fixture
+def remove_run(make_run, tmp_path):
+    """A --remove run (no activation key) with its temporary directory."""
+    def factory(**given):
+        values = {"remove": True, "activationkey": None}
+        values.update(given)
+        run = make_run(**values)
+        run.tmpdir = str(tmp_path)
+        return run
+    return factory
+
+
+def real(root, path):
+    """Where a host path is in the temporary root."""
+    return os.path.join(str(root), path.lstrip("/"))
+
+
+def enrolled(ctx, root):
+    """A host as an enrollment leaves it, for the --remove steps: rhsm.conf changed (its
+    original backed up), new files, a new directory."""
+    from lbenroll import backup, fileio
+    from lbenroll.writers.base import Target
+    cert, rhsm = "/etc/pki/consumer/cert.pem", "/etc/rhsm/rhsm.conf"
+    seed(root, {rhsm: "original\n", "/etc/os-release": "ID=rhel\n"})
+    backup.backup_before_command(ctx, [rhsm, cert], ["/etc/pki/entitlement"])
+    seed(root, {cert: "cert"})  # subscription-manager's
+    fileio.write_file(ctx, Target(rhsm, 0o644, "root", "root", ""), b"balancer\n", undo=False)
+    os.makedirs(real(root, "/etc/pki/entitlement"))
+    fileio.write_file(ctx, Target("/etc/lbenroll/lbenroll.conf", 0o644, "root", "root", ""),
+                      b"server = lb\n", undo=False)
+
+
 def sm(root, *args):
     """subscription-manager runs inside the managed root."""
     return ["chroot", str(root), "subscription-manager"] + list(args)
@@ -93,6 +161,21 @@ def writes_golden(step, run, ctx, root, path, kind, before, after):
     assert fileio.read_bytes(ctx, path) == data(kind, after).encode()
     assert step.run(run).status == Status.UNCHANGED
     return result
+
+
+def creates_then_keeps(step_class, run, root, path, wanted):
+    """A WriterStep's first run creates path (0644) holding wanted, its second changes nothing;
+    returns the first run's result."""
+    from lbenroll import fileio
+    from lbenroll.results import Status
+    first = step_class().run(run)
+    assert (first.id, first.status) == (step_class.id, Status.CHANGED)
+    assert first.summary == "created %s" % path
+    assert fileio.read_bytes(run.ctx, path) == wanted
+    assert oct(os.stat(real(root, path)).st_mode & 0o777) == oct(0o644)
+    again = step_class().run(run)
+    assert (again.id, again.status) == (step_class.id, Status.UNCHANGED)
+    return first
 
 
 NO_MATCH = "No match for argument: %s\nError: Unable to find a match: %s\n"

@@ -12,7 +12,7 @@ from lbenroll.steps.preflight import Preflight
 from lbenroll.writers.lbenroll_conf import parse, recorded_values
 from tests.lab.foreman import PASSWORD
 from tests.steps.conftest import CA, make_options, rhsm_conf, seed_host, sm
-from tests.steps.test_consumer_rpm import _preflight_runner, resolvable  # noqa: F401 (fixture)
+from tests.steps.test_preflight import _preflight_runner
 from tests.steps.test_register import IDENTITY
 from lbenroll.steps.record_options import RecordOptions, merged
 from lbenroll.steps.register import Register
@@ -78,7 +78,7 @@ def test_merged_rows_follow_the_option_table_and_this_run_wins():
     ({KATELLO_CA: CA}, [CONSUMER_CERT]),
 ])
 def test_preflight_refuses_to_move_a_host_that_is_not_registered(
-        make_run, fake_runner, root, resolvable, files, missing):  # noqa: F811
+        make_run, fake_runner, root, resolvable, files, missing):
     seed_host(root, files)
     _preflight_runner(fake_runner, root)
     with pytest.raises(LbenrollError) as error:
@@ -89,7 +89,7 @@ def test_preflight_refuses_to_move_a_host_that_is_not_registered(
 
 
 def test_preflight_moves_a_registered_host_without_a_key(make_run, fake_runner, root,
-                                                         resolvable):  # noqa: F811
+                                                         resolvable):
     seed_host(root, {CONSUMER_CERT: "cert", KATELLO_CA: CA})
     _preflight_runner(fake_runner, root)
     result = Preflight().run(make_run(**dict(MOVE, skip=["foreman"])))

@@ -2,9 +2,11 @@
 left alone."""
 import pytest
 
+from lbenroll import backup
 from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Status
 from lbenroll.steps.register import Register
+from tests.conftest import seed
 from tests.steps.conftest import rhsm_conf, seed_host, sm
 
 IDENTITY = "system identity: 5d3c-uuid\nname: client01.example.test\norg name: ACME Corp\n"
@@ -129,3 +131,25 @@ def test_a_certificate_that_does_not_stand_is_checked_with_the_server(make_run, 
     run.registered_before, run.registration_problem = True, problem
     assert Register().run(run).status == Status.UNCHANGED
     assert fake_runner.calls == [["chroot", str(root), "subscription-manager", "identity"]]
+
+
+# What --remove restores must be the true originals, also for files that commands lbenroll runs
+# write before lbenroll itself does. (The consumer RPM is installed without its scriptlets, so
+# rpm writes no host file: tests/steps/test_katello_server_ca.py checks the CA files' backups.)
+
+def test_register_finds_the_originals_backed_up(make_run, fake_runner, ctx, root):
+    cert, rhsm = "/etc/pki/consumer/cert.pem", "/etc/rhsm/rhsm.conf"
+    seed(root, {rhsm: rhsm_conf(), "/etc/yum.repos.d/redhat.repo": "# before\n"})
+
+    def register(argv):
+        assert dict(backup.backups(ctx)) == {
+            "/etc/pki": True, "/etc/pki/consumer": True, cert: True,
+            "/etc/pki/consumer/key.pem": True, "/etc/pki/entitlement": True, rhsm: False,
+            "/etc/yum.repos.d/redhat.repo": False}
+        seed(root, {cert: "cert", "/etc/yum.repos.d/redhat.repo": "# generated\n"})
+
+    fake_runner.expect(sm(root, "identity"), 1)
+    fake_runner.expect(sm(root, "register"), 0, effect=register)
+    Register().run(make_run())
+    assert backup.read_backup(ctx, "/etc/yum.repos.d/redhat.repo") == b"# before\n"
+    assert len(fake_runner.calls) == 2

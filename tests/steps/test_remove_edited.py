@@ -2,7 +2,6 @@
 RESTORE_FILES and FORGET_BACKUPS on real files in a temporary root."""
 import os
 
-import pytest
 
 from lbenroll import backup, fileio
 from lbenroll.results import Status
@@ -10,6 +9,7 @@ from lbenroll.steps.forget_backups import ForgetBackups
 from lbenroll.steps.restore_files import RestoreFiles
 from lbenroll.writers.base import Target
 from tests.conftest import seed
+from tests.steps.conftest import real
 
 RHSM = "/etc/rhsm/rhsm.conf"
 PUPPET = "/etc/puppetlabs/puppet/puppet.conf"
@@ -27,19 +27,6 @@ baseurl = https://cdn.redhat.com
 """
 ENROLLED = ORIGINAL.replace(b"subscription.rhsm.redhat.com", b"lb.example.com") \
     .replace(b"https://cdn.redhat.com", b"https://lb.example.com/pulp/content")
-
-
-@pytest.fixture
-def remove_run(make_run, tmp_path):
-    def factory():
-        run = make_run(remove=True, activationkey=None)
-        run.tmpdir = str(tmp_path)
-        return run
-    return factory
-
-
-def real(root, path):
-    return os.path.join(str(root), path.lstrip("/"))
 
 
 def enroll(ctx, root, path, original, written):

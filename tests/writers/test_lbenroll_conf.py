@@ -161,3 +161,33 @@ def test_every_recordable_option_declares_whether_the_record_keeps_it():
     assert [spec.dest for spec in lbenroll_conf.RECORDED] == kept
     assert option_table.BY_DEST["update"].record == option_table.ONE_OFF  # the timer never updates
     assert option_table.BY_DEST["balancer"].record == option_table.ALWAYS
+
+
+def test_read_is_the_record_or_none(tmp_path):
+    path = tmp_path / "lbenroll.conf"
+    assert lbenroll_conf.read(str(path)) is None
+    assert lbenroll_conf.read(str(path / "below-a-missing-file")) is None
+    path.write_bytes(b"server = smartproxy.example.test\nskip = foreman\nfqdn = h\xff.example\n")
+    # A stray byte reads as U+FFFD, which validation names as a bad value.
+    assert lbenroll_conf.read(str(path)) == {"server": BALANCER, "skip": "foreman",
+                                             "fqdn": "h\ufffd.example"}
+    assert lbenroll_conf.read(str(path / "below-a-file")) is None
+
+
+def test_read_names_the_record_as_shown_and_leaves_other_read_errors_to_its_caller(
+        tmp_path, monkeypatch):
+    path = tmp_path / "lbenroll.conf"
+    path.write_text("server = a\n[enroll]\n")
+    with pytest.raises(ConfigError) as exc:
+        lbenroll_conf.read(str(path), "/etc/lbenroll/lbenroll.conf")
+    assert exc.value.message.startswith("/etc/lbenroll/lbenroll.conf has sections")
+    (tmp_path / "dir.conf").mkdir()
+    with pytest.raises(ConfigError) as exc:
+        lbenroll_conf.read(str(tmp_path / "dir.conf"), "/etc/lbenroll/lbenroll.conf")
+    assert "is a directory" in exc.value.message
+
+    def denied(real, path):
+        raise PermissionError(13, "Permission denied", real)
+    monkeypatch.setattr(lbenroll_conf.diskio, "read_file", denied)
+    with pytest.raises(PermissionError):
+        lbenroll_conf.read(str(path))

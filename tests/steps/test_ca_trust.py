@@ -1,47 +1,30 @@
-"""KATELLO_SERVER_CA, KATELLO_DEFAULT_CA and CA_TRUST: the CA work of the consumer RPM's script,
-done by lbenroll with the CAs read from the balancer's package."""
+"""CA_TRUST: the Katello CA as an anchor of the system trust store, extracted into the bundles
+(update-ca-trust extract), as the consumer RPM's script does; undone whole on a rollback."""
 import os
 import stat
 
 import pytest
 
-from lbenroll import backup, consumer, engine, fileio
+from lbenroll import backup, engine
 from lbenroll.errors import UnavailableError
 from lbenroll.results import Status
 from lbenroll.steps.base import Step
-from tests.rpmbytes import cpio, rpm
-from tests.steps.conftest import CA, OTHER_CA, seed_host
+from tests.steps.conftest import CA, CA_SCRIPT, OTHER_CA, real, seed_host, served
 from lbenroll.steps.ca_trust import CaTrust, bundle_trusts
 from lbenroll.steps.katello_default_ca import KatelloDefaultCa
 from lbenroll.steps.katello_server_ca import KatelloServerCa
 
-SERVER_CA = "/etc/rhsm/ca/katello-server-ca.pem"
-DEFAULT_CA = "/etc/rhsm/ca/katello-default-ca.pem"
+
 ANCHORS = "/etc/pki/ca-trust/source/anchors"
 ANCHOR = ANCHORS + "/katello-server-ca.pem"
 BUNDLE = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
 TRUST_BUNDLE = "/etc/pki/ca-trust/extracted/openssl/ca-bundle.trust.crt"
 SYSTEM_BUNDLE = "# Some Root CA\n" + OTHER_CA
-# The real script's two here-documents (puppet-foreman_proxy_content rhsm_reconfigure_script):
-# the default CA first, then the server CA. Different certificates here, to tell them apart.
-SCRIPT = ("#!/bin/bash\n\nset -e\n\nKATELLO_SERVER=proxy02.example.test\nPORT=443\n\n"
-          "PREFIX=/rhsm\n\n"
-          "read -r -d '' KATELLO_DEFAULT_CA_DATA << EOM || true\n%s\n\nEOM\n\n"
-          "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\n\nEOM\n") % (
-              OTHER_CA.strip(), CA.strip())
 PEM = CA.strip() + "\n"
 
 
-def real(root, path):
-    return os.path.join(str(root), path.lstrip("/"))
-
-
-def fetched(run, tmp_path, script=SCRIPT):
-    payload = cpio({"./usr/bin/katello-rhsm-consumer": script.encode()})
-    data = rpm("katello-ca-consumer-proxy02.example.test", payload=payload)
-    run.consumer = consumer.parse("http://x/pub/c.rpm", data, lambda consume: consume(payload))
-    run.consumer.path = str(tmp_path / "consumer.rpm")
-    return run
+def fetched(run, tmp_path):
+    return served(run, tmp_path, CA_SCRIPT)
 
 
 @pytest.fixture
@@ -89,52 +72,8 @@ def tree(root, top):
     return found
 
 
-# -- KATELLO_SERVER_CA, KATELLO_DEFAULT_CA ------------------------------------------------------
-
-
-def test_the_server_and_default_cas_come_from_their_own_blocks(make_run, tmp_path):
-    run = fetched(make_run(), tmp_path)
-    assert run.consumer.server_ca_pem == PEM
-    assert run.consumer.default_ca_pem == OTHER_CA.strip() + "\n"
-
-
-@pytest.mark.parametrize("step_class, path, pem", [
-    (KatelloServerCa, SERVER_CA, PEM), (KatelloDefaultCa, DEFAULT_CA, OTHER_CA.strip() + "\n")])
-def test_ca_steps_write_their_file_then_change_nothing(step_class, path, pem, make_run, root,
-                                                       tmp_path):
-    run = fetched(make_run(), tmp_path)
-    first = step_class().run(run)
-    assert first.id == step_class.id and first.status == Status.CHANGED
-    assert first.summary == "created %s" % path
-    assert fileio.read_bytes(run.ctx, path) == pem.encode()
-    assert oct(os.stat(real(root, path)).st_mode & 0o777) == oct(0o644)
-    again = step_class().run(run)
-    assert again.id == step_class.id and again.status == Status.UNCHANGED
-
-
-def test_ca_steps_need_the_consumer_package_installed():
-    assert KatelloServerCa.requires == ("INSTALL_CONSUMER_RPM",)
-    assert KatelloDefaultCa.requires == ("INSTALL_CONSUMER_RPM",)
+def test_ca_trust_needs_the_server_ca_written():
     assert CaTrust.requires == ("KATELLO_SERVER_CA",)
-
-
-def test_a_server_ca_of_another_proxy_is_replaced(make_run, root, tmp_path):
-    seed_host(root, {SERVER_CA: OTHER_CA})
-    result = KatelloServerCa().run(fetched(make_run(), tmp_path))
-    assert result.status == Status.CHANGED
-    assert result.detail == [SERVER_CA + ": replaced: it held another certificate"]
-    assert (root / SERVER_CA.lstrip("/")).read_text() == PEM
-
-
-def test_a_script_without_a_default_ca_block_uses_the_server_ca(make_run, root, tmp_path):
-    script = "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\nPORT=443\n" % (
-        CA.strip())
-    run = fetched(make_run(), tmp_path, script)
-    assert KatelloDefaultCa().run(run).status == Status.CHANGED
-    assert (root / DEFAULT_CA.lstrip("/")).read_text() == PEM
-
-
-# -- CA_TRUST -----------------------------------------------------------------------------------
 
 
 def test_no_trust_store_is_skipped(make_run, root, fake_runner, tmp_path):

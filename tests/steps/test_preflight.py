@@ -1,15 +1,16 @@
-"""PREFLIGHT refuses a run when a file lbenroll edits cannot be parsed by its owner: nothing has
-changed yet, and the message names the file, the line and the fix."""
+"""PREFLIGHT: a Katello server, an unresolvable balancer, a missing activation key or a repair
+that lost its identity stop the run before anything changes, and so does a file lbenroll edits
+that its owner cannot parse (the message names the file, the line and the fix)."""
 import socket
 
 import pytest
 
 from lbenroll import engine
-from lbenroll.errors import ConfigError, ExitCode
+from lbenroll.errors import ConfigError, ExitCode, LbenrollError
 from lbenroll.results import Status
 from lbenroll.steps.preflight import Preflight, check_parsable
-from tests.conftest import rpm_qa
-from tests.steps.conftest import rhsm_conf, seed_host
+from tests.conftest import rpm_answer, rpm_qa
+from tests.steps.conftest import repair_run, rhsm_conf, seed_host
 
 RHSM_CONF = "/etc/rhsm/rhsm.conf"
 PUPPET_CONF = "/etc/puppetlabs/puppet/puppet.conf"
@@ -19,10 +20,8 @@ PUPPET = "[main]\nvardir = /opt/puppetlabs/puppet/cache\n\n[agent]\nserver = pro
 
 
 @pytest.fixture
-def host(root, fake_runner, monkeypatch):
+def host(root, fake_runner, resolvable):
     """A RHEL host that resolves the balancer and has no Katello server packages."""
-    monkeypatch.setattr(socket, "getaddrinfo",
-                        lambda *a, **k: [(2, 1, 6, "", ("127.0.1.10", 0))])
     fake_runner.expect(rpm_qa(root), 0, "")
     seed_host(root, {"/etc/os-release": OS_RELEASE, RHSM_CONF: rhsm_conf(),
                      PUPPET_CONF: PUPPET, "/etc/pki/consumer/cert.pem": "cert"})
@@ -113,3 +112,79 @@ def test_missing_files_are_no_error(make_run, root, ctx):
 def test_a_continued_rhsm_value_is_fine(make_run, host, ctx):
     seed_host(host, {RHSM_CONF: rhsm_conf() + "no_proxy = a.example.test,\n    b.example.test\n"})
     check_parsable(ctx, make_run().options)
+
+
+# -- the host, the balancer's name, the activation key ------------------------------------------
+
+def _preflight_runner(fake_runner, root, installed=""):
+    fake_runner.expect(rpm_qa(root), 0, installed)
+
+
+def test_preflight_passes_on_a_rhel_host(make_run, fake_runner, root, resolvable):
+    seed_host(root, {"/etc/os-release": 'ID="rhel"\nVERSION_ID="9.4"\n'
+                                        'NAME="Red Hat Enterprise Linux"\n'
+                                        'PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n'})
+    _preflight_runner(fake_runner, root)
+    result = Preflight().run(make_run())
+    assert result.status == Status.UNCHANGED
+    assert "127.0.1.10" in result.detail[0]
+
+
+def test_preflight_refuses_a_katello_server(make_run, fake_runner, root, resolvable):
+    _preflight_runner(fake_runner, root, rpm_answer("foreman-proxy-content"))
+    with pytest.raises(LbenrollError) as exc:
+        Preflight().run(make_run())
+    assert "foreman-proxy-content" in exc.value.message
+
+
+def test_preflight_needs_a_key_on_an_unregistered_host(make_run, fake_runner, root, resolvable):
+    _preflight_runner(fake_runner, root)
+    with pytest.raises(LbenrollError) as exc:
+        Preflight().run(make_run(activationkey=None))
+    assert exc.value.exit_code == ExitCode.USAGE and "activation key" in exc.value.message
+
+
+def test_preflight_repair_run_needs_no_key(make_run, fake_runner, root, resolvable):
+    seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
+    _preflight_runner(fake_runner, root)
+    assert Preflight().run(make_run(activationkey=None)).status == Status.WARNING  # no os-release
+
+
+def test_preflight_unresolvable_balancer(make_run, fake_runner, root, monkeypatch):
+    def fail(*a, **k):
+        raise socket.gaierror(-2, "Name or service not known")
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    _preflight_runner(fake_runner, root)
+    with pytest.raises(LbenrollError) as exc:
+        Preflight().run(make_run())
+    assert exc.value.exit_code == ExitCode.UNAVAILABLE
+    assert "does not resolve" in exc.value.message and exc.value.fix
+
+
+def test_preflight_registers_the_rhsm_proxy_password_as_a_secret(make_run, fake_runner, root,
+                                                                  resolvable):
+    seed_host(root, {"/etc/rhsm/rhsm.conf": "[server]\nproxy_hostname = squid\n"
+                                            "proxy_password = hunter2-pw\n"})
+    _preflight_runner(fake_runner, root)
+    run = make_run()
+    Preflight().run(run)
+    assert run.ctx.redact("proxy_password = hunter2-pw") == "proxy_password = ******"
+
+
+# -- a repair run -------------------------------------------------------------------------------
+
+def test_repair_with_lost_identity_says_to_re_enroll_with_a_key(make_run, fake_runner, root,
+                                                               resolvable):
+    fake_runner.expect(rpm_qa(root), 0, "")
+    with pytest.raises(LbenrollError) as exc:
+        Preflight().run(repair_run(make_run))
+    assert exc.value.exit_code == ExitCode.USAGE
+    assert exc.value.message.startswith("identity lost:")
+    assert exc.value.fix.startswith("re-enroll with -a KEY")
+    assert "/etc/lbenroll/lbenroll.conf" in exc.value.fix
+
+
+def test_repair_of_a_registered_host_passes_preflight(make_run, fake_runner, root, resolvable):
+    seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
+    fake_runner.expect(rpm_qa(root), 0, "")
+    assert Preflight().run(repair_run(make_run)).status == Status.WARNING  # no os-release

@@ -1,28 +1,22 @@
-import socket
-
+"""INSTALL_CONSUMER_RPM: the consumer package proxy02 served, installed without its scriptlets
+when the host has none with its CA, or an older build of the same package (a rebuilt proxy);
+another proxy's package with the same CA is not churned."""
 import pytest
 
 from tests.conftest import rpm_answer, rpm_qa
 from lbenroll import consumer
-from lbenroll.errors import ExitCode, LbenrollError
+from lbenroll.errors import LbenrollError
 from lbenroll.results import Status
-from lbenroll.steps.preflight import Preflight
 from tests.rpmbytes import cpio, rpm
-from tests.steps.conftest import CA, OTHER_CA, rhsm_conf, seed_host
+from tests.steps.conftest import CA, OTHER_CA, rhsm_conf, seed_host, served
 from lbenroll.steps.install_consumer_rpm import InstallConsumerRpm
 
 NVR = "katello-ca-consumer-proxy02.example.test-1.0-1"
 SCRIPT = "read -r -d '' KATELLO_SERVER_CA_DATA << EOM || true\n%s\nEOM\nPORT=443\n" % CA.strip()
 
 
-def fetched(run, tmp_path):
-    payload = cpio({"./usr/bin/katello-rhsm-consumer": SCRIPT.encode()})
-    data = rpm("katello-ca-consumer-proxy02.example.test", payload=payload)
-    rpm_consumer = consumer.parse("http://x/pub/c.rpm", data, lambda consume: consume(payload))
-    rpm_consumer.path = str(tmp_path / "consumer.rpm")
-    (tmp_path / "consumer.rpm").write_bytes(data)
-    run.consumer = rpm_consumer
-    return run
+def fetched(run, tmp_path, release="1"):
+    return served(run, tmp_path, SCRIPT, release)
 
 
 RPM_INSTALL = ["-U", "--replacepkgs", "--replacefiles", "--noscripts", "--notriggers"]
@@ -193,62 +187,49 @@ def test_dry_run_only_lists_the_commands(make_run, fake_runner, root, tmp_path):
     assert len(fake_runner.calls) == 1
 
 
-@pytest.fixture
-def resolvable(monkeypatch):
-    monkeypatch.setattr(socket, "getaddrinfo",
-                        lambda *a, **k: [(2, 1, 6, "", ("127.0.1.10", 0))])
+# -- a rebuilt proxy: a newer build of the same package is installed; another proxy's package
+# (any release) with the same CA is not churned. ---------------------------------------------
+
+NAME = "katello-ca-consumer-proxy02.example.test"
 
 
-def _preflight_runner(fake_runner, root, installed=""):
-    fake_runner.expect(rpm_qa(root), 0, installed)
+def installed(fake_runner, root, *nvrs):
+    seed_host(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA, "/etc/rhsm/rhsm.conf": rhsm_conf(),
+                     "/usr/bin/katello-rhsm-consumer": SCRIPT})
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer(*nvrs))
+    fake_runner.expect(["rpm", "--root", str(root), "-e"], 0)
+    fake_runner.expect(["rpm", "--root", str(root), "-U"], 0)
 
 
-def test_preflight_passes_on_a_rhel_host(make_run, fake_runner, root, resolvable):
-    seed_host(root, {"/etc/os-release": 'ID="rhel"\nVERSION_ID="9.4"\n'
-                                        'NAME="Red Hat Enterprise Linux"\n'
-                                        'PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n'})
-    _preflight_runner(fake_runner, root)
-    result = Preflight().run(make_run())
+def test_newer_release_of_the_installed_package_is_installed(make_run, fake_runner, root,
+                                                             tmp_path):
+    installed(fake_runner, root, NAME + "-1.0-1")
+    run = fetched(make_run(), tmp_path, "2")
+    result = InstallConsumerRpm().run(run)
+    assert result.status == Status.CHANGED and result.summary == "installed %s-1.0-2" % NAME
+    assert "%s-1.0-2 is served, newer than the installed %s-1.0-1 (a rebuilt proxy)" % (
+        NAME, NAME) in result.detail
+    # rpm -U replaces the older build in one transaction: nothing is erased on its own.
+    assert [call[3:5] for call in fake_runner.calls[1:]] == [["-U", "--replacepkgs"]]
+    # Its undo puts the older build back from the copy kept when it was installed, or says
+    # what to run.
+    done, failed = run.ctx.undo.rollback()
+    assert failed and "no copy of %s-1.0-1 is kept" % NAME in failed[0]
+
+
+def test_release_order_is_rpms_not_the_strings(make_run, fake_runner, root, tmp_path):
+    installed(fake_runner, root, NAME + "-1.0-9")
+    assert InstallConsumerRpm().run(fetched(make_run(), tmp_path, "10")).status == Status.CHANGED
+
+
+@pytest.mark.parametrize("installed_nvr,release", [
+    (NAME + "-1.0-2", "2"),  # the same build
+    (NAME + "-1.0-2", "1"),  # an older build than installed: never downgrade
+    ("katello-ca-consumer-proxy01.example.test-1.0-1", "2"),  # another proxy's package
+])
+def test_same_ca_without_an_older_build_of_the_served_package_is_unchanged(
+        make_run, fake_runner, root, tmp_path, installed_nvr, release):
+    installed(fake_runner, root, installed_nvr)
+    result = InstallConsumerRpm().run(fetched(make_run(), tmp_path, release))
     assert result.status == Status.UNCHANGED
-    assert "127.0.1.10" in result.detail[0]
-
-
-def test_preflight_refuses_a_katello_server(make_run, fake_runner, root, resolvable):
-    _preflight_runner(fake_runner, root, rpm_answer("foreman-proxy-content"))
-    with pytest.raises(LbenrollError) as exc:
-        Preflight().run(make_run())
-    assert "foreman-proxy-content" in exc.value.message
-
-
-def test_preflight_needs_a_key_on_an_unregistered_host(make_run, fake_runner, root, resolvable):
-    _preflight_runner(fake_runner, root)
-    with pytest.raises(LbenrollError) as exc:
-        Preflight().run(make_run(activationkey=None))
-    assert exc.value.exit_code == ExitCode.USAGE and "activation key" in exc.value.message
-
-
-def test_preflight_repair_run_needs_no_key(make_run, fake_runner, root, resolvable):
-    seed_host(root, {"/etc/pki/consumer/cert.pem": "cert"})
-    _preflight_runner(fake_runner, root)
-    assert Preflight().run(make_run(activationkey=None)).status == Status.WARNING  # no os-release
-
-
-def test_preflight_unresolvable_balancer(make_run, fake_runner, root, monkeypatch):
-    def fail(*a, **k):
-        raise socket.gaierror(-2, "Name or service not known")
-    monkeypatch.setattr(socket, "getaddrinfo", fail)
-    _preflight_runner(fake_runner, root)
-    with pytest.raises(LbenrollError) as exc:
-        Preflight().run(make_run())
-    assert exc.value.exit_code == ExitCode.UNAVAILABLE
-    assert "does not resolve" in exc.value.message and exc.value.fix
-
-
-def test_preflight_registers_the_rhsm_proxy_password_as_a_secret(make_run, fake_runner, root,
-                                                                  resolvable):
-    seed_host(root, {"/etc/rhsm/rhsm.conf": "[server]\nproxy_hostname = squid\n"
-                                            "proxy_password = hunter2-pw\n"})
-    _preflight_runner(fake_runner, root)
-    run = make_run()
-    Preflight().run(run)
-    assert run.ctx.redact("proxy_password = hunter2-pw") == "proxy_password = ******"
+    assert len(fake_runner.calls) == 1  # only the query
