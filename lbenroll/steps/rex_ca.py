@@ -18,7 +18,14 @@ def ca_url(name):
     return "https://%s:%d%s" % (name, ports.SMART_PROXY_API, CA_PATH)
 
 
-NO_CA = "none"  # an answer without a CA: the proxy has none, or is older than the endpoint
+class _NoCa(object):
+    """An answer without a CA: the proxy has none, or is older than the endpoint."""
+
+    def __repr__(self):
+        return "NO_CA"
+
+
+NO_CA = _NoCa()
 
 
 class Answers(object):
@@ -35,12 +42,12 @@ class Answers(object):
     def add(self, answer):
         """Keep one answer; returns 1 when it is one not seen before (smartproxies.until_quiet),
         else 0."""
-        mark = NO_CA if answer == NO_CA else (answer.type, answer.blob)
-        if answer == NO_CA:
+        mark = NO_CA if answer is NO_CA else (answer.type, answer.blob)
+        if answer is NO_CA:
             self.without += 1
         new = mark not in self._seen
         self._seen.add(mark)
-        if new and answer != NO_CA:
+        if new and answer is not NO_CA:
             self.keys.append(answer)
         return 1 if new else 0
 
