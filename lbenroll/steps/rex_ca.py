@@ -12,6 +12,8 @@ from lbenroll.steps.base import Step
 from lbenroll.writers import rex_user_ca, sshd_config, sshd_dropin
 
 CA_PATH = "/ssh/ca_pubkey"
+# What `sshd -t` says when it stops before reading further: no host key yet (sshd.c).
+NO_HOST_KEYS = "no hostkeys available"
 
 
 def ca_url(name):
@@ -225,7 +227,12 @@ class RexCa(Step):
         done = ctx.run(ctx.in_root(host.SSHD_BIN, "-t"))
         if done is None or done.ok:
             return None
-        return ctx.runner.output(done) or "exit %s" % done.returncode
+        output = ctx.runner.output(done) or "exit %s" % done.returncode
+        if NO_HOST_KEYS in output:
+            # A host installed a moment ago (kickstart %post) has no host keys until sshd's
+            # first start makes them (sshd-keygen); sshd -t then says only that.
+            return None
+        return output
 
     def _warning(self, summary, remediation):
         return Result(self.id, Status.WARNING, summary, remediation=remediation)

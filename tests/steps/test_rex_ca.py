@@ -291,3 +291,12 @@ def test_remove_reverted_sshd_config_without_systemd_says_when_sshd_reads_it(mak
     result = RemoveRexCa().run(run)
     assert result.status == Status.UNCHANGED
     assert "sshd reads them when it starts" in result.summary
+
+
+def test_sshd_t_without_host_keys_yet_is_no_refusal(ca_run, served, sshd, ctx, root):
+    # A kickstart %post: sshd-keygen makes the host keys at sshd's first start.
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd(rc=1, stderr="sshd: no hostkeys available -- exiting.")
+    served({BALANCED: [CA1]})
+    assert RexCa().run(ca_run()).status == Status.CHANGED
+    assert text(ctx, CA_FILE) == CA1 + "\n"
