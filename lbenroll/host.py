@@ -97,6 +97,9 @@ REX_USER_CA = "/etc/ssh/foreman-user-ca.pub"
 REX_USER_CA_DROPIN = SSHD_CONFIG_DIR + "/60-foreman-user-ca.conf"
 SSHD_BIN = "/usr/sbin/sshd"
 SSHD_SERVICE = "sshd"
+# Present from before REX_CA writes sshd's files until sshd was told to read them: a run killed
+# in between leaves it, and the next run reloads sshd although the files are right already.
+SSHD_RELOAD_PENDING = STATE_DIR + "/sshd-reload-pending"
 
 # The system trust store (ca-certificates, p11-kit): `update-ca-trust extract` regenerates the
 # bundles under EXTRACTED_DIR from the anchors; /etc/pki/tls/certs/ca-bundle.crt links into it.

@@ -10,10 +10,15 @@ from lbenroll.results import Result, Status
 from lbenroll.smartproxies import until_quiet
 from lbenroll.steps.base import Step
 from lbenroll.writers import rex_user_ca, sshd_config, sshd_dropin
+from lbenroll.writers.base import Directory, Target
 
 CA_PATH = "/ssh/ca_pubkey"
 # What `sshd -t` says when it stops before reading further: no host key yet (sshd.c).
 NO_HOST_KEYS = "no hostkeys available"
+
+
+PENDING = Target(host.SSHD_RELOAD_PENDING, 0o600, "root", "root", "", Directory(0o700, "root",
+                                                                               "root"))
 
 
 def ca_url(name):
@@ -185,6 +190,8 @@ class RexCa(Step):
             # LIFO: this runs after the writes below are undone, so that sshd reads its files
             # as they were again.
             ctx.undo.push("reload sshd", lambda: services.reload(ctx, host.SSHD_SERVICE))
+        if changed and not ctx.dry_run:
+            fileio.write_file(ctx, PENDING, b"", undo=False, backup_first=False)
         results = [writer.apply(ctx, plan) for writer, plan in plans]
         for result in results:
             detail += [result.summary] + list(result.detail)
@@ -197,6 +204,11 @@ class RexCa(Step):
                 rex_user_ca.fingerprint(key) for key in answers.keys))
         if not changed:
             result.summary = "sshd trusts %s" % what
+            if fileio.read_bytes(ctx, host.SSHD_RELOAD_PENDING) is not None and not ctx.dry_run:
+                # An earlier run wrote the files and was stopped before sshd read them.
+                result.status = Status.CHANGED
+                result.summary += self._reload(run, "; reloaded sshd, which an earlier run "
+                                               "left unreloaded")
             return result
         if ctx.dry_run:
             result.summary = "would have sshd trust %s (%s) and reload it" % (
@@ -207,16 +219,21 @@ class RexCa(Step):
             for writer, plan in reversed(plans):
                 if plan.changed:
                     fileio.take_back(ctx, writer.target, plan.current, plan.wanted)
+            fileio.restore_bytes(ctx, PENDING, None)  # sshd's files are as they were
             result.status = Status.WARNING
             result.summary = "sshd -t refused the configuration with the CA: %s; put back as " \
                              "it was" % problem
             result.remediation = "run sshd -t to see why, fix it, then run lbenroll repair"
             return result
-        reloaded = services.reload(ctx, host.SSHD_SERVICE, step=self.id)
         result.summary = "sshd trusts %s now (%s)%s" % (
-            what, ", ".join(changed), "; reloaded sshd" if reloaded else
-            "; sshd reads it when it starts (systemd is not running)")
+            what, ", ".join(changed), self._reload(run, "; reloaded sshd"))
         return result
+
+    def _reload(self, run, done):
+        """Reload sshd (done: what the summary then says); the pending mark goes after it."""
+        reloaded = services.reload(run.ctx, host.SSHD_SERVICE, step=self.id)
+        fileio.restore_bytes(run.ctx, PENDING, None)
+        return done if reloaded else "; sshd reads it when it starts (systemd is not running)"
 
     def _validate(self, run):
         """None when `sshd -t` accepts the configuration (or sshd is not there to ask), else

@@ -8,6 +8,7 @@ import types
 import pytest
 
 from lbenroll import fileio, services
+from lbenroll.errors import LbenrollError
 from lbenroll.results import Result, Status
 from lbenroll.steps.remove_rex_ca import RemoveRexCa
 from lbenroll.steps.rex_ca import RexCa
@@ -300,3 +301,23 @@ def test_sshd_t_without_host_keys_yet_is_no_refusal(ca_run, served, sshd, ctx, r
     served({BALANCED: [CA1]})
     assert RexCa().run(ca_run()).status == Status.CHANGED
     assert text(ctx, CA_FILE) == CA1 + "\n"
+
+
+def test_a_run_killed_before_the_reload_has_the_next_run_reload(ca_run, served, sshd, ctx, root,
+                                                                fake_runner, monkeypatch):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({BALANCED: [CA1]})
+    monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
+    reload = ["systemctl", "--root=%s" % root, "try-reload-or-restart", "sshd"]
+    fake_runner.expect(reload, 1, "", "killed")  # stands for the kill: no reload happened
+    with pytest.raises(LbenrollError):
+        RexCa().run(ca_run())
+    assert text(ctx, "/var/lib/lbenroll/sshd-reload-pending") == ""
+    fake_runner.expect(reload)  # the longest prefix wins; same length: the later rule
+    fake_runner._rules = [rule for rule in fake_runner._rules if rule[1] == 0]
+    again = RexCa().run(ca_run())
+    assert again.status == Status.CHANGED
+    assert again.summary.endswith("reloaded sshd, which an earlier run left unreloaded")
+    assert text(ctx, "/var/lib/lbenroll/sshd-reload-pending") is None
+    assert RexCa().run(ca_run()).status == Status.UNCHANGED
