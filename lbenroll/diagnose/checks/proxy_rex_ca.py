@@ -1,6 +1,6 @@
 """PROXY_REX_CA: the SSH CA each proxy publishes at :9090/ssh/ca_pubkey, compared between the
 proxies and with the CA this host trusts (/etc/ssh/foreman-user-ca.pub, lbenroll REX_CA)."""
-from lbenroll import diskio, host, ports
+from lbenroll import host, ports
 from lbenroll.diagnose.fetch import answer, failure, https_get
 from lbenroll.diagnose.proxies import transport_fix
 from lbenroll.diagnose.verdicts import failed, listing, passed, short, warned
@@ -18,7 +18,7 @@ def start(known, proxy):
 
 
 def judge(known, proxies, answers):
-    return ca_results(proxies, answers, trusted_keys(known.ctx))
+    return ca_results(proxies, answers, trusted_keys(known.facts))
 
 
 def fetch_ca(proxy, balancer, katello_ca, timeout):
@@ -44,10 +44,10 @@ def fetch_ca(proxy, balancer, katello_ca, timeout):
             "key line" % proxy.name)
 
 
-def trusted_keys(ctx):
-    """The CA keys of /etc/ssh/foreman-user-ca.pub, or None when this host has no such file."""
-    data = diskio.read_bytes(ctx, host.REX_USER_CA)
-    return None if data is None else keys_in(data.decode("ascii", "replace"))
+def trusted_keys(facts):
+    """The CA keys of /etc/ssh/foreman-user-ca.pub (hostconf read it), or None when this host
+    has no such file."""
+    return None if facts.rex_user_ca is None else keys_in(facts.rex_user_ca)
 
 
 def _name(key):

@@ -3,6 +3,7 @@ this host trusts."""
 import types
 
 from lbenroll.diagnose.checks import proxy_rex_ca
+from lbenroll.diagnose.hostconf import read_host
 from lbenroll.writers.rex_user_ca import parse_ca_key
 from tests.conftest import seed
 from tests.diagnose.conftest import CA, NAMES, http_probe, states, verdicts
@@ -68,6 +69,13 @@ def test_fetch_reads_a_key_nothing_a_404_and_refuses_anything_else(monkeypatch):
 
 
 def test_trusted_keys_reads_the_hosts_ca_file(ctx, root):
-    assert proxy_rex_ca.trusted_keys(ctx) is None
+    assert proxy_rex_ca.trusted_keys(read_host(ctx)) is None
     seed(root, {"/etc/ssh/foreman-user-ca.pub": ssh_key(31, "ca-one") + "\n"})
-    assert proxy_rex_ca.trusted_keys(ctx) == [CA1]
+    assert proxy_rex_ca.trusted_keys(read_host(ctx)) == [CA1]
+
+
+def test_judge_reads_the_facts_of_this_host(ctx, root):
+    seed(root, {"/etc/ssh/foreman-user-ca.pub": ssh_key(31, "ca-one") + "\n"})
+    known = types.SimpleNamespace(facts=read_host(ctx))
+    results = proxy_rex_ca.judge(known, states(), found(CA2, CA2, CA2))
+    assert verdicts(results) == dict.fromkeys(NAMES, "failed")
