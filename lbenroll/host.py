@@ -87,6 +87,20 @@ def puppet_cert_paths(certname):
     certs = PUPPET_SSL_DIR + "/certs"
     return "%s/%s.pem" % (certs, certname), certs + "/ca.pem"
 
+# sshd and the SSH CA Foreman signs the Smart Proxies' remote execution keys with: the file and
+# drop-in names are Global Registration's (foreman's remote_execution_ssh_keys snippet,
+# docs/katello-client-facts.md "SSH certificate authority for remote execution"), so a host
+# set up either way has one copy of each.
+SSHD_CONFIG = "/etc/ssh/sshd_config"
+SSHD_CONFIG_DIR = "/etc/ssh/sshd_config.d"
+REX_USER_CA = "/etc/ssh/foreman-user-ca.pub"
+REX_USER_CA_DROPIN = SSHD_CONFIG_DIR + "/60-foreman-user-ca.conf"
+SSHD_BIN = "/usr/sbin/sshd"
+SSHD_SERVICE = "sshd"
+# Present from before REX_CA writes sshd's files until sshd was told to read them: a run killed
+# in between leaves it, and the next run reloads sshd although the files are right already.
+SSHD_RELOAD_PENDING = STATE_DIR + "/sshd-reload-pending"
+
 # The system trust store (ca-certificates, p11-kit): `update-ca-trust extract` regenerates the
 # bundles under EXTRACTED_DIR from the anchors; /etc/pki/tls/certs/ca-bundle.crt links into it.
 CA_TRUST_ANCHORS_DIR = "/etc/pki/ca-trust/source/anchors"

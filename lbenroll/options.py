@@ -241,7 +241,9 @@ OPTIONS = (
                "--rex-proxies, --rex-urlkeyfile or --rex-apikeys they come from "
                "https://SERVER:9090/ssh/pubkey, "
                "fetched until more fetches bring no new key, so that the key of every proxy "
-               "behind the balancer is installed."),
+               "behind the balancer is installed. When the proxies publish an SSH CA "
+               "(:9090/ssh/ca_pubkey), sshd is set to trust it instead (TrustedUserCAKeys), as "
+               "Global Registration does."),
     _spec(["--rex-user"], "remote_exec_user", "rex", default="root", metavar="USER",
           help="User whose authorized_keys receives the keys. A symbolic link in that "
                "user's home (~/.ssh, authorized_keys) is never followed: the step fails "

@@ -83,3 +83,14 @@ def try_restart(ctx, name, step=None):
     argv = _systemctl(ctx, "try-restart", name)
     _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
     return True
+
+
+def reload(ctx, name, step=None):
+    """Have a running unit read its configuration again (`systemctl try-reload-or-restart`:
+    reload, or restart a unit that cannot reload; nothing when it is not running, as it reads
+    the files when it starts). False when systemd is not running (nothing to tell)."""
+    if not systemd_running(ctx):
+        return False
+    argv = _systemctl(ctx, "try-reload-or-restart", name)
+    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
+    return True

@@ -86,6 +86,9 @@ HOST_FILES = (
                                           "to the newest entitlement certificate and its key in "
                                           "%s (containers-certs.d(5))." % (
                                               host.SYSTEM_CA_BUNDLE, host.ENTITLEMENT_DIR)),
+    (host.SSHD_RELOAD_PENDING, "With --rex and an SSH CA: present from before lbenroll writes "
+                               "sshd's files until sshd was reloaded, so that a run stopped in "
+                               "between has the next run reload sshd."),
     (host.BACKUP_DIR, "Every file as it was before lbenroll, or a command it ran, first "
                       "changed it, with its mode and owner, under its own path (for example "
                       "backup/etc/rhsm/rhsm.conf), or a PATH.lbenroll-absent marker for a file or "

@@ -44,6 +44,7 @@ class HostFacts(object):
         self.gofer_url = None       # "" when the file exists without a url
         self.brokers = None
         self.installed_ca = None
+        self.rex_user_ca = None     # the text of /etc/ssh/foreman-user-ca.pub (PROXY_REX_CA)
 
     @property
     def rhsm_port(self):
@@ -79,6 +80,7 @@ def read_host(ctx):
     if text is not None:
         facts.brokers = broker_urls(text)
     facts.installed_ca = consumer.installed_ca(ctx)
+    facts.rex_user_ca = text_of(ctx, host.REX_USER_CA)
     return facts
 
 

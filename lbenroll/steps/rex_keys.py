@@ -180,6 +180,14 @@ class RexKeys(Step):
             return self._from_url(run, target, ca_pem)
         if run.options.remote_exec_apikeys:
             return self._from_api(run, target, ca_pem)
+        ca = run.results.get("REX_CA")
+        if ca is not None and ca.data.get("everywhere") and ca.status != Status.WARNING:
+            # Foreman's remote_execution_ssh_keys leaves out the key of every proxy that has a
+            # CA (foreman_remote_execution host_extensions.rb): such a proxy logs in with its
+            # certificate. Every answer behind the balancer carried one, so none is needed.
+            return Result(self.id, Status.UNCHANGED, "no per-proxy key needed: every Smart "
+                          "Proxy behind %s signs with the SSH CA sshd trusts (REX_CA); %s left "
+                          "as it was" % (run.balancer, target.path))
         return self._from_balancer(run, target, ca_pem)
 
     # -- where the keys go ------------------------------------------------------------------

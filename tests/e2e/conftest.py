@@ -24,6 +24,9 @@ REQUIRED_PROGRAMS = {
     "mosquitto": "mosquitto",
     "mosquitto_pub": "mosquitto-clients",
     "java": "openjdk-17-jre-headless (pulled in by puppetserver)",
+    "/usr/sbin/sshd": "openssh-server",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
 }
 
 _sandbox_numbers = itertools.count(1)

@@ -426,6 +426,21 @@ class Lab(object):
         """
         _write_atomic(self.proxies[name].control, json.dumps(faults))
 
+    def set_ssh_ca(self, public_key, names=BALANCED_PROXIES):
+        """Those proxies publish public_key (an SSH CA's public key line, or any text) at
+        :9090/ssh/ca_pubkey, as with ssh_user_ca_public_key_file set; the others keep what they
+        publish (by default nothing: an empty 200). Kept with the proxy's faults, so set_fault
+        and reset() clear it."""
+        for name in names:
+            control = self.proxies[name].control
+            try:
+                with open(control) as f:
+                    faults = json.load(f)
+            except FileNotFoundError:
+                faults = {}
+            faults["ssh_ca"] = public_key
+            _write_atomic(control, json.dumps(faults))
+
     def clear_faults(self):
         for proxy in self.proxies.values():
             if os.path.exists(proxy.control):

@@ -221,6 +221,10 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         if self.port in API_PORTS and path == "/ssh/pubkey":
             self._swap_for_link(self.proxy.faults().get("pubkey_swap"))
             return self._send(method, 200, self.proxy.config["ssh_pubkey"].encode())
+        if self.port in API_PORTS and path == "/ssh/ca_pubkey":
+            # smart_proxy_remote_execution_ssh answers 200 with an empty body when no
+            # ssh_user_ca_public_key_file is set (api.rb); Lab.set_ssh_ca sets one.
+            return self._send(method, 200, self.proxy.faults().get("ssh_ca", "").encode())
         if self.port in API_PORTS and path == "/features":
             return self._send(method, 200, json.dumps(self.proxy.config["features"]).encode(),
                               "application/json")

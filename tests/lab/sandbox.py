@@ -493,7 +493,9 @@ class Sandbox(object):
         return path
 
     def _setup_script(self, run_files=None):
-        lines = ["set -e", "mount -a -T %s" % shlex.quote(self._mounts())]
+        # /run/sshd: Debian's sshd (and `sshd -t`) wants its privilege separation directory,
+        # which systemd-tmpfiles makes on a real host (EL's is /usr/share/empty.sshd).
+        lines = ["set -e", "mount -a -T %s" % shlex.quote(self._mounts()), "mkdir /run/sshd"]
         if self.fqdn:
             lines.append("hostname %s" % shlex.quote(self.fqdn))
         for path, text in sorted((run_files or {}).items()):

@@ -323,7 +323,9 @@ def test_runs_right_after_the_puppet_steps_once_the_consumer_rpm_is_in():
     from lbenroll import engine
     ids = [step.id for step in engine.STEPS]
     last_puppet = max(index for index, step_id in enumerate(ids) if step_id.startswith("PUPPET_"))
-    assert ids.index("REX_KEYS") == last_puppet + 1
+    # REX_CA first: REX_KEYS reads whether every proxy signs with a CA the host trusts.
+    assert ids.index("REX_CA") == last_puppet + 1
+    assert ids.index("REX_KEYS") == last_puppet + 2
     assert RexKeys.requires == ("INSTALL_CONSUMER_RPM",)
 
 

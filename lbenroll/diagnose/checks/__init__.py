@@ -23,8 +23,8 @@ from lbenroll.diagnose.checks import (balancer_mqtt, balancer_port, balancer_sti
                                       host_redhat_repo, host_rhsm_conf, host_yggdrasil_conf,
                                       proxy_amqp, proxy_consumer_rpm, proxy_content,
                                       proxy_features, proxy_metadata, proxy_puppet,
-                                      proxy_reachable, proxy_registration, proxy_rhsm, proxy_tls,
-                                      puppet_ca)
+                                      proxy_reachable, proxy_registration, proxy_rex_ca,
+                                      proxy_rhsm, proxy_tls, puppet_ca)
 
 BALANCER, PROXY, PROXIES, HOST = "balancer", "proxy", "the proxies compared", "this host"
 # What a check needs: the proxy answering on 80 or 443, a Katello CA to verify certificates
@@ -60,6 +60,8 @@ CHECKS = (
     Check("PROXY_AMQP", PROXIES, (ANSWERS, KATELLO_CA), proxy_amqp.start, proxy_amqp.judge),
     Check("PROXY_FEATURES", PROXIES, (ANSWERS, KATELLO_CA), proxy_features.start,
           proxy_features.judge),
+    Check("PROXY_REX_CA", PROXIES, (ANSWERS, KATELLO_CA), proxy_rex_ca.start,
+          proxy_rex_ca.judge),
     Check("HOST_RHSM_CONF", HOST, (), None, of_files(host_rhsm_conf.check_rhsm_conf)),
     Check("HOST_REDHAT_REPO", HOST, (), None, of_files(host_redhat_repo.check_redhat_repo)),
     Check("HOST_PUPPET_CONF", HOST, (), None, of_files(host_puppet_conf.check_puppet_conf)),

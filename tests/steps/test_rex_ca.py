@@ -1,0 +1,294 @@
+"""REX_CA: the SSH CA the proxies publish at :9090/ssh/ca_pubkey, trusted by sshd through
+Global Registration's files; checked bytes, sshd -t, a reload only on change; REX_KEYS and
+REMOVE_REX_CA around it."""
+import os
+import stat
+import types
+
+import pytest
+
+from lbenroll import fileio, services
+from lbenroll.errors import LbenrollError
+from lbenroll.results import Result, Status
+from lbenroll.steps.rex_ca import RexCa
+from lbenroll.steps.rex_keys import RexKeys
+from tests.conftest import seed
+from tests.http_answers import answer
+from tests.steps.conftest import BALANCER, CA
+from tests.writers.test_authorized_keys import ssh_key
+
+CA_FILE = "/etc/ssh/foreman-user-ca.pub"
+DROPIN = "/etc/ssh/sshd_config.d/60-foreman-user-ca.conf"
+SSHD_CONFIG = "/etc/ssh/sshd_config"
+BALANCED = "https://%s:9090/ssh/ca_pubkey" % BALANCER
+CA1 = ssh_key(21, "lab-rex-ca")
+CA2 = ssh_key(22, "second-ca")
+EL9 = "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n"
+EL8 = "PermitRootLogin yes\nMatch User anoncvs\n\tX11Forwarding no\n"
+PASSWD = "root:x:0:0:root:/root:/bin/bash\n"
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """requests' session answers each URL from a list, in turn (cycling); records the URLs."""
+    import requests
+    urls = []
+
+    def install(answers):
+        def get(session, url, **kwargs):
+            assert kwargs["verify"] == session.verify
+            got = answers[url][sum(1 for u in urls if u == url) % len(answers[url])]
+            urls.append(url)
+            if isinstance(got, Exception):
+                raise got
+            if isinstance(got, tuple):
+                return answer(got[0], got[1].encode())
+            return answer(200, got.encode())
+        monkeypatch.setattr(requests.Session, "get", get)
+        return urls
+    return install
+
+
+@pytest.fixture
+def ca_run(make_run, root, tmp_path):
+    seed(root, {"/etc/passwd": PASSWD})
+    os.makedirs(os.path.join(str(root), "root"))
+
+    def factory(**given):
+        run = make_run(remote_exec=True, **given)
+        run.consumer = types.SimpleNamespace(server_ca_pem=CA)
+        run.tmpdir = str(tmp_path)
+        return run
+    return factory
+
+
+@pytest.fixture
+def sshd(root, fake_runner):
+    """A host with sshd: `sshd -t` (in the root) answers rc."""
+    seed(root, {"/usr/sbin/sshd": ""})
+
+    def install(rc=0, stderr=""):
+        fake_runner.expect(["chroot", str(root), "/usr/sbin/sshd", "-t"], rc, "", stderr)
+    return install
+
+
+def text(ctx, path):
+    data = fileio.read_bytes(ctx, path)
+    return None if data is None else data.decode()
+
+
+def mode(root, path):
+    return stat.S_IMODE(os.stat(os.path.join(str(root), path.lstrip("/"))).st_mode)
+
+
+def test_skipped_without_rex(make_run, served):
+    urls = served({})
+    assert RexCa().run(make_run()).status == Status.SKIPPED
+    assert urls == []
+
+
+def test_no_ca_published_changes_nothing(ca_run, served, ctx, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    urls = served({BALANCED: [""]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.UNCHANGED
+    assert "no Smart Proxy publishes an SSH CA" in result.summary
+    assert urls == [BALANCED] * 5  # one new answer, then 4 quiet fetches
+    assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+
+
+def test_an_older_proxy_without_the_endpoint_counts_as_no_ca(ca_run, served, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    served({BALANCED: [(404, "Not Found")]})
+    assert RexCa().run(ca_run()).status == Status.UNCHANGED
+
+
+def test_el9_gets_the_ca_file_and_the_drop_in_checked_by_sshd(ca_run, served, sshd, ctx, root,
+                                                              fake_runner):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({BALANCED: [CA1 + "\n"]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.CHANGED, result.summary
+    assert result.data["everywhere"] is True
+    assert text(ctx, CA_FILE) == CA1 + "\n"
+    assert text(ctx, DROPIN).splitlines()[-1] == "TrustedUserCAKeys %s" % CA_FILE
+    assert (mode(root, CA_FILE), mode(root, DROPIN)) == (0o644, 0o600)
+    assert text(ctx, SSHD_CONFIG) == EL9
+    assert fake_runner.calls == [["chroot", str(root), "/usr/sbin/sshd", "-t"]]
+    # Under --root no systemd runs the managed system: the reload waits for sshd's start.
+    assert "sshd reads it when it starts" in result.summary
+    assert "+TrustedUserCAKeys /etc/ssh/foreman-user-ca.pub" in result.diff
+
+    again = RexCa().run(ca_run())
+    assert again.status == Status.UNCHANGED
+    assert again.summary.startswith("sshd trusts the SSH CA of the Smart Proxies (SHA256:")
+    assert len(fake_runner.calls) == 1  # no sshd -t, no reload on a host already right
+
+
+def test_el8_gets_the_line_at_the_top_of_sshd_config(ca_run, served, sshd, ctx, root):
+    seed(root, {SSHD_CONFIG: EL8})
+    sshd()
+    served({BALANCED: [CA1]})
+    assert RexCa().run(ca_run()).status == Status.CHANGED
+    assert text(ctx, DROPIN) is None
+    lines = text(ctx, SSHD_CONFIG).splitlines()
+    assert lines[1] == "TrustedUserCAKeys %s" % CA_FILE
+    assert text(ctx, SSHD_CONFIG).endswith(EL8)
+
+
+def test_different_cas_are_all_trusted_as_global_registration_does(ca_run, served, sshd, ctx,
+                                                                   root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({BALANCED: [CA2, CA1, CA1]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.CHANGED
+    assert text(ctx, CA_FILE) == "%s\n%s\n" % tuple(sorted([CA1, CA2]))
+    assert any("publish 2 different CAs" in line for line in result.detail)
+
+
+def test_a_proxy_without_a_ca_leaves_the_per_proxy_keys_to_rex_keys(ca_run, served, sshd, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({BALANCED: [CA1, ""]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.CHANGED
+    assert result.data["everywhere"] is False
+    assert any("came without a CA" in line for line in result.detail)
+
+
+@pytest.mark.parametrize("body", ["<html>503</html>", CA1 + "\n" + CA2,
+                                  ssh_key(5, key_type="ssh-ed25519-cert-v01@openssh.com"),
+                                  "x" * (17 * 1024)])
+def test_bytes_that_are_not_one_ca_key_write_nothing(ca_run, served, ctx, root, body):
+    seed(root, {SSHD_CONFIG: EL9})
+    served({BALANCED: [body]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.WARNING
+    assert any("not" in line and BALANCED in line for line in result.detail), result.detail
+    assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+
+
+def test_another_ca_sshd_trusts_is_never_shadowed(ca_run, served, ctx, root):
+    seed(root, {SSHD_CONFIG: EL9,
+                "/etc/ssh/sshd_config.d/40-admin.conf": "TrustedUserCAKeys /etc/ssh/admin.pub\n"})
+    served({BALANCED: [CA1]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.WARNING
+    assert "/etc/ssh/admin.pub in /etc/ssh/sshd_config.d/40-admin.conf" in result.summary
+    assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+
+
+def test_sshd_t_refusing_puts_the_files_back(ca_run, served, sshd, ctx, root):
+    seed(root, {SSHD_CONFIG: EL8})
+    sshd(rc=255, stderr="/etc/ssh/sshd_config line 2: Bad configuration option")
+    served({BALANCED: [CA1]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.WARNING
+    assert "Bad configuration option" in result.summary
+    assert text(ctx, SSHD_CONFIG) == EL8 and text(ctx, CA_FILE) is None
+
+
+def test_a_dry_run_writes_nothing(ca_run, served, ctx, root, fake_runner):
+    seed(root, {SSHD_CONFIG: EL9})
+    fake_runner.dry_run = True
+    served({BALANCED: [CA1]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.CHANGED
+    assert result.summary.startswith("would have sshd trust")
+    assert text(ctx, CA_FILE) is None and fake_runner.calls == []
+
+
+def test_rex_proxies_asks_each_named_proxy_once(ca_run, served, sshd, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    one, two = ("https://proxy0%d.example.test:9090/ssh/ca_pubkey" % n for n in (1, 2))
+    urls = served({one: [CA1], two: [CA1]})
+    run = ca_run(remote_exec_proxies="proxy01.example.test,proxy02.example.test")
+    assert RexCa().run(run).status == Status.CHANGED
+    assert urls == [one, two]
+
+
+def test_a_reload_when_systemd_runs_and_again_on_rollback(ca_run, served, sshd, ctx, root,
+                                                          fake_runner, monkeypatch):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
+    reload = ["systemctl", "--root=%s" % root, "try-reload-or-restart", "sshd"]
+    fake_runner.expect(reload)
+    served({BALANCED: [CA1]})
+    result = RexCa().run(ca_run())
+    assert result.summary.endswith("; reloaded sshd")
+    assert fake_runner.calls.count(reload) == 1
+    done, failed = ctx.undo.rollback()
+    assert not failed and "reload sshd" == done[-1]  # after the files are back
+    assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+    assert fake_runner.calls.count(reload) == 2
+
+
+def test_rex_keys_adds_no_key_when_every_proxy_signs_with_the_ca(ca_run, monkeypatch):
+    from lbenroll.steps import rex_keys
+    run = ca_run()
+    run.results["REX_CA"] = Result("REX_CA", Status.CHANGED, "", data={"everywhere": True})
+    monkeypatch.setattr(rex_keys, "KeyFetcher", lambda *a, **k: pytest.fail("fetched keys"))
+    result = RexKeys().run(run)
+    assert result.status == Status.UNCHANGED
+    assert result.summary.startswith("no per-proxy key needed")
+
+
+@pytest.mark.parametrize("ca", [
+    Result("REX_CA", Status.CHANGED, "", data={"everywhere": False}),
+    Result("REX_CA", Status.WARNING, "", data={"everywhere": True}),
+    Result("REX_CA", Status.UNCHANGED, "", data={"everywhere": False})])
+def test_rex_keys_scans_as_before_otherwise(ca_run, monkeypatch, ca):
+    from lbenroll.steps import rex_keys
+    run = ca_run()
+    run.results["REX_CA"] = ca
+    fetched = []
+
+    class Fetcher(object):
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            return False
+
+        def fetch(self, url):
+            fetched.append(url)
+            return ssh_key(1) + "\n"
+    monkeypatch.setattr(rex_keys, "KeyFetcher", Fetcher)
+    assert RexKeys().run(run).status == Status.CHANGED
+    assert fetched
+
+
+def test_sshd_t_without_host_keys_yet_is_no_refusal(ca_run, served, sshd, ctx, root):
+    # A kickstart %post: sshd-keygen makes the host keys at sshd's first start.
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd(rc=1, stderr="sshd: no hostkeys available -- exiting.")
+    served({BALANCED: [CA1]})
+    assert RexCa().run(ca_run()).status == Status.CHANGED
+    assert text(ctx, CA_FILE) == CA1 + "\n"
+
+
+def test_a_run_killed_before_the_reload_has_the_next_run_reload(ca_run, served, sshd, ctx, root,
+                                                                fake_runner, monkeypatch):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({BALANCED: [CA1]})
+    monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
+    reload = ["systemctl", "--root=%s" % root, "try-reload-or-restart", "sshd"]
+    fake_runner.expect(reload, 1, "", "killed")  # stands for the kill: no reload happened
+    with pytest.raises(LbenrollError):
+        RexCa().run(ca_run())
+    assert text(ctx, "/var/lib/lbenroll/sshd-reload-pending") == ""
+    fake_runner.expect(reload)  # the longest prefix wins; same length: the later rule
+    fake_runner._rules = [rule for rule in fake_runner._rules if rule[1] == 0]
+    again = RexCa().run(ca_run())
+    assert again.status == Status.CHANGED
+    assert again.summary.endswith("reloaded sshd, which an earlier run left unreloaded")
+    assert text(ctx, "/var/lib/lbenroll/sshd-reload-pending") is None
+    assert RexCa().run(ca_run()).status == Status.UNCHANGED
