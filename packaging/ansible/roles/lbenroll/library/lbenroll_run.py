@@ -1,4 +1,3 @@
-#!/usr/bin/python
 """lbenroll_run, the lbenroll role's own module: builds lbenroll's command line for a role state,
 runs it with --json, and reports lbenroll's own "changed". The Foreman API password reaches
 lbenroll in its environment (LBENROLL_PASSWORD), never on a command line: Ansible's
