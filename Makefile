@@ -4,6 +4,8 @@ VENV := .venv
 RUFF_VERSION := 0.17.6
 # The layer contract's checker (.importlinter); this version needs Python 3.11.
 IMPORT_LINTER_VERSION := 2.17
+# tests/packaging/test_ansible_lint.py: the Ansible role under the production profile, offline.
+ANSIBLE_LINT_VERSION := 26.10.1
 BUILD := .build
 # Set-up steps (apt, pip, rpmbuild) keep their output in a log here; it is shown if they fail.
 LOGS := $(BUILD)/logs
@@ -55,12 +57,12 @@ $(BUILD)/apt-%.installed: Makefile $(DEVENV)
 VENV_READY := $(VENV)/.installed
 
 $(VENV_READY): setup.cfg pyproject.toml | $(call apt,venv)
-	@echo "setting up $(VENV): lbenroll (editable), pytest, pytest-mock, hypothesis, ansible-core, wheel"
+	@echo "setting up $(VENV): lbenroll (editable), pytest, pytest-mock, hypothesis, ansible-core, ansible-lint, wheel"
 	@rm -f $(LOGS)/venv.log
 	@$(DEVENV) quietly $(LOGS)/venv.log $(PYTHON) -m venv $(VENV)
 	@$(DEVENV) quietly $(LOGS)/venv.log $(VENV)/bin/pip install -q --upgrade pip
 	@$(DEVENV) quietly $(LOGS)/venv.log $(VENV)/bin/pip install -q -e . pytest pytest-mock \
-		hypothesis ansible-core wheel
+		hypothesis ansible-core ansible-lint==$(ANSIBLE_LINT_VERSION) wheel
 	@touch $@
 
 ## Everything `make test` installs: all the Debian package sets and the virtualenv.

@@ -1,6 +1,8 @@
 """The Ansible role, run by ansible-core inside a sandboxed host over a local connection: the first
 run installs lbenroll and enrolls (changed), the second changes nothing (ok), because the
-enrollment task's changed status is lbenroll's own --json "changed"."""
+lbenroll task's changed status is lbenroll's own --json "changed". Then the states after the rhc
+system role's (present, reconnect to the second balancer, absent), each twice, with the Foreman
+API password shown nowhere at -vvv, and the repair timer's switch."""
 import json
 import os
 import re
@@ -10,7 +12,8 @@ import pytest
 
 from tests.e2e import lbenroll_package
 from tests.e2e.test_enroll import REPO, RHSM_CONF, rhsm
-from tests.lab.lab import ACTIVATION_KEY, BALANCER, ORG
+from tests.lab.foreman import PASSWORD
+from tests.lab.lab import ACTIVATION_KEY, BALANCER, ORG, SECOND_BALANCER
 
 PLAYBOOK = os.path.join(REPO, "packaging", "ansible", "lbenroll.yml")
 # Modules run under the host's system Python, the one with dnf's bindings, as on EL hosts.
@@ -18,6 +21,9 @@ PLAYBOOK = os.path.join(REPO, "packaging", "ansible", "lbenroll.yml")
 INVENTORY = ("localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3 "
              "ansible_become=false\n")
 VENV = "/var/lib/lbenroll-venv"
+TIMER = "lbenroll-repair.timer"
+FQDN = "client01.example.test"
+CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
 
 
 def el_host(box):
@@ -36,19 +42,27 @@ def ansible_playbook():
     return path
 
 
-class Play(object):
-    """One ansible-playbook run: its output, the play recap and the enrollment task's status."""
+def task_status(stdout, title):
+    """ok, changed, failed, fatal or skipping for the role's task of that title (-vvv puts
+    lines between the title and the status); None when it did not run."""
+    task = re.search(r"^TASK \[lbenroll : %s\].*?^(\w+): \[localhost\]" % re.escape(title),
+                     stdout, re.M | re.S)
+    return task.group(1) if task else None
 
-    def __init__(self, proc):
+
+class Play(object):
+    """One ansible-playbook run: its output, the play recap and the lbenroll task's status."""
+
+    def __init__(self, proc, state="present"):
         self.proc = proc
         self.output = proc.stdout + proc.stderr
         recap = re.search(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+"
                           r"failed=(\d+)", proc.stdout, re.M)
         assert recap, self.output
         self.ok, self.changed, self.unreachable, self.failed = map(int, recap.groups())
-        task = re.search(r"^TASK \[lbenroll : Enroll with lbenroll\][^\n]*\n(\w+): \[localhost\]",
-                         proc.stdout, re.M)
-        self.enroll = task.group(1) if task else None
+        self.enroll = task_status(proc.stdout, "Run lbenroll for state %s" % state)
+        self.timer = {title: task_status(proc.stdout, "Switch %s %s" % (TIMER, title))
+                      for title in ("on", "off")}
 
 
 def play(box, tmp_path, *args, **host_vars):
@@ -61,7 +75,7 @@ def play(box, tmp_path, *args, **host_vars):
         "lbenroll_puppet_ca_port": "8141"}, **host_vars)))
     proc = box.run([ansible_playbook(), "-i", str(inventory), "-e", "@%s" % variables,
                     PLAYBOOK] + list(args), env={"ANSIBLE_NOCOLOR": "1"}, timeout=600)
-    return Play(proc)
+    return Play(proc, host_vars.get("lbenroll_state", "present"))
 
 
 def assert_first_run_enrolls_and_second_is_ok(box, tmp_path, **host_vars):
@@ -95,3 +109,86 @@ def test_role_installs_the_wheel_into_a_virtual_environment(lab, sandbox, tmp_pa
         box, tmp_path, lbenroll_install="wheel", lbenroll_wheel=lbenroll_package.wheel(lab),
         lbenroll_venv=VENV, lbenroll_pip_extra_args="--no-index")
     assert box.exists(VENV + "/bin/lbenroll")
+
+
+# A Foreman host record needs the API password: these runs show that it reaches lbenroll.
+FOREMAN_VARS = {"lbenroll_skip": [], "lbenroll_organization": "ACME Corp",
+                "lbenroll_hostgroup": "lab/web", "lbenroll_location": "Lab",
+                "lbenroll_login": "admin", "lbenroll_password": PASSWORD}
+
+
+def timer_enabled(box):
+    return box.run(["systemctl", "is-enabled", "--quiet", TIMER]).returncode == 0
+
+
+def assert_password_never_shown(box, plays):
+    """Not in any output at -vvv (task results, the remote commands Ansible runs), nor in the
+    host's lbenroll log."""
+    for run in plays:
+        assert PASSWORD not in run.output
+        assert "LBENROLL_PASSWORD=" not in run.output  # not through `environment:` either
+    assert PASSWORD not in box.read_text("/var/log/lbenroll.log")
+
+
+def test_states_present_reconnect_absent_each_twice_without_showing_the_password(
+        lab, sandbox, tmp_path):
+    from tests.e2e.test_new_capsule import proxies_behind_the_second_balancer
+    lab.wait_puppetserver()  # enrolling with a host record asks the Puppet CA (8141)
+    box = el_host(sandbox())
+    repository = lbenroll_package.rpm_repository(lab)
+
+    def run(state, server=BALANCER):
+        return play(box, tmp_path, "-vvv", lbenroll_rpm_repo_url=repository,
+                    lbenroll_state=state, lbenroll_server=server, **FOREMAN_VARS)
+
+    plays = [run("present")]
+    assert (plays[-1].failed, plays[-1].enroll, plays[-1].timer["on"]) == (
+        0, "changed", "changed"), plays[-1].output
+    [host] = lab.foreman.hosts()
+    assert host["name"] == FQDN and host["hostgroup_id"] == 3
+    assert rhsm(box).get("server", "hostname") == BALANCER and timer_enabled(box)
+    consumer_cert = box.read(CONSUMER_CERT)
+    plays.append(run("present"))
+    assert (plays[-1].failed, plays[-1].enroll, plays[-1].changed) == (0, "ok", 0), \
+        plays[-1].output
+
+    proxies_behind_the_second_balancer(lab)
+    plays.append(run("reconnect", SECOND_BALANCER))
+    assert (plays[-1].failed, plays[-1].enroll) == (0, "changed"), plays[-1].output
+    assert rhsm(box).get("server", "hostname") == SECOND_BALANCER
+    assert box.read(CONSUMER_CERT) == consumer_cert  # moved, not registered again
+    plays.append(run("reconnect", SECOND_BALANCER))
+    assert (plays[-1].failed, plays[-1].enroll, plays[-1].changed) == (0, "ok", 0), \
+        plays[-1].output
+
+    plays.append(run("absent", SECOND_BALANCER))
+    assert (plays[-1].failed, plays[-1].enroll) == (0, "changed"), plays[-1].output
+    assert not box.exists(CONSUMER_CERT) and lab.foreman.hosts() == []
+    assert not timer_enabled(box)  # lbenroll --remove disabled it
+    assert plays[-1].timer == {"on": "skipping", "off": None}
+    plays.append(run("absent", SECOND_BALANCER))
+    assert (plays[-1].failed, plays[-1].enroll, plays[-1].changed) == (0, "ok", 0), \
+        plays[-1].output
+    assert_password_never_shown(box, plays)
+
+
+def test_repair_timer_switch(lab, sandbox, tmp_path):
+    box = el_host(sandbox())
+    repository = lbenroll_package.rpm_repository(lab)
+
+    def run(switch):
+        return play(box, tmp_path, lbenroll_rpm_repo_url=repository,
+                    lbenroll_repair_timer=switch)
+
+    off = run(False)
+    assert (off.failed, off.enroll, off.timer["off"]) == (0, "changed", "ok"), off.output
+    assert box.exists(CONSUMER_CERT) and not timer_enabled(box)
+    on = run(True)
+    assert (on.failed, on.enroll, on.timer["on"], on.changed) == (0, "ok", "changed", 1), \
+        on.output
+    assert timer_enabled(box)
+    assert "systemctl enable lbenroll-repair.timer" in box.read_text("/var/log/lab-systemctl.log")
+    off = run(False)
+    assert (off.failed, off.enroll, off.timer["off"], off.changed) == (0, "ok", "changed", 1), \
+        off.output
+    assert not timer_enabled(box)

@@ -880,6 +880,19 @@ def test_systemctl_logs_calls_and_reports_offline():
         "systemctl is-system-running", "systemctl --quiet is-system-running"]
 
 
+def test_systemctl_show_fails_as_without_systemd_and_is_enabled_answers():
+    # Ansible's systemd module asks `show` first and, when it fails, `is-enabled` (the role's
+    # repair timer switch, tests/e2e/test_ansible.py).
+    script = ('mount -t tmpfs tmpfs /var/log && mount -t tmpfs tmpfs /var/lib && '
+              '"$0" show lbenroll-repair.timer; echo "rc=$?"; '
+              '"$0" is-enabled lbenroll-repair.timer; echo "rc=$?"; '
+              '"$0" enable lbenroll-repair.timer && "$0" is-enabled lbenroll-repair.timer')
+    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+                           SYSTEMCTL], capture_output=True, text=True)
+    assert proc.stdout.splitlines() == ["rc=1", "disabled", "rc=1", "enabled"]
+    assert "not been booted with systemd" in proc.stderr
+
+
 def test_stand_in_needs_only_the_standard_library():
     with open(SUBMAN) as f:
         assert f.readline() == "#!/usr/bin/python3\n"
