@@ -223,3 +223,53 @@ def test_the_primary_path_is_beside_repodata():
     assert primary_path("/pulp/content/hello/repodata/repomd.xml",
                         "repodata/ab12-primary.xml.gz") == (
         "/pulp/content/hello/repodata/ab12-primary.xml.gz")
+
+
+class FakeSocket(object):
+    """A connection whose answer is given: what tls_probe hands the exchange."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.sent = b""
+
+    def sendall(self, data):
+        self.sent += data
+
+    def makefile(self, mode):
+        return io.BytesIO(self.answer)
+
+
+def fetch(monkeypatch, answer, publication):
+    from lbenroll.probe import ProbeResult
+    from tests.diagnose.conftest import HELLO, states
+    sock = FakeSocket(answer)
+
+    def tls_probe(host, port, ca_pem, timeout, exchange, address, client_cert):
+        assert (host, port, address) == ("lb.example.test", 443, "127.0.2.1")
+        probe = ProbeResult(host, port)
+        probe.reachable = probe.chain_ok = True
+        probe.protocol_ok, probe.protocol_detail = exchange(sock)
+        return probe
+    monkeypatch.setattr(primary, "tls_probe", tls_probe)
+    found = primary.fetch_packages(states()[0], "lb.example.test", "PEM", HELLO, publication, 5)
+    return found, sock.sent
+
+
+def test_fetch_asks_the_proxy_for_the_listed_file_and_reads_a_chunked_answer(monkeypatch):
+    data, repomd = golden("gz")
+    body = b"".join(b"%x\r\n%s\r\n" % (len(data[i:i + 100]), data[i:i + 100])
+                    for i in range(0, len(data), 100)) + b"0\r\n\r\n"
+    found, sent = fetch(monkeypatch, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + body, repomd)
+    assert isinstance(found, Packages) and found.newest == NEWEST
+    assert sent.startswith(b"GET /pulp/content/hello/%s HTTP/1.1\r\nHost: lb.example.test\r\n"
+                           % repomd.files["primary"][1].encode())
+
+
+def test_a_listed_file_the_proxy_answers_404_for_is_a_broken_publication(monkeypatch):
+    _, repomd = golden("gz")
+    found, _ = fetch(monkeypatch, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+                     repomd)
+    assert isinstance(found, Unread) and found.broken
+    assert found.reason.startswith("its repomd.xml lists /pulp/content/hello/repodata/")
+    assert found.reason.endswith("-primary.xml.gz, which it answers with HTTP 404")
