@@ -159,8 +159,9 @@ def _result(proxy, repos, published, groups, packages):
     if behind or broken:
         return _failure(name, behind, broken, notes, data)
     if absent:
-        return warned("PROXY_METADATA", name, "%s does not serve %s; %s" % (
-            name, "; ".join(_missing(c.absent, c.repo.id) for c in absent), ABSENT_CONSEQUENCE),
+        return warned("PROXY_METADATA", name, "%s lacks packages that other proxies serve: "
+                      "%s; %s" % (name, "; ".join(_missing(c.absent, c.repo.id) for c in absent),
+                                  ABSENT_CONSEQUENCE),
             ABSENT_FIX % (name, name), detail=_named(absent, "absent") + notes, **data)
     judged = [c for c in found if not c.unread]
     if not judged:
@@ -191,9 +192,9 @@ def _how(comparison, name, publications):
 
 
 def _missing(lacking, repo_id):
-    """'hello: lab-hello-1.0-2.noarch, which proxy01, proxy03 serve'."""
+    """'in hello lab-hello-1.0-2.noarch, which proxy01, proxy03 serve'."""
     serving = sorted({short(n) for _, names in lacking for n in names})
-    return "%s: %s, which %s serve%s" % (repo_id, listing(n for n, _ in lacking), ", ".join(
+    return "in %s %s, which %s serve%s" % (repo_id, listing(n for n, _ in lacking), ", ".join(
         serving), "s" if len(serving) == 1 else "")
 
 
@@ -206,9 +207,8 @@ def _failure(name, behind, broken, notes, data):
     parts, fixes = [], []
     if behind:
         data["behind"] = {c.repo.id: [n for n, _ in c.behind] for c in behind}
-        parts.append("%s lacks the newest builds in %s: %s; %s" % (
-            name, listing(c.repo.id for c in behind),
-            "; ".join(_missing(c.behind, c.repo.id) for c in behind), CONSEQUENCE))
+        parts.append("%s lacks newer builds that other proxies serve: %s; %s" % (
+            name, "; ".join(_missing(c.behind, c.repo.id) for c in behind), CONSEQUENCE))
         fixes.append(STALE_FIX % (name, name))
     if broken:
         data["broken"] = {c.repo.id: c.broken for c in broken}

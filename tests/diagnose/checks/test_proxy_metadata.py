@@ -101,9 +101,9 @@ def test_a_proxy_without_the_newest_build_is_named_with_the_package_whatever_its
                                  NAMES[2]: "unchanged"}
     behind = results[NAMES[1]]
     assert behind.summary.startswith(
-        "proxy02.example.test lacks the newest builds in hello: hello: lab-hello-1.0-2.noarch, "
-        "which proxy01, proxy03 serve; a host the balancer sends there does not get these "
-        "builds")
+        "proxy02.example.test lacks newer builds that other proxies serve: in hello "
+        "lab-hello-1.0-2.noarch, which proxy01, proxy03 serve; a host the balancer sends there "
+        "does not get these builds")
     assert behind.data["behind"] == {"hello": ["lab-hello-1.0-2.noarch"]}
     assert behind.detail == ["hello: lab-hello-1.0-2.noarch on proxy01, proxy03"]
     assert "hammer capsule content synchronize --name proxy02.example.test" in (
@@ -123,8 +123,9 @@ def test_a_proxy_with_newer_or_more_packages_is_not_behind_the_others_are():
     assert results[NAMES[1]].data["behind"] == {"hello": ["lab-hello-1.0-2.noarch"]}
     assert results[NAMES[1]].data["absent"] == {"hello": ["lab-extra-1-1.x86_64"]}
     assert results[NAMES[2]].summary == (
-        "proxy03.example.test does not serve hello: lab-extra-1-1.x86_64, which proxy01 serves; "
-        "a host the balancer sends there cannot install them")
+        "proxy03.example.test lacks packages that other proxies serve: in hello "
+        "lab-extra-1-1.x86_64, which proxy01 serves; a host the balancer sends there cannot "
+        "install them")
     assert "removed from the content view on purpose" in results[NAMES[2]].remediation
 
 
