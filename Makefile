@@ -18,9 +18,10 @@ comma := ,
 # The lab (make demo, make bench, the lab tests): real HAProxy; rpm, rpmbuild, rpm2cpio, cpio,
 # createrepo_c and dnf; python3-qpid-proton and mosquitto for the AMQP and MQTT listeners; the
 # Puppet agent (the demo's `puppet config print`); openssl, unshare, curl; sshd, ssh and
-# ssh-keygen (the remote-execution SSH CA test runs a real sshd on loopback).
+# ssh-keygen (the remote-execution SSH CA test runs a real sshd on loopback); zstd (a proxy's
+# zstd-compressed primary.xml, which Debian's createrepo_c cannot write).
 PACKAGES_lab := haproxy rpm rpm2cpio cpio createrepo-c dnf python3-qpid-proton mosquitto \
-	puppet-agent openssl util-linux curl openssh-server openssh-client
+	puppet-agent openssl util-linux curl openssh-server openssh-client zstd
 FOR_lab := the lab
 # Only the end-to-end tests use the real puppetserver (with the JRE it pulls in) as Puppet CA,
 # the MQTT clients, `ip` (tests/lab/unprivileged), lbenroll's libraries for Debian's python3 (the

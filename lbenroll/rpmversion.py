@@ -79,3 +79,19 @@ def older(version_release, than):
     """Whether (version, release) sorts before `than` (epochs are not compared)."""
     order = vercmp(version_release[0], than[0]) or vercmp(version_release[1], than[1])
     return order < 0
+
+
+def evrcmp(a, b):
+    """-1, 0 or 1 as (epoch, version, release) a sorts before, with or after b, as rpm orders
+    builds: the epoch first, as a number (none is 0), then version and release by vercmp."""
+    epochs = int(a[0] or 0), int(b[0] or 0)
+    if epochs[0] != epochs[1]:
+        return -1 if epochs[0] < epochs[1] else 1
+    return vercmp(a[1], b[1]) or vercmp(a[2], b[2])
+
+
+def nevra(name, evr, arch):
+    """'foo-1.2-3.el9.noarch', with the epoch as dnf shows it when it is not 0: 'foo-1:1.2-3...'."""
+    epoch, version, release = evr
+    epoch = "%s:" % epoch if epoch and epoch != "0" else ""
+    return "%s-%s%s-%s.%s" % (name, epoch, version, release, arch)

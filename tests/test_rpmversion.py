@@ -1,6 +1,7 @@
 """rpmvercmp ordering (cases from rpm's own test suite) and NVR splitting."""
 import pytest
 
+from lbenroll import rpmversion
 from lbenroll.rpmversion import older, split_nvr, vercmp
 
 
@@ -31,3 +32,21 @@ def test_older_compares_version_then_release():
     assert older(("1.0", "9"), ("1.1", "1"))
     assert not older(("1.0", "10"), ("1.0", "9"))
     assert not older(("1.0", "1"), ("1.0", "1"))
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    (("0", "1.0", "2"), ("0", "1.0", "1"), 1),
+    (("1", "0.1", "1"), ("0", "9.9", "9"), 1),
+    (("", "1.0", "1"), ("0", "1.0", "1"), 0),          # no epoch is epoch 0
+    (("10", "1", "1"), ("9", "1", "1"), 1),            # epochs are numbers, not text
+    (("0", "1.10", "1.el9"), ("0", "1.9", "5.el9"), 1),
+    (("0", "1.0", "1.el9"), ("0", "1.0", "1.el9_1"), -1),
+])
+def test_evrcmp_orders_builds_as_rpm_does(a, b, expected):
+    assert rpmversion.evrcmp(a, b) == expected
+    assert rpmversion.evrcmp(b, a) == -expected
+
+
+def test_nevra_shows_the_epoch_only_when_it_is_not_zero():
+    assert rpmversion.nevra("foo", ("0", "1.2", "3.el9"), "noarch") == "foo-1.2-3.el9.noarch"
+    assert rpmversion.nevra("foo", ("2", "1.2", "3"), "x86_64") == "foo-2:1.2-3.x86_64"

@@ -14,9 +14,10 @@ HELP = ("Check the balancer and every Smart Proxy behind it from this host, read
         "cause and the fix of each failure. For each proxy it names the root cause of hosts "
         "pinned to it: a consumer RPM built for the proxy's own name, or (with the Foreman API) "
         "a registration URL that is missing or names another host, with the installer options "
-        "that fix it for every future host. Across the proxies it compares what each publishes "
-        "for every repository this host has enabled (repomd.xml's revision and the checksums "
-        "of the files it lists) and names a proxy serving an older publication; where "
+        "that fix it for every future host. Across the proxies it compares the packages each "
+        "serves in every repository this host has enabled (the primary metadata's checksums, "
+        "else the newest build of each package, whatever the revisions say) and names a proxy "
+        "lacking a newer build that another serves, with the packages; where "
         "yggdrasil is set up, it connects to the balancer's MQTT port several times and to each "
         "proxy's broker directly, and warns when one client's connections reach several "
         "brokers (a pull-mode job is announced only on the broker of the proxy that runs it).")

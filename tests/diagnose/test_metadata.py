@@ -1,5 +1,11 @@
+import os
+
+import pytest
+
 from lbenroll.diagnose import metadata, proxies
 from lbenroll.diagnose.metadata import Publication, parse_repomd
+from tests.conftest import DATA
+from tests.diagnose import test_primary
 from tests.diagnose.conftest import HELLO, states
 
 REPOMD = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -47,3 +53,19 @@ def test_fetch_repomd_returns_the_publication(monkeypatch):
     kind, found = proxies.fetch_repomd(states()[0], "lb", Ca(), HELLO, 1.0)
     assert kind == "ok" and isinstance(found, Publication) and found.revision == "5"
     assert len(found.sha256) == 64
+
+
+def test_repomd_gives_the_primary_checksum_and_open_checksum():
+    with open(os.path.join(DATA, "diagnose", "repomd-gz.xml"), "rb") as f:
+        found = parse_repomd(f.read())
+    kind, checksum = found.primary_checksum
+    assert kind == "sha256" and found.files["primary"][0] == checksum
+    assert found.primary_open[0] == "sha256" and found.primary_open[1] != checksum
+
+
+@pytest.mark.parametrize("body", [test_primary.LAUGHS, test_primary.EXTERNAL],
+                         ids=["billion-laughs", "external-entity"])
+def test_a_repomd_with_a_document_type_is_refused_before_any_entity_is_expanded(body):
+    body = body.replace(b"<metadata", b"<repomd").replace(b"</metadata", b"</repomd")
+    with pytest.raises(metadata.NotRepomd, match="repomd.xml has a document type declaration"):
+        parse_repomd(body)

@@ -17,6 +17,7 @@ REQUIRED_PROGRAMS = {
     "rpm2cpio": "rpm2cpio",
     "cpio": "cpio",
     "createrepo_c": "createrepo-c",
+    "zstd": "zstd",
     "dnf": "dnf",
     "unshare": "util-linux",
     "openssl": "openssl",

@@ -66,8 +66,18 @@ def test_a_healthy_lab_passes_everything(enrolled):
                                      "detail": proc.report["source"]["detail"]}
     skipped = sorted(r["id"] for r in proc.report["results"] if r["status"] == "skip")
     assert skipped == ["BALANCER_MQTT", "HOST_GOFER_CONF", "HOST_YGGDRASIL_CONF"]
-    # Synchronized to the same content view version: one revision, each proxy's own checksums.
-    assert set(verdicts(proc, "PROXY_METADATA").values()) == {"pass"}
+    # Synchronized to the same content view version, each proxy published on its own: its own
+    # revision, its own checksums, the same packages (issue 21: the revisions made proxy01 and
+    # proxy02 "older", exit 1).
+    metadata = results(proc, "PROXY_METADATA")
+    assert {r["status"] for r in metadata.values()} == {"pass"}
+    revisions = {name: r["data"]["revisions"] for name, r in metadata.items()}
+    repo_id = list(revisions[PROXY_FQDNS[0]])[0]
+    assert sorted(r[repo_id] for r in revisions.values()) == sorted(
+        str(build.content_revision(name)) for name in PROXY_FQDNS)
+    assert len({r[repo_id] for r in revisions.values()}) == 3
+    assert "%s: other primary files with the same newest builds" % repo_id in (
+        metadata[PROXY_FQDNS[0]]["detail"][0])
     print("\ndiagnosis of %d proxies: %.2f s (%.2f s with interpreter and sandbox start-up)" % (
         len(PROXY_FQDNS), proc.report["duration_seconds"], proc.wall))
 
@@ -234,7 +244,20 @@ def test_the_root_cause_of_pinned_hosts_is_named_per_proxy_with_the_installer_fi
         ("GET", "/api/v2/smart_proxies")] * 2, asked
 
 
-def test_a_proxy_serving_an_older_publication_is_named_with_both_revisions(lab, enrolled):
+def test_proxies_with_their_own_revisions_and_the_same_packages_are_in_sync(lab, enrolled):
+    """Issue 21's healthy set: every proxy its own revision and checksums, nothing fails."""
+    proc = diagnose(enrolled, "--proxies", ALL_PROXIES)
+    assert problems(proc) == [], proc.stdout
+    assert proc.returncode == 3  # the lab's PROXY_REGISTRATION warnings only
+    assert set(verdicts(proc, "PROXY_METADATA").values()) == {"pass"}
+    for result in results(proc, "PROXY_METADATA").values():
+        assert result["summary"].startswith(
+            "the newest build of every package that the other proxies serve in")
+
+
+def test_a_proxy_lacking_the_newest_build_is_named_with_that_package(lab, enrolled):
+    # proxy02 republished later without lab-hello-1.0-2: the newest revision of all, so the
+    # revisions alone named proxy01 and proxy03 "older" (issue 21).
     lab.set_stale_repodata("proxy02")
     proc = diagnose(enrolled, "--proxies", ALL_PROXIES)
     assert proc.returncode == 1
@@ -242,16 +265,35 @@ def test_a_proxy_serving_an_older_publication_is_named_with_both_revisions(lab, 
                                                 "proxy02.example.test": "fail",
                                                 "proxy03.example.test": "pass"}
     stale = results(proc, "PROXY_METADATA")["proxy02.example.test"]
-    repo_id = list(stale["data"]["older"])[0]
-    assert ("proxy02.example.test publishes an older revision of %s: %s revision %d, "
-            "proxy01, proxy03 revision %d" % (repo_id, repo_id, build.STALE_REVISION,
-                                               build.CONTENT_REVISION)) in stale["summary"]
-    assert "404 for repodata files, and dnf fails" in stale["summary"]
+    repo_id = list(stale["data"]["behind"])[0]
+    assert stale["data"]["revisions"][repo_id] == str(build.LATER_REVISION)
+    assert stale["data"]["behind"] == {repo_id: [build.NEWEST_HELLO]}
+    assert stale["summary"].startswith(
+        "proxy02.example.test lacks newer builds that other proxies serve: in %s %s, which "
+        "proxy01, proxy03 serve; " % (repo_id, build.NEWEST_HELLO))
+    assert "does not get these builds" in stale["summary"]
     assert "same content view version" in stale["remediation"]
     assert "hammer capsule content synchronize --name proxy02.example.test" in (
         stale["remediation"])
-    # Still served, so not a missing repository.
+    # Still served, so not a missing repository; nothing else is wrong.
     assert set(verdicts(proc, "PROXY_CONTENT").values()) == {"pass"}
+    assert problems(proc) == [("PROXY_METADATA", "proxy02.example.test")]
+
+
+def test_a_zstd_primary_is_said_not_compared_not_guessed(lab, enrolled):
+    href = lab.set_zstd_primary("proxy03")
+    proc = diagnose(enrolled, "--proxies", ALL_PROXIES)
+    assert problems(proc) == [], proc.stdout
+    metadata = results(proc, "PROXY_METADATA")
+    assert metadata["proxy03.example.test"]["status"] == "skip"
+    assert ("%s is zstd-compressed, which Python's standard library cannot read: its "
+            "packages are not compared" % href.split("/")[-1]) in (
+        metadata["proxy03.example.test"]["summary"])
+    # proxy01 and proxy02 are compared with each other, and say what they were not compared with.
+    assert metadata["proxy01.example.test"]["status"] == "pass"
+    assert any(line.endswith("not compared with proxy03: %s" % (
+        metadata["proxy03.example.test"]["summary"].split(": ", 2)[2]))
+        for line in metadata["proxy01.example.test"]["detail"]), metadata
 
 
 YGGDRASIL_CONFIG = 'broker = ["mqtts://%s:1883"]\ncert-file = "/etc/pki/consumer/cert.pem"\n' % (

@@ -1,4 +1,6 @@
 """RPMs and yum repositories of the lab: consumer RPMs, the stub rpmdb package, content repos."""
+import gzip
+import hashlib
 import os
 import re
 import shutil
@@ -18,11 +20,20 @@ DEFAULT_LAYOUT = "current"
 LATEST_RPM = "katello-ca-consumer-latest.noarch.rpm"
 # A proxy's first build; a rebuilt proxy publishes a higher release (Lab.rebuild_consumer_rpm).
 FIRST_RELEASE = "1"
-# repomd.xml's revision of every proxy's repository: the proxies are synchronized to the same
-# content view version (their checksums still differ: each generates its own metadata).
-# Lab.set_stale_repodata publishes an older one on one proxy.
+# repomd.xml's revision of the proxies' repositories. They are synchronized to the same content
+# view version, but each proxy's Pulp publishes on its own: proxy NN's revision is
+# CONTENT_REVISION + NN hours (content_revision), and its checksums differ too. A stale proxy
+# (Lab.set_stale_repodata) republishes older packages later: LATER_REVISION, newer than all.
 CONTENT_REVISION = 1767225600
-STALE_REVISION = CONTENT_REVISION - 7 * 86400
+LATER_REVISION = CONTENT_REVISION + 7 * 86400
+# lab-hello's builds: every proxy serves both; a stale proxy lacks the newest.
+HELLO_RELEASES = ("1", "2")
+NEWEST_HELLO = "lab-hello-1.0-2.noarch"
+
+
+def content_revision(proxy_name):
+    """The revision of a proxy's publications: proxy02 publishes one hour after proxy01."""
+    return CONTENT_REVISION + 3600 * int(re.sub(r"\D", "", proxy_name) or 0)
 
 
 def _template(name, values):
@@ -95,12 +106,12 @@ def build_stub_rpm(build_dir):
     return rpmbuild(os.path.join(build_dir, "subscription-manager-stub"), spec)
 
 
-def build_hello_rpm(build_dir, proxy_fqdn):
+def build_hello_rpm(build_dir, proxy_fqdn, release=HELLO_RELEASES[0]):
     """lab-hello built "on" the proxy, so each proxy's package and metadata checksums differ."""
     with open(os.path.join(FILES_DIR, "lab-hello.spec")) as f:
         spec = f.read()
-    return rpmbuild(os.path.join(build_dir, "lab-hello-" + proxy_fqdn), spec,
-                    defines={"_buildhost": proxy_fqdn})
+    return rpmbuild(os.path.join(build_dir, "lab-hello-%s-%s" % (release, proxy_fqdn)), spec,
+                    defines={"_buildhost": proxy_fqdn, "lab_release": release})
 
 
 def build_puppet_agent_rpm(build_dir):
@@ -148,14 +159,14 @@ def set_pub_layout(pub_dir, rhsm_hostname, layout, release=FIRST_RELEASE):
             os.unlink(os.path.join(pub_dir, entry))
 
 
-def make_content_repo(content_dir, content_path, *rpm_paths):
+def make_content_repo(content_dir, content_path, revision, *rpm_paths):
     """A yum repository at <content_dir>/<content_path> holding rpm_paths (createrepo_c)."""
     repo = os.path.join(content_dir, content_path.strip("/"))
     packages = os.path.join(repo, "Packages")
     os.makedirs(packages, exist_ok=True)
     for rpm_path in rpm_paths:
         shutil.copy2(rpm_path, packages)
-    publish_repodata(repo, CONTENT_REVISION)
+    publish_repodata(repo, revision)
     return repo
 
 
@@ -166,3 +177,30 @@ def publish_repodata(repo, revision, excludes=()):
     for pattern in excludes:
         argv += ["--excludes", pattern]
     _run(argv + [repo], "createrepo_c %s" % repo)
+
+
+def zstd_primary(repo):
+    """Recompress <repo>'s primary file with zstd(1) and list it in repomd.xml instead, as a
+    Pulp publication with compression_type "zstd" (or createrepo_c 1.0 and later by default;
+    Debian's 0.17 cannot write zstd) publishes it; returns its new location."""
+    directory = os.path.join(repo, "repodata")
+    repomd_path = os.path.join(directory, "repomd.xml")
+    with open(repomd_path) as f:
+        repomd = f.read()
+    block = re.search(r'<data type="primary">.*?</data>', repomd, re.S).group(0)
+    old_sum = re.search(r"<checksum type=\"sha256\">(\w+)</checksum>", block).group(1)
+    old_href = re.search(r'<location href="([^"]+)"', block).group(1)
+    with open(os.path.join(repo, old_href), "rb") as f:
+        xml = gzip.decompress(f.read())
+    packed = subprocess.run(["zstd", "-q", "-c"], input=xml, stdout=subprocess.PIPE,
+                            check=True).stdout
+    new_sum = hashlib.sha256(packed).hexdigest()
+    new_href = "repodata/%s-primary.xml.zst" % new_sum
+    with open(os.path.join(repo, new_href), "wb") as f:
+        f.write(packed)
+    os.unlink(os.path.join(repo, old_href))
+    new_block = block.replace(old_href, new_href).replace(old_sum, new_sum)
+    new_block = re.sub(r"<size>\d+</size>", "<size>%d</size>" % len(packed), new_block)
+    with open(repomd_path, "w") as f:
+        f.write(repomd.replace(block, new_block))
+    return new_href

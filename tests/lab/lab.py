@@ -375,13 +375,15 @@ class Lab(object):
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             stub = pool.submit(build.build_stub_rpm, self.build_dir)
             puppet_agent = pool.submit(build.build_puppet_agent_rpm, self.build_dir)
-            hello = {p.name: pool.submit(build.build_hello_rpm, self.build_dir, p.fqdn)
+            hello = {p.name: [pool.submit(build.build_hello_rpm, self.build_dir, p.fqdn, release)
+                              for release in build.HELLO_RELEASES]
                      for p in self.proxies.values()}
             consumer = self._submit_consumer_builds(pool, self.proxies.values(), ca_pem, "lab")
             build.make_rpmdb(self.rpmdb_root, [stub.result()])
             # puppet-agent too, as a Satellite's client repository provides it.
             repos = [pool.submit(build.make_content_repo, p.content_dir, item["path"],
-                                 hello[p.name].result(), puppet_agent.result())
+                                 build.content_revision(p.name), puppet_agent.result(),
+                                 *[future.result() for future in hello[p.name]])
                      for p in self.proxies.values()
                      for org in WORLD["orgs"].values() for item in org["content"]]
             self._publish(consumer)
@@ -496,11 +498,11 @@ class Lab(object):
             os.rename(aside, directory)
 
     def set_stale_repodata(self, name, path=None):
-        """One proxy serves an older publication of a repository (default: the lab's one), as a
-        proxy not synchronized to the current content view version: a second createrepo_c
-        publication with an older revision (build.STALE_REVISION) and without puppet-agent, so
-        its listed files have other names and checksums. Undone by restore_content() or
-        reset()."""
+        """One proxy serves older packages in a repository (default: the lab's one), as a proxy
+        not synchronized to the current content view version: a second createrepo_c
+        publication without the newest build of lab-hello (build.NEWEST_HELLO), made later, so
+        with the newest revision of all (build.LATER_REVISION): only its packages tell it is
+        behind. Undone by restore_content() or reset()."""
         proxy = self.proxies[name]
         path = path or WORLD["orgs"][ORG]["content"][0]["path"]
         repo = os.path.join(proxy.content_dir, path.strip("/"))
@@ -509,7 +511,22 @@ class Lab(object):
         os.makedirs(os.path.dirname(aside), exist_ok=True)
         os.rename(directory, aside)
         self._stale_repodata.append((directory, aside))
-        build.publish_repodata(repo, build.STALE_REVISION, excludes=["puppet-agent*"])
+        build.publish_repodata(repo, build.LATER_REVISION,
+                               excludes=[build.NEWEST_HELLO.rsplit(".", 1)[0] + "*"])
+
+    def set_zstd_primary(self, name, path=None):
+        """One proxy's primary file of a repository (default: the lab's one) is zstd-compressed
+        (build.zstd_primary), the rest of its repodata as it was. Undone by restore_content() or
+        reset()."""
+        proxy = self.proxies[name]
+        path = path or WORLD["orgs"][ORG]["content"][0]["path"]
+        repo = os.path.join(proxy.content_dir, path.strip("/"))
+        directory = os.path.join(repo, "repodata")
+        aside = os.path.join(proxy.directory, "current-repodata", path.strip("/"))
+        os.makedirs(os.path.dirname(aside), exist_ok=True)
+        shutil.copytree(directory, aside)
+        self._stale_repodata.append((directory, aside))
+        return build.zstd_primary(repo)
 
     def rebuild_consumer_rpm(self, name, release=2):
         """The proxy publishes its consumer RPM rebuilt as a new release with its current CA,
