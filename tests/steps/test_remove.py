@@ -56,7 +56,8 @@ def real(root, path):
 def test_the_removal_steps_run_in_the_decided_order():
     assert [step.id for step in engine.REMOVE_STEPS] == [
         "REMOVE_PREFLIGHT", "UNREGISTER", "FOREMAN_HOST_DELETE", "REMOVE_REX_KEYS", "RESTORE_FILES",
-        "DISABLE_REPAIR_TIMER", "REMOVE_PACKAGES", "CLEAN_PUPPET", "FORGET_BACKUPS"]
+        "DISABLE_REPAIR_TIMER", "REMOVE_REX_PULL", "REMOVE_PACKAGES", "CLEAN_PUPPET",
+        "FORGET_BACKUPS"]
 
 
 def test_preflight_refuses_a_katello_server(remove_run, fake_runner, root):
