@@ -244,3 +244,10 @@ class YggdrasilSetupWriter(Writer):
             out.append(lines[i])
             i += 1
         return "".join(out), notes
+
+
+def top_level_strings(text):
+    """{key: [its string literals]} of config.toml's keys before the first [table]."""
+    lines = _lines(text)
+    return {key: _value_of(lines, span)[1] for key, (_, _, span) in
+            _top_level_keys(lines).items()}
