@@ -28,6 +28,10 @@ class YggdrasilConfig(WriterStep):
         repo_ca_cert as `subscription-manager config --list` shows it (interpolated)."""
         ctx = run.ctx
         ca_root = rex_pull_setting(ctx, "repo_ca_cert")
+        if ctx.dry_run and run.changed("RHSM_CONF"):
+            # RHSM_CONF would set repo_ca_cert to the Katello server CA in ca_cert_dir.
+            ca_root = os.path.join(rex_pull_setting(ctx, "ca_cert_dir") or "/etc/rhsm/ca/",
+                                   os.path.basename(host.KATELLO_SERVER_CA))
         if not ca_root or not (os.path.exists(ctx.path(ca_root)) or ctx.dry_run):
             raise ConfigError("pull-mode remote execution verifies the broker with rhsm.conf's "
                               "repo_ca_cert, and %s" % (

@@ -117,3 +117,14 @@ def test_rex_pull_without_the_katello_ca_fails_naming_it(make_run, root):
     assert raised.value.exit_code == ExitCode.CONFIG
     assert "%s does not exist" % KATELLO_CA in raised.value.message
     assert not (root / "etc/yggdrasil").exists()
+
+
+def test_rex_pull_dry_run_before_rhsm_conf_names_the_katello_ca_rhsm_conf_will_have(
+        make_run, root, ctx):
+    # A fresh host: rhsm.conf still has subscription-manager's own CA.
+    seed(root, {"/etc/rhsm/rhsm.conf": "[server]\nhostname = subscription.rhsm.redhat.com\n"})
+    ctx.runner = FakeRunner(dry_run=True)
+    result = YggdrasilConfig().run(rhsm_conf(make_run(remote_exec_pull=True), Status.CHANGED))
+    assert result.status == Status.CHANGED and result.summary == "would create %s" % CONFIG
+    assert 'ca-root: set to ["%s"]' % KATELLO_CA in result.detail
+    assert not (root / "etc/yggdrasil").exists()
