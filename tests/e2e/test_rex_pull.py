@@ -5,6 +5,7 @@ wrote, connects with the host's consumer certificate to the balancer name, and a
 Smart Proxy's broker (real mosquitto) gets on the host's topic reaches it through HAProxy.
 Repair puts drift back, --remove takes back what lbenroll added, diagnose reports it."""
 import json
+import os
 import subprocess
 import threading
 import time
@@ -67,7 +68,9 @@ def test_the_worker_subscribes_through_the_balancer_and_receives_a_job_notice(la
 
     # The worker runs as yggd would (the lab's systemd stand-in starts nothing).
     uuid = consumer_uuid(box)
-    log = WORKER_LOG % id(box)
+    log = WORKER_LOG % os.getpid()
+    if os.path.exists(log):
+        os.remove(log)
     haproxy_sessions = text_of(lab.haproxy.log_path).count("fe_1883 be_1883/proxy02")
     outcome = {}
     worker = threading.Thread(target=lambda: outcome.setdefault("proc", box.run(
@@ -92,8 +95,12 @@ def test_the_worker_subscribes_through_the_balancer_and_receives_a_job_notice(la
         assert published.returncode == 0, published.stdout + published.stderr
     finally:
         worker.join(90)
+        worker_output = text_of(log)
+        print(worker_output)  # shown when the test fails
+        if os.path.exists(log):
+            os.remove(log)
     assert outcome["proc"].returncode == 0, outcome["proc"].stdout + outcome["proc"].stderr
-    assert notice in text_of(log)
+    assert notice in worker_output
     # The worker's session went through HAProxy's 1883 to proxy02 (logged when it ended).
     wait_for(lambda: text_of(lab.haproxy.log_path).count("fe_1883 be_1883/proxy02")
              > haproxy_sessions, 10, "HAProxy's log of the worker's session")

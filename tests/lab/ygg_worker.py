@@ -11,7 +11,8 @@ to the broker over TLS with that certificate, verifying the broker against ca-ro
 name in the URL, and subscribes to `yggdrasil/<client id>/data/in` with QoS 1, the topic
 yggd subscribes to (cmd/yggd/client.go) and the Smart Proxy publishes pull-mode jobs on
 (docs/katello-client-facts.md, "Pull-mode remote execution: how a job reaches a host"). The
-MQTT client is Debian's mosquitto_sub; each message received is printed, then it exits.
+MQTT client is Debian's mosquitto_sub; each message received is printed, line by line, then it
+exits.
 
 Usage: ygg_worker.py [--config PATH] [--count N] [--wait SECONDS] [--log PATH]
 --log: where mosquitto_sub's debug lines ("received SUBACK", the messages) go; default stdout.
@@ -65,7 +66,8 @@ def main(argv=None):
         raise SystemExit("%s: want an mqtts:// broker, cert-file, key-file and ca-root" % (
             args.config))
     identity = client_id(cert_file)
-    argv = ["mosquitto_sub", "-d", "-V", "mqttv311", "-h", url.hostname,
+    # stdbuf: mosquitto_sub's stdout is a file here, which stdio would flush only at exit.
+    argv = ["stdbuf", "-oL", "-eL", "mosquitto_sub", "-d", "-V", "mqttv311", "-h", url.hostname,
             "-p", str(url.port or 8883), "--cafile", ca_root[0], "--cert", cert_file,
             "--key", key_file, "-i", identity, "-t", TOPIC % identity, "-q", "1",
             "-C", str(args.count), "-W", str(args.wait)]
