@@ -31,10 +31,14 @@ class RexPullInstall(PackageStep):
         self.check_katello(run)
         ctx, names = run.ctx, self.wanted(run)
         missing = [name for name in names if name not in installed_names(ctx, names)]
-        if missing:
+        if missing and not ctx.dry_run:
             # YGGDRASIL_CONFIG's own backup would come after the package brought its file: keep
             # config.toml as it was before (or that it was absent), as --remove puts it back.
             backup.backup_before_command(ctx, [host.YGGDRASIL_CONFIG])
+            # Recorded before dnf runs, as rex-keys.json is before its lines: a run killed
+            # after the transaction leaves --remove the names to take back; a failed one takes
+            # the record back with the rest of the run.
+            rex_pull_record.add(ctx, packages=missing)
         try:
             result = self.install(run)
         except PackageNotAvailable as exc:
@@ -47,7 +51,6 @@ class RexPullInstall(PackageStep):
                 pm = PackageManager(ctx)
                 ctx.undo.push("remove %s (installed by this run)" % ", ".join(added),
                               lambda: _remove(pm, added))
-                rex_pull_record.add(ctx, packages=added)
         return result
 
     def check_katello(self, run):

@@ -24,11 +24,12 @@ class RexPullService(Step):
                 unit, host.YGGDRASIL_CONFIG))
         done = not enabled
         if not enabled:
+            if not ctx.dry_run:
+                rex_pull_record.add(ctx, enabled=[unit])  # before, as REX_PULL_INSTALL's
             services.enable(ctx, unit, step=self.id)
             if not ctx.dry_run:
                 ctx.undo.push("disable %s (enabled by this run)" % unit,
                               lambda: services.disable(ctx, unit))
-                rex_pull_record.add(ctx, enabled=[unit])
         started = services.restart(ctx, unit, step=self.id)
         why = "%s changed" % host.YGGDRASIL_CONFIG if changed else "it was not enabled"
         if ctx.dry_run:

@@ -7,11 +7,12 @@ Repair puts drift back, --remove takes back what lbenroll added, diagnose report
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 
 from tests.e2e.test_container_certs import lbenroll
-from tests.e2e.test_enroll import ENROLL, statuses
+from tests.e2e.test_enroll import ENROLL, REPO, statuses
 from tests.e2e.test_remove import CONTENT_ONLY, all_unchanged, differences, etc_tree, ok
 from tests.lab.lab import BALANCER
 
@@ -165,3 +166,25 @@ def test_a_host_that_had_the_worker_keeps_it_after_remove(lab, sandbox):
     # config.toml is the package's again.
     assert "broker = [\"tcp://localhost:1883\"]" in box.read_text(CONFIG)
 
+
+
+def test_a_run_killed_after_the_worker_installed_converges_and_remove_takes_it_back(
+        lab, sandbox):
+    box = sandbox()
+    ok(lbenroll(box, *(ENROLL + ["--json"])))
+    before = etc_tree(box)
+    argv = [sys.executable, "-m", "lbenroll"] + ENROLL + ["--rex-pull", "--json"]
+    killed = box.run(argv, env={"PYTHONPATH": REPO}, timeout=300,
+                     kill_at="dnf install:after")
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    assert box.run(["rpm", "-q", "foreman_ygg_worker"]).returncode == 0
+    again = ok(lbenroll(box, *(ENROLL + ["--rex-pull", "--json"])))
+    assert statuses(again)["REX_PULL_INSTALL"] == "unchanged"
+    assert statuses(again)["REX_PULL_SERVICE"] == "changed"
+    removed = ok(lbenroll(box, *(CONTENT_ONLY + ["-s", BALANCER])))
+    assert statuses(removed)["REMOVE_REX_PULL"] == "changed"
+    assert box.run(["rpm", "-q", "foreman_ygg_worker"]).returncode != 0
+    assert box.run(["rpm", "-q", "yggdrasil"]).returncode != 0
+    # What lbenroll's first enrollment had changed goes too; nothing of pull mode is left.
+    assert not [path for path in differences(before, etc_tree(box))
+                if "yggdrasil" in path]

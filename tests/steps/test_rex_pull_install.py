@@ -119,3 +119,20 @@ def test_no_repository_with_the_worker_names_the_fix(make_run, fake_runner, root
         RexPullInstall().run(make_run(remote_exec_pull=True))
     assert raised.value.exit_code == ExitCode.UNAVAILABLE
     assert "or leave out --rex-pull" in raised.value.fix
+
+
+@pytest.mark.usefixtures("katello_host")
+def test_the_record_is_written_before_dnf_runs_and_a_failure_takes_it_back(
+        make_run, fake_runner, ctx, root):
+    """A run killed after the transaction still leaves --remove the names; a failed one, whose
+    rollback runs, leaves no record."""
+    installed(fake_runner, root)
+    seen = {}
+    fake_runner.expect(dnf(root, "install"), 1, "", "Error: GPG check FAILED\n",
+                       effect=lambda argv: seen.setdefault("record", record(root)))
+    with pytest.raises(LbenrollError):
+        RexPullInstall().run(make_run(remote_exec_pull=True))
+    assert seen["record"] == {"enabled": [], "packages": ["foreman_ygg_worker", "yggdrasil"]}
+    done, failed = ctx.undo.rollback()
+    assert failed == []
+    assert not os.path.exists(os.path.join(str(root), RECORD.lstrip("/")))
