@@ -38,9 +38,12 @@ from lbenroll.steps.remove_packages import RemovePackages
 from lbenroll.steps.remove_preflight import RemovePreflight
 from lbenroll.steps.remove_rex_ca import RemoveRexCa
 from lbenroll.steps.remove_rex_keys import RemoveRexKeys
+from lbenroll.steps.remove_rex_pull import RemoveRexPull
 from lbenroll.steps.restore_files import RestoreFiles
 from lbenroll.steps.rex_ca import RexCa
 from lbenroll.steps.rex_keys import RexKeys
+from lbenroll.steps.rex_pull_install import RexPullInstall
+from lbenroll.steps.rex_pull_service import RexPullService
 from lbenroll.steps.rhsm_conf import RhsmConf
 from lbenroll.steps.rhsmcertd import Rhsmcertd
 from lbenroll.steps.unregister import Unregister
@@ -55,13 +58,14 @@ STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanH
          InstallConsumerRpm, KatelloServerCa, KatelloDefaultCa, CaTrust, RhsmConf, Register,
          RedhatRepo, YumPlugins, Rhsmcertd, ContainerCerts, KatelloAgent,
          EnableRepos, HostTools, Update, PuppetInstall, PuppetConf, PuppetCert, PuppetEnable,
-         RexCa, RexKeys, InstallPackages, ObsoletePackages, CheckAmqp, GoferConfig,
-         YggdrasilConfig, CheckMqtt, RecordOptions)
+         RexCa, RexKeys, RexPullInstall, InstallPackages, ObsoletePackages, CheckAmqp,
+         GoferConfig, YggdrasilConfig, RexPullService, CheckMqtt, RecordOptions)
 
 # --remove: unregister while rhsm.conf and the CA still point at the server; files back before
 # the packages go, so that rpm erases a %config file restored to its packaged bytes cleanly.
 REMOVE_STEPS = (RemovePreflight, Unregister, ForemanHostDelete, RemoveRexKeys, RestoreFiles,
-                RemoveRexCa, DisableRepairTimer, RemovePackages, CleanPuppet, ForgetBackups)
+                RemoveRexCa, DisableRepairTimer, RemoveRexPull, RemovePackages, CleanPuppet,
+                ForgetBackups)
 
 BLOCKING = (Status.FAILED, Status.SKIPPED)
 

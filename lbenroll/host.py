@@ -23,6 +23,12 @@ PUPPET_SSL_DIR = "/etc/puppetlabs/puppet/ssl"
 PUPPET_CACHE_DIR = "/opt/puppetlabs/puppet/cache"  # the puppet-agent ("AIO") layout
 PUPPET_SERVICE = "puppet"
 YGGDRASIL_CONFIG = "/etc/yggdrasil/config.toml"
+# Pull-mode remote execution (--rex-pull), as Global Registration's remote_execution_pull_setup
+# installs it: the Foreman worker, which requires yggdrasil (docs/katello-client-facts.md,
+# "Setting up pull-mode remote execution"). yggdrasil 0.2 (EL8) names its unit yggdrasild;
+# 0.3 and later name it yggdrasil (alias yggd).
+REX_PULL_PACKAGES = ("foreman_ygg_worker", "yggdrasil")
+YGGDRASIL_UNITS = ("yggdrasild", "yggdrasil")
 GOFER_KATELLO_CONF = "/etc/gofer/plugins/katello.conf"
 OS_RELEASE = "/etc/os-release"
 STATE_DIR = "/var/lib/lbenroll"
@@ -31,6 +37,8 @@ BACKUP_DIR = STATE_DIR + "/backup"
 # one it replaced (rpm keeps no copy of what it erases); --remove's FORGET_BACKUPS empties it.
 CONSUMER_RPM_COPIES = STATE_DIR + "/consumer-rpm"
 LOCK_FILE = STATE_DIR + "/lock"
+# What --rex-pull installed and enabled, so that --remove takes back only that.
+REX_PULL_RECORD = STATE_DIR + "/rex-pull.json"
 DEFAULT_LOG_FILE = "/var/log/lbenroll.log"
 # The options of the last enrollment, re-applied by `lbenroll repair`.
 LBENROLL_CONF = "/etc/lbenroll/lbenroll.conf"

@@ -354,6 +354,18 @@ OPTIONS = (
                "(pull commands in the Katello UI name a proxy); implies "
                "--container-registry-certs. `lbenroll diagnose` lists the proxies.",
           bootstrap_py=False),
+    # Global Registration's "Set up REX pull mode" (docs/katello-client-facts.md, "Setting up
+    # pull-mode remote execution").
+    _spec(["--rex-pull"], "remote_exec_pull", "lbenroll", type=FLAG,
+          help="Set up remote execution in pull mode, as Global Registration's pull-mode setup "
+               "does: install foreman_ygg_worker (and yggdrasil), point yggdrasil's "
+               "/etc/yggdrasil/config.toml at the balancer's MQTT broker "
+               "(mqtts://SERVER:1883) with this host's consumer certificate and key and "
+               "rhsm.conf's repo_ca_cert, and enable its service (yggdrasild, or yggdrasil "
+               "from yggdrasil 0.3 on), restarted only when the file changed. Needs the host "
+               "registered to Katello (rhsm.conf prefix /rhsm). Kept right by every run and "
+               "repair; --remove takes back the file's edits and the packages and service "
+               "enablement lbenroll added.", bootstrap_py=False),
     _spec(["--log-file"], "log_file", "lbenroll", type=PATH, default=host.DEFAULT_LOG_FILE,
           metavar="PATH", help="File the detailed log is appended to.",
           record=PER_RUN, bootstrap_py=False),

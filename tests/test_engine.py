@@ -97,5 +97,5 @@ def test_the_engine_refuses_a_list_with_an_unknown_requirement():
 def test_the_removal_steps_run_in_the_decided_order():
     assert [step.id for step in engine.REMOVE_STEPS] == [
         "REMOVE_PREFLIGHT", "UNREGISTER", "FOREMAN_HOST_DELETE", "REMOVE_REX_KEYS", "RESTORE_FILES",
-        "REMOVE_REX_CA", "DISABLE_REPAIR_TIMER", "REMOVE_PACKAGES", "CLEAN_PUPPET",
-        "FORGET_BACKUPS"]
+        "REMOVE_REX_CA", "DISABLE_REPAIR_TIMER", "REMOVE_REX_PULL", "REMOVE_PACKAGES",
+        "CLEAN_PUPPET", "FORGET_BACKUPS"]

@@ -107,6 +107,9 @@ HOST_FILES = (
                                   "before the lines; --remove and a rollback take back those "
                                   "lines and no others, and never put an authorized_keys back "
                                   "whole."),
+    (host.REX_PULL_RECORD, "With --rex-pull: the packages lbenroll installed and the unit it "
+                           "enabled for pull-mode remote execution (root only); --remove and a "
+                           "rollback take back those and nothing that was there before."),
     (host.LOCK_FILE, "Locked while a run changes the host, so that one run at a time manages a "
                      "root; a second run exits with status %d." % ExitCode.TEMPFAIL),
     (host.DEFAULT_LOG_FILE, "The detailed log of each run (the default --log-file), secrets "

@@ -4,15 +4,17 @@ import re
 import socket
 import urllib.parse
 
-from lbenroll import consumer, fileio, host
+from lbenroll import consumer, fileio, host, packages, services
 from lbenroll.diagnose.verdicts import HOST, same_proxy, skipped
+from lbenroll.errors import LbenrollError
 from lbenroll.ini import IniDocument
 from lbenroll.results import Status, exit_code
 from lbenroll.urls import host_of, path_of, same_host
 from lbenroll.writers.base import decode
+from lbenroll.writers.lbenroll_conf import option_values, parse
 from lbenroll.writers.redhat_repo import KATELLO_PATHS, URL_KEYS
 from lbenroll.writers.rhsm_conf import read_rhsm
-from lbenroll.writers.yggdrasil import broker_urls
+from lbenroll.writers.yggdrasil import broker_urls, top_level_strings
 
 DNF_VARS_DIRS = ("/etc/dnf/vars", "/etc/yum/vars")
 ENABLED_VALUES = ("1", "true", "yes", "on")
@@ -43,6 +45,9 @@ class HostFacts(object):
         self.puppet_sections = {}   # {key: "agent" or "main", the section it was read from}
         self.gofer_url = None       # "" when the file exists without a url
         self.brokers = None
+        self.yggdrasil_keys = None  # {key: [strings]} of config.toml's top-level keys
+        # With --rex-pull recorded: {"installed": [names], "unit", "enabled"}, or {"error"}.
+        self.rex_pull = None
         self.installed_ca = None
         self.rex_user_ca = None     # the text of /etc/ssh/foreman-user-ca.pub (PROXY_REX_CA)
 
@@ -79,9 +84,33 @@ def read_host(ctx):
     text = text_of(ctx, host.YGGDRASIL_CONFIG)
     if text is not None:
         facts.brokers = broker_urls(text)
+        facts.yggdrasil_keys = top_level_strings(text)
     facts.installed_ca = consumer.installed_ca(ctx)
     facts.rex_user_ca = text_of(ctx, host.REX_USER_CA)
+    if _rex_pull_recorded(ctx):
+        facts.rex_pull = _read_rex_pull(ctx)
     return facts
+
+
+def _rex_pull_recorded(ctx):
+    """Whether the enrollment record holds --rex-pull (an unreadable record: no)."""
+    text = text_of(ctx, host.LBENROLL_CONF)
+    try:
+        recorded = parse(text) if text is not None else {}
+        return bool(option_values({key: value for key, value in recorded.items()
+                                   if key == "rex-pull"}).get("remote_exec_pull"))
+    except LbenrollError:
+        return False
+
+
+def _read_rex_pull(ctx):
+    """The worker's packages (one rpm query) and whether yggdrasil's unit is enabled."""
+    unit = services.first_unit(ctx, host.YGGDRASIL_UNITS)
+    try:
+        return {"installed": packages.installed_names(ctx, host.REX_PULL_PACKAGES),
+                "unit": unit, "enabled": services.is_enabled(ctx, unit)}
+    except LbenrollError as exc:
+        return {"error": exc.message}
 
 
 def _read_repos(ctx, facts, doc):

@@ -7,7 +7,8 @@ from lbenroll.diagnose.hostconf import HostCheck, host_name, pinned, read_host
 
 
 def check_host_only(ctx, balancer):
-    """The checks of this host's files, and what they pin; files are only read, nothing else."""
+    """The checks of this host's files, and what they pin; files are only read, nothing else
+    changed (on a host enrolled with --rex-pull, rpm and `systemctl is-enabled` are asked too)."""
     started = time.monotonic()
     facts = read_host(ctx)
     known = checks.Known(balancer, None, facts, None, [])

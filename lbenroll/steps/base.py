@@ -1,8 +1,10 @@
 """Step contract, the kinds of step several steps are, and the per-run state they share."""
-from lbenroll import consumer, puppet_agent
+from lbenroll import consumer, fileio, host, puppet_agent
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageManager, did_nothing, installed_names, would_change
 from lbenroll.results import Result, Status
+from lbenroll.writers.base import decode
+from lbenroll.writers.rhsm_conf import interpolate, read_rhsm
 
 
 class Step(object):
@@ -152,3 +154,14 @@ class Run(object):
     def changed(self, step_id):
         result = self.results.get(step_id)
         return result is not None and result.status == Status.CHANGED
+
+
+def rex_pull_setting(ctx, key):
+    """--rex-pull: a value of rhsm.conf as Global Registration's pull-mode setup reads it
+    (`subscription-manager config --list`, interpolated): "prefix" or "repo_ca_cert"; None when
+    rhsm.conf is absent."""
+    data = fileio.read_bytes(ctx, host.RHSM_CONF)
+    if data is None:
+        return None
+    settings = read_rhsm(decode(data))
+    return interpolate(settings[key], settings)

@@ -121,6 +121,20 @@ def build_puppet_agent_rpm(build_dir):
     return rpmbuild(os.path.join(build_dir, "puppet-agent"), spec)
 
 
+def build_rex_pull_rpms(build_dir):
+    """The pull-mode worker's stand-ins, foreman_ygg_worker and yggdrasil (files/*.spec): the
+    paths lbenroll's --rex-pull manages, and the lab's stand-in worker as /usr/sbin/yggd."""
+    with open(os.path.join(os.path.dirname(FILES_DIR), "ygg_worker.py")) as f:
+        worker = f.read()
+    built = []
+    for name, sources in (("yggdrasil", {"lab-ygg-worker": (worker, 0o755)}),
+                          ("foreman_ygg_worker", None)):
+        with open(os.path.join(FILES_DIR, name + ".spec")) as f:
+            spec = f.read()
+        built.append(rpmbuild(os.path.join(build_dir, name), spec, sources=sources))
+    return built
+
+
 def make_rpmdb(root, rpm_paths):
     """Record packages (database only, no files) in <root>/var/lib/rpm; returns the sqlite path."""
     _run(["rpm", "--root", root, "--dbpath", "/var/lib/rpm", "-i", "--justdb", "--nodeps",

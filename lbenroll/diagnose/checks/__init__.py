@@ -20,7 +20,8 @@ import collections
 
 from lbenroll.diagnose.checks import (balancer_mqtt, balancer_port, balancer_sticky,
                                       host_gofer_conf, host_katello_ca, host_puppet_conf,
-                                      host_redhat_repo, host_rhsm_conf, host_yggdrasil_conf,
+                                      host_redhat_repo, host_rex_pull, host_rhsm_conf,
+                                      host_yggdrasil_conf,
                                       proxy_amqp, proxy_consumer_rpm, proxy_content,
                                       proxy_features, proxy_metadata, proxy_puppet,
                                       proxy_reachable, proxy_registration, proxy_rex_ca,
@@ -67,6 +68,7 @@ CHECKS = (
     Check("HOST_PUPPET_CONF", HOST, (), None, of_files(host_puppet_conf.check_puppet_conf)),
     Check("HOST_GOFER_CONF", HOST, (), None, of_files(host_gofer_conf.check_gofer)),
     Check("HOST_YGGDRASIL_CONF", HOST, (), None, of_files(host_yggdrasil_conf.check_yggdrasil)),
+    Check("HOST_REX_PULL", HOST, (), None, of_files(host_rex_pull.check_rex_pull)),
     Check("HOST_KATELLO_CA", HOST, (CONNECTION,), None, host_katello_ca.judge),
 )
 
