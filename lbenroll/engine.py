@@ -23,6 +23,7 @@ from lbenroll.steps.install_consumer_rpm import InstallConsumerRpm
 from lbenroll.steps.install_packages import InstallPackages
 from lbenroll.steps.katello_agent import KatelloAgent
 from lbenroll.steps.katello_default_ca import KatelloDefaultCa
+from lbenroll.steps.katello_facts import KatelloFacts
 from lbenroll.steps.katello_server_ca import KatelloServerCa
 from lbenroll.steps.obsolete_packages import ObsoletePackages
 from lbenroll.steps.preflight import Preflight
@@ -55,7 +56,8 @@ from lbenroll.steps.yum_plugins import YumPlugins
 log = logging.getLogger("lbenroll")
 
 STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanHost,
-         InstallConsumerRpm, KatelloServerCa, KatelloDefaultCa, CaTrust, RhsmConf, Register,
+         InstallConsumerRpm, KatelloServerCa, KatelloDefaultCa, CaTrust, RhsmConf, KatelloFacts,
+         Register,
          RedhatRepo, YumPlugins, Rhsmcertd, ContainerCerts, KatelloAgent,
          EnableRepos, HostTools, Update, PuppetInstall, PuppetConf, PuppetCert, PuppetEnable,
          RexCa, RexKeys, RexPullInstall, InstallPackages, ObsoletePackages, CheckAmqp,

@@ -11,13 +11,22 @@ CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
 CONSUMER_KEY = "/etc/pki/consumer/key.pem"
 ENTITLEMENT_DIR = "/etc/pki/entitlement"
 REDHAT_REPO = "/etc/yum.repos.d/redhat.repo"
+# subscription-manager's custom facts: every *.facts file in the directory, a JSON object
+# (candlepin/subscription-manager src/rhsmlib/facts/custom.py).
+RHSM_FACTS_DIR = "/etc/rhsm/facts"
+KATELLO_FACTS = RHSM_FACTS_DIR + "/katello.facts"
 # The system CA bundle update-ca-trust extracts, and podman's per-registry certificates
 # (containers-certs.d(5)).
 SYSTEM_CA_BUNDLE = "/etc/pki/tls/certs/ca-bundle.crt"
 CONTAINERS_CERTS_DIR = "/etc/containers/certs.d"
 PUPPET_CONF = "/etc/puppetlabs/puppet/puppet.conf"
-# The Puppet agent as the puppet-agent package (Puppet 6, 7 and 8 "AIO") installs it.
+# The Puppet agent's packages: puppet-agent (Puppet 6, 7 and 8 "AIO") and OpenVox's
+# openvox-agent, which Foreman supports since 3.16 (docs/katello-client-facts.md, "Parity with
+# Global Registration"). Both lay the agent out alike: the paths, the `puppet` command and the
+# `puppet` service below are the same for either; puppet-agent is bootstrap.py's, the default.
 PUPPET_AGENT_PACKAGE = "puppet-agent"
+OPENVOX_AGENT_PACKAGE = "openvox-agent"
+PUPPET_AGENT_PACKAGES = (PUPPET_AGENT_PACKAGE, OPENVOX_AGENT_PACKAGE)
 PUPPET_BIN = "/opt/puppetlabs/puppet/bin/puppet"
 PUPPET_SSL_DIR = "/etc/puppetlabs/puppet/ssl"
 PUPPET_CACHE_DIR = "/opt/puppetlabs/puppet/cache"  # the puppet-agent ("AIO") layout

@@ -337,6 +337,26 @@ OPTIONS = (
                "replaced). Needs the new CAs pinned with --ca-fingerprint or given with "
                "--ca-file; --force never does this.",
           record=ONE_OFF, bootstrap_py=False),
+    # Foreman's registration installs openvox-agent with the host parameter enable-openvox8 (or
+    # enable-openvox7); docs/katello-client-facts.md, "Parity with Global Registration".
+    _spec(["--puppet-package"], "puppet_package", "lbenroll", type=CHOICE,
+          choices=host.PUPPET_AGENT_PACKAGES, metavar="PACKAGE",
+          default_text="the one installed, else puppet-agent",
+          help="The Puppet agent's package: puppet-agent, or OpenVox's openvox-agent (Foreman "
+               "supports OpenVox since 3.16; its repository must be enabled, e.g. with "
+               "--enablerepos). Without it a host that has openvox-agent keeps it and any other "
+               "gets puppet-agent, as with bootstrap.py. Both use the same paths and the "
+               "`puppet` service; --remove removes whichever is installed.",
+          bootstrap_py=False),
+    # Global Registration sets rhsm.manage_repos = 1 (docs/katello-client-facts.md, "Parity with
+    # Global Registration"); an admin who turned it off on purpose keeps it off with this.
+    _spec(["--preserve-manage-repos"], "preserve_manage_repos", "lbenroll", type=FLAG,
+          help="Leave rhsm.conf's rhsm.manage_repos as it is. Without it lbenroll sets it to 1, "
+               "as Global Registration does, so that subscription-manager writes redhat.repo "
+               "(a cloud image registered to Red Hat has 0); the report says when it was 0. "
+               "Kept at 0, the host gets no repository from the server: packages lbenroll "
+               "installs (katello-host-tools, the Puppet agent) must come from its own.",
+          bootstrap_py=False),
     # Global Registration's "Set up container registry certs" (docs/katello-client-facts.md,
     # "Container and Flatpak content").
     _spec(["--container-registry-certs"], "container_registry_certs", "lbenroll", type=FLAG,
@@ -352,7 +372,10 @@ OPTIONS = (
           type=COMMA_LIST, metavar="PROXIES",
           help="Comma-separated names of the Smart Proxies behind the balancer, set up as well "
                "(pull commands in the Katello UI name a proxy); implies "
-               "--container-registry-certs. `lbenroll diagnose` lists the proxies.",
+               "--container-registry-certs. `lbenroll diagnose` lists the proxies. Without it, "
+               "an enrollment with the Foreman API (-g and the API password) sets up the content "
+               "proxies whose registration URL names the balancer, Katello's load-balanced "
+               "proxies; a content-only host needs this list.",
           bootstrap_py=False),
     # Global Registration's "Set up REX pull mode" (docs/katello-client-facts.md, "Setting up
     # pull-mode remote execution").

@@ -26,8 +26,8 @@ ABORTED = "Operation aborted"
 # (Context.run forgets it): a repair of a correct host starts rpm once, not once per step.
 # A name outside this list (--install-packages, --remove's) gets a query of its own.
 LOOKED_UP = (host.SERVER_PACKAGES + host.PREREQ_UPDATE + host.OBSOLETE_PACKAGES
-             + host.REX_PULL_PACKAGES + (
-    host.CONSUMER_PACKAGE_PREFIX + "*", host.HOST_TOOLS_PACKAGE, host.PUPPET_AGENT_PACKAGE))
+             + host.REX_PULL_PACKAGES + host.PUPPET_AGENT_PACKAGES
+             + (host.CONSUMER_PACKAGE_PREFIX + "*", host.HOST_TOOLS_PACKAGE))
 
 Package = collections.namedtuple("Package", "name nvr")
 

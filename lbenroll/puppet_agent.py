@@ -1,5 +1,6 @@
-"""The Puppet agent of one run: its certname, where its CA is, and whether its steps apply."""
-from lbenroll import ports
+"""The Puppet agent of one run: its package, its certname, where its CA is, and whether its
+steps apply."""
+from lbenroll import host, ports
 
 
 def out_of_scope(options):
@@ -17,6 +18,20 @@ def out_of_scope(options):
         return ("skipped because Foreman is skipped (--skip foreman or --content-only): an "
                 "agent without a Foreman host record gets no catalog from Foreman")
     return None
+
+
+def package(options, installed):
+    """The agent's package: --puppet-package when given, else the one the host has (installed:
+    the names of host.PUPPET_AGENT_PACKAGES rpm found), else bootstrap.py's puppet-agent.
+
+    OpenVox replaces puppet-agent (its packages obsolete Puppet's; the two cannot be installed
+    together): a host that has openvox-agent keeps it, and never gets puppet-agent beside it.
+    """
+    if options.puppet_package:
+        return options.puppet_package
+    if host.OPENVOX_AGENT_PACKAGE in installed:
+        return host.OPENVOX_AGENT_PACKAGE
+    return host.PUPPET_AGENT_PACKAGE
 
 
 def certname(options):

@@ -63,3 +63,37 @@ def behind(proxy, balancer):
                           if isinstance(feature, dict)]
     return any(same_host(host_of(str(where.get(key) or "")), balancer)
                for where in settings if isinstance(where, dict) for key in BALANCER_URL_KEYS)
+
+
+# Katello's own rule for "the proxies behind a load balancer" (Katello
+# app/models/katello/concerns/smart_proxy_extensions.rb, SmartProxy.behind_load_balancer,
+# #load_balanced?, #registration_url; docs/katello-client-facts.md, "Parity with Global
+# Registration"): a content proxy (the Pulpcore feature) whose registration URL (the Registration
+# feature's registration_url setting, else the proxy's own URL) names the balancer, while its own
+# URL names another host.
+CONTENT_FEATURE = "Pulpcore"
+REGISTRATION_FEATURE = "Registration"
+
+
+def registration_host(proxy):
+    """The host of a smart proxy record's registration URL, as Katello reads it."""
+    url = None
+    for feature in proxy.get("features") or ():
+        if isinstance(feature, dict) and feature.get("name") == REGISTRATION_FEATURE:
+            url = (feature.get("settings") or {}).get("registration_url") or None
+    url = url or proxy.get("registration_url") or proxy.get("url")
+    return host_of(str(url or "")) or None
+
+
+def behind_load_balancer(proxy, balancer):
+    """Whether a smart proxy record is one of Katello's load-balanced content proxies behind
+    balancer. A record without a features list (the API did not say) is taken as a content
+    proxy."""
+    features = proxy.get("features")
+    if isinstance(features, list) and not any(
+            isinstance(f, dict) and f.get("name") == CONTENT_FEATURE for f in features):
+        return False
+    own = host_of(str(proxy.get("url") or ""))
+    registration = registration_host(proxy)
+    return bool(own and registration and same_host(registration, balancer)
+                and not same_host(own, registration))

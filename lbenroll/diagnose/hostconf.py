@@ -13,7 +13,7 @@ from lbenroll.urls import host_of, path_of, same_host
 from lbenroll.writers.base import decode
 from lbenroll.writers.lbenroll_conf import option_values, parse
 from lbenroll.writers.redhat_repo import KATELLO_PATHS, URL_KEYS
-from lbenroll.writers.rhsm_conf import read_rhsm
+from lbenroll.writers.rhsm_conf import manage_repos_off, read_rhsm
 from lbenroll.writers.yggdrasil import broker_urls, top_level_strings
 
 DNF_VARS_DIRS = ("/etc/dnf/vars", "/etc/yum/vars")
@@ -37,6 +37,7 @@ class HostFacts(object):
 
     def __init__(self):
         self.rhsm = None
+        self.manage_repos_off = None  # rhsm.manage_repos as written when it is 0, else None
         self.repo_hosts = None      # {repository id: [hosts its URLs name]}
         self.repo_urls = None       # {repository id: [(key, host) of each of those URLs]}
         self.repos = []             # enabled repositories whose repomd.xml can be checked
@@ -67,6 +68,8 @@ def read_host(ctx):
     facts = HostFacts()
     text = text_of(ctx, host.RHSM_CONF)
     facts.rhsm = None if text is None else read_rhsm(text)
+    if text is not None:
+        facts.manage_repos_off = manage_repos_off(IniDocument(text).get("rhsm", "manage_repos"))
     text = text_of(ctx, host.REDHAT_REPO)
     if text is not None:
         _read_repos(ctx, facts, IniDocument(text))

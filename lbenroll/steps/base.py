@@ -135,6 +135,9 @@ class Run(object):
         self.registration_problem = "not checked"
         self.registered_now = False
         self.org_label = None         # the organization's label, from Foreman (FOREMAN_HOST)
+        # The content proxies behind the balancer, from the Foreman API (FOREMAN_HOST, with
+        # --container-registry-certs and no --container-registry-proxies), or None.
+        self.registry_proxies = None
         self.tmpdir = None            # the run's private temporary directory (app.run makes it)
         # The katello-ca-consumer packages (N-V-R) before INSTALL_CONSUMER_RPM changed them:
         # the rollback's last check compares the rpm database with them.

@@ -3,7 +3,7 @@
 import os
 
 from lbenroll import fileio, host
-from lbenroll.options import container_registry_names
+from lbenroll.options import container_registry_names, is_hostname
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
 
@@ -26,7 +26,7 @@ class ContainerCerts(Step):
         options, ctx = run.options, run.ctx
         if not options.container_registry_certs:
             return Result(self.id, Status.SKIPPED, "no --container-registry-certs given")
-        names = container_registry_names(options)
+        names = registry_names(run)
         if not os.path.exists(ctx.path(host.SYSTEM_CA_BUNDLE)):
             return Result(self.id, Status.WARNING, "%s does not exist: nothing to link the "
                           "registry's CA to" % host.SYSTEM_CA_BUNDLE,
@@ -56,6 +56,38 @@ class ContainerCerts(Step):
         return Result(self.id, Status.CHANGED, "%s %d link(s) for %s" % (
             "would make" if ctx.dry_run else "made", len(changed), ", ".join(names)),
             detail=detail)
+
+
+def registry_names(run):
+    """The balancer, then --container-registry-proxies when given, else the proxies behind the
+    balancer that FOREMAN_HOST found in the Foreman API; then every name set up before (its
+    client.cert links into the entitlement directory), so that a repair, which asks no API,
+    keeps the proxies an enrollment found linked to the newest certificate."""
+    names = container_registry_names(run.options)
+    found = [] if run.options.container_registry_proxies else run.registry_proxies or []
+    for name in list(found) + set_up_before(run.ctx):
+        if name.lower() not in (seen.lower() for seen in names):
+            names.append(name)
+    return names
+
+
+def set_up_before(ctx):
+    """The names under /etc/containers/certs.d whose client.cert is a link into the entitlement
+    directory (this step's, or Global Registration's), sorted. Links are read, never followed."""
+    directory = ctx.path(host.CONTAINERS_CERTS_DIR)
+    try:
+        entries = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    names = []
+    for name in entries:
+        try:
+            target = os.readlink(os.path.join(directory, name, CLIENT_CERT))
+        except OSError:  # not a directory, no client.cert, or not a link
+            continue
+        if is_hostname(name) and target.startswith(host.ENTITLEMENT_DIR + "/"):
+            names.append(name)
+    return names
 
 
 def _directory(name):

@@ -11,8 +11,11 @@ import uuid
 
 from lbenroll.errors import DataError
 from lbenroll.foreman import HOSTS, ForemanApi, search_text, smart_proxies_for
+from lbenroll.options import is_hostname
 from lbenroll.results import Result, Status
+from lbenroll.smartproxies import SMART_PROXIES, behind_load_balancer
 from lbenroll.steps.base import Step
+from lbenroll.urls import host_of
 
 
 KATELLO_ORGS = "/katello/api/organizations"
@@ -43,16 +46,25 @@ class ForemanHost(Step):
         with ForemanApi(run.balancer, run.consumer.server_ca_pem, options.timeout, run.tmpdir,
                         options.login, options.password) as api:
             api.ping()
-            if options.new_capsule:
-                return self._move(run, api)
-            org = api.lookup("organizations", "name", options.org, path=KATELLO_ORGS)
-            run.org_label = org.get("label") or options.org
-            body, notes = wanted_host(run, api, org)
-            existing = api.find("hosts", "name", options.fqdn)
-            if existing is None:
-                return self._create(run, api, body, notes)
-            current = api.request("GET", "%s/%s" % (HOSTS, existing["id"]))
-            return self._update(run, api, current, body, notes)
+            found = registry_proxies(run, api)
+            result = self._record(run, api)
+            if found is not None:
+                result.detail.append("container registry proxies behind %s (Foreman API): %s" % (
+                    run.balancer, ", ".join(found) or "none"))
+            return result
+
+    def _record(self, run, api):
+        options = run.options
+        if options.new_capsule:
+            return self._move(run, api)
+        org = api.lookup("organizations", "name", options.org, path=KATELLO_ORGS)
+        run.org_label = org.get("label") or options.org
+        body, notes = wanted_host(run, api, org)
+        existing = api.find("hosts", "name", options.fqdn)
+        if existing is None:
+            return self._create(run, api, body, notes)
+        current = api.request("GET", "%s/%s" % (HOSTS, existing["id"]))
+        return self._update(run, api, current, body, notes)
 
     def _create(self, run, api, body, notes):
         ctx, fqdn = run.ctx, run.options.fqdn
@@ -114,6 +126,24 @@ class ForemanHost(Step):
                                       "--foreman-proxy-registration-url https://%s:9090" % (
                                           run.balancer, run.balancer))
         return Result(self.id, status, summary, detail=detail, data=data)
+
+
+def registry_proxies(run, api):
+    """With --container-registry-certs and no --container-registry-proxies: the host names of
+    the content proxies behind the balancer, by Katello's rule (smartproxies.behind_load_balancer),
+    kept in run.registry_proxies for CONTAINER_CERTS; None when not asked for. A name that is no
+    host name (the API's data, checked like an option) is left out."""
+    options = run.options
+    if not options.container_registry_certs or options.container_registry_proxies:
+        return None
+    names = []
+    for proxy in api.all_results(SMART_PROXIES):
+        name = host_of(str(proxy.get("url") or ""))
+        if (behind_load_balancer(proxy, run.balancer) and name and is_hostname(name)
+                and name.lower() not in (n.lower() for n in names)):
+            names.append(name)
+    run.registry_proxies = sorted(names)
+    return run.registry_proxies
 
 
 def existing_host(run, api):

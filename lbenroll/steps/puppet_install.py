@@ -1,5 +1,6 @@
-"""PUPPET_INSTALL: install puppet-agent (not with --skip puppet, nor without Foreman)."""
-from lbenroll import backup, host
+"""PUPPET_INSTALL: install the Puppet agent, puppet-agent or OpenVox's openvox-agent (not with
+--skip puppet, nor without Foreman)."""
+from lbenroll import backup, host, puppet_agent
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageManager, PackageNotAvailable, did_nothing, installed_names
 from lbenroll.results import Result, Status
@@ -8,11 +9,14 @@ from lbenroll.steps.base import AgentStep
 
 class PuppetInstall(AgentStep):
     id = "PUPPET_INSTALL"
-    title = "Install puppet-agent (not with --skip puppet, nor without Foreman)"
+    title = ("Install the Puppet agent, puppet-agent or openvox-agent (not with --skip puppet, "
+             "nor without Foreman)")
 
     def agent(self, run):
-        ctx, pm, name = run.ctx, PackageManager(run.ctx), host.PUPPET_AGENT_PACKAGE
-        if installed_names(ctx, [name]):
+        ctx, pm = run.ctx, PackageManager(run.ctx)
+        installed = installed_names(ctx, host.PUPPET_AGENT_PACKAGES)  # the run's one rpm query
+        name = puppet_agent.package(run.options, installed)
+        if name in installed:
             return Result(self.id, Status.UNCHANGED, "%s already installed" % name)
         # PUPPET_CONF's own backup would come after the install and keep the package's file:
         # keep puppet.conf as it was before the package brought its own (or that it was absent).

@@ -1,5 +1,5 @@
-"""REMOVE_PACKAGES: remove the consumer RPM and, unless skipped, katello-agent, host tools,
-puppet-agent."""
+"""REMOVE_PACKAGES: remove the consumer RPM and, unless skipped, katello-agent, host tools, the
+Puppet agent (puppet-agent or openvox-agent)."""
 from lbenroll import host, packages
 from lbenroll.errors import LbenrollError
 from lbenroll.results import Result, Status
@@ -10,12 +10,13 @@ from lbenroll.steps.base import Step
 AGENT_PACKAGES = (("katello-agent", ("katello-agent", "gofer")),
                   ("katello-host-tools", ("katello-host-tools",
                                           "katello-host-tools-fact-plugin")),
-                  ("puppet", (host.PUPPET_AGENT_PACKAGE,)))
+                  ("puppet", host.PUPPET_AGENT_PACKAGES))
 
 
 class RemovePackages(Step):
     id = "REMOVE_PACKAGES"
-    title = "Remove the consumer RPM and, unless skipped, katello-agent, host tools, puppet-agent"
+    title = ("Remove the consumer RPM and, unless skipped, katello-agent, host tools, the Puppet "
+             "agent")
     requires = ("RESTORE_FILES",)
 
     def run(self, run):

@@ -27,6 +27,10 @@ KATELLO_RHSM_KEYS = (("package_profile_on_trans", "1"), ("report_package_profile
 CA_CERT_DIR_REF = "%(ca_cert_dir)s"
 # proxy_password is shown as changed, never with its value.
 SECRET_KEYS = ("proxy_password",)
+# Global Registration sets rhsm.manage_repos = 1 since Foreman 3.17 (theforeman/foreman pull
+# request 10740, docs/katello-client-facts.md "Parity with Global Registration"): a cloud image
+# registered to Red Hat ships 0, and with 0 subscription-manager writes no redhat.repo at all.
+MANAGE_REPOS_ON = "1"
 
 _REFERENCE = re.compile(r"%\(([^)]+)\)s|%%")
 
@@ -78,8 +82,10 @@ class RhsmConfWriter(Writer):
                     "repository CA")
 
     def __init__(self, balancer, ca_file="katello-server-ca.pem", port=None, prefix=None,
-                 proxy_settings=None, layout=None):
+                 proxy_settings=None, layout=None, manage_repos=True):
         self.balancer = balancer
+        # False (--preserve-manage-repos): rhsm.manage_repos is left as the file has it.
+        self.manage_repos = manage_repos
         self.ca_file = ca_file
         self.layout = layout
         self.port = layout.port if layout is not None and port is None else port
@@ -91,7 +97,7 @@ class RhsmConfWriter(Writer):
             return None  # rhsm.conf belongs to subscription-manager; never create it
         doc = IniDocument(current_text)
         settings = _settings(doc)
-        notes = []
+        notes, data = [], {}
 
         def put(section, key, value, secret=False):
             old = doc.get(section, key)
@@ -120,7 +126,12 @@ class RhsmConfWriter(Writer):
             # Absent and empty mean the same to subscription-manager: no churn for an empty key.
             if (doc.get("server", key) or "") != value:
                 put("server", key, value, secret=key in SECRET_KEYS)
-        return doc.text(), notes
+        was = manage_repos_off(doc.get("rhsm", "manage_repos"))
+        if was is not None:
+            data["manage_repos_was"] = was
+            if self.manage_repos:
+                put("rhsm", "manage_repos", MANAGE_REPOS_ON)
+        return (doc.text(), notes, data) if data else (doc.text(), notes)
 
     def _baseurl(self, current):
         """The baseurl to write, or None when the current one is already right."""
@@ -139,6 +150,18 @@ class RhsmConfWriter(Writer):
         current = interpolate(settings["repo_ca_cert"], settings)
         wanted = interpolate(CA_CERT_DIR_REF + self.ca_file, settings)
         return posixpath.normpath(current) == posixpath.normpath(wanted)
+
+
+def manage_repos_off(value):
+    """The value of rhsm.manage_repos as written when it turns repository management off, else
+    None. subscription-manager reads it as an integer and manages repositories unless it is 0:
+    absent, empty or not a number all mean on (candlepin/subscription-manager
+    src/subscription_manager/repolib.py, manage_repos_enabled)."""
+    try:
+        off = value is not None and int(value.strip()) == 0
+    except ValueError:
+        off = False
+    return value.strip() if off else None
 
 
 def _same_url(current, wanted):

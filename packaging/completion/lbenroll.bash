@@ -51,6 +51,7 @@ _lbenroll()
         " --root") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         " --ca-fingerprint") return ;;
         " --ca-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        " --puppet-package") COMPREPLY=($(compgen -W "puppet-agent openvox-agent" -- "$cur")); return ;;
         " --container-registry-proxies") return ;;
         " --log-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         "diagnose -s"|"diagnose --server") COMPREPLY=($(compgen -A hostname -- "$cur")); return ;;
@@ -68,7 +69,7 @@ _lbenroll()
     esac
     local opts
     case $command in
-        "") opts='-s --server -l --login -p --password --password-file --fqdn --ip -t --timeout -v --verbose -o --organization -L --location -g --hostgroup -O --operatingsystem --partitiontable -c --comment --add-domain --unmanaged --force-content-source --content-only -a --activationkey -r --release -S --subscription-manager-args -f --force --ignore-registration-failures --preserve-rhsm-proxy --enablerepos --download-method --puppet-server --puppet-ca-server --puppet-ca-port --puppet-noop --rex --rex-user --rex-proxies --rex-urlkeyfile --rex-apikeys --rex-authpath --skip -u --update --install-packages --install-katello-agent -R --remove-obsolete-packages --no-remove-obsolete-packages --deps-repository-url --deps-repository-gpg-key --remove --new-capsule --dry-run --json --root --ca-fingerprint --ca-file --rotate-ca --container-registry-certs --container-registry-proxies --rex-pull --log-file --version -h --help' ;;
+        "") opts='-s --server -l --login -p --password --password-file --fqdn --ip -t --timeout -v --verbose -o --organization -L --location -g --hostgroup -O --operatingsystem --partitiontable -c --comment --add-domain --unmanaged --force-content-source --content-only -a --activationkey -r --release -S --subscription-manager-args -f --force --ignore-registration-failures --preserve-rhsm-proxy --enablerepos --download-method --puppet-server --puppet-ca-server --puppet-ca-port --puppet-noop --rex --rex-user --rex-proxies --rex-urlkeyfile --rex-apikeys --rex-authpath --skip -u --update --install-packages --install-katello-agent -R --remove-obsolete-packages --no-remove-obsolete-packages --deps-repository-url --deps-repository-gpg-key --remove --new-capsule --dry-run --json --root --ca-fingerprint --ca-file --rotate-ca --puppet-package --preserve-manage-repos --container-registry-certs --container-registry-proxies --rex-pull --log-file --version -h --help' ;;
         diagnose) opts='-s --server --host-only --proxies --foreman -l --login -p --password --password-file --root -t --timeout --json --ca-fingerprint -h --help' ;;
         repair) opts='--config --root --json --dry-run -v --verbose --log-file -h --help' ;;
     esac

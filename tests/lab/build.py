@@ -135,6 +135,22 @@ def build_rex_pull_rpms(build_dir):
     return built
 
 
+def build_openvox_agent_rpm(build_dir):
+    """The openvox-agent stand-in: puppet-agent's under OpenVox's name. OpenVox keeps Puppet's
+    paths, command and service (docs/katello-client-facts.md, "Parity with Global
+    Registration") and cannot be installed beside puppet-agent: Conflicts says so. No Obsoletes
+    here, unlike a real replacement: it shares the lab's repositories with puppet-agent, and
+    `dnf update` there must not swap one for the other."""
+    with open(os.path.join(FILES_DIR, "puppet-agent.spec")) as f:
+        spec = f.read()
+    spec = spec.replace("Name:           puppet-agent\nVersion:        7.23.0\n",
+                        "Name:           openvox-agent\nVersion:        8.23.1\n"
+                        "Conflicts:      puppet-agent\n", 1)
+    spec = spec.replace("Lab stand-in for the Puppet agent", "Lab stand-in for the OpenVox agent")
+    assert spec.startswith("Name:           openvox-agent\n")
+    return rpmbuild(os.path.join(build_dir, "openvox-agent"), spec)
+
+
 def make_rpmdb(root, rpm_paths):
     """Record packages (database only, no files) in <root>/var/lib/rpm; returns the sqlite path."""
     _run(["rpm", "--root", root, "--dbpath", "/var/lib/rpm", "-i", "--justdb", "--nodeps",

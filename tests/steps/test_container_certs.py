@@ -113,3 +113,43 @@ def test_a_certificate_that_cannot_be_read_is_passed_over(make_run, root):
     seed(root, {"/etc/pki/entitlement/2222-key.pem": "key\n"})
     assert entitlement_pair(make_run().ctx) == ("/etc/pki/entitlement/1111.pem",
                                                 "/etc/pki/entitlement/1111-key.pem")
+
+
+# The proxies behind the balancer from the Foreman API (FOREMAN_HOST), and a repair's names.
+
+def test_the_proxies_foreman_host_found_are_set_up(make_run, root):
+    entitled(root)
+    run = make_run(container_registry_certs=True)
+    run.registry_proxies = ["proxy01.example.test", "proxy02.example.test"]
+    result = ContainerCerts().run(run)
+    assert result.summary == "made 9 link(s) for %s, proxy01.example.test, " \
+                             "proxy02.example.test" % BALANCER
+    assert link(root, "%s/proxy02.example.test/client.cert" % CERTS) == \
+        "/etc/pki/entitlement/1111.pem"
+
+
+def test_the_proxies_given_win_over_those_found(make_run, root):
+    entitled(root)
+    run = make_run(container_registry_proxies="proxy09.example.test")
+    run.registry_proxies = ["proxy01.example.test"]
+    ContainerCerts().run(run)
+    assert os.path.isdir(os.path.join(str(root), CERTS.lstrip("/"), "proxy09.example.test"))
+    assert not os.path.exists(os.path.join(str(root), CERTS.lstrip("/"), "proxy01.example.test"))
+
+
+def test_a_repair_relinks_the_proxies_set_up_before_to_a_renewed_certificate(make_run, root):
+    entitled(root, "1111")
+    first = make_run(container_registry_certs=True)
+    first.registry_proxies = ["proxy01.example.test"]
+    ContainerCerts().run(first)
+    # rhsmcertd renewed the certificate; the repair asks no API (registry_proxies is None).
+    for name in ("1111.pem", "1111-key.pem"):
+        os.remove(os.path.join(str(root), "etc/pki/entitlement", name))
+    entitled(root, "2222")
+    seed(root, {CERTS + "/hand.example.test/ca.crt": "not ours\n"})  # no client.cert link
+    result = ContainerCerts().run(make_run(container_registry_certs=True))
+    assert result.summary == "made 4 link(s) for %s, proxy01.example.test" % BALANCER
+    assert link(root, "%s/proxy01.example.test/client.key" % CERTS) == \
+        "/etc/pki/entitlement/2222-key.pem"
+    assert ContainerCerts().run(make_run(container_registry_certs=True)).status == \
+        Status.UNCHANGED

@@ -182,3 +182,31 @@ def test_password_never_in_the_result(host_run, session):
     result = foreman_host.ForemanHost().run(host_run())
     text = repr(result.summary) + repr(result.detail) + repr(result.data)
     assert PASSWORD not in text
+
+
+# --container-registry-certs: the proxies behind the balancer from the Foreman API.
+
+def test_registry_proxies_are_the_balanced_content_proxies_from_the_api(host_run, session):
+    run = host_run(container_registry_certs=True)
+    result = foreman_host.ForemanHost().run(run)
+    assert result.status == Status.CHANGED
+    # The lab's 98 remote capsules register under their own names; only the three behind
+    # smartproxy.example.test count, and proxy03 is on the index's second page.
+    assert run.registry_proxies == ["proxy01.example.test", "proxy02.example.test",
+                                    "proxy03.example.test"]
+    assert ("container registry proxies behind smartproxy.example.test (Foreman API): "
+            "proxy01.example.test, proxy02.example.test, proxy03.example.test") in result.detail
+
+
+def test_registry_proxies_given_win_and_the_api_is_not_asked_for_them(host_run, session):
+    run = host_run(container_registry_proxies="proxy09.example.test")
+    foreman_host.ForemanHost().run(run)
+    assert run.registry_proxies is None
+    assert not any(call[2].startswith("/api/v2/smart_proxies") for call in session.calls
+                   if call[0] == "GET")
+
+
+def test_without_container_registry_certs_no_proxy_is_listed(host_run, session):
+    run = host_run()
+    foreman_host.ForemanHost().run(run)
+    assert run.registry_proxies is None

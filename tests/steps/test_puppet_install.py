@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from lbenroll import backup
+from lbenroll import backup, puppet_agent
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageNotAvailable
 from lbenroll.results import Status
@@ -85,3 +85,47 @@ def test_install_dry_run_writes_nothing(foreman_run, root, ctx):
     result = PuppetInstall().run(foreman_run())
     assert (result.status, result.summary) == (Status.CHANGED, "would install puppet-agent")
     assert not os.path.exists(ctx.path("/var/lib/lbenroll"))
+
+
+# OpenVox (docs/katello-client-facts.md, "Parity with Global Registration").
+
+def test_an_installed_openvox_agent_is_the_agent_and_no_puppet_agent_is_added(
+        foreman_run, fake_runner, root):
+    installed(fake_runner, root, "openvox-agent-8.23.1-1.el9")
+    result = PuppetInstall().run(foreman_run())
+    assert (result.status, result.summary) == (Status.UNCHANGED,
+                                               "openvox-agent already installed")
+    assert len(fake_runner.calls) == 1  # the run's one rpm query, no dnf
+
+
+def test_puppet_package_openvox_agent_installs_it(foreman_run, fake_runner, ctx, root):
+    installed(fake_runner, root)
+    fake_runner.expect(dnf(root, "install", "openvox-agent"), 0, "Complete!\n")
+    fake_runner.expect(dnf(root, "remove", "openvox-agent"), 0, "Complete!\n")
+    result = PuppetInstall().run(foreman_run(puppet_package="openvox-agent"))
+    assert (result.status, result.summary) == (Status.CHANGED,
+                                               "installed openvox-agent with dnf")
+    assert fake_runner.calls[-1] == dnf(root, "install", "openvox-agent")
+    assert ctx.undo.rollback() == (["remove openvox-agent (installed by this run)"], [])
+
+
+def test_puppet_package_openvox_agent_replaces_puppet_agent(foreman_run, fake_runner, root):
+    # OpenVox's packages obsolete Puppet's: dnf swaps them in one transaction.
+    installed(fake_runner, root, "puppet-agent-8.10.0-1.el9")
+    fake_runner.expect(dnf(root, "install", "openvox-agent"), 0, "Complete!\n")
+    result = PuppetInstall().run(foreman_run(puppet_package="openvox-agent"))
+    assert result.status == Status.CHANGED
+    assert fake_runner.calls[-1] == dnf(root, "install", "openvox-agent")
+
+
+@pytest.mark.parametrize("given,installed_names,expected", [
+    (None, [], "puppet-agent"),
+    (None, ["puppet-agent"], "puppet-agent"),
+    (None, ["openvox-agent"], "openvox-agent"),
+    ("openvox-agent", [], "openvox-agent"),
+    ("puppet-agent", ["openvox-agent"], "puppet-agent"),
+])
+def test_the_agent_package_is_the_option_then_the_installed_one(foreman_run, given,
+                                                                installed_names, expected):
+    options = foreman_run(puppet_package=given).options
+    assert puppet_agent.package(options, installed_names) == expected

@@ -16,10 +16,11 @@ def with_dnf(root):
 
 @pytest.mark.parametrize("skip,expected", [
     ([], ["katello-ca-consumer-*", "katello-agent", "gofer", "katello-host-tools",
-          "katello-host-tools-fact-plugin", "puppet-agent"]),
+          "katello-host-tools-fact-plugin", "puppet-agent", "openvox-agent"]),
     (["katello-agent", "katello-host-tools", "puppet"], ["katello-ca-consumer-*"]),
 ])
-def test_packages_are_bootstrap_pys_less_the_skipped(remove_run, skip, expected):
+def test_packages_are_bootstrap_pys_and_openvox_agent_less_the_skipped(remove_run, skip,
+                                                                        expected):
     assert wanted_packages(remove_run(skip=["foreman"] + skip).options) == expected
 
 
@@ -50,3 +51,11 @@ def test_package_removal_failure_is_a_warning(remove_run, fake_runner, root, wit
     result = RemovePackages().run(remove_run())
     assert result.status == Status.WARNING and "transaction failed" in result.summary
     assert "dnf -y remove puppet-agent" in result.remediation
+
+
+def test_an_openvox_agent_is_removed_like_puppet_agent(remove_run, fake_runner, root, with_dnf):
+    fake_runner.expect(rpm_qa(root), 0, rpm_answer("openvox-agent-8.23.1-1.el9"))
+    fake_runner.expect(dnf(root, "remove"), 0)
+    result = RemovePackages().run(remove_run())
+    assert result.status == Status.CHANGED and result.data["removed"] == ["openvox-agent"]
+    assert fake_runner.calls[-1] == dnf(root, "remove", "openvox-agent")

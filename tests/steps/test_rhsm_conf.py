@@ -2,6 +2,7 @@
 keeps the proxy settings only when asked to."""
 from lbenroll import fileio
 from lbenroll.consumer import Layout
+from lbenroll.ini import IniDocument
 from lbenroll.results import Status
 from lbenroll.steps.rhsm_conf import RhsmConf
 from lbenroll.writers.rhsm_conf import read_proxy_settings, read_rhsm
@@ -64,3 +65,28 @@ def test_preserve_rhsm_proxy_puts_back_the_proxy_settings_from_before(make_run, 
     RhsmConf().run(rhsm_run(make_run, preserve_rhsm_proxy=True))
     assert proxy(ctx) == {"proxy_hostname": "squid.example.test", "proxy_port": "3128"}
     assert settings(ctx)["hostname"] == BALANCER
+
+
+def test_manage_repos_0_is_set_to_1_and_the_summary_says_it_was_0(make_run, ctx, root):
+    seed(root, {CONF: rhsm_conf().replace("[rhsm]\n", "[rhsm]\nmanage_repos = 0\n")})
+    run = rhsm_run(make_run)
+    result = RhsmConf().run(run)
+    assert result.status == Status.CHANGED
+    assert "rhsm.manage_repos was 0, now 1" in result.summary
+    assert manage_repos(ctx) == "1"
+    again = RhsmConf().run(run)
+    assert again.status == Status.UNCHANGED and "manage_repos" not in again.summary
+
+
+def test_preserve_manage_repos_keeps_0_on_every_run_and_says_so(make_run, ctx, root):
+    seed(root, {CONF: rhsm_conf().replace("[rhsm]\n", "[rhsm]\nmanage_repos = 0\n")})
+    run = rhsm_run(make_run, preserve_manage_repos=True)
+    RhsmConf().run(run)
+    result = RhsmConf().run(run)
+    assert result.status == Status.UNCHANGED
+    assert "rhsm.manage_repos = 0 kept (--preserve-manage-repos)" in result.summary
+    assert manage_repos(ctx) == "0"
+
+
+def manage_repos(ctx):
+    return IniDocument(fileio.read_bytes(ctx, CONF).decode()).get("rhsm", "manage_repos")

@@ -331,3 +331,43 @@ def test_proxy_settings_are_kept_without_being_asked(ctx, root):
     assert before["proxy_hostname"] == "webproxy.example.test"
     writer().run(ctx)
     assert read_proxy_settings((root / "etc/rhsm/rhsm.conf").read_text()) == before
+
+
+# rhsm.manage_repos (Global Registration sets it to 1; docs/katello-client-facts.md, "Parity with
+# Global Registration").
+OFF = data("rhsm_conf", "current.conf").replace("manage_repos = 1", "manage_repos = 0")
+
+
+def test_manage_repos_0_becomes_1_and_nothing_else_of_it_changes(ctx, root):
+    expected = data("rhsm_conf", "current.expected.conf")
+    assert OFF != data("rhsm_conf", "current.conf")  # the golden file has the key
+    result = assert_cycle(writer(), ctx, root, OFF, expected)
+    assert "rhsm.manage_repos: 0 -> 1" in result.detail
+    assert result.data["manage_repos_was"] == "0"
+
+
+@pytest.mark.parametrize("value", ["1", " 1", "", "yes"])
+def test_manage_repos_that_is_on_is_left_as_written(value):
+    # subscription-manager manages repositories unless the value reads as the integer 0
+    # (absent, empty and not-a-number included): no churn for those.
+    text = data("rhsm_conf", "current.expected.conf").replace("manage_repos = 1",
+                                                             "manage_repos =%s" % value)
+    rendered = writer().render(text)
+    assert rendered == (text, [])
+
+
+def test_absent_manage_repos_is_not_added():
+    text = data("rhsm_conf", "current.expected.conf").replace("manage_repos = 1\n", "")
+    assert writer().render(text)[0] == text
+
+
+def test_preserve_keeps_manage_repos_0_and_says_it_was_0():
+    text, notes, found = writer(manage_repos=False).render(OFF)
+    assert "manage_repos = 0\n" in text
+    assert not any("manage_repos" in note for note in notes)
+    assert found == {"manage_repos_was": "0"}
+
+
+def test_manage_repos_00_counts_as_0():
+    text, notes, found = writer().render(OFF.replace("manage_repos = 0", "manage_repos = 00"))
+    assert "manage_repos = 1\n" in text and found == {"manage_repos_was": "00"}

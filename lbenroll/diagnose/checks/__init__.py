@@ -19,9 +19,9 @@ A proxy that does not meet a check's needs gets a skipped result, which says why
 import collections
 
 from lbenroll.diagnose.checks import (balancer_mqtt, balancer_port, balancer_sticky,
-                                      host_gofer_conf, host_katello_ca, host_puppet_conf,
-                                      host_redhat_repo, host_rex_pull, host_rhsm_conf,
-                                      host_yggdrasil_conf,
+                                      host_gofer_conf, host_katello_ca, host_manage_repos,
+                                      host_puppet_conf, host_redhat_repo, host_rex_pull,
+                                      host_rhsm_conf, host_yggdrasil_conf,
                                       proxy_amqp, proxy_consumer_rpm, proxy_content,
                                       proxy_features, proxy_metadata, proxy_puppet,
                                       proxy_reachable, proxy_registration, proxy_rex_ca,
@@ -64,6 +64,7 @@ CHECKS = (
     Check("PROXY_REX_CA", PROXIES, (ANSWERS, KATELLO_CA), proxy_rex_ca.start,
           proxy_rex_ca.judge),
     Check("HOST_RHSM_CONF", HOST, (), None, of_files(host_rhsm_conf.check_rhsm_conf)),
+    Check("HOST_MANAGE_REPOS", HOST, (), None, of_files(host_manage_repos.check_manage_repos)),
     Check("HOST_REDHAT_REPO", HOST, (), None, of_files(host_redhat_repo.check_redhat_repo)),
     Check("HOST_PUPPET_CONF", HOST, (), None, of_files(host_puppet_conf.check_puppet_conf)),
     Check("HOST_GOFER_CONF", HOST, (), None, of_files(host_gofer_conf.check_gofer)),
