@@ -352,6 +352,15 @@ OPTIONS = (
                "(pull commands in the Katello UI name a proxy); implies "
                "--container-registry-certs. `lbenroll diagnose` lists the proxies.",
           bootstrap_py=False),
+    # Global Registration's "Insights" (setup_insights; docs/katello-client-facts.md,
+    # "OpenSCAP and Insights through the balancer").
+    _spec(["--insights"], "insights", "lbenroll", type=FLAG,
+          help="Install insights-client and register it (`insights-client --register`, only "
+               "while /etc/insights-client/.registered is absent), as Global Registration's "
+               "Insights setup does; Red Hat Enterprise Linux only. insights-client finds the "
+               "balancer through rhsm.conf. Kept by repair; --remove leaves the package and "
+               "its registration (run `insights-client --unregister` first to end it).",
+          bootstrap_py=False),
     _spec(["--log-file"], "log_file", "lbenroll", type=PATH, default=host.DEFAULT_LOG_FILE,
           metavar="PATH", help="File the detailed log is appended to.",
           record=PER_RUN, bootstrap_py=False),

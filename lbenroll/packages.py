@@ -26,7 +26,8 @@ ABORTED = "Operation aborted"
 # (Context.run forgets it): a repair of a correct host starts rpm once, not once per step.
 # A name outside this list (--install-packages, --remove's) gets a query of its own.
 LOOKED_UP = (host.SERVER_PACKAGES + host.PREREQ_UPDATE + host.OBSOLETE_PACKAGES + (
-    host.CONSUMER_PACKAGE_PREFIX + "*", host.HOST_TOOLS_PACKAGE, host.PUPPET_AGENT_PACKAGE))
+    host.CONSUMER_PACKAGE_PREFIX + "*", host.HOST_TOOLS_PACKAGE, host.PUPPET_AGENT_PACKAGE,
+    host.INSIGHTS_CLIENT_PACKAGE))
 
 Package = collections.namedtuple("Package", "name nvr")
 
