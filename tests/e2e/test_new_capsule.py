@@ -117,8 +117,10 @@ def test_foreman_host_record_moves_to_the_second_balancers_proxies(lab, sandbox,
     assert statuses(report)["FOREMAN_HOST"] == "changed"
     [put] = foreman_writes(lab, seen)
     assert (put["method"], put["path"]) == ("PUT", "/api/v2/hosts/%d" % host["id"])
+    # The OpenSCAP proxy moves too, as bootstrap.py moves it (every lab proxy has the feature).
     assert put["body"] == {"host": {"content_facet_attributes": {"content_source_id": 1},
-                                    "puppet_proxy_id": 1, "puppet_ca_proxy_id": 1}}
+                                    "puppet_proxy_id": 1, "puppet_ca_proxy_id": 1,
+                                    "openscap_proxy_id": 1}}
     assert put["proxy"] in BALANCED_PROXY_NAMES and put["user"] == "admin"
     [moved] = lab.foreman.hosts()
     assert moved["hostgroup_id"] == host["hostgroup_id"]

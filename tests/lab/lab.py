@@ -53,7 +53,8 @@ AMQP_PORT = 5647
 MQTT_PORT = 1883
 # Balancer ports whose backends are the proxy stand-ins themselves (not AMQP, MQTT or Puppet).
 PROXY_SERVED_PORTS = HTTP_PORTS + HTTPS_PORTS
-BASE_FEATURES = ["dynflow", "logs", "pulpcore", "puppet", "registration", "script", "templates"]
+BASE_FEATURES = ["dynflow", "logs", "pulpcore", "puppet", "registration", "script", "templates",
+                 "openscap"]
 
 ORG = "ACME"
 ACTIVATION_KEY = "ak-lab"
