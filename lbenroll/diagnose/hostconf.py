@@ -10,6 +10,9 @@ from lbenroll.ini import IniDocument
 from lbenroll.results import Status, exit_code
 from lbenroll.urls import host_of, path_of, same_host
 from lbenroll.writers.base import decode
+from lbenroll.writers.insights import base_url_host, base_url_of, red_hat_host
+from lbenroll.writers.openscap import SERVER_KEY
+from lbenroll.writers.openscap import settings as openscap_settings
 from lbenroll.writers.redhat_repo import KATELLO_PATHS, URL_KEYS
 from lbenroll.writers.rhsm_conf import read_rhsm
 from lbenroll.writers.yggdrasil import broker_urls
@@ -43,6 +46,8 @@ class HostFacts(object):
         self.puppet_sections = {}   # {key: "agent" or "main", the section it was read from}
         self.gofer_url = None       # "" when the file exists without a url
         self.brokers = None
+        self.openscap = None        # foreman_scap_client's {":server:", ":port:"} as written
+        self.insights = None        # insights-client.conf's (base_url or None, auto_config)
         self.installed_ca = None
 
     @property
@@ -78,6 +83,12 @@ def read_host(ctx):
     text = text_of(ctx, host.YGGDRASIL_CONFIG)
     if text is not None:
         facts.brokers = broker_urls(text)
+    text = text_of(ctx, host.OPENSCAP_CONFIG)
+    if text is not None:
+        facts.openscap = openscap_settings(text)
+    text = text_of(ctx, host.INSIGHTS_CONF)
+    if text is not None:
+        facts.insights = base_url_of(text)
     facts.installed_ca = consumer.installed_ca(ctx)
     return facts
 
@@ -208,6 +219,12 @@ def pinned(facts, balancer):
         pin(host.GOFER_KATELLO_CONF, "messaging.url", host_of(facts.gofer_url))
     for url in facts.brokers or ():
         pin(host.YGGDRASIL_CONFIG, "broker", host_of(url))
+    if facts.openscap is not None:
+        pin(host.OPENSCAP_CONFIG, SERVER_KEY, facts.openscap.get(SERVER_KEY))
+    if facts.insights is not None and facts.insights[0]:
+        name = base_url_host(facts.insights[0])
+        if not red_hat_host(name):
+            pin(host.INSIGHTS_CONF, "base_url", name)
     return found
 
 
