@@ -376,13 +376,16 @@ class Lab(object):
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             stub = pool.submit(build.build_stub_rpm, self.build_dir)
             puppet_agent = pool.submit(build.build_puppet_agent_rpm, self.build_dir)
+            insights = pool.submit(build.build_insights_client_rpm, self.build_dir)
             hello = {p.name: pool.submit(build.build_hello_rpm, self.build_dir, p.fqdn)
                      for p in self.proxies.values()}
             consumer = self._submit_consumer_builds(pool, self.proxies.values(), ca_pem, "lab")
             build.make_rpmdb(self.rpmdb_root, [stub.result()])
-            # puppet-agent too, as a Satellite's client repository provides it.
+            # puppet-agent and insights-client too, as a Satellite's client repository and
+            # RHEL's BaseOS provide them.
             repos = [pool.submit(build.make_content_repo, p.content_dir, item["path"],
-                                 hello[p.name].result(), puppet_agent.result())
+                                 hello[p.name].result(), puppet_agent.result(),
+                                 insights.result())
                      for p in self.proxies.values()
                      for org in WORLD["orgs"].values() for item in org["content"]]
             self._publish(consumer)
