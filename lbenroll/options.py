@@ -301,8 +301,9 @@ OPTIONS = (
     _spec(["--new-capsule"], "new_capsule", "steps", type=FLAG,
           help="Move a registered host to another balancer or Smart Proxy, named by --server: "
                "rhsm.conf, redhat.repo, puppet.conf (the old ca_port is removed unless "
-               "--puppet-ca-port is given), gofer and yggdrasil follow it, and the Foreman host "
-               "record's content source and Puppet proxies are set to its Smart Proxy. Never "
+               "--puppet-ca-port is given), gofer, yggdrasil and foreman_scap_client follow it, "
+               "and the Foreman host record's content source, Puppet proxies and OpenSCAP proxy "
+               "are set to its Smart Proxy. Never "
                "registers: the identity and the Puppet certificate are kept. -g and -L switch "
                "the host group and location when given.",
           record=ONE_OFF),
