@@ -65,7 +65,8 @@ def test_a_healthy_lab_passes_everything(enrolled):
     assert proc.report["source"] == {"kind": "discovery", "names": PROXY_FQDNS,
                                      "detail": proc.report["source"]["detail"]}
     skipped = sorted(r["id"] for r in proc.report["results"] if r["status"] == "skip")
-    assert skipped == ["BALANCER_MQTT", "HOST_GOFER_CONF", "HOST_YGGDRASIL_CONF"]
+    assert skipped == ["BALANCER_MQTT", "HOST_GOFER_CONF", "HOST_INSIGHTS_CONF",
+                       "HOST_OPENSCAP_CONF", "HOST_YGGDRASIL_CONF"]
     # Synchronized to the same content view version: one revision, each proxy's own checksums.
     assert set(verdicts(proc, "PROXY_METADATA").values()) == {"pass"}
     print("\ndiagnosis of %d proxies: %.2f s (%.2f s with interpreter and sandbox start-up)" % (
