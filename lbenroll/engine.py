@@ -20,12 +20,15 @@ from lbenroll.steps.forget_backups import ForgetBackups
 from lbenroll.steps.gofer_config import GoferConfig
 from lbenroll.steps.host_tools import HostTools
 from lbenroll.steps.install_consumer_rpm import InstallConsumerRpm
+from lbenroll.steps.insights_client import InsightsClient
+from lbenroll.steps.insights_conf import InsightsConf
 from lbenroll.steps.install_packages import InstallPackages
 from lbenroll.steps.katello_agent import KatelloAgent
 from lbenroll.steps.katello_default_ca import KatelloDefaultCa
 from lbenroll.steps.katello_facts import KatelloFacts
 from lbenroll.steps.katello_server_ca import KatelloServerCa
 from lbenroll.steps.obsolete_packages import ObsoletePackages
+from lbenroll.steps.openscap_config import OpenscapConfig
 from lbenroll.steps.preflight import Preflight
 from lbenroll.steps.prerequisites import Prerequisites
 from lbenroll.steps.puppet_cert import PuppetCert
@@ -61,7 +64,8 @@ STEPS = (Preflight, FetchConsumerRpm, VerifyBalancerTls, Prerequisites, ForemanH
          RedhatRepo, YumPlugins, Rhsmcertd, ContainerCerts, KatelloAgent,
          EnableRepos, HostTools, Update, PuppetInstall, PuppetConf, PuppetCert, PuppetEnable,
          RexCa, RexKeys, RexPullInstall, InstallPackages, ObsoletePackages, CheckAmqp,
-         GoferConfig, YggdrasilConfig, RexPullService, CheckMqtt, RecordOptions)
+         GoferConfig, YggdrasilConfig, RexPullService, CheckMqtt, OpenscapConfig, InsightsConf,
+         InsightsClient, RecordOptions)
 
 # --remove: unregister while rhsm.conf and the CA still point at the server; files back before
 # the packages go, so that rpm erases a %config file restored to its packaged bytes cleanly.

@@ -39,6 +39,14 @@ YGGDRASIL_CONFIG = "/etc/yggdrasil/config.toml"
 REX_PULL_PACKAGES = ("foreman_ygg_worker", "yggdrasil")
 YGGDRASIL_UNITS = ("yggdrasild", "yggdrasil")
 GOFER_KATELLO_CONF = "/etc/gofer/plugins/katello.conf"
+# foreman_scap_client's configuration (lib/foreman_scap_client/base_client.rb, CONFIG_FILE).
+OPENSCAP_CONFIG = "/etc/foreman_scap_client/config.yaml"
+# insights-client (insights-core insights/client/constants.py): its configuration, the file whose
+# presence is upstream's own "this host is registered" test, and the package that installs them.
+INSIGHTS_CONF = "/etc/insights-client/insights-client.conf"
+INSIGHTS_REGISTERED = "/etc/insights-client/.registered"
+INSIGHTS_CLIENT_PACKAGE = "insights-client"
+INSIGHTS_CLIENT = "insights-client"
 OS_RELEASE = "/etc/os-release"
 STATE_DIR = "/var/lib/lbenroll"
 BACKUP_DIR = STATE_DIR + "/backup"
@@ -132,5 +140,6 @@ UPDATE_CA_TRUST = "/usr/bin/update-ca-trust"
 ROLLBACK_WATCHED = ("/etc/rhsm", "/etc/pki/consumer", "/etc/pki/entitlement", "/etc/pki/product",
                     "/etc/pki/ca-trust", "/etc/pki/tls/certs", "/etc/yum.repos.d",
                     "/etc/puppetlabs", "/etc/yggdrasil", "/etc/gofer", "/etc/lbenroll",
+                    "/etc/foreman_scap_client",
                     "/etc/yum/pluginconf.d", "/etc/dnf/plugins", CONTAINERS_CERTS_DIR,
                     "/root/.ssh", "/var/lib/rhsm")

@@ -303,8 +303,9 @@ OPTIONS = (
     _spec(["--new-capsule"], "new_capsule", "steps", type=FLAG,
           help="Move a registered host to another balancer or Smart Proxy, named by --server: "
                "rhsm.conf, redhat.repo, puppet.conf (the old ca_port is removed unless "
-               "--puppet-ca-port is given), gofer and yggdrasil follow it, and the Foreman host "
-               "record's content source and Puppet proxies are set to its Smart Proxy. Never "
+               "--puppet-ca-port is given), gofer, yggdrasil and foreman_scap_client follow it, "
+               "and the Foreman host record's content source, Puppet proxies and OpenSCAP proxy "
+               "are set to its Smart Proxy. Never "
                "registers: the identity and the Puppet certificate are kept. -g and -L switch "
                "the host group and location when given.",
           record=ONE_OFF),
@@ -389,6 +390,15 @@ OPTIONS = (
                "registered to Katello (rhsm.conf prefix /rhsm). Kept right by every run and "
                "repair; --remove takes back the file's edits and the packages and service "
                "enablement lbenroll added.", bootstrap_py=False),
+    # Global Registration's "Insights" (setup_insights; docs/katello-client-facts.md,
+    # "OpenSCAP and Insights through the balancer").
+    _spec(["--insights"], "insights", "lbenroll", type=FLAG,
+          help="Install insights-client and register it (`insights-client --register`, only "
+               "while /etc/insights-client/.registered is absent), as Global Registration's "
+               "Insights setup does; Red Hat Enterprise Linux only. insights-client finds the "
+               "balancer through rhsm.conf. Kept by repair; --remove leaves the package and "
+               "its registration (run `insights-client --unregister` first to end it).",
+          bootstrap_py=False),
     _spec(["--log-file"], "log_file", "lbenroll", type=PATH, default=host.DEFAULT_LOG_FILE,
           metavar="PATH", help="File the detailed log is appended to.",
           record=PER_RUN, bootstrap_py=False),

@@ -27,7 +27,8 @@ ABORTED = "Operation aborted"
 # A name outside this list (--install-packages, --remove's) gets a query of its own.
 LOOKED_UP = (host.SERVER_PACKAGES + host.PREREQ_UPDATE + host.OBSOLETE_PACKAGES
              + host.REX_PULL_PACKAGES + host.PUPPET_AGENT_PACKAGES
-             + (host.CONSUMER_PACKAGE_PREFIX + "*", host.HOST_TOOLS_PACKAGE))
+             + (host.CONSUMER_PACKAGE_PREFIX + "*", host.HOST_TOOLS_PACKAGE,
+                host.INSIGHTS_CLIENT_PACKAGE))
 
 Package = collections.namedtuple("Package", "name nvr")
 

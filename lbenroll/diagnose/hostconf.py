@@ -11,7 +11,10 @@ from lbenroll.ini import IniDocument
 from lbenroll.results import Status, exit_code
 from lbenroll.urls import host_of, path_of, same_host
 from lbenroll.writers.base import decode
+from lbenroll.writers.insights import base_url_host, base_url_of, red_hat_host
 from lbenroll.writers.lbenroll_conf import option_values, parse
+from lbenroll.writers.openscap import SERVER_KEY
+from lbenroll.writers.openscap import settings as openscap_settings
 from lbenroll.writers.redhat_repo import KATELLO_PATHS, URL_KEYS
 from lbenroll.writers.rhsm_conf import manage_repos_off, read_rhsm
 from lbenroll.writers.yggdrasil import broker_urls, top_level_strings
@@ -49,6 +52,8 @@ class HostFacts(object):
         self.yggdrasil_keys = None  # {key: [strings]} of config.toml's top-level keys
         # With --rex-pull recorded: {"installed": [names], "unit", "enabled"}, or {"error"}.
         self.rex_pull = None
+        self.openscap = None        # foreman_scap_client's {":server:", ":port:"} as written
+        self.insights = None        # insights-client.conf's (base_url or None, auto_config)
         self.installed_ca = None
         self.rex_user_ca = None     # the text of /etc/ssh/foreman-user-ca.pub (PROXY_REX_CA)
 
@@ -88,6 +93,12 @@ def read_host(ctx):
     if text is not None:
         facts.brokers = broker_urls(text)
         facts.yggdrasil_keys = top_level_strings(text)
+    text = text_of(ctx, host.OPENSCAP_CONFIG)
+    if text is not None:
+        facts.openscap = openscap_settings(text)
+    text = text_of(ctx, host.INSIGHTS_CONF)
+    if text is not None:
+        facts.insights = base_url_of(text)
     facts.installed_ca = consumer.installed_ca(ctx)
     facts.rex_user_ca = text_of(ctx, host.REX_USER_CA)
     if _rex_pull_recorded(ctx):
@@ -242,6 +253,12 @@ def pinned(facts, balancer):
         pin(host.GOFER_KATELLO_CONF, "messaging.url", host_of(facts.gofer_url))
     for url in facts.brokers or ():
         pin(host.YGGDRASIL_CONFIG, "broker", host_of(url))
+    if facts.openscap is not None:
+        pin(host.OPENSCAP_CONFIG, SERVER_KEY, facts.openscap.get(SERVER_KEY))
+    if facts.insights is not None and facts.insights[0]:
+        name = base_url_host(facts.insights[0])
+        if not red_hat_host(name):
+            pin(host.INSIGHTS_CONF, "base_url", name)
     return found
 
 

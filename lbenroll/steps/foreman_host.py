@@ -3,7 +3,8 @@
 It runs before anything on the host changes, so a lookup that finds nothing stops the run with
 the host untouched. Unlike bootstrap.py, an existing record is updated in place (never deleted,
 not even with --force), and a record that already matches is left alone. With --new-capsule the
-record must exist: its content source and Puppet proxies move to the Smart Proxy for --server.
+record must exist: its content source, Puppet proxies and OpenSCAP proxy move to the Smart Proxy
+for --server.
 """
 import platform
 import socket
@@ -24,6 +25,10 @@ KATELLO_ORGS = "/katello/api/organizations"
 # Foreman's feature names for the Puppet proxies a host record points at.
 PUPPET_FEATURES = (("puppet_proxy_id", "Puppet", "puppet_server"),
                    ("puppet_ca_proxy_id", "Puppet CA", "puppet_ca_server"))
+# foreman_openscap's host field and the feature its proxy must have (bootstrap.py's --new-capsule
+# sets it when the new proxy lists the feature; foreman_openscap refuses a proxy without it,
+# openscap_proxy_core_extensions.rb `openscap_proxy_has_feature`).
+OPENSCAP_PROXY = ("openscap_proxy_id", "Openscap")
 
 
 ENROLL_INSTEAD = "enroll it instead: drop --new-capsule (enrolling creates the host record)"
@@ -100,7 +105,7 @@ class ForemanHost(Step):
         host group and location; one PUT of what differs, undone by a PUT of the old values."""
         ctx, fqdn = run.ctx, run.options.fqdn
         current = existing_host(run, api)
-        body, notes, warnings = moved_host(run, api)
+        body, notes, warnings = moved_host(run, api, current)
         changes = differences(current, body)
         data = {"host_id": current.get("id")}
         detail = notes + ["%s: %r -> %r" % (key, current_value(current, key), value)
@@ -160,7 +165,7 @@ def existing_host(run, api):
     return api.request("GET", "%s/%s" % (HOSTS, found[0]["id"]))
 
 
-def moved_host(run, api):
+def moved_host(run, api, current=None):
     """(the fields --new-capsule sets, notes naming the proxies chosen, warnings)."""
     options = run.options
     body, notes, warnings = {}, [], []
@@ -197,7 +202,34 @@ def moved_host(run, api):
         else:
             body[key] = proxy["id"]
         notes.append("%s: %s (id %s)" % (what, proxy.get("name"), proxy["id"]))
+    _move_openscap_proxy(choice_for(run.balancer), current or {}, body, notes, warnings)
     return body, notes, warnings
+
+
+def _move_openscap_proxy(choice, current, body, notes, warnings):
+    """The OpenSCAP proxy moves, as bootstrap.py moves it, to the new server's proxy that lists
+    the Openscap feature (listed, not assumed: Foreman refuses a proxy without it). Without such
+    a proxy a host that had an OpenSCAP proxy is warned about; one that had none (no
+    foreman_openscap, or OpenSCAP not used) gets a note, not a warning on every move."""
+    key, feature = OPENSCAP_PROXY
+    proxy = next((p for p in choice.proxies if lists_feature(p, feature)), None)
+    if proxy is not None:
+        body[key] = proxy["id"]
+        notes.append("the OpenSCAP proxy: %s (id %s)" % (proxy.get("name"), proxy["id"]))
+    elif current.get(key):
+        warnings.append("no Smart Proxy with the %s feature for %s (searched %s): the OpenSCAP "
+                        "proxy (id %s) left as it is" % (feature, choice.balancer,
+                                                         choice.searched, current[key]))
+    else:
+        notes.append("no Smart Proxy with the %s feature for %s: no OpenSCAP proxy set"
+                     % (feature, choice.balancer))
+
+
+def lists_feature(proxy, feature):
+    """Whether the proxy record lists feature (an absent list says nothing: no)."""
+    features = proxy.get("features")
+    return isinstance(features, list) and any(
+        isinstance(item, dict) and item.get("name") == feature for item in features)
 
 
 def previous_value(current, key):

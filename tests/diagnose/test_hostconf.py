@@ -72,7 +72,8 @@ def test_an_enrolled_host_passes_and_unused_services_are_skipped(root):
         "HOST_RHSM_CONF": "unchanged", "HOST_MANAGE_REPOS": "unchanged",
         "HOST_REDHAT_REPO": "unchanged", "HOST_PUPPET_CONF": "skipped",
         "HOST_GOFER_CONF": "skipped", "HOST_YGGDRASIL_CONF": "skipped",
-        "HOST_REX_PULL": "skipped", "HOST_KATELLO_CA": "unchanged"}
+        "HOST_REX_PULL": "skipped", "HOST_OPENSCAP_CONF": "skipped",
+        "HOST_INSIGHTS_CONF": "skipped", "HOST_KATELLO_CA": "unchanged"}
 
 
 def test_enabled_https_repositories_are_checked_with_dnf_variables_expanded(root):

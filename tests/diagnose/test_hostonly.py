@@ -56,7 +56,8 @@ def test_a_host_on_the_balancer_pins_nothing_and_is_clean(root):
     assert [r.id for r in check.results] == ["HOST_RHSM_CONF", "HOST_MANAGE_REPOS",
                                              "HOST_REDHAT_REPO",
                                              "HOST_PUPPET_CONF", "HOST_GOFER_CONF",
-                                             "HOST_YGGDRASIL_CONF", "HOST_REX_PULL"]
+                                             "HOST_YGGDRASIL_CONF", "HOST_REX_PULL",
+                                             "HOST_OPENSCAP_CONF", "HOST_INSIGHTS_CONF"]
 
 
 def test_a_warning_alone_is_still_clean_and_a_missing_rhsm_conf_is_not(root):
@@ -80,7 +81,7 @@ def test_json_has_the_documented_shape_and_exit_1_when_pinned(root):
     assert [(p["file"], p["key"], p["names"]) for p in report["pinned"]] == [
         ("/etc/rhsm/rhsm.conf", "server.hostname", PROXY),
         ("/etc/rhsm/rhsm.conf", "rhsm.baseurl", PROXY)]
-    assert report["counts"] == {"pass": 2, "fail": 1, "warn": 0, "skip": 4}
+    assert report["counts"] == {"pass": 2, "fail": 1, "warn": 0, "skip": 6}
     assert {r["id"]: r["status"] for r in report["results"]}["HOST_RHSM_CONF"] == "fail"
 
 

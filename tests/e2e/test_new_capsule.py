@@ -17,6 +17,7 @@ GOFER = "/etc/gofer/plugins/katello.conf"
 YGGDRASIL = "/etc/yggdrasil/config.toml"
 CONSUMER_CERT = "/etc/pki/consumer/cert.pem"
 LBENROLL_CONF = "/etc/lbenroll/lbenroll.conf"
+SCAP = "/etc/foreman_scap_client/config.yaml"
 
 
 def lbenroll(box, *args):
@@ -38,6 +39,7 @@ def seed_agents(box):
     box.seed(YGGDRASIL, b'broker = ["mqtts://proxy02.example.test:1883"]\n'
                         b'cert-file = "/etc/pki/consumer/cert.pem"\n')
     box.seed(GOFER, b"[main]\nenabled=1\n\n[messaging]\nurl=proxy+amqps://proxy03.example.test:5647\n")
+    box.seed(SCAP, b":server: 'proxy01.example.test'\n:port: 9090\n")
 
 
 def recorded(box):
@@ -76,7 +78,8 @@ def test_content_only_host_moves_to_the_second_balancer(lab, sandbox, puppet_ca,
     result = statuses(report)
     assert result["REGISTER"] == "unchanged" and result["INSTALL_CONSUMER_RPM"] == "unchanged"
     assert {result[s] for s in ("RHSM_CONF", "REDHAT_REPO", "PUPPET_CONF", "GOFER_CONFIG",
-                                "YGGDRASIL_CONFIG", "RECORD_OPTIONS")} == {"changed"}
+                                "YGGDRASIL_CONFIG", "OPENSCAP_CONFIG",
+                                "RECORD_OPTIONS")} == {"changed"}
     conf = rhsm(box)
     assert conf.get("server", "hostname") == SECOND_BALANCER
     assert conf.get("rhsm", "baseurl") == "https://%s/pulp/content/" % SECOND_BALANCER
@@ -91,6 +94,7 @@ def test_content_only_host_moves_to_the_second_balancer(lab, sandbox, puppet_ca,
         assert "ca_port" not in box.read_text(PUPPET_CONF) and puppet["ca_port"] == "8140"
     assert "mqtts://%s:1883" % SECOND_BALANCER in box.read_text(YGGDRASIL)
     assert "amqps://%s:5647" % SECOND_BALANCER in box.read_text(GOFER)
+    assert box.read_text(SCAP) == ":server: '%s'\n:port: 9090\n" % SECOND_BALANCER
     # The same consumer: nothing registered, the identity untouched.
     assert len(registrations(lab)) == registered and box.read(CONSUMER_CERT) == consumer_cert
     assert recorded(box)["server"] == SECOND_BALANCER and "new-capsule" not in recorded(box)
@@ -117,8 +121,10 @@ def test_foreman_host_record_moves_to_the_second_balancers_proxies(lab, sandbox,
     assert statuses(report)["FOREMAN_HOST"] == "changed"
     [put] = foreman_writes(lab, seen)
     assert (put["method"], put["path"]) == ("PUT", "/api/v2/hosts/%d" % host["id"])
+    # The OpenSCAP proxy moves too, as bootstrap.py moves it (every lab proxy has the feature).
     assert put["body"] == {"host": {"content_facet_attributes": {"content_source_id": 1},
-                                    "puppet_proxy_id": 1, "puppet_ca_proxy_id": 1}}
+                                    "puppet_proxy_id": 1, "puppet_ca_proxy_id": 1,
+                                    "openscap_proxy_id": 1}}
     assert put["proxy"] in BALANCED_PROXY_NAMES and put["user"] == "admin"
     [moved] = lab.foreman.hosts()
     assert moved["hostgroup_id"] == host["hostgroup_id"]

@@ -151,6 +151,16 @@ def build_openvox_agent_rpm(build_dir):
     return rpmbuild(os.path.join(build_dir, "openvox-agent"), spec)
 
 
+def build_insights_client_rpm(build_dir):
+    """The insights-client stand-in: bin/insights-client as /usr/bin/insights-client."""
+    with open(os.path.join(FILES_DIR, "insights-client.spec")) as f:
+        spec = f.read()
+    with open(os.path.join(os.path.dirname(FILES_DIR), "bin", "insights-client")) as f:
+        script = f.read()
+    return rpmbuild(os.path.join(build_dir, "insights-client"), spec,
+                    sources={"insights-client": (script, 0o755)})
+
+
 def make_rpmdb(root, rpm_paths):
     """Record packages (database only, no files) in <root>/var/lib/rpm; returns the sqlite path."""
     _run(["rpm", "--root", root, "--dbpath", "/var/lib/rpm", "-i", "--justdb", "--nodeps",

@@ -27,7 +27,7 @@ BALANCED_PROXY_NAMES = ("proxy01.example.test", "proxy02.example.test", "proxy03
 # Foreman's names of the balanced proxies' features; only proxy01 runs the Puppet CA (the
 # balancer's 8141 goes to its puppetserver).
 FEATURES = ("Dynflow", "Logs", "Pulpcore", "Puppet", "Puppet CA", "Registration", "Script",
-            "Templates")
+            "Templates", "Openscap")
 PUPPET_CA_PROXY_NAME = "proxy01.example.test"
 
 
@@ -85,9 +85,10 @@ def seed_world(state_dir):
 
 HOST_FIELDS = ("hostgroup_id", "organization_id", "location_id", "domain_id", "architecture_id",
                "operatingsystem_id", "ptable_id", "ip", "mac", "comment", "build",
-               "compute_resource_id", "puppet_proxy_id", "puppet_ca_proxy_id")
+               "compute_resource_id", "puppet_proxy_id", "puppet_ca_proxy_id", "openscap_proxy_id")
 # The *_id fields that do not name their resource.
-ID_RESOURCES = {"puppet_proxy_id": "smart_proxies", "puppet_ca_proxy_id": "smart_proxies"}
+ID_RESOURCES = {"puppet_proxy_id": "smart_proxies", "puppet_ca_proxy_id": "smart_proxies",
+                "openscap_proxy_id": "smart_proxies"}
 INDEXES = ("organizations", "locations", "hostgroups", "domains", "architectures",
            "operatingsystems", "ptables", "smart_proxies", "hosts")
 
@@ -241,7 +242,12 @@ class Foreman(object):
             if key in fields:
                 host[key] = fields[key]
                 if key.endswith("_id") and key != "compute_resource_id" and fields[key]:
-                    self._find(state, ID_RESOURCES.get(key, key[:-3] + "s"), fields[key])
+                    record = self._find(state, ID_RESOURCES.get(key, key[:-3] + "s"),
+                                        fields[key])
+                    if key == "openscap_proxy_id" and "Openscap" not in [
+                            f.get("name") for f in record.get("features") or ()]:
+                        # foreman_openscap's validation (openscap_proxy_has_feature)
+                        raise ApiError(422, "openscap_proxy_id must have Openscap feature")
         if "managed" in fields:
             host["managed"] = str(fields["managed"]).lower() == "true"
         facet = fields.get("content_facet_attributes")

@@ -53,7 +53,8 @@ AMQP_PORT = 5647
 MQTT_PORT = 1883
 # Balancer ports whose backends are the proxy stand-ins themselves (not AMQP, MQTT or Puppet).
 PROXY_SERVED_PORTS = HTTP_PORTS + HTTPS_PORTS
-BASE_FEATURES = ["dynflow", "logs", "pulpcore", "puppet", "registration", "script", "templates"]
+BASE_FEATURES = ["dynflow", "logs", "pulpcore", "puppet", "registration", "script", "templates",
+                 "openscap"]
 
 ORG = "ACME"
 ACTIVATION_KEY = "ak-lab"
@@ -377,16 +378,17 @@ class Lab(object):
             puppet_agent = pool.submit(build.build_puppet_agent_rpm, self.build_dir)
             rex_pull = pool.submit(build.build_rex_pull_rpms, self.build_dir)
             openvox_agent = pool.submit(build.build_openvox_agent_rpm, self.build_dir)
+            insights = pool.submit(build.build_insights_client_rpm, self.build_dir)
             hello = {p.name: [pool.submit(build.build_hello_rpm, self.build_dir, p.fqdn, release)
                               for release in build.HELLO_RELEASES]
                      for p in self.proxies.values()}
             consumer = self._submit_consumer_builds(pool, self.proxies.values(), ca_pem, "lab")
             build.make_rpmdb(self.rpmdb_root, [stub.result()])
-            # puppet-agent (and OpenVox's) and the pull-mode worker too, as a Satellite's client
-            # repository provides them.
+            # puppet-agent (and OpenVox's), the pull-mode worker and insights-client too, as a
+            # Satellite's client repository and RHEL's BaseOS provide them.
             repos = [pool.submit(build.make_content_repo, p.content_dir, item["path"],
                                  build.content_revision(p.name), puppet_agent.result(),
-                                 openvox_agent.result(),
+                                 openvox_agent.result(), insights.result(),
                                  *[future.result() for future in hello[p.name]],
                                  *rex_pull.result())
                      for p in self.proxies.values()

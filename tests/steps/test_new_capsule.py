@@ -296,3 +296,56 @@ def test_rollback_puts_the_old_proxies_back(move_run, session, ctx):
     [host] = session.foreman.hosts()
     assert host["content_facet_attributes"] == {"content_source_id": 3}
     assert (host["puppet_proxy_id"], host.get("puppet_ca_proxy_id")) == (3, None)
+
+
+# -- the OpenSCAP proxy, as bootstrap.py moves it (openscap_proxy_id) -----------------------------
+
+def without_openscap(session, *ids):
+    from tests.lab.foreman import proxy_features
+    for proxy_id in ids:
+        name = "proxy%02d.example.test" % proxy_id
+        session.foreman.set_smart_proxy(proxy_id, features=[
+            f for f in proxy_features(name) if f["name"] != "Openscap"])
+
+
+def test_move_sets_the_openscap_proxy_to_a_proxy_listing_the_feature(move_run, session):
+    host = enrolled_host(session, openscap_proxy_id=3)
+    behind_new(session, 1, 2, 3)
+    without_openscap(session, 1)
+    result = foreman_host.ForemanHost().run(move_run())
+    assert result.status == Status.CHANGED, result.summary
+    [moved] = session.foreman.hosts()
+    assert moved["openscap_proxy_id"] == 2
+    assert "the OpenSCAP proxy: proxy02.example.test (id 2)" in result.detail
+    assert "openscap_proxy_id: 3 -> 2" in result.detail
+    assert writes(session) == [("PUT", "/api/v2/hosts/%d" % host["id"])]
+
+
+def test_no_openscap_proxy_behind_the_server_and_none_before_is_only_a_note(move_run, session):
+    enrolled_host(session)
+    behind_new(session, 1, 2, 3)
+    without_openscap(session, 1, 2, 3)
+    result = foreman_host.ForemanHost().run(move_run())
+    assert result.status == Status.CHANGED, result.summary
+    assert "openscap_proxy_id" not in session.foreman.hosts()[0]
+    assert "no Smart Proxy with the Openscap feature for %s: no OpenSCAP proxy set" % NEW in (
+        result.detail)
+
+
+def test_an_openscap_proxy_that_cannot_move_is_a_warning(move_run, session):
+    enrolled_host(session, openscap_proxy_id=3)
+    behind_new(session, 1, 2)
+    without_openscap(session, 1, 2)
+    result = foreman_host.ForemanHost().run(move_run())
+    assert result.status == Status.WARNING
+    assert "the OpenSCAP proxy (id 3) left as it is" in result.summary
+    assert session.foreman.hosts()[0]["openscap_proxy_id"] == 3
+
+
+def test_rollback_puts_the_old_openscap_proxy_back(move_run, session, ctx):
+    enrolled_host(session, openscap_proxy_id=3)
+    behind_new(session, 1)
+    foreman_host.ForemanHost().run(move_run())
+    assert session.foreman.hosts()[0]["openscap_proxy_id"] == 1
+    done, failed = ctx.undo.rollback()
+    assert failed == [] and session.foreman.hosts()[0]["openscap_proxy_id"] == 3

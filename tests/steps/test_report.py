@@ -64,10 +64,11 @@ def test_verbose_lists_each_step_a_failure_kept_from_running(make_run):
 
 
 def test_a_few_steps_kept_from_running_are_all_named(make_run):
-    run, results = failed_run(make_run, failing="CHECK_MQTT")
+    run, results = failed_run(make_run, failing="INSIGHTS_CLIENT")
     assert report.not_run_line(results[-2], results[-1:]) == (
-        "  not run   because CHECK_MQTT failed: RECORD_OPTIONS (1 step)")
-    assert "because CHECK_MQTT failed: RECORD_OPTIONS (1 step)" in report.as_text(run, results, 1)
+        "  not run   because INSIGHTS_CLIENT failed: RECORD_OPTIONS (1 step)")
+    assert "because INSIGHTS_CLIENT failed: RECORD_OPTIONS (1 step)" in report.as_text(
+        run, results, 1)
 
 
 def test_a_skip_reason_shared_by_several_steps_is_said_once_on_one_line(make_run):

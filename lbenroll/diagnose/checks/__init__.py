@@ -19,9 +19,10 @@ A proxy that does not meet a check's needs gets a skipped result, which says why
 import collections
 
 from lbenroll.diagnose.checks import (balancer_mqtt, balancer_port, balancer_sticky,
-                                      host_gofer_conf, host_katello_ca, host_manage_repos,
-                                      host_puppet_conf, host_redhat_repo, host_rex_pull,
-                                      host_rhsm_conf, host_yggdrasil_conf,
+                                      host_gofer_conf, host_insights_conf, host_katello_ca,
+                                      host_manage_repos, host_openscap_conf, host_puppet_conf,
+                                      host_redhat_repo, host_rex_pull, host_rhsm_conf,
+                                      host_yggdrasil_conf,
                                       proxy_amqp, proxy_consumer_rpm, proxy_content,
                                       proxy_features, proxy_metadata, proxy_puppet,
                                       proxy_reachable, proxy_registration, proxy_rex_ca,
@@ -70,6 +71,8 @@ CHECKS = (
     Check("HOST_GOFER_CONF", HOST, (), None, of_files(host_gofer_conf.check_gofer)),
     Check("HOST_YGGDRASIL_CONF", HOST, (), None, of_files(host_yggdrasil_conf.check_yggdrasil)),
     Check("HOST_REX_PULL", HOST, (), None, of_files(host_rex_pull.check_rex_pull)),
+    Check("HOST_OPENSCAP_CONF", HOST, (), None, of_files(host_openscap_conf.check_openscap)),
+    Check("HOST_INSIGHTS_CONF", HOST, (), None, of_files(host_insights_conf.check_insights)),
     Check("HOST_KATELLO_CA", HOST, (CONNECTION,), None, host_katello_ca.judge),
 )
 
