@@ -10,9 +10,9 @@ from lbenroll.errors import LbenrollError
 from lbenroll.ini import IniDocument
 from lbenroll.results import Status, exit_code
 from lbenroll.urls import host_of, path_of, same_host
+from lbenroll.writers import lbenroll_conf
 from lbenroll.writers.base import decode
 from lbenroll.writers.insights import base_url_host, base_url_of, red_hat_host
-from lbenroll.writers.lbenroll_conf import option_values, parse
 from lbenroll.writers.openscap import SERVER_KEY
 from lbenroll.writers.openscap import settings as openscap_settings
 from lbenroll.writers.redhat_repo import KATELLO_PATHS, URL_KEYS
@@ -108,12 +108,11 @@ def read_host(ctx):
 
 def _rex_pull_recorded(ctx):
     """Whether the enrollment record holds --rex-pull (an unreadable record: no)."""
-    text = text_of(ctx, host.LBENROLL_CONF)
     try:
-        recorded = parse(text) if text is not None else {}
-        return bool(option_values({key: value for key, value in recorded.items()
-                                   if key == "rex-pull"}).get("remote_exec_pull"))
-    except LbenrollError:
+        recorded = lbenroll_conf.read(ctx.path(host.LBENROLL_CONF)) or {}
+        return bool(lbenroll_conf.option_values({key: value for key, value in recorded.items()
+                                                 if key == "rex-pull"}).get("remote_exec_pull"))
+    except (LbenrollError, OSError):
         return False
 
 
