@@ -256,6 +256,21 @@ def test_proxies_with_their_own_revisions_and_the_same_packages_are_in_sync(lab,
             "the newest build of every package that the other proxies serve in")
 
 
+def test_a_healthy_set_of_proxies_with_their_own_revisions_exits_0(lab, enrolled):
+    """Issue 21's healthy set in full: the proxies build their consumer RPM for the balancer
+    (registration URL set, so PROXY_REGISTRATION passes too) and each publishes the same packages
+    under its own revision and checksums: nothing to report, exit 0."""
+    lab.set_registration_url()
+    proc = diagnose(enrolled, "--proxies", ALL_PROXIES)
+    assert problems(proc, ignore=()) == [], proc.stdout
+    assert proc.returncode == 0, proc.stdout
+    assert set(verdicts(proc, "PROXY_REGISTRATION").values()) == {"pass"}
+    metadata = results(proc, "PROXY_METADATA")
+    assert {r["status"] for r in metadata.values()} == {"pass"}
+    repo_id = list(metadata[PROXY_FQDNS[0]]["data"]["revisions"])[0]
+    assert len({r["data"]["revisions"][repo_id] for r in metadata.values()}) == 3
+
+
 def test_a_proxy_lacking_the_newest_build_is_named_with_that_package(lab, enrolled):
     # proxy02 republished later without lab-hello-1.0-2: the newest revision of all, so the
     # revisions alone named proxy01 and proxy03 "older" (issue 21).

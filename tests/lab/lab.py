@@ -462,6 +462,33 @@ class Lab(object):
         self.proxies[name].start(self)
         self.proxies[name].wait_ready()
 
+    def set_registration_url(self):
+        """Every proxy serves a consumer RPM built for the balancer's name, as proxies installed
+        with `--foreman-proxy-registration-url https://BALANCER:9090` build it (Katello 4.7 and
+        later; docs/katello-client-facts.md, the consumer RPM): the set-up PROXY_REGISTRATION
+        passes. Undone by reset()."""
+        ca_pem = pki.read_pem(self.ca.cert)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            built = {name: pool.submit(
+                         build.build_consumer_rpm,
+                         os.path.join(self.build_dir, "registration-url", name), BALANCER,
+                         self.layout, pki.read_pem(proxy.server_ca), ca_pem, proxy.release)
+                     for name, proxy in self.proxies.items()}
+            for name, proxy in self.proxies.items():
+                build.publish_consumer_rpm(proxy.pub_dir, self.layout, built[name].result())
+                build.set_pub_layout(proxy.pub_dir, BALANCER, self.layout, proxy.release)
+
+    def _unset_registration_url(self):
+        """Take the balancer-named consumer RPMs of set_registration_url() away again."""
+        prefix = "katello-ca-consumer-%s-" % BALANCER
+        for proxy in self.proxies.values():
+            for directory in [proxy.pub_dir] + [os.path.join(proxy.pub_dir, layout)
+                                                for layout in build.LAYOUTS]:
+                if os.path.isdir(directory):
+                    for entry in os.listdir(directory):
+                        if entry.startswith(prefix):
+                            os.unlink(os.path.join(directory, entry))
+
     def set_proxy_ca(self, name, variant):
         """"foreign": the proxy serves a cert from an unrelated CA (and its consumer RPM carries
         that CA as katello-server-ca); "lab": back to the lab CA. Restarts the proxy.
@@ -552,7 +579,8 @@ class Lab(object):
 
     def reset(self):
         """Undo every switch: faults, layout, balance, routes, CA variants, stopped proxies,
-        removed content, the Puppet CA route, autosign and the agent certificates it signed.
+        the balancer-named consumer RPMs, removed content, the Puppet CA route, autosign and
+        the agent certificates it signed.
 
         Returns once HAProxy sees every balanced proxy in service again.
         """
@@ -561,6 +589,7 @@ class Lab(object):
         for proxy in self.proxies.values():
             proxy.release = build.FIRST_RELEASE  # its first builds are still in pub/<layout>/
         self.set_layout(build.DEFAULT_LAYOUT)
+        self._unset_registration_url()
         self.haproxy.reset_balance()
         self.haproxy.reset_puppet_ca_server()
         if self.puppetserver is not None:
