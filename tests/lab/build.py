@@ -199,8 +199,9 @@ def set_pub_layout(pub_dir, rhsm_hostname, layout, release=FIRST_RELEASE):
             os.unlink(os.path.join(pub_dir, entry))
 
 
-def make_content_repo(content_dir, content_path, revision, *rpm_paths):
-    """A yum repository at <content_dir>/<content_path> holding rpm_paths (createrepo_c)."""
+def make_content_repo(content_dir, content_path, *rpm_paths, revision=CONTENT_REVISION):
+    """A yum repository at <content_dir>/<content_path> holding rpm_paths (createrepo_c),
+    published with that revision (a proxy's own: content_revision())."""
     repo = os.path.join(content_dir, content_path.strip("/"))
     packages = os.path.join(repo, "Packages")
     os.makedirs(packages, exist_ok=True)

@@ -387,10 +387,9 @@ class Lab(object):
             # puppet-agent (and OpenVox's), the pull-mode worker and insights-client too, as a
             # Satellite's client repository and RHEL's BaseOS provide them.
             repos = [pool.submit(build.make_content_repo, p.content_dir, item["path"],
-                                 build.content_revision(p.name), puppet_agent.result(),
-                                 openvox_agent.result(), insights.result(),
+                                 puppet_agent.result(), openvox_agent.result(), insights.result(),
                                  *[future.result() for future in hello[p.name]],
-                                 *rex_pull.result())
+                                 *rex_pull.result(), revision=build.content_revision(p.name))
                      for p in self.proxies.values()
                      for org in WORLD["orgs"].values() for item in org["content"]]
             self._publish(consumer)
