@@ -4,7 +4,7 @@ does not include sshd_config.d, one line in it), `sshd -t`, and a reload of sshd
 changed."""
 import os
 
-from lbenroll import fileio, host, ports, services
+from lbenroll import fileio, host, ports, services, sshkeys
 from lbenroll.https import KatelloSession, TooLarge, describe, read_body, timeouts
 from lbenroll.results import Result, Status
 from lbenroll.smartproxies import until_quiet
@@ -133,7 +133,7 @@ class RexCa(Step):
         source = "%s (%d fetches)" % (", ".join(urls), answers.fetches)
         data = {"sources": urls, "fetches": answers.fetches, "everywhere": answers.everywhere,
                 "without_ca": answers.without,
-                "cas": [rex_user_ca.describe(key) for key in answers.keys]}
+                "cas": [sshkeys.summary(key) for key in answers.keys]}
         if answers.failures and not answers.keys:
             return Result(self.id, Status.WARNING, "could not learn whether the Smart Proxies "
                           "publish an SSH CA; the host's SSH trust left as it was",
@@ -201,7 +201,7 @@ class RexCa(Step):
         data["files"] = [writer.target.path for writer, _ in plans]
         what = "the SSH CA%s of the Smart Proxies (%s)" % (
             "s" if len(answers.keys) > 1 else "", ", ".join(
-                rex_user_ca.fingerprint(key) for key in answers.keys))
+                sshkeys.fingerprint(key) for key in answers.keys))
         if not changed:
             result.summary = "sshd trusts %s" % what
             if fileio.read_bytes(ctx, host.SSHD_RELOAD_PENDING) is not None and not ctx.dry_run:

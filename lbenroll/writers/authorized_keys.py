@@ -1,18 +1,15 @@
 """authorized_keys of the remote-execution user: SSH public keys added once each; the lines
 lbenroll added are recorded (KEYS_RECORD, root's) and only those are taken back, by line, on a
 rollback or --remove: a key anyone else added, before or after, stays."""
-import base64
-import binascii
 import collections
-import hashlib
 import json
 import logging
 import os
 import stat
-import struct
 
 from lbenroll import diskio, fileio, host, passwd
 from lbenroll.errors import DataError, WriteError
+from lbenroll.sshkeys import blob_type, fingerprint, summary
 from lbenroll.writers.base import Directory, Target, Writer, decode, encode
 
 log = logging.getLogger("lbenroll")
@@ -38,20 +35,6 @@ RECORD_TARGET = Target(KEYS_RECORD, 0o600, "root", "root",
 KEY_FILE_NAMES = ("authorized_keys", "authorized_keys2")
 
 
-def _blob_type(blob):
-    """The key type named inside a base64 key blob (its first SSH string), or None."""
-    try:
-        raw = base64.b64decode(blob.encode("ascii"), validate=True)
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        return None
-    if len(raw) < 4:
-        return None
-    length = struct.unpack(">I", raw[:4])[0]
-    if not 0 < length <= 64 or len(raw) < 4 + length:
-        return None
-    return raw[4:4 + length].decode("ascii", "replace")
-
-
 def parse_key(line):
     """The PublicKey on one line (a key line, optionally with options first), or None.
 
@@ -60,7 +43,7 @@ def parse_key(line):
     """
     words = line.split()
     for index in range(len(words) - 1):
-        if _blob_type(words[index + 1]) == words[index]:
+        if blob_type(words[index + 1]) == words[index]:
             return PublicKey(words[index], words[index + 1], " ".join(words[index + 2:]),
                              line.strip())
     return None
@@ -78,17 +61,6 @@ def parse_keys(text):
         else:
             keys.append(key)
     return keys, rejected
-
-
-def fingerprint(key):
-    """OpenSSH's fingerprint of a key: SHA256 of the blob, base64 without padding."""
-    digest = hashlib.sha256(base64.b64decode(key.blob)).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
-
-
-def key_summary(key):
-    """type, fingerprint and comment: how a key is named in notes."""
-    return " ".join(part for part in (key.type, fingerprint(key), key.comment) if part)
 
 
 def _present(text):
@@ -232,8 +204,8 @@ class AuthorizedKeysWriter(Writer):
         if added and text and not text.endswith("\n"):
             text += "\n"
         text += "".join(key.line + "\n" for key in added)
-        notes = ["added: %s" % key_summary(key) for key in added]
-        notes += ["already present: %s" % key_summary(key) for key in kept]
+        notes = ["added: %s" % summary(key) for key in added]
+        notes += ["already present: %s" % summary(key) for key in kept]
         return text, notes, {"added": [fingerprint(k) for k in added],
                              "present": [fingerprint(k) for k in kept]}
 

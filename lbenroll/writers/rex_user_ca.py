@@ -1,13 +1,10 @@
 """foreman-user-ca.pub: the SSH CA keys the Smart Proxies sign their remote execution keys with,
 one per line, trusted by sshd through TrustedUserCAKeys (writers/sshd_dropin.py)."""
-import base64
-import binascii
 import collections
-import hashlib
 import re
-import struct
 
 from lbenroll import host
+from lbenroll.sshkeys import blob_type, summary
 from lbenroll.writers.base import Target, Writer
 
 # A CA key as lbenroll keeps it: its type, its base64 blob and its comment.
@@ -33,19 +30,9 @@ class NotACaKey(ValueError):
 
 
 def _blob_type(blob):
-    """The key type named inside a base64 key blob (its first SSH string), or None."""
-    if not _BASE64.match(blob):
-        return None
-    try:
-        raw = base64.b64decode(blob.encode("ascii"), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if len(raw) < 4:
-        return None
-    length = struct.unpack(">I", raw[:4])[0]
-    if not 0 < length <= 64 or len(raw) < 4 + length:
-        return None
-    return raw[4:4 + length].decode("ascii", "replace")
+    """sshkeys.blob_type of a blob that is base64 and nothing else (no line end, no padding but
+    at its end), else None."""
+    return blob_type(blob) if _BASE64.match(blob) else None
 
 
 def parse_ca_key(data):
@@ -81,17 +68,6 @@ def parse_ca_key(data):
 
 def line_of(key):
     return " ".join(part for part in (key.type, key.blob, key.comment) if part)
-
-
-def fingerprint(key):
-    """OpenSSH's fingerprint of a key: SHA256 of the blob, base64 without padding."""
-    digest = hashlib.sha256(base64.b64decode(key.blob)).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
-
-
-def describe(key):
-    """type and fingerprint (and comment): how a CA is named in notes."""
-    return " ".join(part for part in (key.type, fingerprint(key), key.comment) if part)
 
 
 def keys_in(text):
@@ -136,4 +112,4 @@ class RexUserCaWriter(Writer):
                      if line.strip() and not line.lstrip().startswith("#")]):
             return current_text, []
         return "".join(line_of(key) + "\n" for key in self.keys), [
-            "trusts %s" % describe(key) for key in self.keys]
+            "trusts %s" % summary(key) for key in self.keys]

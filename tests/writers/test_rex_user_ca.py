@@ -6,8 +6,9 @@ import stat
 import pytest
 
 from lbenroll.results import Status
+from lbenroll.sshkeys import fingerprint
 from lbenroll.writers.rex_user_ca import (MAX_CA_KEY, CaKey, NotACaKey, RexUserCaWriter,
-                                          fingerprint, keys_in, parse_ca_key)
+                                          keys_in, parse_ca_key)
 from tests.conftest import seed
 from tests.writers.golden import assert_cycle, render_text
 from tests.writers.test_authorized_keys import ssh_key

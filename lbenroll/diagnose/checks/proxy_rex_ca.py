@@ -1,11 +1,11 @@
 """PROXY_REX_CA: the SSH CA each proxy publishes at :9090/ssh/ca_pubkey, compared between the
 proxies and with the CA this host trusts (/etc/ssh/foreman-user-ca.pub, lbenroll REX_CA)."""
 from lbenroll import host, ports
+from lbenroll.sshkeys import fingerprint
 from lbenroll.diagnose.fetch import answer, failure, https_get
 from lbenroll.diagnose.proxies import transport_fix
 from lbenroll.diagnose.verdicts import failed, listing, passed, short, warned
-from lbenroll.writers.rex_user_ca import (MAX_CA_KEY, NotACaKey, fingerprint, keys_in,
-                                          parse_ca_key)
+from lbenroll.writers.rex_user_ca import MAX_CA_KEY, NotACaKey, keys_in, parse_ca_key
 
 PATH = "/ssh/ca_pubkey"
 SAME_CA_FIX = ("give every proxy behind the balancer the same SSH CA (foreman-installer "
