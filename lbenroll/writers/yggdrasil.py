@@ -44,24 +44,27 @@ def _value_span(lines, i, column):
     return span
 
 
-def _broker_values(lines):
-    """(line index, start column) of every piece of the broker keys' values.
-
-    Only top-level keys count: a key inside a [table] is not yggdrasil's broker setting.
-    """
-    found, i = [], 0
+def _top_level_entries(lines):
+    """(key, line index, column where its value starts, [(line, column) of its value]) of each
+    key before the first [table], in order, repeated keys included: a key inside a [table] is
+    not one of yggdrasil's top-level settings."""
+    i = 0
     while i < len(lines):
         if _TABLE.match(lines[i]):
-            break
+            return
         match = _KEY.match(lines[i])
         if match is None:
             i += 1
             continue
         span = _value_span(lines, i, match.end())
-        if (match.group(1) or match.group(2) or match.group(3)) in BROKER_KEYS:
-            found.extend(span)
+        yield match.group(1) or match.group(2) or match.group(3), i, match.end(), span
         i = span[-1][0] + 1
-    return found
+
+
+def _broker_values(lines):
+    """(line index, start column) of every piece of the broker keys' values."""
+    return [piece for name, _, _, span in _top_level_entries(lines) if name in BROKER_KEYS
+            for piece in span]
 
 
 def _strings(line, column):
@@ -125,19 +128,10 @@ def _render_value(value):
 
 def _top_level_keys(lines):
     """{key: (line index, column where its value starts, [(line, column) of its value])} of the
-    keys before the first [table]."""
-    keys, i = {}, 0
-    while i < len(lines):
-        if _TABLE.match(lines[i]):
-            break
-        match = _KEY.match(lines[i])
-        if match is None:
-            i += 1
-            continue
-        span = _value_span(lines, i, match.end())
-        name = match.group(1) or match.group(2) or match.group(3)
-        keys.setdefault(name, (i, match.end(), span))
-        i = span[-1][0] + 1
+    keys before the first [table] (the first of a repeated key)."""
+    keys = {}
+    for name, i, column, span in _top_level_entries(lines):
+        keys.setdefault(name, (i, column, span))
     return keys
 
 
