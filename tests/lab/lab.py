@@ -536,14 +536,7 @@ class Lab(object):
         publication without the newest build of lab-hello (build.NEWEST_HELLO), made later, so
         with the newest revision of all (build.LATER_REVISION): only its packages tell it is
         behind. Undone by restore_content() or reset()."""
-        proxy = self.proxies[name]
-        path = path or WORLD["orgs"][ORG]["content"][0]["path"]
-        repo = os.path.join(proxy.content_dir, path.strip("/"))
-        directory = os.path.join(repo, "repodata")
-        aside = os.path.join(proxy.directory, "current-repodata", path.strip("/"))
-        os.makedirs(os.path.dirname(aside), exist_ok=True)
-        os.rename(directory, aside)
-        self._stale_repodata.append((directory, aside))
+        repo = self._repodata_aside(name, path, move=True)
         build.publish_repodata(repo, build.LATER_REVISION,
                                excludes=[build.NEWEST_HELLO.rsplit(".", 1)[0] + "*"])
 
@@ -551,15 +544,20 @@ class Lab(object):
         """One proxy's primary file of a repository (default: the lab's one) is zstd-compressed
         (build.zstd_primary), the rest of its repodata as it was. Undone by restore_content() or
         reset()."""
+        return build.zstd_primary(self._repodata_aside(name, path, move=False))
+
+    def _repodata_aside(self, name, path, move):
+        """Keep a proxy's current repodata of a repository (default: the lab's one) aside for
+        restore_content(), moved away or copied; returns the repository's directory."""
         proxy = self.proxies[name]
         path = path or WORLD["orgs"][ORG]["content"][0]["path"]
         repo = os.path.join(proxy.content_dir, path.strip("/"))
         directory = os.path.join(repo, "repodata")
         aside = os.path.join(proxy.directory, "current-repodata", path.strip("/"))
         os.makedirs(os.path.dirname(aside), exist_ok=True)
-        shutil.copytree(directory, aside)
+        (os.rename if move else shutil.copytree)(directory, aside)
         self._stale_repodata.append((directory, aside))
-        return build.zstd_primary(repo)
+        return repo
 
     def rebuild_consumer_rpm(self, name, release=2):
         """The proxy publishes its consumer RPM rebuilt as a new release with its current CA,
