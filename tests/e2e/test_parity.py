@@ -1,8 +1,8 @@
 """Issue 21 section 4, end to end: katello.facts, rhsm.manage_repos, OpenVox and the container
 registry proxies from the Foreman API, through the real load-balanced lab."""
 import json
-import os
 
+from tests.e2e.test_activation_keys import consumer, registrations
 from tests.e2e.test_enroll import ENROLL, RHSM_CONF, lbenroll, repo_urls, rhsm, statuses
 from tests.lab.lab import BALANCER
 
@@ -13,20 +13,6 @@ REDHAT_REPO = "/etc/yum.repos.d/redhat.repo"
 def ok(proc):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.report
-
-
-def registrations(lab):
-    """The Candlepin stand-in's registration log, oldest first."""
-    path = os.path.join(lab.state_dir, "registrations.jsonl")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def consumer(lab, consumer_uuid):
-    with open(os.path.join(lab.state_dir, "consumers", consumer_uuid + ".json")) as f:
-        return json.load(f)
 
 
 def with_fqdn(fqdn):
