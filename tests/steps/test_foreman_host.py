@@ -210,3 +210,21 @@ def test_without_container_registry_certs_no_proxy_is_listed(host_run, session):
     run = host_run()
     foreman_host.ForemanHost().run(run)
     assert run.registry_proxies is None
+
+
+def test_a_proxy_url_from_the_api_that_is_no_host_name_never_becomes_a_directory(host_run):
+    # The API's answer is data from the network: a proxy "named" so as to climb out of
+    # /etc/containers/certs.d (or hide in it) is left out, as the option would refuse it.
+    def record(url):
+        return {"url": url, "features": [
+            {"name": "Pulpcore"}, {"name": "Registration", "settings": {
+                "registration_url": "https://smartproxy.example.test:9090"}}]}
+
+    class Api(object):
+        def all_results(self, path):
+            return [record(url) for url in (
+                "https://../", "https://%2e%2e:443", "https://.hidden.example.test",
+                "https://a b.example.test", "https://proxy07.example.test:443")]
+
+    run = host_run(container_registry_certs=True)
+    assert foreman_host.registry_proxies(run, Api()) == ["proxy07.example.test"]
