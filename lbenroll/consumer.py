@@ -1,10 +1,9 @@
 """The katello-ca-consumer RPM: download it through the balancer, validate it, read its CA."""
 import hashlib
 import re
-import socket
 import ssl
 
-from lbenroll import fileio, host
+from lbenroll import fileio, host, webget
 from lbenroll.errors import ConfigError, DataError, LbenrollError, UnavailableError
 from lbenroll.rpmfile import (CpioReader, NotAnRpm, PayloadTooLarge, RpmPackage, is_plain_file,
                               size)
@@ -225,77 +224,42 @@ def _ca_block(script, variable):
 
 
 def download(url, timeout, cadata=None):
-    """GET the consumer RPM (or the published server CA).
+    """GET the consumer RPM (or the published server CA), with the standard library (webget.py).
 
     cadata (PEM text): the Katello CAs the answer must be verified against, the host name in
     the URL included; None only at first contact, where nothing could verify it (the CA is
     inside the package): then nothing is verified, and trust comes from --ca-fingerprint,
     --ca-file or the printed fingerprint, and the balancer's certificate chaining to the CA.
-
-    The standard library, not requests: a content-only enrollment and every repair run need no
-    other HTTP client, and importing requests costs a run more CPU than the rest of its Python.
     """
-    import http.client
-    import urllib.error
-    import urllib.request
-    if cadata:
-        # Only these CAs, not the system's store: the balancer must prove it is Katello's.
-        try:
-            context = ssl.create_default_context(cadata=cadata)
-        except (ssl.SSLError, ValueError) as exc:
-            raise ConfigError(
-                "the Katello CA to verify %s with does not load: %s" % (url, exc), step=STEP,
-                fix="check /etc/rhsm/ca/katello-*.pem and --ca-file; a damaged CA file is "
-                    "put right by giving the CA with --ca-file")
-    else:
-        # No CA store is loaded (it would not be used): a bare client context.
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
     try:
-        with opener.open(url, timeout=timeout) as response:
-            data = response.read(MAX_SIZE + 1)
-    except urllib.error.HTTPError as exc:
-        raise UnavailableError(
-            "%s answered HTTP %s" % (url, exc.code), step=STEP,
-            fix="check that every proxy publishes /pub/katello-ca-consumer-latest.noarch.rpm")
-    except (OSError, http.client.HTTPException, ssl.CertificateError) as exc:
-        # URLError is an OSError
-        if _not_verified(exc):
+        tls = webget.context(cadata)
+    except webget.BadCa as exc:
+        raise ConfigError(
+            "the Katello CA to verify %s with does not load: %s" % (url, exc.reason), step=STEP,
+            fix="check /etc/rhsm/ca/katello-*.pem and --ca-file; a damaged CA file is "
+                "put right by giving the CA with --ca-file")
+    try:
+        return webget.get(url, timeout, tls, MAX_SIZE)
+    except webget.TooLarge:
+        raise DataError("%s is larger than %d bytes; not a consumer RPM" % (url, MAX_SIZE),
+                        step=STEP)
+    except webget.GetError as exc:
+        if exc.status is not None:
+            raise UnavailableError(
+                "%s answered HTTP %s" % (url, exc.status), step=STEP,
+                fix="check that every proxy publishes /pub/katello-ca-consumer-latest.noarch.rpm")
+        if exc.unverified:
             raise ConfigError(
                 "%s did not prove to be this Katello: %s; this host trusts another Katello CA "
-                "(or --ca-file gives another), and nothing was changed" % (url, _reason(exc)),
+                "(or --ca-file gives another), and nothing was changed" % (url, exc.reason),
                 step=STEP,
                 fix="check that --server names this host's balancer and that its certificate "
                     "carries that name; if the Katello CA was really replaced, run again with "
                     "--rotate-ca --ca-fingerprint SHA256 (each new CA) or --rotate-ca --ca-file "
                     "PATH")
         raise UnavailableError(
-            "cannot download %s: %s" % (url, _reason(exc)), step=STEP,
+            "cannot download %s: %s" % (url, exc.reason), step=STEP,
             fix="check that the balancer is up, resolves, and forwards this port to the proxies")
-    if len(data) > MAX_SIZE:
-        raise DataError("%s is larger than %d bytes; not a consumer RPM" % (url, MAX_SIZE),
-                        step=STEP)
-    return data
-
-
-def _not_verified(exc):
-    reason = getattr(exc, "reason", exc)
-    return isinstance(reason, ssl.CertificateError) or (
-        isinstance(reason, ssl.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(reason))
-
-
-def _reason(exc):
-    """A short cause: "connection refused", "name or service not known", "timed out", ..."""
-    reason = getattr(exc, "reason", exc)  # URLError wraps the socket error
-    if isinstance(reason, socket.timeout):
-        return "timed out"
-    if isinstance(reason, ssl.SSLError):
-        return "TLS handshake failed: %s" % (reason.reason or reason)
-    if getattr(reason, "strerror", None):
-        return reason.strerror.lower()
-    return str(reason)
 
 
 # The characters rpmbuild accepts in a package's name and in its version and release (rpm:

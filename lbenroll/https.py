@@ -1,8 +1,8 @@
-"""HTTPS through python-requests, verified against the Katello CA: the one kind of session for the
-Foreman API (foreman.py) and the remote-execution key downloads (steps/rex_keys.py).
+"""HTTPS through python-requests, verified against the Katello CA: the session of the Foreman API
+(foreman.py).
 
-requests is imported only when a session opens: it is slow to import, and content-only runs and
-repairs never need it (the consumer RPM comes over urllib, consumer.py).
+requests is imported only when a session opens: it is slow to import, and runs that do not
+speak to the Foreman API never need it (plain GETs go through urllib, webget.py).
 """
 import os
 import tempfile
@@ -22,38 +22,23 @@ def timeouts(timeout):
 
 class KatelloSession(object):
     """A context manager: while open, `session` is a requests.Session that verifies servers
-    against ca_pem, kept as a file in directory (the run's temporary directory).
+    against ca_pem, kept as a file in directory (the run's temporary directory)."""
 
-    trust_system: also accept the CAs requests trusts by default (a --rex-urlkeyfile may be on
-    any web server, as bootstrap.py allowed). one_connection_each: no connection is reused, for
-    a TCP balancer picks a proxy per connection and a reused one would ask the same proxy again.
-    """
-
-    def __init__(self, ca_pem, directory, trust_system=False, one_connection_each=False):
+    def __init__(self, ca_pem, directory):
         self.ca_pem = ca_pem
         self.directory = directory
-        self.trust_system = trust_system
-        self.one_connection_each = one_connection_each
         self.session = None
         self._ca_file = None
 
     def __enter__(self):
         import requests
         bundle = self.ca_pem.strip() + "\n"
-        if self.trust_system:
-            try:
-                with open(requests.utils.DEFAULT_CA_BUNDLE_PATH) as f:
-                    bundle += f.read()
-            except OSError:
-                pass  # no system bundle: the Katello CA alone still verifies Katello's servers
         fd, self._ca_file = tempfile.mkstemp(prefix="katello-ca-", suffix=".pem",
                                              dir=self.directory)
         with os.fdopen(fd, "w") as f:
             f.write(bundle)
         self.session = requests.Session()
         self.session.verify = self._ca_file
-        if self.one_connection_each:
-            self.session.headers["Connection"] = "close"
         return self
 
     def __exit__(self, *exc_info):

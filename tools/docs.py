@@ -137,8 +137,9 @@ ENVIRONMENT_VARIABLES = (
 # How the network clients and the commands lbenroll runs use the environment.
 ENVIRONMENT = (
     "http_proxy, https_proxy and no_proxy apply where lbenroll speaks HTTP: the consumer RPM "
-    "is downloaded with Python's urllib, and the Foreman API and the remote execution keys are "
-    "reached with python-requests, both of which honour them. The checks that connect to the "
+    "and the Smart Proxies' remote execution keys and SSH CA are downloaded with Python's "
+    "urllib, and the Foreman API is reached with python-requests, both of which honour them. "
+    "A download follows a redirect only to another https URL. The checks that connect to the "
     "balancer directly (its certificate on the RHSM port, the AMQP and MQTT ports, the Puppet "
     "CA) and lbenroll diagnose do not use a proxy.",
     "The commands lbenroll runs get a minimal environment of their own: PATH=%s, where they "

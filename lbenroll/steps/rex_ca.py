@@ -4,8 +4,7 @@ does not include sshd_config.d, one line in it), `sshd -t`, and a reload of sshd
 changed."""
 import os
 
-from lbenroll import fileio, host, ports, services, sshkeys
-from lbenroll.https import KatelloSession, TooLarge, describe, read_body, timeouts
+from lbenroll import fileio, host, ports, services, sshkeys, webget
 from lbenroll.results import Result, Status
 from lbenroll.smartproxies import until_quiet
 from lbenroll.steps.base import Step
@@ -68,22 +67,17 @@ class Answers(object):
         return bool(self.keys) and not self.without and not self.failures
 
 
-def fetch(https, url, timeout):
+def fetch(tls, url, timeout):
     """A CaKey, NO_CA, or a str saying why the answer is neither."""
-    import requests
     try:
-        response = https.get(url, timeout=timeouts(timeout), stream=True)
-        with response:
-            if response.status_code == 404:
-                # smart_proxy_remote_execution_ssh before 1.0.0 has no such endpoint.
-                return NO_CA
-            if response.status_code != 200:
-                return "%s: HTTP %d" % (url, response.status_code)
-            data = read_body(response, rex_user_ca.MAX_CA_KEY)
-    except requests.exceptions.RequestException as exc:
-        return "%s: %s" % (url, describe(exc))
-    except TooLarge as exc:
-        return "%s: %s: not a CA key" % (url, exc)
+        data = webget.get(url, timeout, tls, rex_user_ca.MAX_CA_KEY)
+    except webget.TooLarge as exc:
+        return "%s: %s: not a CA key" % (url, exc.reason)
+    except webget.GetError as exc:
+        if exc.status == 404:
+            # smart_proxy_remote_execution_ssh before 1.0.0 has no such endpoint.
+            return NO_CA
+        return "%s: %s" % (url, exc.reason)
     try:
         key = rex_user_ca.parse_ca_key(data)
     except rex_user_ca.NotACaKey as exc:
@@ -91,14 +85,14 @@ def fetch(https, url, timeout):
     return NO_CA if key is None else key
 
 
-def collect(https, urls, timeout, rounds=False):
+def collect(tls, urls, timeout, rounds=False):
     """Answers of urls: each once, or (rounds) the one balancer URL until more fetches bring
     nothing new (a round-robin balancer shows every proxy within one round)."""
     answers = Answers()
 
     def one(url):
         answers.fetches += 1
-        got = fetch(https, url, timeout)
+        got = fetch(tls, url, timeout)
         if isinstance(got, str):
             return answers.failed(got)
         return answers.add(got)
@@ -128,8 +122,13 @@ class RexCa(Step):
         names = [name.strip() for name in (options.remote_exec_proxies or "").split(",")
                  if name.strip()]
         urls = [ca_url(name) for name in names] or [ca_url(run.balancer)]
-        with KatelloSession(ca_pem, run.tmpdir, one_connection_each=True) as https:
-            answers = collect(https, urls, options.timeout, rounds=not names)
+        try:
+            tls = webget.context(ca_pem)
+        except webget.BadCa as exc:
+            return self._warning("the Katello CA does not load (%s): %s not asked" % (
+                exc.reason, CA_PATH), "put the Katello CA right: run lbenroll without --rex "
+                                      "first, or give it with --ca-file")
+        answers = collect(tls, urls, options.timeout, rounds=not names)
         source = "%s (%d fetches)" % (", ".join(urls), answers.fetches)
         data = {"sources": urls, "fetches": answers.fetches, "everywhere": answers.everywhere,
                 "without_ca": answers.without,

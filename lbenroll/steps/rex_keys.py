@@ -3,8 +3,7 @@ import collections
 import os
 import stat
 
-from lbenroll import diskio, fileio, host, ports
-from lbenroll.https import KatelloSession, TooLarge, describe, read_body, timeouts
+from lbenroll import diskio, fileio, host, ports, webget
 from lbenroll.errors import LbenrollError
 from lbenroll.foreman import ForemanApi
 from lbenroll.options import comma_list
@@ -30,46 +29,24 @@ def key_url(name):
     return "https://%s:%d%s" % (name, ports.SMART_PROXY_API, KEY_PATH)
 
 
-class FetchError(Exception):
-    """A key file could not be downloaded; the message says why."""
-
-
 class KeyFetcher(object):
     """HTTPS GETs of key files verified against the Katello CA; a new connection every time.
 
-    A context manager: while it is open the CA bundle is a file in directory (the run's
-    temporary directory). With trust_system (a --rex-urlkeyfile, which may be on any web server,
-    as bootstrap.py allowed) the CAs python-requests trusts by default are accepted as well.
+    With trust_system (a --rex-urlkeyfile, which may be on any web server, as bootstrap.py
+    allowed) the system's CAs are accepted as well. Raises webget.BadCa for a CA that does not
+    load.
     """
 
-    def __init__(self, ca_pem, timeout, directory, trust_system=False):
-        self.ca_pem = ca_pem
+    def __init__(self, ca_pem, timeout, trust_system=False):
         self.timeout = timeout
-        self.directory = directory
-        self.trust_system = trust_system
-        self._https = None
-
-    def __enter__(self):
-        self._https = KatelloSession(self.ca_pem, self.directory, self.trust_system,
-                                     one_connection_each=True).__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._https.__exit__(*exc_info)
+        self._tls = webget.context(ca_pem, trust_system)
 
     def fetch(self, url):
-        """The text at url; raises FetchError."""
-        import requests
+        """The text at url; raises webget.GetError."""
         try:
-            response = self._https.get(url, timeout=timeouts(self.timeout), stream=True)
-            with response:
-                if response.status_code != 200:
-                    raise FetchError("HTTP %d" % response.status_code)
-                data = read_body(response, MAX_KEY_FILE)
-        except requests.exceptions.RequestException as exc:
-            raise FetchError(describe(exc)) from None
-        except TooLarge as exc:
-            raise FetchError("%s (decoded): not a key file" % exc) from None
+            data = webget.get(url, self.timeout, self._tls, MAX_KEY_FILE)
+        except webget.TooLarge as exc:
+            raise webget.GetError("%s: not a key file" % exc.reason) from None
         return data.decode("utf-8", "replace")
 
 
@@ -95,8 +72,8 @@ class Collected(object):
         self.fetches += 1
         try:
             text = fetcher.fetch(url)
-        except FetchError as exc:
-            self._failed("%s: %s" % (url, exc))
+        except webget.GetError as exc:
+            self._failed("%s: %s" % (url, exc.reason))
             return 0
         return self.add(text, url)
 
@@ -174,6 +151,16 @@ class RexKeys(Step):
             return self._warning("no Katello CA to verify the key downloads against",
                                  "enroll without --dry-run first, so that the consumer RPM "
                                  "installs %s" % host.KATELLO_SERVER_CA)
+        try:
+            return self._from_source(run, target, ca_pem)
+        except webget.BadCa as exc:
+            return self._warning("the Katello CA does not load (%s): no keys downloaded; %s "
+                                 "left as it was" % (exc.reason, target.path),
+                                 "put the Katello CA right: run lbenroll without --rex first, "
+                                 "or give it with --ca-file")
+
+    def _from_source(self, run, target, ca_pem):
+        """Keys from where the options say (bootstrap.py's order), installed."""
         if run.options.remote_exec_proxies:
             return self._from_proxies(run, target, ca_pem)
         if run.options.remote_exec_url:
@@ -221,8 +208,8 @@ class RexKeys(Step):
 
     def _from_proxies(self, run, target, ca_pem):
         names = _proxies(run.options)
-        with KeyFetcher(ca_pem, run.options.timeout, run.tmpdir) as fetcher:
-            collected = from_each(fetcher, [key_url(name) for name in names])
+        collected = from_each(KeyFetcher(ca_pem, run.options.timeout),
+                              [key_url(name) for name in names])
         return self._install(run, target, collected, "--rex-proxies %s" % ", ".join(names))
 
     def _from_url(self, run, target, ca_pem):
@@ -231,8 +218,7 @@ class RexKeys(Step):
             # A key grants logins: it must come over a connection that proves its origin.
             return self._warning("--rex-urlkeyfile %s is not an https URL: no keys installed"
                                  % url, "serve the key file over https")
-        with KeyFetcher(ca_pem, run.options.timeout, run.tmpdir, trust_system=True) as fetcher:
-            collected = from_each(fetcher, [url])
+        collected = from_each(KeyFetcher(ca_pem, run.options.timeout, trust_system=True), [url])
         return self._install(run, target, collected, "--rex-urlkeyfile %s" % url)
 
     def _from_api(self, run, target, ca_pem):
@@ -270,8 +256,7 @@ class RexKeys(Step):
 
     def _from_balancer(self, run, target, ca_pem):
         url = key_url(run.balancer)
-        with KeyFetcher(ca_pem, run.options.timeout, run.tmpdir) as fetcher:
-            collected = from_balancer(fetcher, url)
+        collected = from_balancer(KeyFetcher(ca_pem, run.options.timeout), url)
         count = len(collected.keys)
         note = None
         if count > 1:

@@ -7,13 +7,14 @@ import types
 
 import pytest
 
-from lbenroll import fileio, services
+from lbenroll import fileio, services, webget
 from lbenroll.errors import LbenrollError
 from lbenroll.results import Result, Status
+from lbenroll.steps import rex_ca
 from lbenroll.steps.rex_ca import RexCa
+from lbenroll.writers import rex_user_ca
 from lbenroll.steps.rex_keys import RexKeys
 from tests.conftest import seed
-from tests.http_answers import answer
 from tests.steps.conftest import BALANCER, CA
 from tests.writers.test_authorized_keys import ssh_key
 
@@ -30,21 +31,22 @@ PASSWD = "root:x:0:0:root:/root:/bin/bash\n"
 
 @pytest.fixture
 def served(monkeypatch):
-    """requests' session answers each URL from a list, in turn (cycling); records the URLs."""
-    import requests
+    """webget.get answers each URL from a list, in turn (cycling): a text is a 200 answer, a
+    (status, reason) tuple another status; records the URLs (the Katello CA alone verifies)."""
     urls = []
 
     def install(answers):
-        def get(session, url, **kwargs):
-            assert kwargs["verify"] == session.verify
+        def get(url, timeout, tls, limit):
+            assert len(tls.get_ca_certs()) == 1 and tls.check_hostname
+            assert limit == rex_user_ca.MAX_CA_KEY
             got = answers[url][sum(1 for u in urls if u == url) % len(answers[url])]
             urls.append(url)
             if isinstance(got, Exception):
                 raise got
             if isinstance(got, tuple):
-                return answer(got[0], got[1].encode())
-            return answer(200, got.encode())
-        monkeypatch.setattr(requests.Session, "get", get)
+                raise webget.GetError("HTTP %d" % got[0], status=got[0])
+            return got.encode()
+        monkeypatch.setattr(rex_ca.webget, "get", get)
         return urls
     return install
 
@@ -170,6 +172,31 @@ def test_bytes_that_are_not_one_ca_key_write_nothing(ca_run, served, ctx, root, 
     assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
 
 
+@pytest.mark.parametrize("failure, said", [
+    (webget.TooLarge("larger than 16384 bytes"), "larger than 16384 bytes: not a CA key"),
+    (webget.GetError("TLS handshake failed: CERTIFICATE_VERIFY_FAILED", unverified=True),
+     "TLS handshake failed: CERTIFICATE_VERIFY_FAILED"),
+    (webget.GetError("HTTP 500", status=500), "HTTP 500")])
+def test_a_failed_fetch_is_named_and_writes_nothing(ca_run, served, ctx, root, failure, said):
+    seed(root, {SSHD_CONFIG: EL9})
+    served({BALANCED: [failure]})
+    result = RexCa().run(ca_run())
+    assert result.status == Status.WARNING
+    assert "%s: %s" % (BALANCED, said) in result.detail
+    assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+
+
+def test_a_katello_ca_that_does_not_load_asks_nothing(ca_run, served, ctx, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    urls = served({BALANCED: [CA1]})
+    run = ca_run()
+    run.consumer = types.SimpleNamespace(
+        server_ca_pem="-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    result = RexCa().run(run)
+    assert result.status == Status.WARNING and "does not load" in result.summary
+    assert urls == [] and text(ctx, CA_FILE) is None
+
+
 def test_another_ca_sshd_trusts_is_never_shadowed(ca_run, served, ctx, root):
     seed(root, {SSHD_CONFIG: EL9,
                 "/etc/ssh/sshd_config.d/40-admin.conf": "TrustedUserCAKeys /etc/ssh/admin.pub\n"})
@@ -250,12 +277,6 @@ def test_rex_keys_scans_as_before_otherwise(ca_run, monkeypatch, ca):
     class Fetcher(object):
         def __init__(self, *args, **kwargs):
             pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc_info):
-            return False
 
         def fetch(self, url):
             fetched.append(url)

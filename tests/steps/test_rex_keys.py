@@ -1,7 +1,7 @@
 """REX_KEYS: the keys of every proxy behind the balancer, --rex-proxies, --rex-urlkeyfile,
 --rex-apikeys."""
-import gzip
 import os
+import ssl
 import stat
 import types
 
@@ -12,15 +12,14 @@ from lbenroll import engine, fileio, foreman, options
 from lbenroll.errors import ExitCode, UsageError
 from lbenroll.results import Status
 from tests import fake_foreman
-from tests.http_answers import answer, gzip_bomb
 from tests.conftest import seed
 from tests.lab.foreman import BALANCED_PROXY_NAMES, PASSWORD, seed_world
 from tests.steps.conftest import BALANCER, CA
 from tests.writers.test_authorized_keys import ONE, THREE, TWO, ssh_key
 from lbenroll.steps import rex_keys
-from lbenroll.https import CONNECT_TIMEOUT
+from lbenroll.webget import BadCa, GetError, TooLarge
 from lbenroll.smartproxies import MAX_ROUNDS, QUIET_ROUNDS, SMART_PROXIES
-from lbenroll.steps.rex_keys import FetchError, KeyFetcher, MAX_KEY_FILE, RexKeys
+from lbenroll.steps.rex_keys import KeyFetcher, MAX_KEY_FILE, RexKeys
 
 AUTHORIZED_KEYS = "/root/.ssh/authorized_keys"
 BALANCED_URL = "https://%s:9090/ssh/pubkey" % BALANCER
@@ -45,16 +44,9 @@ class FakeFetchers(object):
         self.made = []
         self.urls = []
 
-    def __call__(self, ca_pem, timeout, directory, trust_system=False):
-        assert os.path.isdir(directory)
+    def __call__(self, ca_pem, timeout, trust_system=False):
         self.made.append((ca_pem, timeout, trust_system))
         return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
 
     def fetch(self, url):
         answers = self.answers[url]
@@ -150,7 +142,7 @@ def test_fetches_are_bounded(rex_run, fetchers):
 
 
 def test_a_failing_proxy_is_a_warning_and_the_others_keys_are_installed(rex_run, fetchers, ctx):
-    fetchers({BALANCED_URL: [ONE, FetchError("HTTP 500"), THREE]})
+    fetchers({BALANCED_URL: [ONE, GetError("HTTP 500", status=500), THREE]})
     result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING
     assert text(ctx) == "%s\n%s\n" % (ONE, THREE)
@@ -168,7 +160,7 @@ def test_an_html_page_is_not_a_key(rex_run, fetchers, ctx):
 
 
 def test_unreachable_balancer_is_a_warning_and_writes_nothing(rex_run, fetchers, ctx):
-    fake = fetchers({BALANCED_URL: [FetchError("cannot connect")]})
+    fake = fetchers({BALANCED_URL: [GetError("connection refused")]})
     result = RexKeys().run(rex_run())
     assert result.status == Status.WARNING
     assert len(fake.urls) == QUIET_ROUNDS
@@ -329,87 +321,70 @@ def test_runs_right_after_the_puppet_steps_once_the_consumer_rpm_is_in():
     assert RexKeys.requires == ("INSTALL_CONSUMER_RPM",)
 
 
-# the fetcher, with requests' session stubbed
+# the fetcher, with webget.get stubbed (tests/lab/test_webget.py runs it against a real server)
 
 
 @pytest.fixture
-def session_get(monkeypatch):
-    import requests
+def web_get(monkeypatch):
+    """webget.get answers outcome (bytes, or an exception raised); records each call."""
     calls = []
 
     def install(outcome):
-        def get(session, url, **kwargs):
-            assert kwargs["verify"] == session.verify  # given per request, never left to env
-            with open(kwargs["verify"]) as f:
-                calls.append((url, kwargs, dict(session.headers), f.read()))
+        def get(url, timeout, tls, limit):
+            calls.append((url, timeout, tls, limit))
             if isinstance(outcome, Exception):
                 raise outcome
             return outcome
-        monkeypatch.setattr(requests.Session, "get", get)
+        monkeypatch.setattr(rex_keys.webget, "get", get)
         return calls
     return install
 
 
-def test_fetcher_verifies_against_the_katello_ca_only_on_a_new_connection(session_get, tmp_path):
-    calls = session_get(answer(200, (ONE + "\n").encode()))
-    with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
-        assert fetcher.fetch(BALANCED_URL) == ONE + "\n"
-        ca_file = calls[0][1]["verify"]
-    url, kwargs, headers, bundle = calls[0]
-    assert bundle.strip() == CA.strip()
-    assert kwargs["timeout"] == (5, 5) and headers["Connection"] == "close"
-    assert not os.path.exists(ca_file)  # removed on leaving
+def test_fetcher_verifies_against_the_katello_ca_only(web_get):
+    calls = web_get((ONE + "\n").encode())
+    assert KeyFetcher(CA, 5).fetch(BALANCED_URL) == ONE + "\n"
+    url, timeout, tls, limit = calls[0]
+    assert (url, timeout, limit) == (BALANCED_URL, 5, MAX_KEY_FILE)
+    assert len(tls.get_ca_certs()) == 1 and tls.check_hostname
 
 
-def test_fetcher_decodes_a_gzip_answer(session_get, tmp_path):
-    session_get(answer(200, gzip.compress((ONE + "\n").encode()), "gzip"))
-    with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
-        assert fetcher.fetch(BALANCED_URL) == ONE + "\n"
+def test_fetcher_for_a_url_key_file_also_trusts_the_system_cas(web_get):
+    calls = web_get(b"")
+    KeyFetcher(CA, 900, trust_system=True).fetch("https://keys.example.test/k")
+    tls = calls[0][2]
+    assert tls.check_hostname and tls.verify_mode == ssl.CERT_REQUIRED
+    # The system's store is loaded as well: OpenSSL's default paths (capath entries are only
+    # counted once used, so the file-based bundle is what get_ca_certs shows, when there is one).
+    assert ssl.get_default_verify_paths().cafile is None or len(tls.get_ca_certs()) > 1
 
 
-def test_a_gzip_bomb_is_refused_without_decoding_it_whole(session_get, tmp_path):
-    # The old read of MAX_KEY_FILE + 1 raw bytes decoded all 64 MiB at once on urllib3 1.24
-    # (EL8's); now the decoded bytes are counted as they come and the peak stays small.
-    import tracemalloc
-    session_get(answer(200, gzip_bomb(64 * 1024 * 1024), "gzip"))
-    with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
-        tracemalloc.start()
-        try:
-            with pytest.raises(FetchError, match="not a key file"):
-                fetcher.fetch(BALANCED_URL)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-    assert peak < 8 * 1024 * 1024
-
-
-def test_fetcher_for_a_url_key_file_also_trusts_the_default_bundle(session_get, tmp_path):
-    calls = session_get(answer(200, b""))
-    with KeyFetcher(CA, 900, str(tmp_path), trust_system=True) as fetcher:
-        fetcher.fetch("https://keys.example.test/k")
-    url, kwargs, headers, bundle = calls[0]
-    assert bundle.startswith(CA.strip()) and len(bundle) > len(CA) + 1000
-    assert kwargs["timeout"] == (CONNECT_TIMEOUT, 900)
+def test_a_ca_that_does_not_load_is_bad_ca():
+    with pytest.raises(BadCa):
+        KeyFetcher("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 5)
 
 
 @pytest.mark.parametrize("outcome, reason", [
-    (answer(404, b"Not Found"), "HTTP 404"),
-    (answer(200, b"x" * (MAX_KEY_FILE + 1)), "not a key file"),
-    # 64 MiB of zeros in about 64 KiB of gzip: the bound is on the decoded bytes.
-    (answer(200, gzip_bomb(64 * 1024 * 1024), "gzip"), "larger than 65536 bytes (decoded)"),
-    ("SSLError", "TLS verification failed"),
-    ("ConnectTimeout", "timed out"),
-    ("ConnectionError", "cannot connect"),
+    (GetError("HTTP 404", status=404), "HTTP 404"),
+    (TooLarge("larger than 65536 bytes"), "larger than 65536 bytes: not a key file"),
+    (GetError("TLS handshake failed: CERTIFICATE_VERIFY_FAILED", unverified=True),
+     "CERTIFICATE_VERIFY_FAILED"),
+    (GetError("timed out"), "timed out"),
 ])
-def test_fetch_failures_say_why(session_get, tmp_path, outcome, reason):
-    import requests
-    if isinstance(outcome, str):
-        outcome = getattr(requests.exceptions, outcome)("details")
-    session_get(outcome)
-    with KeyFetcher(CA, 5, str(tmp_path)) as fetcher:
-        with pytest.raises(FetchError) as caught:
-            fetcher.fetch(BALANCED_URL)
-    assert reason in str(caught.value)
+def test_fetch_failures_say_why(web_get, outcome, reason):
+    web_get(outcome)
+    with pytest.raises(GetError) as caught:
+        KeyFetcher(CA, 5).fetch(BALANCED_URL)
+    assert reason in caught.value.reason
+
+
+def test_a_ca_that_does_not_load_is_a_warning_that_changes_nothing(rex_run, web_get, ctx):
+    calls = web_get(ONE.encode())
+    run = rex_run()
+    run.consumer = types.SimpleNamespace(
+        server_ca_pem="-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    result = RexKeys().run(run)
+    assert result.status == Status.WARNING and "does not load" in result.summary
+    assert calls == [] and text(ctx) is None
 
 
 # --rex-apikeys: the Foreman API (the lab's stand-in behind a fake HTTP layer)
