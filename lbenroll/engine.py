@@ -101,8 +101,10 @@ def execute(run, steps=STEPS):
     results = []
     failed = None
     kill_before = os.environ.get(KILL_BEFORE_ENV)
-    for step_class in steps:
-        step = step_class()
+    made = [step_class() for step_class in steps]
+    for step in made:
+        step.early(run)
+    for step in made:
         if step.id == kill_before:
             os.kill(os.getpid(), signal.SIGKILL)
         if failed is not None:

@@ -32,6 +32,26 @@ def test_all_ok_is_exit_0(ctx):
     assert engine.exit_code(results) == ExitCode.OK
 
 
+def test_every_step_begins_its_early_probes_before_the_first_step_runs(ctx):
+    events = []
+
+    def step(step_id):
+        class S(Step):
+            id = step_id
+
+            def early(self, run):
+                events.append("early " + step_id)
+                run.early.begin(str.upper, step_id)
+
+            def run(self, run):
+                events.append("run " + step_id)
+                return Result(step_id, Status.UNCHANGED, run.early.answer(str.upper, step_id))
+        return S
+    results = engine.execute(Run(Options(), ctx), [step("a"), step("b")])
+    assert events == ["early a", "early b", "run a", "run b"]
+    assert [r.summary for r in results] == ["A", "B"]
+
+
 def test_warning_gives_the_warnings_exit_code(ctx):
     results = engine.execute(Run(Options(), ctx), [make_step("A", Status.WARNING)])
     assert engine.exit_code(results) == ExitCode.WARNINGS

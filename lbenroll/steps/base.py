@@ -1,5 +1,6 @@
 """Step contract, the kinds of step several steps are, and the per-run state they share."""
 from lbenroll import consumer, fileio, host, puppet_agent
+from lbenroll.early import Early
 from lbenroll.errors import LbenrollError
 from lbenroll.packages import PackageManager, did_nothing, installed_names, would_change
 from lbenroll.results import Result, Status
@@ -17,6 +18,10 @@ class Step(object):
     id = None
     title = None
     requires = ()
+
+    def early(self, run):
+        """Called for every step before the first runs: begin here, with run.early.begin, the
+        read-only network probes run() will ask run.early.answer for (lbenroll/early.py)."""
 
     def run(self, run):
         raise NotImplementedError
@@ -142,6 +147,8 @@ class Run(object):
         # The katello-ca-consumer packages (N-V-R) before INSTALL_CONSUMER_RPM changed them:
         # the rollback's last check compares the rpm database with them.
         self.consumer_packages_before = None
+        # Network probes begun before the first step, taken by the steps that need them.
+        self.early = Early()
 
     def katello_ca(self):
         """The Katello CA this run installed (or, in a dry run, would install), else the one

@@ -105,30 +105,49 @@ def collect(tls, urls, timeout, rounds=False):
     return answers
 
 
+def ask(ca_pem, urls, timeout, rounds):
+    """collect() verified against ca_pem: a function of its arguments alone, so that it can be
+    begun early (early.py). Raises webget.BadCa for a CA that does not load."""
+    return collect(webget.context(ca_pem), urls, timeout, rounds)
+
+
 class RexCa(Step):
     id = "REX_CA"
     title = "Trust the Smart Proxies' SSH CA for remote execution (with --rex, when published)"
     requires = ("INSTALL_CONSUMER_RPM",)
 
+    def _question(self, run):
+        """The arguments of ask() for this run, or None when nothing is to be asked."""
+        options = run.options
+        ca_pem = run.katello_ca() if options.remote_exec else None
+        if not ca_pem:
+            return None
+        names = [name.strip() for name in (options.remote_exec_proxies or "").split(",")
+                 if name.strip()]
+        urls = tuple(ca_url(name) for name in names) or (ca_url(run.balancer),)
+        return ca_pem, urls, options.timeout, not names
+
+    def early(self, run):
+        question = self._question(run)
+        if question is not None:
+            run.early.begin(ask, *question)
+
     def run(self, run):
         options = run.options
         if not options.remote_exec:
             return Result(self.id, Status.SKIPPED, "remote execution not asked for (--rex)")
-        ca_pem = run.katello_ca()
-        if not ca_pem:
+        question = self._question(run)
+        if question is None:
             return self._warning("no Katello CA to verify %s against" % CA_PATH,
                                  "enroll without --dry-run first, so that the consumer RPM "
                                  "installs %s" % host.KATELLO_SERVER_CA)
-        names = [name.strip() for name in (options.remote_exec_proxies or "").split(",")
-                 if name.strip()]
-        urls = [ca_url(name) for name in names] or [ca_url(run.balancer)]
         try:
-            tls = webget.context(ca_pem)
+            answers = run.early.answer(ask, *question)
         except webget.BadCa as exc:
             return self._warning("the Katello CA does not load (%s): %s not asked" % (
                 exc.reason, CA_PATH), "put the Katello CA right: run lbenroll without --rex "
                                       "first, or give it with --ca-file")
-        answers = collect(tls, urls, options.timeout, rounds=not names)
+        urls = list(question[1])
         source = "%s (%d fetches)" % (", ".join(urls), answers.fetches)
         data = {"sources": urls, "fetches": answers.fetches, "everywhere": answers.everywhere,
                 "without_ca": answers.without,

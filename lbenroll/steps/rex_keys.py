@@ -98,6 +98,12 @@ def from_balancer(fetcher, url):
     return collected
 
 
+def ask_balancer(ca_pem, url, timeout):
+    """from_balancer() verified against ca_pem: a function of its arguments alone, so that it
+    can be begun early (early.py). Raises webget.BadCa for a CA that does not load."""
+    return from_balancer(KeyFetcher(ca_pem, timeout), url)
+
+
 def from_each(fetcher, urls):
     collected = Collected()
     for url in urls:
@@ -139,6 +145,19 @@ class RexKeys(Step):
     id = "REX_KEYS"
     title = "Install the remote execution SSH keys of every Smart Proxy (with --rex)"
     requires = ("INSTALL_CONSUMER_RPM",)
+
+    def early(self, run):
+        """The balancer's keys, unless another source is named or the host already trusts the
+        proxies' SSH CA (then REX_CA most likely finds every proxy signing with it, and no key
+        is fetched: the guess decides only what is begun early)."""
+        options = run.options
+        if not options.remote_exec or options.remote_exec_proxies or options.remote_exec_url \
+                or options.remote_exec_apikeys \
+                or fileio.read_bytes(run.ctx, host.REX_USER_CA) is not None:
+            return
+        ca_pem = run.katello_ca()
+        if ca_pem:
+            run.early.begin(ask_balancer, ca_pem, key_url(run.balancer), options.timeout)
 
     def run(self, run):
         if not run.options.remote_exec:
@@ -256,7 +275,7 @@ class RexKeys(Step):
 
     def _from_balancer(self, run, target, ca_pem):
         url = key_url(run.balancer)
-        collected = from_balancer(KeyFetcher(ca_pem, run.options.timeout), url)
+        collected = run.early.answer(ask_balancer, ca_pem, url, run.options.timeout)
         count = len(collected.keys)
         note = None
         if count > 1:

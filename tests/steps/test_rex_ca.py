@@ -15,7 +15,7 @@ from lbenroll.steps.rex_ca import RexCa
 from lbenroll.writers import rex_user_ca
 from lbenroll.steps.rex_keys import RexKeys
 from tests.conftest import seed
-from tests.steps.conftest import BALANCER, CA
+from tests.steps.conftest import BALANCER, CA, OTHER_CA
 from tests.writers.test_authorized_keys import ssh_key
 
 CA_FILE = "/etc/ssh/foreman-user-ca.pub"
@@ -33,12 +33,13 @@ PASSWD = "root:x:0:0:root:/root:/bin/bash\n"
 def served(monkeypatch):
     """webget.get answers each URL from a list, in turn (cycling): a text is a 200 answer, a
     (status, reason) tuple another status; records the URLs (the Katello CA alone verifies)."""
-    urls = []
+    urls, verified_by = [], []
 
     def install(answers):
         def get(url, timeout, tls, limit):
             assert len(tls.get_ca_certs()) == 1 and tls.check_hostname
             assert limit == rex_user_ca.MAX_CA_KEY
+            verified_by.append(dict(sum(tls.get_ca_certs()[0]["subject"], ()))["commonName"])
             got = answers[url][sum(1 for u in urls if u == url) % len(answers[url])]
             urls.append(url)
             if isinstance(got, Exception):
@@ -48,6 +49,7 @@ def served(monkeypatch):
             return got.encode()
         monkeypatch.setattr(rex_ca.webget, "get", get)
         return urls
+    install.verified_by = verified_by  # the CA's common name, per fetch
     return install
 
 
@@ -97,6 +99,37 @@ def test_no_ca_published_changes_nothing(ca_run, served, ctx, root):
     assert "no Smart Proxy publishes an SSH CA" in result.summary
     assert urls == [BALANCED] * 5  # one new answer, then 4 quiet fetches
     assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+
+
+def test_an_answer_begun_early_is_not_used_once_the_run_installed_another_ca(ca_run, served,
+                                                                            root):
+    # Begun with the CA on the host at the start; the consumer RPM then brought another one
+    # (--rotate-ca): the step asks again, verified against the new CA.
+    seed(root, {SSHD_CONFIG: EL9, "/etc/rhsm/ca/katello-server-ca.pem": OTHER_CA})
+    served({BALANCED: [""]})
+    run = ca_run()
+    run.consumer = None
+    RexCa().early(run)
+    question = RexCa()._question(run)
+    run.consumer = types.SimpleNamespace(server_ca_pem=CA)
+    assert RexCa().run(run).status == Status.UNCHANGED
+    early = run.early.answer(rex_ca.ask, *question)  # waits for the early fetches
+    assert early.fetches == 5
+    other, katello = (dict(sum(webget.context(pem).get_ca_certs()[0]["subject"], ()))
+                      ["commonName"] for pem in (OTHER_CA, CA))
+    assert sorted(served.verified_by) == sorted([other] * 5 + [katello] * 5)
+
+
+def test_the_same_ca_takes_the_early_answer_without_asking_again(ca_run, served, root):
+    seed(root, {SSHD_CONFIG: EL9, "/etc/rhsm/ca/katello-server-ca.pem": CA})
+    urls = served({BALANCED: [""]})
+    run = ca_run()
+    run.consumer = None
+    RexCa().early(run)
+    run.consumer = types.SimpleNamespace(server_ca_pem=CA)
+    result = RexCa().run(run)
+    assert result.status == Status.UNCHANGED and result.data["fetches"] == 5
+    assert urls == [BALANCED] * 5  # once, early
 
 
 def test_an_older_proxy_without_the_endpoint_counts_as_no_ca(ca_run, served, root):

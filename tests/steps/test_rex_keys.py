@@ -74,7 +74,7 @@ def rex_run(make_run, root, tmp_path):
     os.makedirs(os.path.join(str(root), "home/alice"))
 
     def factory(**given):
-        run = make_run(remote_exec=True, **given)
+        run = make_run(**dict({"remote_exec": True}, **given))
         run.consumer = types.SimpleNamespace(server_ca_pem=CA)
         run.tmpdir = str(tmp_path)
         return run
@@ -106,6 +106,28 @@ def test_balancer_keys_of_every_proxy_are_installed(rex_run, fetchers, ctx, root
     assert result.detail[0] == "keys from %s (7 fetches)" % BALANCED_URL
     assert stat.S_IMODE(os.stat(real(root, AUTHORIZED_KEYS)).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(real(root, "/root/.ssh")).st_mode) == 0o700
+
+
+def test_the_balancers_keys_are_begun_early_and_taken_once(rex_run, fetchers, ctx):
+    fake = fetchers({BALANCED_URL: [ONE, TWO, THREE]})
+    run = rex_run()
+    RexKeys().early(run)
+    assert run.early.pending() == 1
+    assert RexKeys().run(run).status == Status.CHANGED
+    assert run.early.pending() == 0 and len(fake.urls) == 7  # fetched once, early
+
+
+@pytest.mark.parametrize("given, seeded", [
+    ({}, {"/etc/ssh/foreman-user-ca.pub": ssh_key(21, "ca") + "\n"}),  # REX_CA's likely
+    ({"remote_exec_proxies": "proxy01.example.test"}, {}),             # not the balancer
+    ({"remote_exec": False}, {})])
+def test_nothing_is_begun_early_where_the_balancer_is_not_likely_asked(rex_run, fetchers, root,
+                                                                     given, seeded):
+    fake = fetchers({BALANCED_URL: [ONE]})
+    seed(root, seeded)
+    run = rex_run(**given)
+    RexKeys().early(run)
+    assert run.early.pending() == 0 and fake.urls == []
 
 
 def test_second_run_changes_nothing(rex_run, fetchers, ctx):
