@@ -498,6 +498,7 @@ def validate(values, host_state=None, from_record=()):
     # requires of them.
     _check_hostnames(options)
     _check_numbers(options)
+    _check_activation_keys(options)
     options.root = checked_root(options.root)
     _normalise_fingerprint(options)
     _check_ca_file(options)
@@ -789,6 +790,22 @@ def _check_numbers(options):
             raise UsageError("--puppet-ca-port: %r is not a port number" % port,
                              fix="give a number from 1 to 65535, e.g. --puppet-ca-port 8141")
         options.puppet_ca_port = str(int(port))
+
+
+def _check_activation_keys(options):
+    """-a with an empty item ("ak,", "ak,,ak2"): subscription-manager would be handed an empty
+    key. The keys are secrets: the message counts them, never shows them."""
+    if options.activationkey is None:
+        return
+    keys = comma_list(options.activationkey, empties=True)
+    empty = [str(number) for number, key in enumerate(keys, 1) if not key]
+    fix = "give the keys separated by single commas, e.g. -a ak-base,ak-web"
+    if empty == ["1"] and len(keys) == 1:
+        raise UsageError("-a/--activationkey is empty", fix=fix)
+    if empty:
+        raise UsageError("-a/--activationkey: %s %s of the %d comma-separated keys %s empty" % (
+            "item" if len(empty) == 1 else "items", " and ".join(empty), len(keys),
+            "is" if len(empty) == 1 else "are"), fix=fix)
 
 
 def checked_root(root):

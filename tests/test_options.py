@@ -68,6 +68,17 @@ def test_choices_only_on_choice_options():
         assert bool(spec.choices) == (spec.type == options.CHOICE), spec.label
 
 
+@pytest.mark.parametrize("keys, said", [
+    ("ak-secret,", "item 2 of the 2 comma-separated keys is empty"),
+    ("ak-secret,,ak-other", "item 2 of the 3 comma-separated keys is empty"),
+    (",ak-secret, ", "items 1 and 3 of the 3 comma-separated keys are empty"),
+    (" ", "-a/--activationkey is empty")])
+def test_an_empty_activation_key_is_refused_without_showing_the_keys(keys, said):
+    message = refusal(activationkey=keys)
+    assert said in message and "-a ak-base,ak-web" in message
+    assert "ak-secret" not in message and "ak-other" not in message
+
+
 def test_secret_options():
     secret = set(spec.dest for spec in options.OPTIONS if spec.secret)
     assert secret == {"activationkey", "password", "legacy_password"}
