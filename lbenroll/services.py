@@ -38,6 +38,26 @@ def is_enabled(ctx, name):
     return ctx.run(_systemctl(ctx, "is-enabled", "--quiet", name)).ok
 
 
+def is_active(ctx, name):
+    """`systemctl is-active` exits 0 for a running unit; only asked when systemd runs."""
+    return ctx.run(_systemctl(ctx, "is-active", "--quiet", name)).ok
+
+
+def start(ctx, name, step=None):
+    """Start a unit; returns False when it is deferred because systemd is not running."""
+    if not systemd_running(ctx):
+        return False
+    argv = _systemctl(ctx, "start", name)
+    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
+    return True
+
+
+def stop(ctx, name, step=None):
+    """Stop a unit (the undo of start)."""
+    argv = _systemctl(ctx, "stop", name)
+    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
+
+
 def enable(ctx, name, step=None):
     """Enable a unit; systemctl does that without a running systemd too."""
     argv = _systemctl(ctx, "enable", name)
@@ -49,8 +69,7 @@ def disable(ctx, name, step=None):
     argv = _systemctl(ctx, "disable", name)
     _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
     if systemd_running(ctx):
-        argv = _systemctl(ctx, "stop", name)
-        _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
+        stop(ctx, name, step)
 
 
 def restart(ctx, name, step=None):

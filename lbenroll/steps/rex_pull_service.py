@@ -1,5 +1,7 @@
 """REX_PULL_SERVICE: with --rex-pull, yggdrasil's service is enabled and runs with the
-configuration YGGDRASIL_CONFIG wrote: (re)started only when that changed or it was enabled now."""
+configuration YGGDRASIL_CONFIG wrote: (re)started only when that changed or it was enabled now,
+and started when it is enabled but not running (it died, or was stopped without being
+disabled: an enabled pull-mode worker that does not run takes no jobs)."""
 from lbenroll import host, services
 from lbenroll.results import Result, Status
 from lbenroll.steps.base import Step
@@ -8,7 +10,8 @@ from lbenroll.writers import rex_pull_record
 
 class RexPullService(Step):
     id = "REX_PULL_SERVICE"
-    title = "With --rex-pull: yggdrasil's service enabled, restarted when its configuration changed"
+    title = ("With --rex-pull: yggdrasil's service enabled and running, restarted when its "
+             "configuration changed")
     requires = ("REX_PULL_INSTALL", "YGGDRASIL_CONFIG")
 
     def run(self, run):
@@ -20,6 +23,8 @@ class RexPullService(Step):
         enabled = services.is_enabled(ctx, unit)
         changed = run.changed("YGGDRASIL_CONFIG")
         if enabled and not changed:
+            if services.systemd_running(ctx) and not services.is_active(ctx, unit):
+                return self._start(ctx, unit)
             return Result(self.id, Status.UNCHANGED, "%s is enabled; %s unchanged" % (
                 unit, host.YGGDRASIL_CONFIG))
         done = not enabled
@@ -46,3 +51,11 @@ class RexPullService(Step):
                     host.YGGDRASIL_CONFIG)])
         return Result(self.id, Status.CHANGED, "%s enabled; %s" % (unit, services.DEFERRED),
                       detail=["it starts at the next boot with %s" % host.YGGDRASIL_CONFIG])
+
+    def _start(self, ctx, unit):
+        why = "it was enabled but not running: remote execution jobs wait for it"
+        if ctx.dry_run:
+            return Result(self.id, Status.CHANGED, "would start %s (%s)" % (unit, why))
+        services.start(ctx, unit, step=self.id)
+        ctx.undo.push("stop %s (started by this run)" % unit, lambda: services.stop(ctx, unit))
+        return Result(self.id, Status.CHANGED, "%s started (%s)" % (unit, why))

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from lbenroll import services
+from lbenroll.context import Context
 from lbenroll.results import Result, Status
 from lbenroll.steps.rex_pull_service import RexPullService
 from tests.conftest import FakeRunner, seed
@@ -30,10 +31,49 @@ def test_without_the_option_nothing_runs(make_run, fake_runner):
 def test_enabled_with_config_unchanged_restarts_nothing(make_run, fake_runner, root, monkeypatch):
     monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
     fake_runner.expect(systemctl(root, "is-enabled"), 0)
+    fake_runner.expect(systemctl(root, "is-active"), 0)
     result = RexPullService().run(config(make_run(remote_exec_pull=True), Status.UNCHANGED))
     assert (result.status, result.summary) == (
         Status.UNCHANGED, "yggdrasild is enabled; /etc/yggdrasil/config.toml unchanged")
+    assert fake_runner.calls == [systemctl(root, "is-enabled", "--quiet", "yggdrasild"),
+                                 systemctl(root, "is-active", "--quiet", "yggdrasild")]
+
+
+def test_without_systemd_running_nothing_asks_whether_it_runs(make_run, fake_runner, root):
+    fake_runner.expect(systemctl(root, "is-enabled"), 0)
+    result = RexPullService().run(config(make_run(remote_exec_pull=True), Status.UNCHANGED))
+    assert result.status == Status.UNCHANGED
     assert fake_runner.calls == [systemctl(root, "is-enabled", "--quiet", "yggdrasild")]
+
+
+def test_an_enabled_unit_that_died_is_started_and_the_undo_stops_it(make_run, fake_runner, root,
+                                                                    ctx, monkeypatch):
+    monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
+    fake_runner.expect(systemctl(root, "is-enabled"), 0)
+    fake_runner.expect(systemctl(root, "is-active"), 3)  # systemctl's "inactive"
+    fake_runner.expect(systemctl(root, "start", "yggdrasild"), 0)
+    fake_runner.expect(systemctl(root, "stop", "yggdrasild"), 0)
+    result = RexPullService().run(config(make_run(remote_exec_pull=True), Status.UNCHANGED))
+    assert (result.status, result.summary) == (
+        Status.CHANGED, "yggdrasild started (it was enabled but not running: remote execution "
+                        "jobs wait for it)")
+    assert systemctl(root, "start", "yggdrasild") in fake_runner.calls
+    done, failed = ctx.undo.rollback()
+    assert failed == [] and done == ["stop yggdrasild (started by this run)"]
+    assert fake_runner.calls[-1] == systemctl(root, "stop", "yggdrasild")
+
+
+def test_a_dry_run_says_it_would_start_a_unit_that_died(make_run, root, monkeypatch):
+    monkeypatch.setattr(services, "systemd_running", lambda ctx: True)
+    run = config(make_run(remote_exec_pull=True), Status.UNCHANGED)
+    runner = FakeRunner(dry_run=True)
+    runner.expect(systemctl(root, "is-enabled"), 0)
+    runner.expect(systemctl(root, "is-active"), 3)
+    run.ctx = Context(root=str(root), runner=runner)
+    result = RexPullService().run(run)
+    assert result.status == Status.CHANGED and result.summary.startswith("would start yggdrasild")
+    assert [call[2] for call in runner.calls] == ["is-enabled", "is-active"]
+    assert len(run.ctx.undo) == 0
 
 
 def test_changed_config_restarts_the_enabled_unit(make_run, fake_runner, root, monkeypatch):
