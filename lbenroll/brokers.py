@@ -7,11 +7,21 @@ CNAME_FIX = ("generate the proxies' certificates with `foreman-proxy-certs-gener
              "--foreman-proxy-cname %s` so every proxy's certificate carries the balancer name")
 
 
+def _question(run, port, exchange):
+    """The arguments of tls_probe for balancer:port with this run's Katello CA."""
+    return run.balancer, port, run.katello_ca(), min(run.options.timeout, 15), exchange
+
+
+def begin(run, port, exchange):
+    """Begin the probe of balancer:port before the steps run (early.py): most of an MQTT
+    CONNECT's time is waiting for the broker's answer."""
+    run.early.begin(tls_probe, *_question(run, port, exchange))
+
+
 def broker_result(step_id, run, port, service, exchange):
     """Probe balancer:port as the agent that uses it would."""
     where = "%s:%d" % (run.balancer, port)
-    probe = tls_probe(run.balancer, port, run.katello_ca(), timeout=min(run.options.timeout, 15),
-                      exchange=exchange)
+    probe = run.early.answer(tls_probe, *_question(run, port, exchange))
     if not probe.reachable:
         summary = "%s not reachable (%s): %s cannot connect" % (where, probe.error, service)
         return Result(step_id, Status.WARNING, summary,

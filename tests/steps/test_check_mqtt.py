@@ -4,7 +4,7 @@ from lbenroll.results import Result, Status
 from lbenroll.steps import check_mqtt
 from lbenroll.steps.check_mqtt import CheckMqtt
 from tests.conftest import seed
-from tests.steps.conftest import BALANCER
+from tests.steps.conftest import BALANCER, CA
 
 CONFIG = "/etc/yggdrasil/config.toml"
 
@@ -48,3 +48,32 @@ def test_without_a_broker_url_the_usual_port_is_probed(make_run, root, monkeypat
 def test_an_ipv6_broker_without_a_port_is_1883():
     assert check_mqtt._port("mqtts://[2001:db8::1]") == 1883
     assert check_mqtt._port("mqtts://[2001:db8::1]:8883") == 8883
+
+
+def test_the_probe_of_each_broker_port_is_begun_early_and_taken_by_the_step(make_run, root,
+                                                                           monkeypatch):
+    from lbenroll import brokers, probe
+    seed(root, {CONFIG: 'broker = ["mqtts://%s:8883", "mqtts://%s"]\n' % (BALANCER, BALANCER),
+                "/etc/rhsm/ca/katello-server-ca.pem": CA})
+    asked = []
+
+    def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None):
+        asked.append((host, port, ca_pem == CA, exchange))
+        answer = probe.ProbeResult(host, port)
+        answer.reachable, answer.chain_ok, answer.names = True, True, [host]
+        answer.protocol_ok, answer.protocol_detail = True, "MQTT CONNACK accepted"
+        return answer
+    monkeypatch.setattr(brokers, "tls_probe", tls_probe)
+    run = make_run()
+    CheckMqtt().early(run)
+    assert run.early.pending() == 2
+    result = CheckMqtt().run(run)
+    assert result.status == Status.UNCHANGED and run.early.pending() == 0
+    assert sorted(asked) == [(BALANCER, 1883, True, probe.mqtt_exchange),
+                             (BALANCER, 8883, True, probe.mqtt_exchange)]  # each once
+
+
+def test_nothing_is_begun_early_without_yggdrasil_s_configuration(make_run):
+    run = make_run()
+    CheckMqtt().early(run)
+    assert run.early.pending() == 0
