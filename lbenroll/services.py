@@ -32,6 +32,20 @@ def _check(ctx, argv, result, name, step):
             exit_code=ExitCode.FAILED)
 
 
+def _change(ctx, verb, name, step):
+    """systemctl VERB name, a change of the host; a failure is an LbenrollError."""
+    argv = _systemctl(ctx, verb, name)
+    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
+
+
+def _now(ctx, verb, name, step):
+    """systemctl VERB name where systemd runs the managed system; False (deferred) elsewhere."""
+    if not systemd_running(ctx):
+        return False
+    _change(ctx, verb, name, step)
+    return True
+
+
 def is_enabled(ctx, name):
     """`systemctl is-enabled` exits 0 for an enabled unit; it reads unit links only, so it needs
     no running systemd, and under --root it reads the managed root's."""
@@ -45,40 +59,28 @@ def is_active(ctx, name):
 
 def start(ctx, name, step=None):
     """Start a unit; returns False when it is deferred because systemd is not running."""
-    if not systemd_running(ctx):
-        return False
-    argv = _systemctl(ctx, "start", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
-    return True
+    return _now(ctx, "start", name, step)
 
 
 def stop(ctx, name, step=None):
     """Stop a unit (the undo of start)."""
-    argv = _systemctl(ctx, "stop", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
+    _change(ctx, "stop", name, step)
 
 
 def enable(ctx, name, step=None):
     """Enable a unit; systemctl does that without a running systemd too."""
-    argv = _systemctl(ctx, "enable", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
+    _change(ctx, "enable", name, step)
 
 
 def disable(ctx, name, step=None):
     """Disable a unit and, when systemd runs the managed system, stop it."""
-    argv = _systemctl(ctx, "disable", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
-    if systemd_running(ctx):
-        stop(ctx, name, step)
+    _change(ctx, "disable", name, step)
+    _now(ctx, "stop", name, step)
 
 
 def restart(ctx, name, step=None):
     """Restart a unit; returns False when it is deferred because systemd is not running."""
-    if not systemd_running(ctx):
-        return False
-    argv = _systemctl(ctx, "restart", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
-    return True
+    return _now(ctx, "restart", name, step)
 
 
 # Where packages put unit files (the managed root's): to tell which name a service has.
@@ -97,19 +99,11 @@ def first_unit(ctx, names):
 def try_restart(ctx, name, step=None):
     """Restart a unit if it runs (`systemctl try-restart`); False when systemd is not running,
     where nothing runs that could use an old setting."""
-    if not systemd_running(ctx):
-        return False
-    argv = _systemctl(ctx, "try-restart", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
-    return True
+    return _now(ctx, "try-restart", name, step)
 
 
 def reload(ctx, name, step=None):
     """Have a running unit read its configuration again (`systemctl try-reload-or-restart`:
     reload, or restart a unit that cannot reload; nothing when it is not running, as it reads
     the files when it starts). False when systemd is not running (nothing to tell)."""
-    if not systemd_running(ctx):
-        return False
-    argv = _systemctl(ctx, "try-reload-or-restart", name)
-    _check(ctx, argv, ctx.run(argv, changes_host=True), name, step)
-    return True
+    return _now(ctx, "try-reload-or-restart", name, step)
