@@ -212,8 +212,8 @@ class RexCa(Step):
         source = "--rex-apikeys: %s of the %d Smart Proxies Foreman lists (%s)" % (
             REX_CA_FIELD, len(records), where)
         result = self._judge(run, answers, source, [where], "in Foreman's API (%s)" % (
-            REX_CA_FIELD), "refresh those Smart Proxies in Foreman (Infrastructure > Smart "
-                           "Proxies > Refresh) and check their ssh_user_ca_public_key_file")
+            REX_CA_FIELD), "check the ssh_user_ca_public_key_file of the Smart Proxies in "
+                           "the detail, then refresh their features in Foreman")
         result.data["smart_proxies"] = len(records)
         return result
 
