@@ -256,7 +256,9 @@ OPTIONS = (
     _spec(["--rex-apikeys"], "remote_exec_apikeys", "rex", type=FLAG,
           help="With --rex: install the remote execution key of every Smart Proxy that "
                "Foreman's API lists (all pages), asked through --server with -l/--login and "
-               "the API password (needed even with --skip foreman). --rex-proxies and "
+               "the API password (needed even with --skip foreman). The proxies' SSH CAs come "
+               "from the same listing (remote_execution_ca_pubkey), and the key of a proxy "
+               "whose CA sshd trusts is left out, as Foreman does. --rex-proxies and "
                "--rex-urlkeyfile come first."),
     _spec(["--rex-authpath"], "remote_exec_authpath", "rex", type=PATH, metavar="PATH",
           default_text="~USER/.ssh/authorized_keys", help="File the keys are added to."),

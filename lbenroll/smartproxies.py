@@ -1,8 +1,8 @@
 """Foreman's paginated indexes, which Smart Proxies stand behind a balancer, and how long to
 keep asking a round-robin balancer to find them all.
 
-One pager and two rules, below their users: the enrollment's Foreman client (foreman.py) and
-REX_KEYS, and `lbenroll diagnose` (diagnose/sources.py).
+One pager and two rules, below their users: the enrollment's Foreman client (foreman.py),
+REX_CA and REX_KEYS, and `lbenroll diagnose` (diagnose/sources.py).
 """
 from lbenroll.urls import host_of, same_host
 
@@ -16,6 +16,15 @@ SMART_PROXIES = "/api/v2/smart_proxies"
 # than QUIET_ROUNDS proxies can be hiding; MAX_ROUNDS bounds a balancer that flaps.
 QUIET_ROUNDS = 4
 MAX_ROUNDS = 32
+
+# What foreman_remote_execution adds to each record of that index (its
+# app/views/api/v2/smart_proxies/pubkey.json.rabl and ca_pubkey.json.rabl, at commit
+# afdec5ad3f2fc02a236e4b0624e2cac3620e2b17): the key the proxy serves at :9090/ssh/pubkey and the
+# SSH CA it serves at /ssh/ca_pubkey, as Foreman stored them on the proxy's last refresh; both are
+# null on a proxy without the remote execution (SSH/Script) feature, the CA also on a proxy
+# without one (docs/katello-client-facts.md, "SSH certificate authority for remote execution").
+REX_KEY_FIELD = "remote_execution_pubkey"
+REX_CA_FIELD = "remote_execution_ca_pubkey"
 
 
 class UnreadableIndex(Exception):
@@ -45,6 +54,18 @@ def records(get_page, max_pages):
         if total is None or len(found) >= int(total):
             return found
     raise UnreadableIndex("more than %d pages" % max_pages)
+
+
+def label(record):
+    """How messages name a Smart Proxy record: its name, else its id."""
+    return record.get("name") or "id %s" % record.get("id")
+
+
+def rex_key_of(record):
+    """The text of a record's remote_execution_pubkey, or None when it has none: no remote
+    execution proxy, as Foreman keeps a key only for a proxy with that feature."""
+    text = record.get(REX_KEY_FIELD)
+    return text if isinstance(text, str) and text.strip() else None
 
 
 def until_quiet(one_round, quiet_rounds=QUIET_ROUNDS, max_rounds=MAX_ROUNDS):

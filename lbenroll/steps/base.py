@@ -2,8 +2,10 @@
 from lbenroll import consumer, fileio, host, puppet_agent
 from lbenroll.early import Early
 from lbenroll.errors import LbenrollError
+from lbenroll.foreman import ForemanApi
 from lbenroll.packages import PackageManager, did_nothing, installed_names, would_change
 from lbenroll.results import Result, Status
+from lbenroll.smartproxies import SMART_PROXIES
 from lbenroll.writers.base import decode
 from lbenroll.writers.rhsm_conf import interpolate, read_rhsm
 
@@ -149,6 +151,9 @@ class Run(object):
         self.consumer_packages_before = None
         # Network probes begun before the first step, taken by the steps that need them.
         self.early = Early()
+        # The Foreman API's Smart Proxy records by the CA they were verified against: (records,
+        # None) or (None, the LbenrollError the listing raised). smart_proxies() fills it.
+        self._smart_proxies = {}
 
     def katello_ca(self):
         """The Katello CA this run installed (or, in a dry run, would install), else the one
@@ -156,6 +161,28 @@ class Run(object):
         if self.consumer is not None:
             return self.consumer.server_ca_pem
         return consumer.installed_ca(self.ctx)
+
+    def smart_proxies(self, ca_pem):
+        """Every Smart Proxy record of GET /api/v2/smart_proxies (all pages), asked through the
+        balancer with -l and the password, verified against ca_pem. Listed once per run for
+        every step that reads it (REX_CA and REX_KEYS with --rex-apikeys); a listing that failed
+        raises the same LbenrollError again, without asking again. Not begun early (early.py is
+        for anonymous probes; this one carries the password)."""
+        listed = self._smart_proxies.get(ca_pem)
+        if listed is None:
+            options = self.options
+            try:
+                with ForemanApi(self.balancer, ca_pem, options.timeout, self.tmpdir,
+                                options.login, options.password) as api:
+                    api.ping()
+                    listed = (api.all_results(SMART_PROXIES), None)
+            except LbenrollError as exc:
+                listed = (None, exc)
+            self._smart_proxies[ca_pem] = listed
+        records, error = listed
+        if error is not None:
+            raise error
+        return list(records)
 
     @property
     def balancer(self):

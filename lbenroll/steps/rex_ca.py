@@ -1,12 +1,14 @@
 """REX_CA: trust the SSH CA the Smart Proxies sign their remote execution keys with (with --rex,
-when they publish one at /ssh/ca_pubkey): the CA file, the sshd drop-in (or, where sshd_config
-does not include sshd_config.d, one line in it), `sshd -t`, and a reload of sshd when either
-changed."""
+when they publish one at /ssh/ca_pubkey; with --rex-apikeys, as Foreman's API lists it): the CA
+file, the sshd drop-in (or, where sshd_config does not include sshd_config.d, one line in it),
+`sshd -t`, and a reload of sshd when either changed."""
 import os
 
 from lbenroll import fileio, host, ports, services, sshkeys, webget
+from lbenroll.errors import LbenrollError
+from lbenroll.options import rex_keys_from_api
 from lbenroll.results import Result, Status
-from lbenroll.smartproxies import until_quiet
+from lbenroll.smartproxies import REX_CA_FIELD, SMART_PROXIES, label, rex_key_of, until_quiet
 from lbenroll.steps.base import Step
 from lbenroll.writers import rex_user_ca, sshd_config, sshd_dropin
 from lbenroll.writers.base import Directory, Target
@@ -44,6 +46,9 @@ class Answers(object):
         self.failures = []
         self.fetches = 0
         self._seen = set()
+        # From Foreman's API (from_records): the proxies whose CA is a CA key, those without.
+        self.signed = []
+        self.unsigned = []
 
     def add(self, answer):
         """Keep one answer; returns 1 when it is one not seen before (smartproxies.until_quiet),
@@ -105,6 +110,40 @@ def collect(tls, urls, timeout, rounds=False):
     return answers
 
 
+def from_records(records):
+    """Answers of the Smart Proxy records of Foreman's API (--rex-apikeys): every remote
+    execution proxy (a record with a remote_execution_pubkey) gives its
+    remote_execution_ca_pubkey, checked as the bytes of /ssh/ca_pubkey are (the same parser, the
+    same size); a record without a key is no remote execution proxy and says nothing. Foreman
+    trusts the CA of every such proxy, each once (host_extensions.rb,
+    remote_execution_ssh_ca_keys)."""
+    answers = Answers()
+    for record in records:
+        if rex_key_of(record) is None:
+            continue
+        name = label(record)
+        value = record.get(REX_CA_FIELD)
+        if value is None:
+            key = None
+        elif not isinstance(value, str):
+            answers.failed("Smart Proxy %s: %s is not text" % (name, REX_CA_FIELD))
+            continue
+        else:
+            try:
+                key = rex_user_ca.parse_ca_key(value.encode("utf-8"))
+            except rex_user_ca.NotACaKey as exc:
+                answers.failed("Smart Proxy %s: %s is not an SSH CA key (%s)" % (
+                    name, REX_CA_FIELD, exc))
+                continue
+        if key is None:
+            answers.add(NO_CA)
+            answers.unsigned.append(name)
+        else:
+            answers.add(key)
+            answers.signed.append(name)
+    return answers
+
+
 def ask(ca_pem, urls, timeout, rounds):
     """collect() verified against ca_pem: a function of its arguments alone, so that it can be
     begun early (early.py). Raises webget.BadCa for a CA that does not load."""
@@ -117,9 +156,11 @@ class RexCa(Step):
     requires = ("INSTALL_CONSUMER_RPM",)
 
     def _question(self, run):
-        """The arguments of ask() for this run, or None when nothing is to be asked."""
+        """The arguments of ask() for this run, or None when nothing is to be asked (with
+        --rex-apikeys the CAs come from Foreman's API, which is not asked early)."""
         options = run.options
-        ca_pem = run.katello_ca() if options.remote_exec else None
+        ca_pem = run.katello_ca() if options.remote_exec and not rex_keys_from_api(options) \
+            else None
         if not ca_pem:
             return None
         names = [name.strip() for name in (options.remote_exec_proxies or "").split(",")
@@ -136,11 +177,11 @@ class RexCa(Step):
         options = run.options
         if not options.remote_exec:
             return Result(self.id, Status.SKIPPED, "remote execution not asked for (--rex)")
+        if rex_keys_from_api(options):
+            return self._from_api(run)
         question = self._question(run)
         if question is None:
-            return self._warning("no Katello CA to verify %s against" % CA_PATH,
-                                 "enroll without --dry-run first, so that the consumer RPM "
-                                 "installs %s" % host.KATELLO_SERVER_CA)
+            return self._no_katello_ca(CA_PATH)
         try:
             answers = run.early.answer(ask, *question)
         except webget.BadCa as exc:
@@ -148,31 +189,68 @@ class RexCa(Step):
                 exc.reason, CA_PATH), "put the Katello CA right: run lbenroll without --rex "
                                       "first, or give it with --ca-file")
         urls = list(question[1])
-        source = "%s (%d fetches)" % (", ".join(urls), answers.fetches)
-        data = {"sources": urls, "fetches": answers.fetches, "everywhere": answers.everywhere,
+        source = "asked %s (%d fetches)" % (", ".join(urls), answers.fetches)
+        return self._judge(run, answers, source, urls, "at %s" % CA_PATH,
+                           "fetch the URL in the detail by hand to see why")
+
+    def _from_api(self, run):
+        """--rex-apikeys: the CAs of the records Foreman's API lists (the same listing REX_KEYS
+        reads its keys from: Run.smart_proxies)."""
+        ca_pem = run.katello_ca()
+        if not ca_pem:
+            return self._no_katello_ca("the Foreman API")
+        try:
+            records = run.smart_proxies(ca_pem)
+        except LbenrollError as exc:
+            # Never fatal, as REX_KEYS's listing is not.
+            return Result(self.id, Status.WARNING, "the Foreman API did not list the Smart "
+                          "Proxies (%s): the host's SSH trust left as it was" % exc.message,
+                          remediation=exc.fix or "check the Foreman API through %s" % (
+                              run.balancer))
+        answers = from_records(records)
+        where = "%s through %s" % (SMART_PROXIES, run.balancer)
+        source = "--rex-apikeys: %s of the %d Smart Proxies Foreman lists (%s)" % (
+            REX_CA_FIELD, len(records), where)
+        result = self._judge(run, answers, source, [where], "in Foreman's API (%s)" % (
+            REX_CA_FIELD), "check the ssh_user_ca_public_key_file of the Smart Proxies in "
+                           "the detail, then refresh their features in Foreman")
+        result.data["smart_proxies"] = len(records)
+        return result
+
+    def _judge(self, run, answers, source, sources, where, remediation):
+        """The result of the answers (source: the detail's first line, sources: the data's)."""
+        data = {"sources": sources, "fetches": answers.fetches, "everywhere": answers.everywhere,
                 "without_ca": answers.without,
-                "cas": [sshkeys.summary(key) for key in answers.keys]}
+                "cas": [sshkeys.summary(key) for key in answers.keys],
+                # The API's proxies whose CA is trusted: REX_KEYS leaves their keys out.
+                "ca_proxies": list(answers.signed)}
         if answers.failures and not answers.keys:
             return Result(self.id, Status.WARNING, "could not learn whether the Smart Proxies "
                           "publish an SSH CA; the host's SSH trust left as it was",
-                          detail=["asked %s" % source] + answers.failures, data=data,
-                          remediation="fetch the URL in the detail by hand to see why")
+                          detail=[source] + answers.failures, data=data,
+                          remediation=remediation)
         if not answers.keys:
-            return Result(self.id, Status.UNCHANGED, "no Smart Proxy publishes an SSH CA at %s: "
-                          "remote execution uses the per-proxy keys (REX_KEYS)" % CA_PATH,
-                          detail=["asked %s" % source], data=data)
+            return Result(self.id, Status.UNCHANGED, "no Smart Proxy publishes an SSH CA %s: "
+                          "remote execution uses the per-proxy keys (REX_KEYS)" % where,
+                          detail=[source], data=data)
         return self._trust(run, answers, source, data)
 
     def _trust(self, run, answers, source, data):
         ctx = run.ctx
-        detail = ["asked %s" % source] + ["published: %s" % line for line in data["cas"]]
+        detail = [source] + ["published: %s" % line for line in data["cas"]]
+        if answers.signed:
+            detail.append("with a CA: %s" % ", ".join(answers.signed))
         if len(answers.keys) > 1:
             # Foreman's remote_execution_ssh_ca_keys is every proxy's CA, each once: the host
             # trusts them all (foreman_remote_execution host_extensions.rb).
             detail.append("the proxies publish %d different CAs: all are trusted, as Global "
                           "Registration does; lbenroll diagnose names which proxy has which"
                           % len(answers.keys))
-        if answers.without:
+        if answers.unsigned:
+            detail.append("%d remote execution Smart Proxies have no CA: %s; they need their "
+                          "own keys (REX_KEYS installs them)" % (len(answers.unsigned),
+                                                                  ", ".join(answers.unsigned)))
+        elif answers.without:
             detail.append("%d answer(s) came without a CA: those proxies need their own keys "
                           "(REX_KEYS installs them)" % answers.without)
         detail += answers.failures
@@ -268,6 +346,11 @@ class RexCa(Step):
             # first start makes them (sshd-keygen); sshd -t then says only that.
             return None
         return output
+
+    def _no_katello_ca(self, what):
+        return self._warning("no Katello CA to verify %s against" % what,
+                             "enroll without --dry-run first, so that the consumer RPM "
+                             "installs %s" % host.KATELLO_SERVER_CA)
 
     def _warning(self, summary, remediation):
         return Result(self.id, Status.WARNING, summary, remediation=remediation)

@@ -5,10 +5,10 @@ import stat
 
 from lbenroll import diskio, fileio, host, ports, webget
 from lbenroll.errors import LbenrollError
-from lbenroll.foreman import ForemanApi
 from lbenroll.options import comma_list
 from lbenroll.results import Result, Status
-from lbenroll.smartproxies import SMART_PROXIES, until_quiet
+from lbenroll.smartproxies import (REX_CA_FIELD, REX_KEY_FIELD, SMART_PROXIES, label, rex_key_of,
+                                   until_quiet)
 from lbenroll.steps.base import Step
 from lbenroll.writers.authorized_keys import (AuthorizedKeysWriter, find_user, parse_keys,
                                               target_for)
@@ -18,11 +18,6 @@ KEY_PATH = "/ssh/pubkey"
 
 
 MAX_KEY_FILE = 64 * 1024  # a key file is a few hundred bytes; anything larger is not one
-
-
-# Foreman's remote execution plugin adds this to each Smart Proxy record: the key the proxy
-# serves at /ssh/pubkey, or null when the proxy has no remote execution (SSH) feature.
-API_KEY_FIELD = "remote_execution_pubkey"
 
 
 def key_url(name):
@@ -111,17 +106,32 @@ def from_each(fetcher, urls):
     return collected
 
 
-def from_smart_proxies(records):
-    """(Collected, names of the proxies without a key) of Smart Proxy records from the API."""
-    collected, keyless = Collected(), []
+def from_smart_proxies(records, signed=()):
+    """(Collected, names of the proxies without a key, names of those left out) of Smart Proxy
+    records from the API. The key of a proxy named in signed (one whose SSH CA the host trusts)
+    is left out, as Foreman's remote_execution_ssh_keys leaves out the key of every proxy that
+    has a CA (foreman_remote_execution host_extensions.rb): it logs in with its certificate."""
+    collected, keyless, left_out = Collected(), [], []
     for record in records:
-        name = record.get("name") or "id %s" % record.get("id")
-        text = record.get(API_KEY_FIELD)
-        if isinstance(text, str) and text.strip():
-            collected.add(text, "Smart Proxy %s" % name)
-        else:
+        name = label(record)
+        text = rex_key_of(record)
+        if text is None:
             keyless.append(name)
-    return collected, keyless
+        elif name in signed:
+            left_out.append(name)
+        else:
+            collected.add(text, "Smart Proxy %s" % name)
+    return collected, keyless, left_out
+
+
+def signed_by_trusted_ca(run):
+    """The names of the Smart Proxies whose SSH CA REX_CA had sshd trust (or, in a dry run, would
+    have), read from the API records; none when REX_CA did not get that far (a warning: the API,
+    sshd_config, `sshd -t`) or read no records."""
+    ca = run.results.get("REX_CA")
+    if ca is None or ca.status not in (Status.CHANGED, Status.UNCHANGED):
+        return frozenset()
+    return frozenset(ca.data.get("ca_proxies") or ())
 
 
 def _proxies(options):
@@ -241,12 +251,9 @@ class RexKeys(Step):
         return self._install(run, target, collected, "--rex-urlkeyfile %s" % url)
 
     def _from_api(self, run, target, ca_pem):
-        options = run.options
         try:
-            with ForemanApi(run.balancer, ca_pem, options.timeout, run.tmpdir, options.login,
-                            options.password) as api:
-                api.ping()
-                records = api.all_results(SMART_PROXIES)
+            # Listed once per run: REX_CA read the same records for the proxies' CAs.
+            records = run.smart_proxies(ca_pem)
         except LbenrollError as exc:
             # Never fatal, like a key download that fails in bootstrap.py (whose API listing
             # exits instead: docs/katello-client-facts.md, "bootstrap.py behaviour").
@@ -254,14 +261,32 @@ class RexKeys(Step):
                           "Proxies (%s): no keys installed" % exc.message,
                           remediation=exc.fix or "check the Foreman API through %s" % (
                               run.balancer))
-        collected, keyless = from_smart_proxies(records)
+        collected, keyless, left_out = from_smart_proxies(records, signed_by_trusted_ca(run))
         source = "--rex-apikeys: %s of the %d Smart Proxies Foreman lists (%s through %s)" % (
-            API_KEY_FIELD, len(records), SMART_PROXIES, run.balancer)
+            REX_KEY_FIELD, len(records), SMART_PROXIES, run.balancer)
         notes = []
         if keyless:
             # A proxy without the remote execution feature has no key: expected, not a fault.
-            notes.append("no %s on %d of them: %s" % (API_KEY_FIELD, len(keyless),
+            notes.append("no %s on %d of them: %s" % (REX_KEY_FIELD, len(keyless),
                                                      ", ".join(keyless)))
+        if left_out:
+            notes.append("left out the keys of %d that sign with an SSH CA sshd trusts (their "
+                         "%s, REX_CA), as Foreman leaves them out of remote_execution_ssh_keys: "
+                         "%s" % (len(left_out), REX_CA_FIELD, ", ".join(left_out)))
+        if not collected.keys and left_out:
+            result = Result(self.id, Status.WARNING if collected.failures else Status.UNCHANGED,
+                            "no per-proxy key needed: every Smart Proxy with a remote execution "
+                            "key in Foreman signs with the SSH CA sshd trusts (REX_CA); %s left "
+                            "as it was" % target.path,
+                            detail=["keys from %s" % source] + notes + collected.failures,
+                            data={"smart_proxies": len(records), "left_out": left_out})
+            if collected.failures:
+                result.summary = ("%d Smart Proxies sign with the SSH CA sshd trusts (REX_CA); "
+                                  "the keys of the others are not SSH keys; %s left as it was" % (
+                                      len(left_out), target.path))
+                result.remediation = ("refresh those Smart Proxies in Foreman (detail), or name "
+                                      "them with --rex-proxies")
+            return result
         if not collected.keys:
             return Result(self.id, Status.WARNING, "no Smart Proxy in Foreman has a remote "
                           "execution key; %s left as it was" % target.path,
@@ -271,6 +296,7 @@ class RexKeys(Step):
                                       "--rex-proxies")
         result = self._install(run, target, collected, source, notes)
         result.data["smart_proxies"] = len(records)
+        result.data["left_out"] = left_out
         return result
 
     def _from_balancer(self, run, target, ca_pem):

@@ -89,9 +89,10 @@ def identity(keys):
 
 
 TARGET = Target(host.REX_USER_CA, 0o644, "root", "root",
-                "With --rex, when the Smart Proxies publish an SSH CA (/ssh/ca_pubkey): the CA "
-                "keys sshd trusts for remote execution logins (TrustedUserCAKeys), as Global "
-                "Registration writes them")
+                "With --rex, when the Smart Proxies publish an SSH CA (/ssh/ca_pubkey; with "
+                "--rex-apikeys, remote_execution_ca_pubkey in Foreman's API): the CA keys sshd "
+                "trusts for remote execution logins (TrustedUserCAKeys), as Global Registration "
+                "writes them")
 
 
 class RexUserCaWriter(Writer):

@@ -6,7 +6,9 @@ wrote there), in the foreground on a port of its own on 127.0.0.1, with its own 
 systemd runs in a sandbox, so lbenroll's reload is deferred ("reads it when it starts") and the
 test restarts its sshd, as systemd would reload the real one.
 """
+import json
 import os
+import time
 
 import pytest
 
@@ -80,6 +82,52 @@ def test_a_ca_signed_certificate_logs_in_after_the_enrollment_and_not_before(
         sshd.restart()
         gone = login(keys, port)
         assert refused(gone), gone
+    finally:
+        sshd.stop()
+
+
+def test_rex_apikeys_trusts_the_cas_foreman_lists_and_adds_only_the_unsigned_proxys_key(
+        lab, sandbox, keys):
+    # Foreman's API (remote_execution_ca_pubkey) is the source with --rex-apikeys: proxy01 and
+    # proxy03 sign with the CA, proxy02 has none and keeps its own key, as Foreman's
+    # remote_execution_ssh_keys leaves out only the keys of proxies with a CA.
+    from tests.e2e.test_rex import enroll_with_api_keys, index_requests, key_lines, proxy_key
+    from tests.lab.foreman import PASSWORD
+    box = sandbox()
+    port = free_port()
+    seed_sshd(box, keys, port)
+    sshd = Sshd(box, port, str(keys / "sshd.log")).start()
+    try:
+        assert refused(login(keys, port))
+        ca_line = (keys / "ca.pub").read_text().strip()
+        lab.set_ssh_ca(ca_line + "\n", ["proxy01", "proxy03"])
+        since, start = len(lab.foreman.requests()), time.time()
+        proc = enroll_with_api_keys(box)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        report = json.loads(proc.stdout)
+
+        # From the API alone, listed once for both steps: no proxy was asked its CA or key.
+        asked = [e["path"] for e in lab.requests() if e["ts"] > start
+                 and e["path"] in ("/ssh/ca_pubkey", "/ssh/pubkey")]
+        assert asked == []
+        assert [page for page, _ in index_requests(lab, since)] == ["1", "2"]
+        assert key_lines(box) == [proxy_key(lab, "proxy02")]
+
+        rex_ca = step(report, "REX_CA")
+        assert rex_ca["status"] == "changed", rex_ca
+        assert rex_ca["data"]["ca_proxies"] == ["proxy01.example.test", "proxy03.example.test"]
+        assert rex_ca["data"]["everywhere"] is False
+        assert box.read_text(CA_FILE) == ca_line + "\n"
+        assert box.read_text(DROPIN).splitlines()[-1] == "TrustedUserCAKeys %s" % CA_FILE
+        rex_keys = step(report, "REX_KEYS")
+        assert rex_keys["status"] == "changed", rex_keys
+        assert rex_keys["data"]["left_out"] == ["proxy01.example.test", "proxy03.example.test"]
+        assert PASSWORD not in proc.stdout + proc.stderr
+
+        sshd.restart()  # what lbenroll's `systemctl try-reload-or-restart sshd` does with systemd
+        after = login(keys, port)
+        assert after.returncode == 0, after
+        assert after.stdout.strip() == "client01.example.test"
     finally:
         sshd.stop()
 

@@ -31,19 +31,39 @@ FEATURES = ("Dynflow", "Logs", "Pulpcore", "Puppet", "Puppet CA", "Registration"
 PUPPET_CA_PROXY_NAME = "proxy01.example.test"
 
 
+def _proxy_dir(state_dir, name):
+    """<workdir>/proxies/<fqdn>: where the lab keeps a proxy's files, next to state_dir."""
+    return os.path.join(os.path.dirname(os.path.abspath(state_dir)), "proxies", name)
+
+
 def proxy_pubkey(state_dir, name):
     """The foreman-proxy key the lab made for that proxy (served at :9090/ssh/pubkey), or None.
 
     Foreman stores it when it refreshes a proxy's features; the lab keeps each proxy's key under
     <workdir>/proxies/<fqdn>/ssh/, next to state_dir. Unit tests have no keys.
     """
-    path = os.path.join(os.path.dirname(os.path.abspath(state_dir)), "proxies", name, "ssh",
-                        "id_foreman_proxy.pub")
+    path = os.path.join(_proxy_dir(state_dir, name), "ssh", "id_foreman_proxy.pub")
     try:
         with open(path) as f:
             return f.read().strip() or None
     except FileNotFoundError:
         return None
+
+
+def proxy_ca_pubkey(state_dir, name):
+    """The SSH CA that proxy publishes at :9090/ssh/ca_pubkey (Lab.set_ssh_ca: "ssh_ca" in its
+    control file, which proxy_server.py serves), as Foreman keeps it: stripped, None when blank
+    or absent (foreman_remote_execution's ProxyAPI::RemoteExecutionSSH#ca_pubkey and
+    SmartProxyExtensions#update_ca_pubkey). Read whenever the index is served, as if Foreman had
+    refreshed the proxy a moment ago."""
+    try:
+        with open(os.path.join(_proxy_dir(state_dir, name), "control.json")) as f:
+            published = json.load(f).get("ssh_ca")
+    except (FileNotFoundError, ValueError):
+        return None
+    if not isinstance(published, str):
+        return None
+    return published.strip() or None
 
 
 def proxy_features(name):
@@ -72,7 +92,8 @@ def seed_world(state_dir):
         "smart_proxies": [
             {"id": 101 + n, "name": "capsule%02d.remote.example.test" % n,
              "url": "https://capsule%02d.remote.example.test:9090" % n,
-             "remote_execution_pubkey": None} for n in range(REMOTE_CAPSULES)] + [
+             "remote_execution_pubkey": None, "remote_execution_ca_pubkey": None}
+            for n in range(REMOTE_CAPSULES)] + [
             dict(proxy, url="https://%s:9090" % proxy["name"],
                  registration_url="https://smartproxy.example.test:9090",
                  features=proxy_features(proxy["name"]),
@@ -176,7 +197,8 @@ class Foreman(object):
         if method == "GET" and record_id is None:
             return _json(200, self._index(resource, params))
         if method == "GET":
-            return _json(200, self._find(self._load(), resource, int(record_id)))
+            return _json(200, self._shown(resource, self._find(self._load(), resource,
+                                                              int(record_id))))
         if method == "POST" and record_id is None and resource in ("hosts", "domains"):
             return _json(201, self._create(resource, body))
         if method == "PUT" and record_id is not None and resource == "hosts":
@@ -193,7 +215,14 @@ class Foreman(object):
         start = (page - 1) * per_page
         return {"total": len(records), "subtotal": len(matching), "page": page,
                 "per_page": per_page, "search": params.get("search"),
-                "results": matching[start:start + per_page]}
+                "results": [self._shown(resource, r) for r in matching[start:start + per_page]]}
+
+    def _shown(self, resource, record):
+        """A record as the API shows it: a balanced proxy with the SSH CA it publishes."""
+        if resource == "smart_proxies" and record.get("name") in BALANCED_PROXY_NAMES:
+            record = dict(record, remote_execution_ca_pubkey=proxy_ca_pubkey(
+                self.state_dir, record["name"]))
+        return record
 
     def _create(self, resource, body):
         fields = (body or {}).get(resource[:-1])

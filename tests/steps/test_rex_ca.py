@@ -1,6 +1,7 @@
 """REX_CA: the SSH CA the proxies publish at :9090/ssh/ca_pubkey, trusted by sshd through
 Global Registration's files; checked bytes, sshd -t, a reload only on change; REX_KEYS and
 REMOVE_REX_CA around it."""
+import json
 import os
 import stat
 import types
@@ -10,11 +11,14 @@ import pytest
 from lbenroll import fileio, services, webget
 from lbenroll.errors import LbenrollError
 from lbenroll.results import Result, Status
+from lbenroll.smartproxies import SMART_PROXIES
 from lbenroll.steps import rex_ca
 from lbenroll.steps.rex_ca import RexCa
 from lbenroll.writers import rex_user_ca
 from lbenroll.steps.rex_keys import RexKeys
+from tests import fake_foreman
 from tests.conftest import seed
+from tests.lab.foreman import BALANCED_PROXY_NAMES, PASSWORD, Foreman
 from tests.steps.conftest import BALANCER, CA, OTHER_CA
 from tests.writers.test_authorized_keys import ssh_key
 
@@ -346,3 +350,249 @@ def test_a_run_killed_before_the_reload_has_the_next_run_reload(ca_run, served, 
     assert again.summary.endswith("reloaded sshd, which an earlier run left unreloaded")
     assert text(ctx, "/var/lib/lbenroll/sshd-reload-pending") is None
     assert RexCa().run(ca_run()).status == Status.UNCHANGED
+
+
+# --rex-apikeys: the CAs of the Smart Proxy records Foreman's API lists (the lab's stand-in)
+
+PROXY01, PROXY02, PROXY03 = BALANCED_PROXY_NAMES
+PROXY_KEYS = dict(zip(BALANCED_PROXY_NAMES, (ssh_key(31), ssh_key(32), ssh_key(33))))
+CAPSULE_ID = 101  # capsule00.remote.example.test: content only, no remote execution key
+
+
+@pytest.fixture
+def foreman_api(monkeypatch, tmp_path):
+    """A fresh lab Foreman whose proxy01..03 have their remote execution keys and publish the
+    CAs given by name (Lab.set_ssh_ca's control file); returns its session (calls recorded)."""
+    def install(cas):
+        for name in BALANCED_PROXY_NAMES:
+            proxy_dir = tmp_path / "lab" / "proxies" / name
+            (proxy_dir / "ssh").mkdir(parents=True)
+            (proxy_dir / "ssh" / "id_foreman_proxy.pub").write_text(PROXY_KEYS[name] + "\n")
+            if name in cas:
+                (proxy_dir / "control.json").write_text(json.dumps({"ssh_ca": cas[name]}))
+        state = tmp_path / "lab" / "state"
+        state.mkdir(parents=True)
+        return fake_foreman.install(monkeypatch, state)
+    return install
+
+
+def api_run(ca_run, **given):
+    return ca_run(remote_exec_apikeys=True, password=PASSWORD, **given)
+
+
+def index_calls(session):
+    return [call[3]["page"] for call in session.calls if call[2] == SMART_PROXIES]
+
+
+def test_api_cas_are_trusted_without_asking_the_balancer(ca_run, served, foreman_api, sshd, ctx,
+                                                         root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    urls = served({})
+    session = foreman_api(dict.fromkeys(BALANCED_PROXY_NAMES, CA1 + "\n"))
+    run = api_run(ca_run)
+    RexCa().early(run)
+    assert run.early.pending() == 0  # the API carries the password: never begun early
+    result = RexCa().run(run)
+    assert result.status == Status.CHANGED, result.summary
+    assert text(ctx, CA_FILE) == CA1 + "\n"
+    assert text(ctx, DROPIN).splitlines()[-1] == "TrustedUserCAKeys %s" % CA_FILE
+    assert urls == []  # no /ssh/ca_pubkey through the balancer
+    assert index_calls(session) == [1, 2]  # proxy03 is on the second page
+    assert result.data["everywhere"] is True
+    assert result.data["ca_proxies"] == list(BALANCED_PROXY_NAMES)
+    assert result.data["smart_proxies"] == 101
+    assert result.detail[0] == (
+        "--rex-apikeys: remote_execution_ca_pubkey of the 101 Smart Proxies Foreman lists "
+        "(/api/v2/smart_proxies through %s)" % BALANCER)
+
+
+def test_api_a_record_without_a_remote_execution_key_says_nothing(ca_run, served, foreman_api,
+                                                                  sshd, ctx, root, tmp_path):
+    # A content-only capsule whose record still holds a CA (no SSH feature: Foreman neither
+    # refreshes it nor trusts it, host_extensions.rb) neither adds a CA nor counts as "without".
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({})
+    foreman_api(dict.fromkeys(BALANCED_PROXY_NAMES, CA1))
+    Foreman(str(tmp_path / "lab" / "state")).set_smart_proxy(
+        CAPSULE_ID, remote_execution_ca_pubkey=CA2)
+    result = RexCa().run(api_run(ca_run))
+    assert result.status == Status.CHANGED
+    assert text(ctx, CA_FILE) == CA1 + "\n"
+    assert result.data["everywhere"] is True and result.data["without_ca"] == 0
+    assert "capsule00.remote.example.test" not in " ".join(result.detail)
+
+
+def test_api_proxies_without_a_ca_are_named_and_keep_their_keys(ca_run, served, foreman_api,
+                                                                sshd, ctx, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({})
+    foreman_api({PROXY01: CA1, PROXY02: "\n", PROXY03: CA2 + "\n"})
+    result = RexCa().run(api_run(ca_run))
+    assert result.status == Status.CHANGED
+    assert text(ctx, CA_FILE) == "%s\n%s\n" % tuple(sorted([CA1, CA2]))
+    assert result.data["everywhere"] is False and result.data["without_ca"] == 1
+    assert result.data["ca_proxies"] == [PROXY01, PROXY03]
+    assert "1 remote execution Smart Proxies have no CA: %s; they need their own keys " \
+           "(REX_KEYS installs them)" % PROXY02 in result.detail
+
+
+def test_api_no_proxy_with_a_ca_changes_nothing(ca_run, served, foreman_api, ctx, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    served({})
+    foreman_api({})
+    result = RexCa().run(api_run(ca_run))
+    assert result.status == Status.UNCHANGED
+    assert result.summary.startswith("no Smart Proxy publishes an SSH CA in Foreman's API")
+    assert result.data["without_ca"] == 3 and result.data["ca_proxies"] == []
+    assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+
+
+@pytest.mark.parametrize("body, why", [
+    ("<html>503</html>", "not an SSH public key line"),
+    (CA1 + "\n" + CA2, "2 lines, not one key"),
+    (ssh_key(5, key_type="ssh-ed25519-cert-v01@openssh.com"), "is not one sshd takes as a CA"),
+    ("x" * (17 * 1024), "17408 bytes, more than a CA key's 16384")])
+def test_api_a_ca_that_is_not_one_ca_key_line_is_refused(ca_run, served, foreman_api, ctx, root,
+                                                         body, why):
+    seed(root, {SSHD_CONFIG: EL9})
+    served({})
+    foreman_api({PROXY02: body})
+    result = RexCa().run(api_run(ca_run))
+    assert result.status == Status.WARNING
+    [said] = [line for line in result.detail if line.startswith("Smart Proxy %s: " % PROXY02)]
+    assert "remote_execution_ca_pubkey is not an SSH CA key (" in said and why in said, said
+    assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+
+
+def test_api_a_ca_beside_a_bad_one_is_trusted_and_only_its_proxy_counted(
+        ca_run, served, foreman_api, sshd, ctx, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({})
+    foreman_api({PROXY01: CA1, PROXY02: "<html>503</html>", PROXY03: CA1})
+    result = RexCa().run(api_run(ca_run))
+    assert result.status == Status.CHANGED
+    assert text(ctx, CA_FILE) == CA1 + "\n"
+    assert result.data["everywhere"] is False
+    assert result.data["ca_proxies"] == [PROXY01, PROXY03]
+    assert any(line.startswith("Smart Proxy %s: remote_execution_ca_pubkey is not" % PROXY02)
+               for line in result.detail)
+
+
+def test_api_records_that_are_not_text_are_refused():
+    answers = rex_ca.from_records([
+        {"id": 1, "name": "a", "remote_execution_pubkey": ssh_key(1),
+         "remote_execution_ca_pubkey": 42},
+        {"id": 2, "remote_execution_pubkey": ssh_key(2), "remote_execution_ca_pubkey": CA1},
+        {"id": 3, "name": "c", "remote_execution_pubkey": "  ", "remote_execution_ca_pubkey": CA2},
+        {"id": 4, "name": "d", "remote_execution_pubkey": ssh_key(4)}])
+    assert answers.failures == ["Smart Proxy a: remote_execution_ca_pubkey is not text"]
+    assert [key.comment for key in answers.keys] == ["lab-rex-ca"]
+    assert (answers.signed, answers.unsigned, answers.without) == (["id 2"], ["d"], 1)
+
+
+def test_api_refusing_the_login_is_a_warning_that_changes_nothing(ca_run, served, foreman_api,
+                                                                  ctx, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    urls = served({})
+    foreman_api(dict.fromkeys(BALANCED_PROXY_NAMES, CA1))
+    result = RexCa().run(ca_run(remote_exec_apikeys=True, password="Wr0ngPassw0rd"))
+    assert result.status == Status.WARNING
+    assert result.summary == ("the Foreman API did not list the Smart Proxies (the Foreman API "
+                              "refused the login 'admin' (HTTP 401)): the host's SSH trust "
+                              "left as it was")
+    assert result.remediation == "check -l/--login and the password"
+    assert "Wr0ngPassw0rd" not in " ".join([result.summary, result.remediation] + result.detail)
+    assert urls == [] and text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
+
+
+@pytest.mark.parametrize("given", [{"remote_exec_proxies": "proxy01.example.test"},
+                                   {"remote_exec_url": "https://keys.example.test/rex.pub"}])
+def test_a_source_before_the_api_keeps_the_proxies_endpoint(ca_run, served, foreman_api, root,
+                                                            given):
+    # bootstrap.py's order: --rex-apikeys is not used (and has no password) then.
+    seed(root, {SSHD_CONFIG: EL9})
+    url = ("https://proxy01.example.test:9090/ssh/ca_pubkey" if "remote_exec_proxies" in given
+           else BALANCED)
+    urls = served({url: [""]})
+    session = foreman_api({})
+    assert RexCa().run(ca_run(remote_exec_apikeys=True, **given)).status == Status.UNCHANGED
+    assert urls and set(urls) == {url} and session.calls == []
+
+
+# REX_CA and REX_KEYS with --rex-apikeys: one listing, the keys of proxies with a CA left out
+
+
+def authorized_keys(ctx):
+    return text(ctx, "/root/.ssh/authorized_keys")
+
+
+def test_both_steps_read_one_listing_and_the_signed_proxies_keys_are_left_out(
+        ca_run, served, foreman_api, sshd, ctx, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({})
+    session = foreman_api({PROXY01: CA1, PROXY03: CA1})
+    run = api_run(ca_run)
+    for step in (RexCa(), RexKeys()):
+        step.early(run)
+        run.results[step.id] = step.run(run)
+    assert run.results["REX_CA"].status == Status.CHANGED
+    keys = run.results["REX_KEYS"]
+    assert keys.status == Status.CHANGED, keys.summary
+    assert authorized_keys(ctx) == PROXY_KEYS[PROXY02] + "\n"
+    assert keys.summary == "added 1 of 1 key to /root/.ssh/authorized_keys"
+    assert ("left out the keys of 2 that sign with an SSH CA sshd trusts (their "
+            "remote_execution_ca_pubkey, REX_CA), as Foreman leaves them out of "
+            "remote_execution_ssh_keys: %s, %s" % (PROXY01, PROXY03)) in keys.detail
+    assert keys.data["left_out"] == [PROXY01, PROXY03]
+    # One ping and one listing (both pages) for the two steps.
+    assert index_calls(session) == [1, 2]
+    assert [call[2] for call in session.calls].count("/api/ping") == 1
+
+
+def test_every_proxy_signed_adds_no_key(ca_run, served, foreman_api, sshd, ctx, root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    served({})
+    session = foreman_api(dict.fromkeys(BALANCED_PROXY_NAMES, CA1))
+    run = api_run(ca_run)
+    for step in (RexCa(), RexKeys()):
+        run.results[step.id] = step.run(run)
+    keys = run.results["REX_KEYS"]
+    assert keys.status == Status.UNCHANGED
+    assert keys.summary == ("no per-proxy key needed: every Smart Proxy with a remote execution "
+                            "key in Foreman signs with the SSH CA sshd trusts (REX_CA); "
+                            "/root/.ssh/authorized_keys left as it was")
+    assert authorized_keys(ctx) is None and index_calls(session) == [1, 2]
+
+
+def test_when_sshd_does_not_take_the_ca_every_key_is_added(ca_run, served, foreman_api, sshd,
+                                                          ctx, root):
+    seed(root, {SSHD_CONFIG: EL8})
+    sshd(rc=255, stderr="/etc/ssh/sshd_config line 2: Bad configuration option")
+    served({})
+    foreman_api(dict.fromkeys(BALANCED_PROXY_NAMES, CA1))
+    run = api_run(ca_run)
+    for step in (RexCa(), RexKeys()):
+        run.results[step.id] = step.run(run)
+    assert run.results["REX_CA"].status == Status.WARNING
+    assert run.results["REX_KEYS"].status == Status.CHANGED
+    assert sorted(authorized_keys(ctx).splitlines()) == sorted(PROXY_KEYS.values())
+
+
+def test_a_failed_listing_is_asked_once_and_both_steps_warn(ca_run, served, foreman_api, ctx,
+                                                            root):
+    seed(root, {SSHD_CONFIG: EL9})
+    served({})
+    session = foreman_api(dict.fromkeys(BALANCED_PROXY_NAMES, CA1))
+    run = ca_run(remote_exec_apikeys=True, password="Wr0ngPassw0rd")
+    for step in (RexCa(), RexKeys()):
+        run.results[step.id] = step.run(run)
+    assert {run.results[i].status for i in ("REX_CA", "REX_KEYS")} == {Status.WARNING}
+    assert "refused the login 'admin' (HTTP 401)" in run.results["REX_KEYS"].summary
+    assert index_calls(session) == [1]  # refused once, not asked again
+    assert authorized_keys(ctx) is None and text(ctx, CA_FILE) is None

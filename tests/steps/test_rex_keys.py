@@ -10,7 +10,7 @@ import pytest
 from lbenroll import credentials, enroll
 from lbenroll import engine, fileio, foreman, options
 from lbenroll.errors import ExitCode, UsageError
-from lbenroll.results import Status
+from lbenroll.results import Result, Status
 from tests import fake_foreman
 from tests.conftest import seed
 from tests.lab.foreman import BALANCED_PROXY_NAMES, PASSWORD, seed_world
@@ -556,3 +556,45 @@ def test_rex_apikeys_reads_the_password_like_foreman_mode(monkeypatch):
 def test_an_unused_rex_apikeys_needs_no_password_and_says_so(no_password, given, warning):
     result = validate(remote_exec_apikeys=True, **given)
     assert result.password is None and result.warnings == [warning]
+
+
+# --rex-apikeys and REX_CA: the key of a proxy that signs with a trusted SSH CA is left out
+
+SIGNED = ["proxy01.example.test", "proxy03.example.test"]
+
+
+@pytest.mark.parametrize("ca_status, left_out", [
+    (Status.CHANGED, True), (Status.UNCHANGED, True),  # dry run: "would trust" is CHANGED
+    (Status.WARNING, False), (Status.FAILED, False), (Status.SKIPPED, False), (None, False)])
+def test_api_keys_of_proxies_with_a_ca_are_left_out_only_when_rex_ca_trusted_it(
+        rex_run, api_session, ctx, ca_status, left_out):
+    api_session([ONE, TWO, THREE])
+    run = api_run(rex_run)
+    if ca_status is not None:
+        run.results["REX_CA"] = Result("REX_CA", ca_status, "", data={"ca_proxies": SIGNED})
+    result = RexKeys().run(run)
+    assert result.status == Status.CHANGED
+    notes = [line for line in result.detail if line.startswith("left out the keys")]
+    if left_out:
+        assert text(ctx) == TWO + "\n"
+        assert notes == ["left out the keys of 2 that sign with an SSH CA sshd trusts (their "
+                         "remote_execution_ca_pubkey, REX_CA), as Foreman leaves them out of "
+                         "remote_execution_ssh_keys: proxy01.example.test, proxy03.example.test"]
+        assert result.data["left_out"] == SIGNED
+    else:
+        assert text(ctx) == "%s\n%s\n%s\n" % (ONE, TWO, THREE)
+        assert notes == [] and result.data["left_out"] == []
+
+
+def test_api_every_proxy_signed_with_a_bad_key_elsewhere_is_a_warning(rex_run, api_session, ctx):
+    # proxy02 has no CA and a record whose key is no key: nothing to add, and that is named.
+    api_session([ONE, "<html>not a key</html>", THREE])
+    run = api_run(rex_run)
+    run.results["REX_CA"] = Result("REX_CA", Status.UNCHANGED, "", data={"ca_proxies": SIGNED})
+    result = RexKeys().run(run)
+    assert result.status == Status.WARNING
+    assert result.summary == ("2 Smart Proxies sign with the SSH CA sshd trusts (REX_CA); the "
+                              "keys of the others are not SSH keys; /root/.ssh/authorized_keys "
+                              "left as it was")
+    assert "Smart Proxy proxy02.example.test: not an SSH public key" in result.detail
+    assert result.remediation and text(ctx) is None
