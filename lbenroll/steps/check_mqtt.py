@@ -1,12 +1,13 @@
-"""CHECK_MQTT: yggdrasil can reach the balancer's MQTT port."""
+"""CHECK_MQTT: yggdrasil can reach the balancer's MQTT port and is answered there as this host
+(its client certificate: the MQTT CONNECT of brokers.yggdrasil_identity)."""
 from lbenroll import fileio, host, ports
-from lbenroll.brokers import broker_result
+from lbenroll.brokers import broker_result, yggdrasil_identity
 from lbenroll.probe import mqtt_exchange
 from lbenroll.results import Status
 from lbenroll.steps.base import Step
 from lbenroll.urls import host_of
 from lbenroll.writers.base import decode
-from lbenroll.writers.yggdrasil import broker_urls
+from lbenroll.writers.yggdrasil import broker_urls, top_level_strings
 
 
 class CheckMqtt(Step):
@@ -15,11 +16,13 @@ class CheckMqtt(Step):
     requires = ("YGGDRASIL_CONFIG",)
 
     def run(self, run):
-        text = decode(fileio.read_bytes(run.ctx, host.YGGDRASIL_CONFIG) or b"")
+        data = fileio.read_bytes(run.ctx, host.YGGDRASIL_CONFIG)
+        text = decode(data or b"")
         broker_ports = sorted({_port(url) for url in broker_urls(text) if host_of(url)}
                               or {ports.MQTT})
+        identity = yggdrasil_identity(run.ctx, None if data is None else top_level_strings(text))
         results = [broker_result(self.id, run, port, "yggdrasil (pull-mode REX)",
-                                    mqtt_exchange) for port in broker_ports]
+                                 mqtt_exchange, identity) for port in broker_ports]
         worst = [r for r in results if r.status != Status.UNCHANGED]
         return worst[0] if worst else results[0]
 

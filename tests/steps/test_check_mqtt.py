@@ -13,7 +13,7 @@ def probed(monkeypatch, verdicts):
     """Replace the probe: {port: status}; returns the ports probed, in order."""
     ports = []
 
-    def broker_result(step_id, run, port, service, exchange):
+    def broker_result(step_id, run, port, service, exchange, identity):
         ports.append(port)
         return Result(step_id, verdicts.get(port, Status.UNCHANGED), "port %d" % port)
     monkeypatch.setattr(check_mqtt, "broker_result", broker_result)
