@@ -119,12 +119,17 @@ def _open_regular(real, path):
 
 
 def probe_presenting(identity, host_name, port, ca_pem, timeout, exchange, address=None):
-    """tls_probe presenting identity: (the probe, None); when identity cannot be presented,
-    (a probe without the exchange, the IdentityUnavailable saying why)."""
+    """tls_probe presenting identity (None: no client certificate): (the probe, None); when
+    identity cannot be presented, (a probe without the exchange, whose `unchecked` says why,
+    the IdentityUnavailable)."""
+    if identity is None:
+        return tls_probe(host_name, port, ca_pem, timeout, exchange, address), None
     try:
         presented = _Presented(identity)
     except IdentityUnavailable as exc:
-        return tls_probe(host_name, port, ca_pem, timeout, None, address), exc
+        probe = tls_probe(host_name, port, ca_pem, timeout, None, address)
+        probe.unchecked = str(exc)
+        return probe, exc
     with presented as pair:
         return tls_probe(host_name, port, ca_pem, timeout, exchange, address, pair), None
 
@@ -132,14 +137,8 @@ def probe_presenting(identity, host_name, port, ca_pem, timeout, exchange, addre
 def broker_result(step_id, run, port, service, exchange, identity=None):
     """Probe balancer:port as the agent that uses it would, presenting identity if given."""
     where = "%s:%d" % (run.balancer, port)
-    timeout = min(run.options.timeout, 15)
-    unavailable = None
-    if identity is None:
-        probe = tls_probe(run.balancer, port, run.katello_ca(), timeout=timeout,
-                          exchange=exchange)
-    else:
-        probe, unavailable = probe_presenting(identity, run.balancer, port, run.katello_ca(),
-                                              timeout, exchange)
+    probe, unavailable = probe_presenting(identity, run.balancer, port, run.katello_ca(),
+                                          min(run.options.timeout, 15), exchange)
     if not probe.reachable:
         summary = "%s not reachable (%s): %s cannot connect" % (where, probe.error, service)
         return Result(step_id, Status.WARNING, summary,

@@ -29,6 +29,7 @@ class ProbeResult(object):
         self.fingerprint = None     # SHA-256 of the certificate presented (DER), hex
         self.protocol_ok = None
         self.protocol_detail = None
+        self.unchecked = None       # why the exchange was not run when it was asked for
 
     @property
     def name_ok(self):
