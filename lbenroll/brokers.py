@@ -55,9 +55,10 @@ def yggdrasil_identity(ctx, keys):
         return Identity(ctx, cert, key, "%s's cert-file" % host.YGGDRASIL_CONFIG)
     note = None
     if keys is not None:
-        note = ("%s names no cert-file and key-file: yggdrasil presents no certificate, which "
-                "Foreman's mosquitto refuses; checked with the consumer certificate that "
-                "--rex-pull and Global Registration set there" % host.YGGDRASIL_CONFIG)
+        note = ("%s does not name both cert-file and key-file: yggdrasil presents no "
+                "certificate, which Foreman's mosquitto refuses; checked with the consumer "
+                "certificate that --rex-pull and Global Registration set there" % (
+                    host.YGGDRASIL_CONFIG))
     return Identity(ctx, host.CONSUMER_CERT, host.CONSUMER_KEY, "the consumer certificate",
                     note)
 

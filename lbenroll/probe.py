@@ -118,14 +118,14 @@ def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None, cli
     except (ssl.SSLError, OSError) as exc:
         if exchanging:
             result.protocol_ok = False
-            result.protocol_detail = after_handshake(exc, bool(client_cert))
+            result.protocol_detail = _after_handshake(exc, bool(client_cert))
         _failed(result, exc, handshake_done, ca_pem)
     finally:
         raw.close()
     return result
 
 
-def after_handshake(exc, presented):
+def _after_handshake(exc, presented):
     """What an error of the exchange that followed a completed TLS handshake says.
 
     With TLS 1.3 the client's handshake is over before the server has judged the client's
