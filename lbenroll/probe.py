@@ -10,6 +10,10 @@ MQTT_CLIENT_ID = b"lbenroll-check"
 MQTT_CONNECT = (b"\x10" + bytes([10 + 2 + len(MQTT_CLIENT_ID)]) + b"\x00\x04MQTT\x04\x02\x00\x3c"
                 + b"\x00" + bytes([len(MQTT_CLIENT_ID)]) + MQTT_CLIENT_ID)
 MQTT_DISCONNECT = b"\xe0\x00"
+# MQTT 3.1.1, section 3.2.2.3: the CONNACK return codes that refuse a connection.
+CONNACK_REFUSED = {1: "unacceptable protocol version", 2: "identifier rejected",
+                   3: "server unavailable", 4: "bad user name or password",
+                   5: "not authorized"}
 
 
 class ProbeResult(object):
@@ -25,6 +29,7 @@ class ProbeResult(object):
         self.fingerprint = None     # SHA-256 of the certificate presented (DER), hex
         self.protocol_ok = None
         self.protocol_detail = None
+        self.unchecked = None       # why the exchange was not run when it was asked for
 
     @property
     def name_ok(self):
@@ -52,6 +57,18 @@ def _names(cert):
     return names
 
 
+def _no_password():
+    # An encrypted key fails to load instead of OpenSSL asking for its pass phrase on the
+    # terminal (load_cert_chain prompts when no password is given).
+    return b""
+
+
+def load_client_cert(context, client_cert):
+    """Load client_cert, a (certificate file, key file) pair, into an ssl context; ssl.SSLError
+    or OSError when they cannot be loaded (never a pass-phrase prompt)."""
+    context.load_cert_chain(client_cert[0], client_cert[1], password=_no_password)
+
+
 def _context(ca_pem, client_cert=None):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     # Hostname checking is done by us, so a wrong name can be reported with the names found.
@@ -64,7 +81,7 @@ def _context(ca_pem, client_cert=None):
         context.verify_mode = ssl.CERT_REQUIRED
         context.load_verify_locations(cadata=ca_pem)
     if client_cert:
-        context.load_cert_chain(*client_cert)
+        load_client_cert(context, client_cert)
     return context
 
 
@@ -85,7 +102,7 @@ def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None, cli
     raw = _connect(result, address or host, timeout)
     if raw is None:
         return result
-    handshake_done = False
+    handshake_done = exchanging = False
     try:
         with context.wrap_socket(raw, server_hostname=host) as sock:
             handshake_done = True
@@ -96,18 +113,48 @@ def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None, cli
                 result.names = _names(sock.getpeercert())
             if exchange is not None and (ca_pem is None or result.name_ok):
                 sock.settimeout(timeout)
+                exchanging = True
                 result.protocol_ok, result.protocol_detail = exchange(sock)
-    except ssl.SSLError as exc:
+    except (ssl.SSLError, OSError) as exc:
+        if exchanging:
+            result.protocol_ok = False
+            result.protocol_detail = _after_handshake(exc, bool(client_cert))
+        _failed(result, exc, handshake_done, ca_pem)
+    finally:
+        raw.close()
+    return result
+
+
+def _after_handshake(exc, presented):
+    """What an error of the exchange that followed a completed TLS handshake says.
+
+    With TLS 1.3 the client's handshake is over before the server has judged the client's
+    certificate: a server that requires one it did not get, or does not accept the one it got
+    (mosquitto with require_certificate, as Foreman's installer sets it up), closes the
+    connection then, and the client sees that only at its first read.
+    """
+    if isinstance(exc, socket.timeout):
+        return "no answer within the timeout after the TLS handshake"
+    why = ("it may not accept the client certificate presented (another CA's, expired or "
+           "revoked)" if presented else "it may require a client certificate")
+    return "the server closed the connection after the TLS handshake (%s): %s" % (
+        _reason(exc), why)
+
+
+def _reason(exc):
+    if isinstance(exc, ssl.SSLError):
+        return exc.reason or str(exc)
+    return exc.strerror or str(exc)
+
+
+def _failed(result, exc, handshake_done, ca_pem):
+    """result.error (and chain_ok) from an error of the connection."""
+    if isinstance(exc, ssl.SSLError):
         # Only a verification failure says something about the chain; a handshake cut short
         # (a balancer with nothing behind it) does not.
         if not handshake_done and exc.reason == "CERTIFICATE_VERIFY_FAILED":
             result.chain_ok = False
-        result.error = exc.reason or str(exc)
-    except OSError as exc:
-        result.error = exc.strerror or str(exc)
-    finally:
-        raw.close()
-    return result
+    result.error = _reason(exc)
 
 
 def _connect(result, address, timeout):
@@ -162,6 +209,12 @@ def mqtt_exchange(sock):
     if answer[:2] == b"\x20\x02" and answer[3:4] == b"\x00":
         sock.sendall(MQTT_DISCONNECT)
         return True, "MQTT CONNACK accepted"
+    if answer[:2] == b"\x20\x02" and len(answer) == 4:
+        return False, "MQTT CONNACK refused the connection: return code %d (%s)" % (
+            answer[3], CONNACK_REFUSED.get(answer[3], "unknown"))
+    if not answer:
+        return False, ("the broker closed the connection without answering the MQTT CONNECT "
+                       "(it may require a client certificate, or refuse the one presented)")
     return False, "unexpected MQTT answer %r" % answer
 
 

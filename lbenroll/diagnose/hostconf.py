@@ -4,7 +4,7 @@ import re
 import socket
 import urllib.parse
 
-from lbenroll import consumer, fileio, host, packages, services
+from lbenroll import brokers, consumer, fileio, host, packages, services
 from lbenroll.diagnose.verdicts import HOST, same_proxy, skipped
 from lbenroll.errors import LbenrollError
 from lbenroll.ini import IniDocument
@@ -50,6 +50,7 @@ class HostFacts(object):
         self.gofer_url = None       # "" when the file exists without a url
         self.brokers = None
         self.yggdrasil_keys = None  # {key: [strings]} of config.toml's top-level keys
+        self.mqtt_identity = None   # brokers.Identity: what yggdrasil presents to its broker
         # With --rex-pull recorded: {"installed": [names], "unit", "enabled"}, or {"error"}.
         self.rex_pull = None
         self.openscap = None        # foreman_scap_client's {":server:", ":port:"} as written
@@ -93,6 +94,8 @@ def read_host(ctx):
     if text is not None:
         facts.brokers = broker_urls(text)
         facts.yggdrasil_keys = top_level_strings(text)
+    # Named here, opened (read only, through diskio's walk) when a probe presents it.
+    facts.mqtt_identity = brokers.yggdrasil_identity(ctx, facts.yggdrasil_keys)
     text = text_of(ctx, host.OPENSCAP_CONFIG)
     if text is not None:
         facts.openscap = openscap_settings(text)

@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from tests.lab import pki
 from tests.lab.daemon import wait_until
 from tests.lab.lab import ACTIVATION_KEY, BALANCED_PROXIES, BALANCER, ORG, WORLD
 
@@ -406,14 +407,21 @@ def test_amqp_through_the_balancer_reaches_a_proxy_listener(lab, sandbox):
 
 
 def test_mqtt_over_tls_through_the_balancer(lab, sandbox):
+    # mosquitto as Foreman's installer sets it up (tests/lab/services.py): a client presents a
+    # certificate from the lab CA and its CN is its user; a host writes its own control topic,
+    # a proxy (its FQDN) reads every host's.
     box = sandbox()
-    topic, message = "lab/%s" % uuid.uuid4().hex, "hello"
+    host = pki.make_server_cert(os.path.join(lab.pki_dir, "clients"), "client01.example.test",
+                                ["client01.example.test"], lab.ca)
+    proxy = lab.proxies["proxy02"].cert
+    topic, message = "yggdrasil/client01.example.test/control/out", uuid.uuid4().hex
     tls = ["--cafile", lab.ca.cert]
     run_ok(box, ["mosquitto_pub", "-h", BALANCER, "-p", "1883", "-t", topic, "-m", message,
-                 "-r"] + tls)
+                 "-r", "--cert", host.cert, "--key", host.key] + tls)
     # One broker serves every proxy's listener: the retained message is there on proxy02 too.
     received = run_ok(box, ["mosquitto_sub", "-h", "proxy02.example.test", "-p", "1883", "-t",
-                            topic, "-C", "1", "-W", "10"] + tls)
+                            "yggdrasil/+/control/out", "-C", "1", "-W", "10",
+                            "--cert", proxy.cert, "--key", proxy.key] + tls)
     assert received.stdout == message + "\n"
 
 

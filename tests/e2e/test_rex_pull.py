@@ -44,6 +44,22 @@ def text_of(path):
         return ""
 
 
+def result_of(report, step_id):
+    return [r for r in report["results"] if r["id"] == step_id][0]
+
+
+def test_a_dry_run_on_a_fresh_host_does_not_warn_for_the_connack_it_cannot_check(lab, sandbox):
+    # No consumer certificate yet: yggdrasil has no identity to present, so neither has
+    # CHECK_MQTT; it checks the port, the chain and the name, and says what it left.
+    box = sandbox()
+    proc = lbenroll(box, *(ENROLL + ["--rex-pull", "--dry-run", "--json"]))
+    mqtt = result_of(proc.report, "CHECK_MQTT")
+    assert mqtt["status"] == "unchanged", mqtt
+    assert mqtt["summary"] == (
+        "%s:1883 presents a valid certificate naming the balancer; the MQTT CONNACK was not "
+        "checked: there is no /etc/pki/consumer/cert.pem" % BALANCER)
+
+
 def host_check(box, check_id):
     proc = lbenroll(box, "diagnose", "--server", BALANCER, "--host-only", "--json")
     return [r for r in proc.report["results"] if r["id"] == check_id][0], proc
@@ -66,6 +82,13 @@ def test_the_worker_subscribes_through_the_balancer_and_receives_a_job_notice(la
     assert 'ca-root = ["%s"]\n' % KATELLO_CA in config
     assert 'log-level = "error"\n' in config  # the package's line, not lbenroll's, kept
     assert box.run(["systemctl", "is-enabled", "--quiet", "yggdrasild"]).returncode == 0
+    # CHECK_MQTT's CONNECT presents the consumer certificate, as yggdrasil does: mosquitto,
+    # set up as Foreman's installer does (require_certificate), answers it.
+    mqtt = result_of(report, "CHECK_MQTT")
+    assert mqtt["status"] == "unchanged", mqtt
+    assert "MQTT CONNACK accepted" in mqtt["detail"], mqtt
+    assert any(line.startswith("presented /etc/pki/consumer/cert.pem") for line in
+               mqtt["detail"]), mqtt
 
     # The worker runs as yggd would (the lab's systemd stand-in starts nothing).
     uuid = consumer_uuid(box)
@@ -81,14 +104,18 @@ def test_the_worker_subscribes_through_the_balancer_and_receives_a_job_notice(la
         wait_for(lambda: "received SUBACK" in text_of(log), 30, "the worker's subscription")
         assert "topic yggdrasil/%s/data/in" % uuid in text_of(log)
         # The Smart Proxy announces a job on its own broker (proxy02's listener), as
-        # smart_proxy_remote_execution_ssh does: QoS 1, not retained. The publisher is the
-        # test's, on the host, which has no lab names: it connects by address (--insecure: no
-        # name check for the test's own client; the worker's connection is checked by name).
+        # smart_proxy_remote_execution_ssh does: QoS 1, not retained, presenting proxy02's
+        # certificate, whose CN (its FQDN) is the ACL's user that may write
+        # yggdrasil/+/data/in. The publisher is the test's, on the host, which has no lab
+        # names: it connects by address (--insecure: no name check for the test's own client;
+        # the worker's connection is checked by name).
         notice = json.dumps({"type": "data", "directive": "foreman",
                              "content": "https://proxy02.example.test:9090/ssh/jobs/1"})
+        proxy02 = lab.proxies["proxy02"].cert
         published = subprocess.run(
             ["mosquitto_pub", "-h", lab.proxies["proxy02"].address, "-p", str(MQTT_PORT),
-             "--cafile", lab.ca.cert, "--insecure", "-q", "1", "-V", "mqttv311",
+             "--cafile", lab.ca.cert, "--insecure", "--cert", proxy02.cert, "--key",
+             proxy02.key, "-q", "1", "-V", "mqttv311",
              "-t", "yggdrasil/%s/data/in" % uuid, "-m", notice],
             capture_output=True, text=True, timeout=30)
         assert published.returncode == 0, published.stdout + published.stderr

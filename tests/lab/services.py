@@ -4,6 +4,7 @@ import os
 import shutil
 import socket
 import ssl
+import subprocess
 import time
 
 from tests.lab.daemon import Daemon, LabError
@@ -68,33 +69,74 @@ def start_amqp(workdir, listeners, ca, log_path):
     return daemon
 
 
-def mosquitto_conf(listeners, ca):
+# Foreman's installer sets up each Smart Proxy's mosquitto for pull-mode remote execution so
+# (theforeman/puppet-foreman_proxy 03733d5: manifests/plugin/remote_execution/mosquitto.pp and
+# templates/plugin/foreman.acl.epp at d7be285; docs/katello-client-facts.md, "The Smart Proxy's
+# mosquitto"): a client must present a certificate from the CA of `cafile`, its subject CN is
+# its user name, and the ACL lets a host read its own job topic and write its own control topic
+# while the proxy (the user named by its FQDN) writes every host's job topic and reads every
+# control topic.
+MOSQUITTO_ACL = """\
+pattern read yggdrasil/%u/data/in
+pattern write yggdrasil/%u/control/out
+
+user {user}
+topic write yggdrasil/+/data/in
+topic read yggdrasil/+/control/out
+"""
+
+
+def mosquitto_conf(listeners, ca, acl_files):
+    """mosquitto.conf: one listener per (address, port, cert, key), each with its ACL file (the
+    same index in acl_files) and the settings of Foreman's installer."""
     lines = [
         "# mosquitto for the lbenroll lab (tests/lab/services.py)",
         # Started as root, mosquitto switches to user mosquitto before reading the keys, which
         # are readable by root only.
         "user root",
+        # One process stands for every proxy's broker: each listener has its own settings, its
+        # ACL naming its own proxy, as each proxy's mosquitto names its own FQDN.
         "per_listener_settings true",
         "persistence false",
         "log_dest stdout",
     ]
-    for address, port, cert, key in listeners:
+    for (address, port, cert, key), acl_file in zip(listeners, acl_files):
         lines += [
             "",
             "listener %d %s" % (port, address),
+            "acl_file %s" % acl_file,
             "cafile %s" % ca,
             "certfile %s" % cert,
             "keyfile %s" % key,
-            "require_certificate false",
-            "allow_anonymous true",
+            "require_certificate true",
+            "use_identity_as_username true",
         ]
     return "\n".join(lines) + "\n"
 
 
+def subject_cn(cert):
+    """The subject CN of a PEM certificate file (openssl CLI)."""
+    proc = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-subject", "-nameopt",
+                           "RFC2253"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LabError("openssl x509 %s failed: %s" % (cert, proc.stderr))
+    for part in proc.stdout.strip().split("=", 1)[1].split(","):
+        key, _, value = part.partition("=")
+        if key.strip() == "CN":
+            return value.strip()
+    raise LabError("%s has no subject CN" % cert)
+
+
 def start_mosquitto(workdir, listeners, ca):
-    """Start mosquitto with one MQTT-over-TLS listener per (address, port, cert, key); ready."""
+    """Start mosquitto with one MQTT-over-TLS listener per (address, port, cert, key), set up as
+    Foreman's installer sets up a proxy's: client certificates from ca required, the ACL's proxy
+    user the subject CN of the listener's own certificate (the proxy's FQDN); ready."""
     base = _service_dir(workdir, "mosquitto")
-    conf = _write(os.path.join(base, "mosquitto.conf"), mosquitto_conf(listeners, ca))
+    acl_files = [_write(os.path.join(base, "foreman-%s-%d.acl" % (address, port)),
+                        MOSQUITTO_ACL.format(user=subject_cn(cert)))
+                 for address, port, cert, _key in listeners]
+    conf = _write(os.path.join(base, "mosquitto.conf"),
+                  mosquitto_conf(listeners, ca, acl_files))
     daemon = Daemon("mosquitto", ["mosquitto", "-c", conf], os.path.join(base, "mosquitto.log"))
     daemon.start()
     _wait_ports(daemon, listeners)

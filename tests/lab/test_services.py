@@ -198,21 +198,78 @@ def mqtt_connect_packet(client_id):
 
 @pytest.fixture(scope="module")
 def mosquitto(workdir, pki):
-    cert3, key3 = pki.issue("mqtt93.example.test", sans=[BALANCER])
-    cert4, key4 = pki.issue("mqtt94.example.test")
+    # Each listener's certificate is its proxy's, for clients too (as foreman-proxy-certs
+    # makes them): its CN is the ACL's user that writes every host's job topic.
+    cert3, key3 = pki.issue("mqtt93.example.test", sans=[BALANCER],
+                            usage="serverAuth,clientAuth")
+    cert4, key4 = pki.issue("mqtt94.example.test", usage="serverAuth,clientAuth")
     daemon = start_mosquitto(workdir, [("127.0.9.3", 1883, cert3, key3),
                                        ("127.0.9.4", 1883, cert4, key4)], pki.ca)
     yield daemon
     daemon.stop()
 
 
+@pytest.fixture(scope="module")
+def host_cert(pki):
+    """A host's certificate from the CA mosquitto trusts, as a consumer certificate is."""
+    return pki.issue("client95.example.test", usage="clientAuth")
+
+
 @pytest.mark.parametrize("address,name", [("127.0.9.3", BALANCER),
                                           ("127.0.9.4", "mqtt94.example.test")])
-def test_mosquitto_accepts_mqtt_over_tls(mosquitto, pki, address, name):
-    with tls_connect(address, 1883, pki.ca, name) as tls:
+def test_mosquitto_accepts_mqtt_over_tls(mosquitto, pki, host_cert, address, name):
+    with tls_connect(address, 1883, pki.ca, name, host_cert) as tls:
         tls.sendall(mqtt_connect_packet(b"lab-test-" + address.encode()))
         # CONNACK, session-present 0, return code 0 (accepted).
         assert recv_exactly(tls, 4) == b"\x20\x02\x00\x00"
+
+
+def test_mosquitto_requires_a_client_certificate(mosquitto, pki):
+    # As Foreman's: with TLS 1.3 the handshake completes, then the broker closes the
+    # connection instead of answering the CONNECT.
+    with tls_connect("127.0.9.3", 1883, pki.ca, BALANCER) as tls:
+        assert tls.version() == "TLSv1.3"
+        with pytest.raises((ssl.SSLError, ConnectionError)):
+            tls.sendall(mqtt_connect_packet(b"lab-test-anonymous"))
+            assert recv_exactly(tls, 4) != b"\x20\x02\x00\x00"
+            raise ConnectionError("the broker closed the connection")
+
+
+def mosquitto_client(tool, cert, *args):
+    """argv of mosquitto_pub or _sub to mqtt93's listener by address, presenting cert."""
+    return ["stdbuf", "-oL", tool, "-h", "127.0.9.3", "-p", "1883", "--insecure", "-V",
+            "mqttv311", "--cafile", cert[2], "--cert", cert[0], "--key", cert[1]] + list(args)
+
+
+def test_mosquitto_acl_lets_the_proxy_announce_jobs_and_nobody_else(mosquitto, pki, host_cert):
+    # The host subscribes to its own job topic; another host's publish there is dropped, the
+    # proxy's (its FQDN is the ACL's user) arrives: the first message the host gets is the
+    # proxy's, though the other host's was published first.
+    topic = "yggdrasil/client95.example.test/data/in"
+    host = host_cert + (pki.ca,)
+    other = pki.issue("client96.example.test", usage="clientAuth") + (pki.ca,)
+    proxy = (os.path.join(pki.dir, "mqtt93.example.test.pem"),
+             os.path.join(pki.dir, "mqtt93.example.test.key"), pki.ca)
+    sub = subprocess.Popen(mosquitto_client("mosquitto_sub", host, "-d", "-t", topic, "-q", "1",
+                                            "-C", "1", "-W", "20"),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        seen = []
+        for line in sub.stdout:
+            seen.append(line)
+            if "received SUBACK" in line:
+                break
+        assert "received SUBACK" in "".join(seen), seen
+        for cert, message in ((other, "from another host"), (proxy, "from the proxy")):
+            subprocess.run(mosquitto_client("mosquitto_pub", cert, "-t", topic, "-q", "1",
+                                            "-m", message), check=True, timeout=20)
+        out, _ = sub.communicate(timeout=30)
+    finally:
+        if sub.poll() is None:
+            sub.kill()
+            sub.wait()
+    received = [line for line in out.splitlines() if line.startswith("from ")]
+    assert received == ["from the proxy"], out
 
 
 def test_mosquitto_listener_presents_its_own_certificate(mosquitto, pki):

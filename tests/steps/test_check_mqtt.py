@@ -1,9 +1,13 @@
 """CHECK_MQTT probes each broker port yggdrasil's config.toml names on the balancer (the probe
 itself is lab-tested) and reports the worst."""
+import os
+
+import pytest
+
 from lbenroll.results import Result, Status
 from lbenroll.steps import check_mqtt
 from lbenroll.steps.check_mqtt import CheckMqtt
-from tests.conftest import seed
+from tests.conftest import DATA, seed
 from tests.steps.conftest import BALANCER, CA
 
 CONFIG = "/etc/yggdrasil/config.toml"
@@ -13,7 +17,7 @@ def probed(monkeypatch, verdicts):
     """Replace the probe: {port: status}; returns the ports probed, in order."""
     ports = []
 
-    def broker_result(step_id, run, port, service, exchange):
+    def broker_result(step_id, run, port, service, exchange, identity):
         ports.append(port)
         return Result(step_id, verdicts.get(port, Status.UNCHANGED), "port %d" % port)
     monkeypatch.setattr(check_mqtt, "broker_result", broker_result)
@@ -50,27 +54,61 @@ def test_an_ipv6_broker_without_a_port_is_1883():
     assert check_mqtt._port("mqtts://[2001:db8::1]:8883") == 8883
 
 
-def test_the_probe_of_each_broker_port_is_begun_early_and_taken_by_the_step(make_run, root,
-                                                                           monkeypatch):
+def _identity_files(name):
+    with open(os.path.join(DATA, "pki", "mqtt", name)) as f:
+        return f.read()
+
+
+@pytest.fixture
+def answered(monkeypatch):
+    """brokers' tls_probe replaced by a broker that answers CONNACK; records (port, the client
+    certificate's bytes) per probe."""
     from lbenroll import brokers, probe
-    seed(root, {CONFIG: 'broker = ["mqtts://%s:8883", "mqtts://%s"]\n' % (BALANCER, BALANCER),
-                "/etc/rhsm/ca/katello-server-ca.pem": CA})
     asked = []
 
-    def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None):
-        asked.append((host, port, ca_pem == CA, exchange))
+    def tls_probe(host, port, ca_pem, timeout=10.0, exchange=None, address=None,
+                  client_cert=None):
+        assert exchange is probe.mqtt_exchange and ca_pem == CA
+        with open(client_cert[0]) as f:
+            asked.append((port, f.read()))
         answer = probe.ProbeResult(host, port)
         answer.reachable, answer.chain_ok, answer.names = True, True, [host]
         answer.protocol_ok, answer.protocol_detail = True, "MQTT CONNACK accepted"
         return answer
     monkeypatch.setattr(brokers, "tls_probe", tls_probe)
+    return asked
+
+
+def enrolled(root):
+    seed(root, {CONFIG: 'broker = ["mqtts://%s:8883", "mqtts://%s"]\n' % (BALANCER, BALANCER),
+                "/etc/rhsm/ca/katello-server-ca.pem": CA,
+                "/etc/pki/consumer/cert.pem": _identity_files("consumer.pem"),
+                "/etc/pki/consumer/key.pem": _identity_files("consumer.key")})
+
+
+def test_the_probe_of_each_broker_port_is_begun_early_and_taken_by_the_step(make_run, root,
+                                                                           answered):
+    enrolled(root)
     run = make_run()
     CheckMqtt().early(run)
     assert run.early.pending() == 2
     result = CheckMqtt().run(run)
     assert result.status == Status.UNCHANGED and run.early.pending() == 0
-    assert sorted(asked) == [(BALANCER, 1883, True, probe.mqtt_exchange),
-                             (BALANCER, 8883, True, probe.mqtt_exchange)]  # each once
+    cert = _identity_files("consumer.pem")
+    assert sorted(answered) == [(1883, cert), (8883, cert)]  # each port once, early
+
+
+def test_a_certificate_the_run_replaced_is_presented_again(make_run, root, answered):
+    # REGISTER wrote a new consumer certificate after the probe began: asked again with it.
+    enrolled(root)
+    run = make_run()
+    CheckMqtt().early(run)
+    new = _identity_files("consumer.pem") + "\n"
+    seed(root, {"/etc/pki/consumer/cert.pem": new})
+    assert CheckMqtt().run(run).status == Status.UNCHANGED
+    assert run.early.pending() == 2  # the early answers, for the old certificate, stay unused
+    assert sorted((port, cert) for port, cert in answered if cert == new) == [
+        (1883, new), (8883, new)]
 
 
 def test_nothing_is_begun_early_without_yggdrasil_s_configuration(make_run):

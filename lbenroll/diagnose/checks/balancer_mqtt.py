@@ -7,9 +7,10 @@ it only when it is connected to that broker. So a balancer that spreads one clie
 connections over several brokers makes that client deaf to the other proxies' jobs.
 """
 from lbenroll import ports
+from lbenroll.brokers import CONNACK_UNCHECKED, probe_presenting
 from lbenroll.diagnose.balancer import MAX_PROBES_PER_PORT
 from lbenroll.diagnose.verdicts import listing, passed, short, skipped, warned
-from lbenroll.probe import mqtt_exchange, tls_probe
+from lbenroll.probe import mqtt_exchange
 from lbenroll.urls import host_of, same_host
 
 CONSEQUENCE = (
@@ -32,12 +33,14 @@ def start(known):
     if brokers is None or known.katello_pem is None:
         return None
     port = broker_port(brokers, known.balancer)
+    identity = known.facts.mqtt_identity
     # At least one more connection than proxies, so a round-robin shows a second broker.
     through = known.submit(through_balancer, known.balancer, port, known.katello_pem,
                            min(max(len(known.states) + 1, 4), MAX_PROBES_PER_PORT),
-                           known.timeout)
+                           known.timeout, identity)
     directs = {p.name: known.submit(direct, p, known.balancer, port, known.katello_pem,
-                                    known.timeout) for p in known.states if not p.problem}
+                                    known.timeout, identity)
+               for p in known.states if not p.problem}
     return through, directs
 
 
@@ -58,22 +61,38 @@ def broker_port(brokers, balancer):
     return ports.MQTT
 
 
-def through_balancer(balancer, port, trust, attempts, timeout):
+def through_balancer(balancer, port, trust, attempts, timeout, identity=None):
     """attempts MQTT connections to the balancer, one after the other (a round-robin balancer
     then shows its rotation); stops at the first that completes no TLS handshake, so a broker
-    that hangs costs one --timeout, not one per attempt."""
+    that hangs costs one --timeout, not one per attempt. Each presents identity, this host's
+    as yggdrasil presents it (brokers.yggdrasil_identity): Foreman's mosquitto answers the
+    CONNECT of no other."""
     probes = []
     for _ in range(attempts):
-        probe = tls_probe(balancer, port, trust, timeout, mqtt_exchange)
+        probe = probe_presenting(identity, balancer, port, trust, timeout, mqtt_exchange)[0]
         probes.append(probe)
         if not probe.fingerprint:
             break
     return probes
 
 
-def direct(proxy, balancer, port, trust, timeout):
+def direct(proxy, balancer, port, trust, timeout, identity=None):
     """One MQTT connection to a proxy's own address, presenting the balancer's name."""
-    return tls_probe(balancer, port, trust, timeout, mqtt_exchange, proxy.address)
+    return probe_presenting(identity, balancer, port, trust, timeout, mqtt_exchange,
+                            proxy.address)[0]
+
+
+def connack(probes):
+    """What the MQTT CONNECTs of probes (each with a TLS handshake) got, for a result's detail:
+    not checked and why, the first refusal, or None when every one was accepted."""
+    unchecked = [p.unchecked for p in probes if p.unchecked]
+    if unchecked:
+        return CONNACK_UNCHECKED % unchecked[0]
+    refused = [p for p in probes if not p.protocol_ok]
+    if refused:
+        return "%d of %d MQTT CONNECTs not accepted: %s" % (
+            len(refused), len(probes), refused[0].protocol_detail or refused[0].error)
+    return None
 
 
 def _identify(probe, by_fingerprint):
@@ -115,16 +134,17 @@ def check_brokers(balancer, brokers, port, through, directs):
     data["connections"] = len(through)
     directly = ("brokers answering directly: %s" % ", ".join(data["direct"])
                 if data["direct"] else "no proxy's broker answered directly")
+    detail = [directly] + [line for line in [connack(reached)] if line]
     if len(brokers_reached) > 1:
         counts = ", ".join("%s %d" % (b, seen.count(b)) for b in brokers_reached)
         return warned("BALANCER_MQTT", target, "%d connections from this host reached %d "
                       "different brokers (%s): the balancer does not keep a client on one "
                       "broker; %s" % (len(reached), len(brokers_reached), counts, CONSEQUENCE),
-                      SPREAD_FIX % port, detail=[directly], **data)
+                      SPREAD_FIX % port, detail=detail, **data)
     only = brokers_reached[0]
     unreached = [short(n) for n in answering if short(n) != only]
     summary = "%d connections all reached the broker of %s: this client stays on one broker " \
               "and hears the pull-mode jobs that %s runs" % (len(reached), only, only)
     if unreached:
         summary += " (not those of %s)" % listing(sorted(unreached))
-    return passed("BALANCER_MQTT", target, summary, detail=[directly], **data)
+    return passed("BALANCER_MQTT", target, summary, detail=detail, **data)

@@ -1,18 +1,22 @@
 """BALANCER_PORT: each port of the load-balancer guide's table answers through the balancer,
 with TLS from the Katello CA naming the balancer."""
 from lbenroll import ports
+from lbenroll.brokers import CONNACK_UNCHECKED, probe_presenting
 from lbenroll.diagnose.balancer import (AMQP, CA_FIX, CNAME_FIX, HTTP, MQTT, PORTS, PUPPET,
                                         answering)
 from lbenroll.diagnose.fetch import failure, http_get
 from lbenroll.diagnose.verdicts import failed, listing, passed, short, skipped
-from lbenroll.probe import amqp_exchange, http_exchange, mqtt_exchange, tls_probe
+from lbenroll.probe import amqp_exchange, http_exchange, mqtt_exchange
 
 
 def start(known):
+    # MQTT's CONNECT presents this host's identity as yggdrasil does: Foreman's mosquitto
+    # answers no other (brokers.yggdrasil_identity).
     return [known.submit(check_port, spec, known.balancer,
                          known.puppet_trust if spec.kind == PUPPET else known.katello_pem,
                          1 if spec.number == ports.PUPPET_CA else known.attempts, known.timeout,
-                         spec.need == "always" or spec.number in known.used, known.rhsm_prefix)
+                         spec.need == "always" or spec.number in known.used, known.rhsm_prefix,
+                         known.facts.mqtt_identity if spec.kind == MQTT else None)
             for spec in PORTS]
 
 
@@ -32,8 +36,10 @@ def _exchange(port, balancer, rhsm_prefix):
     return None
 
 
-def check_port(port, balancer, trust, attempts, timeout, required, rhsm_prefix="/rhsm"):
-    """BALANCER_PORT for one port: reachable; TLS from the Katello CA naming the balancer."""
+def check_port(port, balancer, trust, attempts, timeout, required, rhsm_prefix="/rhsm",
+               identity=None):
+    """BALANCER_PORT for one port: reachable; TLS from the Katello CA naming the balancer;
+    the service's answer (identity: the client certificate an MQTT CONNECT presents)."""
     target = "%s:%d" % (balancer, port.number)
     if port.kind == HTTP:
         path = "/pub/" if port.number == ports.HTTP else "/"
@@ -43,8 +49,8 @@ def check_port(port, balancer, trust, attempts, timeout, required, rhsm_prefix="
                        port=port.number)
     else:
         exchange = _exchange(port, balancer, rhsm_prefix)
-        probes = [tls_probe(balancer, port.number, trust, timeout, exchange)
-                  for _ in range(attempts)]
+        probes = [probe_presenting(identity, balancer, port.number, trust, timeout,
+                                   exchange)[0] for _ in range(attempts)]
     return _port_result(port, target, balancer, probes, required)
 
 
@@ -83,5 +89,7 @@ def _port_result(port, target, balancer, probes, required):
             "check %s on the proxies behind the balancer" % port.service, **data)
     what = "answers HTTP" if port.kind == HTTP else "certificate from the Katello CA names %s" % (
         balancer)
-    return passed("BALANCER_PORT", target, "%s%s" % (what, "; answered by %s" % ", ".join(seen)
-                                                      if seen else ""), **data)
+    unchecked = [p.unchecked for p in probes if p.unchecked]
+    return passed("BALANCER_PORT", target, "%s%s%s" % (
+        what, "; answered by %s" % ", ".join(seen) if seen else "",
+        "; " + CONNACK_UNCHECKED % unchecked[0] if unchecked else ""), **data)

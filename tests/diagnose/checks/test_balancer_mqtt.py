@@ -72,10 +72,30 @@ def test_through_balancer_stops_at_the_first_connection_refused(monkeypatch):
 
     def probe(*args, **kwargs):
         calls.append(args)
-        return broker(LB, reachable=False)
-    monkeypatch.setattr(balancer_mqtt, "tls_probe", probe)
+        return broker(LB, reachable=False), None
+    monkeypatch.setattr(balancer_mqtt, "probe_presenting", probe)
     assert len(balancer_mqtt.through_balancer(LB, 1883, "pem", 5, 1.0)) == 1
     assert len(calls) == 1
+
+
+def test_the_connack_not_checked_for_want_of_a_certificate_is_said_not_failed():
+    through = [broker("proxy02.example.test") for _ in range(4)]
+    for probe in through:
+        probe.protocol_ok, probe.protocol_detail = None, None
+        probe.unchecked = "there is no /etc/pki/consumer/cert.pem"
+    result = balancer_mqtt.check_brokers(LB, BROKERS, 1883, through, directs())
+    assert result.status.value == "unchanged"  # diagnose's pass
+    assert result.detail[-1] == ("the MQTT CONNACK was not checked: there is no "
+                                 "/etc/pki/consumer/cert.pem")
+
+
+def test_a_refused_connect_is_told_in_the_detail():
+    through = [broker("proxy02.example.test") for _ in range(2)]
+    through[1].protocol_ok = False
+    through[1].protocol_detail = "MQTT CONNACK refused the connection: return code 5"
+    result = balancer_mqtt.check_brokers(LB, BROKERS, 1883, through, directs())
+    assert result.detail[-1] == ("1 of 2 MQTT CONNECTs not accepted: MQTT CONNACK refused the "
+                                 "connection: return code 5")
 
 
 def test_the_broker_port_comes_from_yggdrasils_url_on_the_balancer():
@@ -111,10 +131,10 @@ def test_pull_mode_is_not_checked_without_yggdrasil_and_makes_no_connection(root
 
 def test_pull_mode_connects_through_the_balancer_and_to_each_resolved_proxy(monkeypatch, root):
     calls = []
-    monkeypatch.setattr(balancer_mqtt, "through_balancer",
-                        lambda *args: calls.append(("balancer",) + args[1:4]) or [])
+    monkeypatch.setattr(balancer_mqtt, "through_balancer", lambda *args: calls.append(
+        ("balancer",) + args[1:4] + (args[5].cert,)) or [])
     monkeypatch.setattr(balancer_mqtt, "direct", lambda proxy, *args: calls.append(
-        ("direct", proxy.name)) or fake_probe(1883, reachable=False))
+        ("direct", proxy.name, args[-1].cert)) or fake_probe(1883, reachable=False))
     states = [proxies.ProxyState("proxy01.example.test", "127.0.2.1"),
               proxies.ProxyState("proxy02.example.test", None, "does not resolve")]
     known = known_for(root, {"/etc/yggdrasil/config.toml": 'broker = ["mqtts://%s:1883"]\n' % LB},
@@ -122,5 +142,7 @@ def test_pull_mode_connects_through_the_balancer_and_to_each_resolved_proxy(monk
     through, directs = balancer_mqtt.start(known)
     [result] = balancer_mqtt.judge(known, (through.result(), {
         name: future.result() for name, future in directs.items()}))
-    assert sorted(calls) == [("balancer", 1883, CA, 4), ("direct", "proxy01.example.test")]
+    # Each presents this host's identity as yggdrasil does (no cert-file: the consumer's).
+    assert sorted(calls) == [("balancer", 1883, CA, 4, "/etc/pki/consumer/cert.pem"),
+                             ("direct", "proxy01.example.test", "/etc/pki/consumer/cert.pem")]
     assert result.status.value == "skipped"  # no broker answered through the balancer

@@ -40,3 +40,27 @@ def test_a_certificate_from_another_ca_on_some_connections_fails():
     result = result_for(8443, probes)
     assert result.status.value == "failed"
     assert "1 of 2 connections" in result.summary and "another CA" in result.summary
+
+
+def test_mqtt_without_this_host_s_certificate_passes_and_says_the_connack_was_not_checked():
+    probes = [fake_probe(1883, "proxy0%d.example.test" % n) for n in (1, 2)]
+    for probe in probes:
+        probe.unchecked = "there is no /etc/pki/consumer/cert.pem"
+    result = result_for(1883, probes)
+    assert result.status.value == "unchanged"
+    assert result.summary.endswith("; the MQTT CONNACK was not checked: there is no "
+                                   "/etc/pki/consumer/cert.pem")
+
+
+def test_mqtt_presents_this_host_s_identity(monkeypatch, ctx):
+    from lbenroll.brokers import yggdrasil_identity
+    identity = yggdrasil_identity(ctx, None)
+    presented = []
+
+    def probe_presenting(who, *args):
+        presented.append(who)
+        return fake_probe(1883, protocol_ok=True, detail="MQTT CONNACK accepted"), None
+    monkeypatch.setattr(balancer_port, "probe_presenting", probe_presenting)
+    result = balancer_port.check_port(PORTS[1883], LB, "pem", 2, 1.0, True, identity=identity)
+    assert presented == [identity, identity]
+    assert result.status.value == "unchanged"
