@@ -107,8 +107,9 @@ def test_a_certificate_the_run_replaced_is_presented_again(make_run, root, answe
     seed(root, {"/etc/pki/consumer/cert.pem": new})
     assert CheckMqtt().run(run).status == Status.UNCHANGED
     assert run.early.pending() == 2  # the early answers, for the old certificate, stay unused
-    assert sorted((port, cert) for port, cert in answered if cert == new) == [
-        (1883, new), (8883, new)]
+    # The step's own probes presented the new one (an early probe that opened the file after
+    # it was replaced may have presented it too: its answer is still not taken).
+    assert {(1883, new), (8883, new)} <= set(answered)
 
 
 def test_nothing_is_begun_early_without_yggdrasil_s_configuration(make_run):
