@@ -221,8 +221,9 @@ def test_twenty_thousand_sections_are_handled_in_linear_time():
     small, large = _big(5000), _big(20000)
     assert _edit_all(large).count("https://lb") == 20000
     small_time, large_time = _cpu_time(_edit_all, small), _cpu_time(_edit_all, large)
-    assert large_time < 0.5
-    # Four times the sections: linear is about 4x, quadratic would be 16x.
+    # Four times the sections: linear is about 4x, quadratic would be 16x. How fast it is on
+    # this machine is `make bench`'s (the redhat.repo figures), never a test's: an absolute
+    # bound here failed a full run on a slow hour of the shared CI machine (0.518 s for 0.5).
     assert large_time < 8 * small_time
 
 

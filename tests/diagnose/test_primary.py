@@ -4,7 +4,6 @@ import gzip
 import io
 import lzma
 import os
-import time
 import tracemalloc
 import zlib
 
@@ -118,14 +117,13 @@ EXTERNAL = (b'<?xml version="1.0"?>\n<!DOCTYPE metadata [<!ENTITY x SYSTEM "file
 def test_entities_are_refused_before_any_is_expanded(body):
     tracemalloc.start()
     try:
-        started = time.monotonic()
         found = read_packages(reader(gzip.compress(body)))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert isinstance(found, Unread)
     assert "it has a document type declaration" in found.reason
-    assert time.monotonic() - started < 1 and peak < 4 * 1024 * 1024
+    assert peak < 4 * 1024 * 1024  # nothing was expanded (a billion laughs takes gigabytes)
 
 
 def _bomb(compress, size):
