@@ -160,7 +160,8 @@ def test_compatibility_names_every_refused_and_deprecated_option():
 
 def _literal(node):
     """The str a literal node holds (ast.Str before Python 3.8), or None."""
-    value = getattr(node, "value", getattr(node, "s", None))
+    # .s only where there is no .value: Python 3.12 warns on reading .s (removed in 3.14).
+    value = node.value if hasattr(node, "value") else getattr(node, "s", None)
     return value if type(node).__name__ in ("Constant", "Str") and isinstance(value, str) else None
 
 
