@@ -6,7 +6,7 @@ import os
 
 from lbenroll import fileio, host, ports, services, sshkeys, webget
 from lbenroll.errors import LbenrollError
-from lbenroll.options import rex_keys_from_api
+from lbenroll.options import comma_list, rex_keys_from_api
 from lbenroll.results import Result, Status
 from lbenroll.smartproxies import REX_CA_FIELD, SMART_PROXIES, label, rex_key_of, until_quiet
 from lbenroll.steps.base import Step
@@ -163,8 +163,7 @@ class RexCa(Step):
             else None
         if not ca_pem:
             return None
-        names = [name.strip() for name in (options.remote_exec_proxies or "").split(",")
-                 if name.strip()]
+        names = comma_list(options.remote_exec_proxies)
         urls = tuple(ca_url(name) for name in names) or (ca_url(run.balancer),)
         return ca_pem, urls, options.timeout, not names
 
