@@ -103,7 +103,10 @@ def execute(run, steps=STEPS):
     kill_before = os.environ.get(KILL_BEFORE_ENV)
     made = [step_class() for step_class in steps]
     for step in made:
-        step.early(run)
+        try:
+            step.early(run)
+        except LbenrollError:
+            pass  # nothing begun: the step meets the same problem when it runs, and says so
     for step in made:
         if step.id == kill_before:
             os.kill(os.getpid(), signal.SIGKILL)

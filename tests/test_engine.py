@@ -52,6 +52,22 @@ def test_every_step_begins_its_early_probes_before_the_first_step_runs(ctx):
     assert [r.summary for r in results] == ["A", "B"]
 
 
+def test_an_early_probe_that_cannot_be_begun_is_left_to_the_step(ctx):
+    # Begun early or not, the step meets the problem (a file it cannot read) when it runs, and
+    # says so there; the run goes on to every step.
+    class Unreadable(Step):
+        id = "A"
+
+        def early(self, run):
+            raise UnavailableError("cannot read /x", fix="fix /x")
+
+        def run(self, run):
+            raise UnavailableError("cannot read /x", fix="fix /x")
+    results = engine.execute(Run(Options(), ctx), [make_step("B"), Unreadable])
+    assert [(r.id, r.status) for r in results] == [("B", Status.UNCHANGED), ("A", Status.FAILED)]
+    assert results[1].summary == "cannot read /x" and results[1].remediation == "fix /x"
+
+
 def test_warning_gives_the_warnings_exit_code(ctx):
     results = engine.execute(Run(Options(), ctx), [make_step("A", Status.WARNING)])
     assert engine.exit_code(results) == ExitCode.WARNINGS

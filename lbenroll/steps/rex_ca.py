@@ -38,10 +38,14 @@ NO_CA = _NoCa()
 
 class Answers(object):
     """What the proxies published: the CA keys (each once, by identity), how many answers came
-    without a CA, and what went wrong. Each answer is a CaKey or NO_CA."""
+    without a CA, and what went wrong. Each answer is a CaKey or NO_CA.
 
-    def __init__(self):
+    known: what the host holds already (known_answers): an answer among them is kept like any
+    other but is no news to the stop rule, so that asking a converged host stops sooner."""
+
+    def __init__(self, known=frozenset()):
         self.keys = []
+        self._known = known
         self.without = 0
         self.failures = []
         self.fetches = 0
@@ -51,8 +55,8 @@ class Answers(object):
         self.unsigned = []
 
     def add(self, answer):
-        """Keep one answer; returns 1 when it is one not seen before (smartproxies.until_quiet),
-        else 0."""
+        """Keep one answer; returns 1 when it is news (smartproxies.until_quiet): neither seen
+        before nor known, else 0."""
         mark = NO_CA if answer is NO_CA else (answer.type, answer.blob)
         if answer is NO_CA:
             self.without += 1
@@ -60,7 +64,7 @@ class Answers(object):
         self._seen.add(mark)
         if new and answer is not NO_CA:
             self.keys.append(answer)
-        return 1 if new else 0
+        return 1 if new and mark not in self._known else 0
 
     def failed(self, message):
         self.failures.append(message)
@@ -90,10 +94,21 @@ def fetch(tls, url, timeout):
     return NO_CA if key is None else key
 
 
-def collect(tls, urls, timeout, rounds=False):
+def known_answers(installed):
+    """The answers a host with the CA file bytes installed (None: no file) already reflects:
+    the CA keys in its file, or, without one, NO_CA. A proxy whose answer is not among them
+    still makes a round news, so the stop rule still finds every answer that would change the
+    host (a round-robin shows every proxy within QUIET_ROUNDS rounds)."""
+    if installed is None:
+        return frozenset([NO_CA])
+    return rex_user_ca.identity(rex_user_ca.keys_in(installed.decode("ascii", "replace")))
+
+
+def collect(tls, urls, timeout, rounds=False, installed=None):
     """Answers of urls: each once, or (rounds) the one balancer URL until more fetches bring
-    nothing new (a round-robin balancer shows every proxy within one round)."""
-    answers = Answers()
+    nothing new (a round-robin balancer shows every proxy within one round) beyond what the
+    CA file bytes installed already say (known_answers)."""
+    answers = Answers(known_answers(installed))
 
     def one(url):
         answers.fetches += 1
@@ -144,10 +159,10 @@ def from_records(records):
     return answers
 
 
-def ask(ca_pem, urls, timeout, rounds):
+def ask(ca_pem, urls, timeout, rounds, installed):
     """collect() verified against ca_pem: a function of its arguments alone, so that it can be
     begun early (early.py). Raises webget.BadCa for a CA that does not load."""
-    return collect(webget.context(ca_pem), urls, timeout, rounds)
+    return collect(webget.context(ca_pem), urls, timeout, rounds, installed)
 
 
 class RexCa(Step):
@@ -165,7 +180,8 @@ class RexCa(Step):
             return None
         names = comma_list(options.remote_exec_proxies)
         urls = tuple(ca_url(name) for name in names) or (ca_url(run.balancer),)
-        return ca_pem, urls, options.timeout, not names
+        return ca_pem, urls, options.timeout, not names, fileio.read_bytes(run.ctx,
+                                                                          host.REX_USER_CA)
 
     def early(self, run):
         question = self._question(run)

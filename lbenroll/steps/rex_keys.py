@@ -11,7 +11,8 @@ from lbenroll.smartproxies import (REX_CA_FIELD, REX_KEY_FIELD, SMART_PROXIES, l
                                    until_quiet)
 from lbenroll.steps.base import Step
 from lbenroll.writers.authorized_keys import (AuthorizedKeysWriter, find_user, parse_keys,
-                                              target_for)
+                                              present_pairs, target_for)
+from lbenroll.writers.base import decode
 
 
 KEY_PATH = "/ssh/pubkey"
@@ -46,12 +47,17 @@ class KeyFetcher(object):
 
 
 class Collected(object):
-    """The keys found (in the order first seen, each once) and what went wrong on the way."""
+    """The keys found (in the order first seen, each once) and what went wrong on the way.
 
-    def __init__(self):
+    known: the (type, blob) pairs the target file holds already (present_pairs): such a key is
+    kept like any other but is no news to the stop rule, so that asking a converged host stops
+    sooner."""
+
+    def __init__(self, known=frozenset()):
         self.keys = []
         self.fetches = 0
         self._seen = set()
+        self._known = known
         self._failures = collections.OrderedDict()  # message -> how often
 
     @property
@@ -63,7 +69,7 @@ class Collected(object):
         self._failures[message] = self._failures.get(message, 0) + 1
 
     def fetch(self, fetcher, url):
-        """Fetch url, keep its new keys; return how many were new."""
+        """Fetch url, keep its new keys; return how many were news (add)."""
         self.fetches += 1
         try:
             text = fetcher.fetch(url)
@@ -73,7 +79,8 @@ class Collected(object):
         return self.add(text, url)
 
     def add(self, text, source):
-        """Keep the new keys of text (source names it in messages); return how many were new."""
+        """Keep the new keys of text (source names it in messages); return how many were news:
+        neither seen before nor known."""
         keys, rejected = parse_keys(text)
         if not keys:
             self._failed("%s: not an SSH public key" % source)
@@ -82,21 +89,23 @@ class Collected(object):
         new = [key for key in keys if (key.type, key.blob) not in self._seen]
         self._seen.update((key.type, key.blob) for key in new)
         self.keys += new
-        return len(new)
+        return len([key for key in new if (key.type, key.blob) not in self._known])
 
 
-def from_balancer(fetcher, url):
-    """Fetch url until QUIET_ROUNDS fetches in a row bring no new key, or MAX_ROUNDS in all
-    (smartproxies.until_quiet: a round-robin balancer shows every proxy within one round)."""
-    collected = Collected()
+def from_balancer(fetcher, url, installed=None):
+    """Fetch url until QUIET_ROUNDS fetches in a row bring no key that is new and not in the
+    bytes installed (the target file's, None: no file), or MAX_ROUNDS in all
+    (smartproxies.until_quiet: a round-robin balancer shows every proxy within one round, so a
+    proxy whose key the file lacks still shows)."""
+    collected = Collected(present_pairs(decode(installed)) if installed else frozenset())
     until_quiet(lambda: collected.fetch(fetcher, url))
     return collected
 
 
-def ask_balancer(ca_pem, url, timeout):
+def ask_balancer(ca_pem, url, timeout, installed):
     """from_balancer() verified against ca_pem: a function of its arguments alone, so that it
     can be begun early (early.py). Raises webget.BadCa for a CA that does not load."""
-    return from_balancer(KeyFetcher(ca_pem, timeout), url)
+    return from_balancer(KeyFetcher(ca_pem, timeout), url, installed)
 
 
 def from_each(fetcher, urls):
@@ -134,6 +143,14 @@ def signed_by_trusted_ca(run):
     return frozenset(ca.data.get("ca_proxies") or ())
 
 
+def _installed(ctx, path):
+    """The bytes of the keys' file at path, None when there is none or it is not a regular
+    file (_target then says so): the keys a fetch need not count as news."""
+    if _not_a_file(ctx, path):
+        return None
+    return fileio.read_bytes(ctx, path)
+
+
 def _proxies(options):
     return comma_list(options.remote_exec_proxies)
 
@@ -165,9 +182,11 @@ class RexKeys(Step):
                 or options.remote_exec_apikeys \
                 or fileio.read_bytes(run.ctx, host.REX_USER_CA) is not None:
             return
+        path = self._target_path(run)
         ca_pem = run.katello_ca()
-        if ca_pem:
-            run.early.begin(ask_balancer, ca_pem, key_url(run.balancer), options.timeout)
+        if ca_pem and path:
+            run.early.begin(ask_balancer, ca_pem, key_url(run.balancer), options.timeout,
+                            _installed(run.ctx, path))
 
     def run(self, run):
         if not run.options.remote_exec:
@@ -207,6 +226,17 @@ class RexKeys(Step):
         return self._from_balancer(run, target, ca_pem)
 
     # -- where the keys go ------------------------------------------------------------------
+
+    def _target_path(self, run):
+        """The path of the keys' file, or None when _target finds no file can be written."""
+        options = run.options
+        user = find_user(run.ctx, options.remote_exec_user)
+        if user is None:
+            return None
+        if options.remote_exec_authpath:
+            return options.remote_exec_authpath if os.path.isabs(
+                options.remote_exec_authpath) else None
+        return target_for(user).path if os.path.isabs(user.home) else None
 
     def _target(self, run):
         """(Target, None), or (None, a warning Result saying why no file can be written)."""
@@ -301,7 +331,8 @@ class RexKeys(Step):
 
     def _from_balancer(self, run, target, ca_pem):
         url = key_url(run.balancer)
-        collected = run.early.answer(ask_balancer, ca_pem, url, run.options.timeout)
+        collected = run.early.answer(ask_balancer, ca_pem, url, run.options.timeout,
+                                     _installed(run.ctx, target.path))
         count = len(collected.keys)
         note = None
         if count > 1:

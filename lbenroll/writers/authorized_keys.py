@@ -63,7 +63,7 @@ def parse_keys(text):
     return keys, rejected
 
 
-def _present(text):
+def present_pairs(text):
     """(type, blob) of every key already in the file. Options may hold quoted spaces, so every
     pair of neighbouring words counts; the pair of a key is among them whatever its options."""
     pairs = set()
@@ -193,7 +193,7 @@ class AuthorizedKeysWriter(Writer):
 
     def render(self, current_text):
         text = current_text or ""
-        present = _present(text)
+        present = present_pairs(text)
         added, kept = [], []
         for key in self.keys:
             if (key.type, key.blob) in present:

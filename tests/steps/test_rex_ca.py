@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from lbenroll import fileio, services, webget
+from lbenroll import fileio, services, sshkeys, webget
 from lbenroll.errors import LbenrollError
 from lbenroll.results import Result, Status
 from lbenroll.smartproxies import SMART_PROXIES
@@ -101,7 +101,8 @@ def test_no_ca_published_changes_nothing(ca_run, served, ctx, root):
     result = RexCa().run(ca_run())
     assert result.status == Status.UNCHANGED
     assert "no Smart Proxy publishes an SSH CA" in result.summary
-    assert urls == [BALANCED] * 5  # one new answer, then 4 quiet fetches
+    # No CA file: "no CA" is what the host already reflects, so 4 quiet fetches and done.
+    assert urls == [BALANCED] * 4
     assert text(ctx, CA_FILE) is None and text(ctx, DROPIN) is None
 
 
@@ -118,10 +119,10 @@ def test_an_answer_begun_early_is_not_used_once_the_run_installed_another_ca(ca_
     run.consumer = types.SimpleNamespace(server_ca_pem=CA)
     assert RexCa().run(run).status == Status.UNCHANGED
     early = run.early.answer(rex_ca.ask, *question)  # waits for the early fetches
-    assert early.fetches == 5
+    assert early.fetches == 4
     other, katello = (dict(sum(webget.context(pem).get_ca_certs()[0]["subject"], ()))
                       ["commonName"] for pem in (OTHER_CA, CA))
-    assert sorted(served.verified_by) == sorted([other] * 5 + [katello] * 5)
+    assert sorted(served.verified_by) == sorted([other] * 4 + [katello] * 4)
 
 
 def test_the_same_ca_takes_the_early_answer_without_asking_again(ca_run, served, root):
@@ -132,8 +133,8 @@ def test_the_same_ca_takes_the_early_answer_without_asking_again(ca_run, served,
     RexCa().early(run)
     run.consumer = types.SimpleNamespace(server_ca_pem=CA)
     result = RexCa().run(run)
-    assert result.status == Status.UNCHANGED and result.data["fetches"] == 5
-    assert urls == [BALANCED] * 5  # once, early
+    assert result.status == Status.UNCHANGED and result.data["fetches"] == 4
+    assert urls == [BALANCED] * 4  # once, early
 
 
 def test_an_older_proxy_without_the_endpoint_counts_as_no_ca(ca_run, served, root):
@@ -163,6 +164,41 @@ def test_el9_gets_the_ca_file_and_the_drop_in_checked_by_sshd(ca_run, served, ss
     assert again.status == Status.UNCHANGED
     assert again.summary.startswith("sshd trusts the SSH CA of the Smart Proxies (SHA256:")
     assert len(fake_runner.calls) == 1  # no sshd -t, no reload on a host already right
+
+
+def test_a_host_already_trusting_the_ca_stops_after_four_quiet_fetches(ca_run, served, sshd,
+                                                                       root):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    urls = served({BALANCED: [CA1]})
+    assert RexCa().run(ca_run()).status == Status.CHANGED
+    assert len(urls) == 5  # 1 new, 4 quiet
+    result = RexCa().run(ca_run())
+    assert result.status == Status.UNCHANGED and result.data["everywhere"] is True
+    # The CA the file holds is no news: 4 quiet fetches, not 1 new and 4 quiet.
+    assert len(urls) == 5 + 4
+
+
+@pytest.mark.parametrize("installed, answers, found, fetches", [
+    # The host trusts CA1; one proxy of four has moved to CA2: 2 quiet, CA2, 4 quiet.
+    (CA1 + "\n", [CA1, CA1, CA2, CA1], [CA1, CA2], 7),
+    # The host trusts CA1; one proxy of four has none: 3 quiet, no CA, 4 quiet.
+    (CA1 + "\n", [CA1, CA1, CA1, ""], [CA1], 8),
+    # No CA file; one proxy of four publishes a CA: 3 quiet, CA1, 4 quiet.
+    (None, ["", "", "", CA1], [CA1], 8),
+])
+def test_what_the_host_holds_never_hides_a_proxy_with_something_else(
+        ca_run, served, sshd, root, installed, answers, found, fetches):
+    seed(root, {SSHD_CONFIG: EL9})
+    sshd()
+    if installed is not None:
+        seed(root, {CA_FILE: installed})
+    urls = served({BALANCED: answers})
+    result = RexCa().run(ca_run())
+    assert result.data["cas"] == [sshkeys.summary(rex_user_ca.parse_ca_key(ca.encode()))
+                                  for ca in found]
+    assert result.data["everywhere"] is ("" not in answers)
+    assert len(urls) == fetches
 
 
 def test_el8_gets_the_line_at_the_top_of_sshd_config(ca_run, served, sshd, ctx, root):

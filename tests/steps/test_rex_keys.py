@@ -131,12 +131,37 @@ def test_nothing_is_begun_early_where_the_balancer_is_not_likely_asked(rex_run, 
 
 
 def test_second_run_changes_nothing(rex_run, fetchers, ctx):
-    fetchers({BALANCED_URL: [ONE, TWO, THREE]})
+    fake = fetchers({BALANCED_URL: [ONE, TWO, THREE]})
     RexKeys().run(rex_run())
     result = RexKeys().run(rex_run())
     assert result.status == Status.UNCHANGED
     assert result.summary.startswith("all 3 keys are already in /root/.ssh/authorized_keys; ")
     assert text(ctx) == "%s\n%s\n%s\n" % (ONE, TWO, THREE)
+    # The keys the file holds are no news: 4 quiet fetches, not 3 new and 4 quiet.
+    assert len(fake.urls) == 7 + 4
+
+
+def test_keys_the_file_holds_never_hide_a_proxy_whose_key_it_lacks(rex_run, fetchers, ctx, root):
+    seed(root, {AUTHORIZED_KEYS: "%s\n%s\n" % (ONE, TWO)})
+    fake = fetchers({BALANCED_URL: [ONE, TWO, ssh_key(9, "admin"), ONE, THREE]})
+    result = RexKeys().run(rex_run())
+    # 2 quiet, a new key, 1 quiet, a new key, 4 quiet.
+    assert len(fake.urls) == 9
+    assert result.summary.startswith("added 2 of 4 keys to ")
+    assert text(ctx) == "%s\n%s\n%s\n%s\n" % (ONE, TWO, ssh_key(9, "admin"), THREE)
+
+
+def test_an_answer_begun_early_is_not_used_once_the_file_changed(rex_run, fetchers, ctx, root):
+    seed(root, {AUTHORIZED_KEYS: ONE + "\n"})
+    fake = fetchers({BALANCED_URL: [TWO]})  # one answer: the count does not hang on timing
+    run = rex_run()
+    RexKeys().early(run)
+    assert run.early.pending() == 1
+    seed(root, {AUTHORIZED_KEYS: "%s\n%s\n" % (ONE, TWO)})  # someone added a key meanwhile
+    result = RexKeys().run(run)
+    assert result.status == Status.UNCHANGED
+    # Early: new, 4 quiet (5); asked again with the file as it is now: 4 quiet.
+    assert len(fake.urls) == 5 + 4
 
 
 def test_a_key_already_present_is_kept_and_only_the_others_added(rex_run, fetchers, ctx, root):
