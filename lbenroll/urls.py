@@ -41,6 +41,16 @@ def path_of(url):
     return rest if rest.startswith("/") else "/"
 
 
+def port_of(url, default):
+    """The port a URL names after its host, else default (no port, or not a URL)."""
+    parts = _split(url)
+    if parts is None or not parts[2].startswith(":"):
+        return default
+    digits = parts[2][1:]
+    digits = digits[:len(digits) - len(digits.lstrip("0123456789"))]
+    return int(digits) if digits else default
+
+
 def same_host(a, b):
     """DNS names compare case-insensitively and a trailing root dot changes nothing."""
     if a is None or b is None:

@@ -1,7 +1,7 @@
 """lbenroll.urls: host extraction and replacement keep everything but the host."""
 import pytest
 
-from lbenroll.urls import host_of, path_of, replace_host, retarget, same_host
+from lbenroll.urls import host_of, path_of, replace_host, retarget, same_host, port_of
 
 LB = "smartproxy.example.test"
 
@@ -70,6 +70,21 @@ def test_same_host():
 ])
 def test_path_of(url, path):
     assert path_of(url) == path
+
+
+@pytest.mark.parametrize("url,port", [
+    ("mqtts://smartproxy.example.test:1884", 1884),
+    ("mqtts://smartproxy.example.test:1884/", 1884),
+    ("wss://smartproxy.example.test:8443/mqtt", 8443),
+    ("mqtts://smartproxy.example.test/mqtt:9", 1883),   # a colon in the path names no port
+    ("mqtts://user:secret@smartproxy.example.test", 1883),
+    ("mqtts://[fd00::1]:1885", 1885),
+    ("mqtts://[fd00::1]", 1883),
+    ("mqtts://smartproxy.example.test:", 1883),
+    ("not a url:8080", 1883),
+])
+def test_port_of(url, port):
+    assert port_of(url, 1883) == port
 
 
 def test_retarget_brackets_an_ipv6_balancer():

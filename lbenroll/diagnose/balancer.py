@@ -3,6 +3,7 @@ through it share."""
 import collections
 
 from lbenroll import ports
+from lbenroll.urls import port_of
 
 HTTP, TLS, AMQP, MQTT, PUPPET = "http", "tls", "amqp", "mqtt", "puppet"
 # need: "always" for the ports the guide's table forwards for every client; a host file's
@@ -37,9 +38,7 @@ def used_ports(facts):
     if facts.puppet is not None:
         ca_port = facts.puppet["ca_port"] or str(ports.PUPPET)
         used.update({ports.PUPPET, int(ca_port) if ca_port.isdigit() else ports.PUPPET})
-    for url in facts.brokers or ():
-        tail = url.rsplit(":", 1)[-1]
-        used.add(int(tail) if tail.isdigit() else ports.MQTT)
+    used.update(port_of(url, ports.MQTT) for url in facts.brokers or ())
     return used
 
 

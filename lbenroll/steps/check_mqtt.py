@@ -5,7 +5,7 @@ from lbenroll.brokers import begin, broker_result, yggdrasil_identity
 from lbenroll.probe import mqtt_exchange
 from lbenroll.results import Status
 from lbenroll.steps.base import Step
-from lbenroll.urls import host_of
+from lbenroll.urls import host_of, port_of
 from lbenroll.writers.base import decode
 from lbenroll.writers.yggdrasil import broker_urls, top_level_strings
 
@@ -38,14 +38,9 @@ def _brokers(run):
     yggdrasil presents (None when there is no configuration)."""
     data = fileio.read_bytes(run.ctx, host.YGGDRASIL_CONFIG)
     text = decode(data or b"")
-    broker_ports = sorted({_port(url) for url in broker_urls(text) if host_of(url)}
-                          or {ports.MQTT})
+    broker_ports = sorted({port_of(url, ports.MQTT) for url in broker_urls(text)
+                           if host_of(url)} or {ports.MQTT})
     identity = None if data is None else yggdrasil_identity(run.ctx, top_level_strings(text))
     return broker_ports, identity
 
 
-def _port(url):
-    rest = url.split("://", 1)[-1].split("/", 1)[0]
-    if rest.rsplit(":", 1)[-1].isdigit() and not rest.endswith("]"):
-        return int(rest.rsplit(":", 1)[-1])
-    return ports.MQTT

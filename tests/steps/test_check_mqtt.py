@@ -49,11 +49,6 @@ def test_without_a_broker_url_the_usual_port_is_probed(make_run, root, monkeypat
     assert ports == [1883]
 
 
-def test_an_ipv6_broker_without_a_port_is_1883():
-    assert check_mqtt._port("mqtts://[2001:db8::1]") == 1883
-    assert check_mqtt._port("mqtts://[2001:db8::1]:8883") == 8883
-
-
 def _identity_files(name):
     with open(os.path.join(DATA, "pki", "mqtt", name)) as f:
         return f.read()
