@@ -2,6 +2,7 @@
 import logging
 import os
 import signal
+import traceback
 
 from lbenroll import host, packages
 from lbenroll.errors import ExitCode, LbenrollError
@@ -136,6 +137,14 @@ def _run_step(step, run):
     except LbenrollError as exc:
         return Result(step.id, Status.FAILED, run.ctx.redact(exc.message),
                       remediation=exc.fix, exit_code=exc.exit_code)
+    except Exception as exc:  # a bug, or input no check foresaw: the run still rolls back
+        # The traceback goes to the log as a message, so that redaction sees it too.
+        log.error("%s: internal error:\n%s", step.id, "".join(
+            traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return Result(step.id, Status.FAILED, run.ctx.redact(
+            "internal error (a bug in lbenroll): %s: %s" % (type(exc).__name__, exc)),
+            remediation="the traceback is in the log file (--log-file); please report it with "
+                        "the log", exit_code=ExitCode.SOFTWARE)
 
 
 def _consumer_packages_differ(run):

@@ -196,15 +196,27 @@ def _singular(resource):
 def _json(content):
     """The JSON document of an answer's bytes; ValueError (UnicodeDecodeError is one) when
     they are not one. Foreman answers UTF-8."""
-    return json.loads(content.decode("utf-8"))
+    try:
+        return json.loads(content.decode("utf-8"))
+    except RecursionError:  # nested deeper than the parser goes: no answer Foreman gives
+        raise ValueError("JSON nested too deep") from None
 
 
 def _error_text(content):
+    """What an error answer says, as text safe to print: a server's control characters (a
+    terminal's escape sequences) come out escaped."""
     try:
         answer = _json(content)
     except ValueError:
-        return content[:200].decode("utf-8", "replace")
+        return _printable(content[:200].decode("utf-8", "replace"))
     error = answer.get("error", {}) if isinstance(answer, dict) else answer
     if isinstance(error, dict):
-        return error.get("message") or "; ".join(error.get("full_messages") or []) or str(error)
-    return str(error)
+        text = error.get("message") or "; ".join(
+            str(m) for m in error.get("full_messages") or []) or str(error)
+    else:
+        text = str(error)
+    return _printable(str(text)[:400])
+
+
+def _printable(text):
+    return text if text.isprintable() else ascii(text)

@@ -44,14 +44,27 @@ def records(get_page, max_pages):
         batch = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(batch, list):
             raise UnreadableIndex("page %d has no results list" % page)
-        new = [r for r in batch if not (isinstance(r, dict) and r.get("id") is not None
-                                         and r.get("id") in seen)]
+        for record in batch:
+            # Every caller reads records as objects with a plain id: anything else is refused
+            # here, never met later as a bug.
+            if not isinstance(record, dict) or not isinstance(record.get("id"),
+                                                             (int, str, type(None))):
+                raise UnreadableIndex("page %d holds a record that is not a Foreman record: %s"
+                                      % (page, ascii(record)[:80]))
+        new = [r for r in batch if r.get("id") is None or r.get("id") not in seen]
         if not new:
             return found
-        seen.update(r.get("id") for r in new if isinstance(r, dict))
+        seen.update(r.get("id") for r in new)
         found += new
         total = answer.get("subtotal", answer.get("total"))
-        if total is None or len(found) >= int(total):
+        if total is None:
+            return found
+        if isinstance(total, str) and total.isdigit() and len(total) < 12:
+            total = int(total)
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise UnreadableIndex("page %d gives its total as %s, not a number" % (
+                page, ascii(total)[:40]))
+        if len(found) >= total:
             return found
     raise UnreadableIndex("more than %d pages" % max_pages)
 

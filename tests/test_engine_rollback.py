@@ -74,6 +74,27 @@ def run(ctx):
     return Run(make_options(), ctx)
 
 
+class Breaks(Step):
+    """A step meeting input nothing checked (a Foreman answer of the wrong shape): a bug."""
+    id = "B"
+
+    def run(self, run):
+        return {}["results"]
+
+
+def test_a_step_that_raises_anything_else_still_rolls_back(run, host, caplog):
+    results = engine.execute(run, [WritesAndMeddles, Breaks, NeverRuns])
+    assert [r.id for r in results] == ["A", "B", "C", "ROLLBACK"]
+    failed = results[1]
+    assert failed.status == Status.FAILED and failed.exit_code == ExitCode.SOFTWARE
+    assert failed.summary == "internal error (a bug in lbenroll): KeyError: 'results'"
+    assert "traceback is in the log file" in failed.remediation
+    assert engine.exit_code(results) == ExitCode.SOFTWARE
+    assert read(host, RHSM_CONF) == ORIGINAL_CONF and read(host, REPO) == ORIGINAL_REPO
+    assert any("Traceback" in r.getMessage() and "KeyError" in r.getMessage()
+               for r in caplog.records)
+
+
 def test_rollback_puts_back_what_lbenroll_and_its_children_changed(run, host):
     NeverRuns.ran = []
     results = engine.execute(run, [WritesAndMeddles, Fails, NeverRuns])

@@ -141,3 +141,53 @@ def test_an_error_answer_that_is_a_json_list_is_shown_as_it_is(api, monkeypatch)
         with pytest.raises(ProtocolError) as error:
             client.request("GET", "/api/v2/hosts")
     assert "HTTP 422: ['no such thing']" in error.value.message
+
+
+@pytest.mark.parametrize("body, said", [
+    (b'{"error": {"message": "\\u001b[2Jgone"}}', "'\\x1b[2Jgone'"),
+    (b"<html>\x1b]0;owned\x07</html>", "'<html>\\x1b]0;owned\\x07</html>'"),
+])
+def test_an_error_answer_never_reaches_the_terminal_with_control_characters(api, monkeypatch,
+                                                                          body, said):
+    from tests.http_answers import answer
+    with api() as client:
+        client.ping()
+        monkeypatch.setattr(api.session, "request",
+                            lambda *args, **kwargs: answer(500, body))
+        with pytest.raises(ProtocolError) as error:
+            client.request("GET", "/api/v2/hosts")
+    assert error.value.message == "GET /api/v2/hosts: HTTP 500: %s" % said
+    assert "\x1b" not in error.value.message
+
+
+def test_json_nested_past_the_parser_is_not_json(api, monkeypatch):
+    from tests.http_answers import answer
+    with api() as client:
+        client.ping()
+        monkeypatch.setattr(api.session, "request",
+                            lambda *args, **kwargs: answer(200, b"[" * 100000))
+        with pytest.raises(DataError) as error:
+            client.request("GET", "/api/v2/hosts")
+    assert error.value.message == "GET /api/v2/hosts: the answer is not JSON"
+
+
+@pytest.mark.parametrize("page, why", [
+    ({"results": ["x"], "subtotal": 1}, "holds a record that is not a Foreman record: 'x'"),
+    ({"results": [{"id": [1]}], "subtotal": 1}, "holds a record that is not a Foreman record"),
+    ({"results": [{"id": 1}], "subtotal": "x"}, "gives its total as 'x', not a number"),
+    ({"results": [{"id": 1}], "subtotal": 1e400}, "gives its total as inf, not a number"),
+])
+def test_an_index_of_the_wrong_shape_is_a_data_error(api, monkeypatch, page, why):
+    with api() as client:
+        client.ping()
+        monkeypatch.setattr(client, "request", lambda *args, **kwargs: page)
+        with pytest.raises(DataError) as error:
+            client.all_results("/api/v2/smart_proxies")
+    assert error.value.message.startswith("GET /api/v2/smart_proxies: page 1 ")
+    assert why in error.value.message
+
+
+def test_an_index_total_given_as_digits_is_read():
+    from lbenroll.smartproxies import records
+    pages = {1: {"results": [{"id": 1}], "subtotal": "2"}, 2: {"results": [{"id": 2}]}}
+    assert records(pages.get, 5) == [{"id": 1}, {"id": 2}]
