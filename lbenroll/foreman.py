@@ -87,6 +87,7 @@ class ForemanApi(object):
                                      auth=(self.login, self.password or ""),
                                      timeout=timeouts(self.timeout), stream=True) as response:
                 status = response.status_code
+                location = response.headers.get("Location")
                 content = read_body(response, MAX_ANSWER)
         except TooLarge as exc:
             raise DataError("%s %s: the answer is %s" % (method, path, exc),
@@ -98,6 +99,14 @@ class ForemanApi(object):
         except requests.exceptions.RequestException as exc:
             raise UnavailableError("%s %s: %s" % (method, path, describe(exc)),
                                    fix="check that the balancer and the proxies are up") from None
+        if 300 <= status < 400:
+            # Never followed: the request (and its password) stays on the verified connection
+            # to the balancer; requests would follow one to plain http.
+            raise ProtocolError("%s %s: the Foreman API answered HTTP %d, a redirect to %s, "
+                                "which lbenroll does not follow" % (
+                                    method, path, status, _printable(str(location)[:200])),
+                                fix="check that the balancer sends /api to Foreman over https "
+                                    "on %s itself" % self.balancer)
         if status == 401:
             raise ProtocolError("the Foreman API refused the login %r (HTTP 401)" % self.login,
                                 fix="check -l/--login and the password")

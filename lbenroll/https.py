@@ -46,14 +46,16 @@ class KatelloSession(object):
         os.unlink(self._ca_file)
 
     def get(self, url, **kwargs):
-        kwargs["verify"] = self._ca_file  # see request()
-        return self.session.get(url, **kwargs)
+        return self.request("GET", url, **kwargs)
 
     def request(self, method, url, **kwargs):
-        """A request verified against the Katello CA. verify is given on every request: a
-        session's own verify loses to REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE (requests merges the
-        environment over it), and then any CA those name would be trusted."""
+        """A request verified against the Katello CA, redirects not followed. verify is given on
+        every request: a session's own verify loses to REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE
+        (requests merges the environment over it), and then any CA those name would be trusted.
+        requests follows a redirect from https to plain http (and sends the request there);
+        the Foreman API never redirects, so a redirect is the caller's to refuse."""
         kwargs["verify"] = self._ca_file
+        kwargs["allow_redirects"] = False
         return self.session.request(method, url, **kwargs)
 
 
