@@ -11,7 +11,7 @@ import shlex
 from lbenroll import credentials, host
 from lbenroll.credentials import PASSWORD_ENV, PASSWORD_FIX
 from lbenroll.errors import UsageError
-from lbenroll.urls import host_of
+from lbenroll.urls import host_of, userinfo_secrets
 
 # What this version does with an option.
 SUPPORTED = "supported"
@@ -557,6 +557,11 @@ def _convert(spec, value):
     return value
 
 
+# Proxy settings lbenroll and its children use (runner.PASSED_ON): a password in one
+# ("http://user:password@proxy:3128") would otherwise show in a connection error's text.
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
+
+
 def _secrets(options):
     secrets = []
     for spec in OPTIONS:
@@ -565,6 +570,9 @@ def _secrets(options):
             # subscription-manager takes comma-separated activation keys; mask each one too,
             # as register hands it over (stripped: "ak-one, ak-two" gives it "ak-two").
             secrets += [value] + [part for part in comma_list(value) if part != value]
+    for url in [os.environ.get(name) for name in PROXY_VARIABLES] + [
+            getattr(options, "remote_exec_url", None)]:
+        secrets += userinfo_secrets(url)
     return secrets
 
 

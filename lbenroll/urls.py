@@ -41,6 +41,17 @@ def path_of(url):
     return rest if rest.startswith("/") else "/"
 
 
+def userinfo_secrets(url):
+    """What must never be shown of a URL's user information ("user:password@"): the password
+    and the whole "user:password"; none when it has no password."""
+    parts = _split(url or "")
+    if parts is None:
+        return []
+    userinfo = parts[0].split("://", 1)[1].rstrip("@")
+    _user, colon, password = userinfo.partition(":")
+    return [password, userinfo] if colon and password else []
+
+
 def port_of(url, default):
     """The port a URL names after its host, else default (no port, or not a URL)."""
     parts = _split(url)

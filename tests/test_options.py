@@ -252,6 +252,28 @@ def test_activation_keys_are_secrets():
                                                               "key-two"]
 
 
+@pytest.mark.parametrize("variable", ["https_proxy", "HTTP_PROXY"])
+def test_a_password_in_a_proxy_setting_is_a_secret(monkeypatch, variable):
+    # requests and urllib put the proxy URL into their errors ("Failed to parse: http://svc:
+    # Fu11Secret@127.0.0.1:99999"), and those reach messages, --json and the log.
+    monkeypatch.setenv(variable, "http://svc:Fu11Secret@webproxy.example.test:99999")
+    secrets = check().secrets
+    assert "Fu11Secret" in secrets and "svc:Fu11Secret" in secrets
+    from lbenroll.redact import Redactor
+    assert Redactor(secrets)("Failed to parse: http://svc:Fu11Secret@webproxy:99999") == \
+        "Failed to parse: http://******@webproxy:99999"
+
+
+def test_a_password_in_the_rex_key_file_url_is_a_secret():
+    url = "https://keys:T0kenS3cret@git.example.test/ops/keys.pub"
+    assert "T0kenS3cret" in check(remote_exec=True, remote_exec_url=url).secrets
+
+
+def test_a_proxy_setting_without_a_password_adds_no_secret(monkeypatch):
+    monkeypatch.setenv("https_proxy", "http://webproxy.example.test:3128")
+    assert check().secrets == []
+
+
 @pytest.mark.parametrize("smargs, secret", [
     ("--password Hunter22", "Hunter22"),
     ("--username=u --password=Hunter22", "Hunter22"),
