@@ -557,11 +557,6 @@ def _convert(spec, value):
     return value
 
 
-# Proxy settings lbenroll and its children use (runner.PASSED_ON): a password in one
-# ("http://user:password@proxy:3128") would otherwise show in a connection error's text.
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")
-
-
 def _secrets(options):
     secrets = []
     for spec in OPTIONS:
@@ -570,7 +565,10 @@ def _secrets(options):
             # subscription-manager takes comma-separated activation keys; mask each one too,
             # as register hands it over (stripped: "ak-one, ak-two" gives it "ak-two").
             secrets += [value] + [part for part in comma_list(value) if part != value]
-    for url in [os.environ.get(name) for name in PROXY_VARIABLES] + [
+    # The proxy settings lbenroll and its children use (http_proxy, https_proxy, as urllib
+    # reads them): a password in one would otherwise show in a connection error's text.
+    import urllib.request
+    for url in list(urllib.request.getproxies().values()) + [
             getattr(options, "remote_exec_url", None)]:
         secrets += userinfo_secrets(url)
     return secrets

@@ -23,12 +23,14 @@ class FakeSession(object):
         self.calls = []  # (method, port, path, params, auth)
         self.verified_with = []  # the verify= each request was given
 
-    def get(self, url, timeout=None, verify=None, stream=False):
-        return self.request("GET", url, timeout=timeout, verify=verify, stream=stream)
+    def get(self, url, timeout=None, verify=None, stream=False, allow_redirects=True):
+        return self.request("GET", url, timeout=timeout, verify=verify, stream=stream,
+                            allow_redirects=allow_redirects)
 
     def request(self, method, url, params=None, json=None, auth=None, timeout=None,
-                verify=None, stream=False):
+                verify=None, stream=False, allow_redirects=True):
         assert stream, "lbenroll streams every answer, to bound it (https.read_body)"
+        assert not allow_redirects, "lbenroll follows no redirect of the API (https.py)"
         parts = urllib.parse.urlsplit(url)
         self.verified_with.append(verify)
         self.calls.append((method, parts.port, parts.path, params, auth))

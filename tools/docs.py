@@ -139,7 +139,9 @@ ENVIRONMENT = (
     "http_proxy, https_proxy and no_proxy apply where lbenroll speaks HTTP: the consumer RPM "
     "and the Smart Proxies' remote execution keys and SSH CA are downloaded with Python's "
     "urllib, and the Foreman API is reached with python-requests, both of which honour them. "
-    "A download follows a redirect only to another https URL. The checks that connect to the "
+    "A download follows a redirect only to another https URL, the Foreman API none. A "
+    "password in a proxy URL (http://user:password@proxy:3128) is masked wherever lbenroll "
+    "shows or logs text. The checks that connect to the "
     "balancer directly (its certificate on the RHSM port, the AMQP and MQTT ports, the Puppet "
     "CA) and lbenroll diagnose do not use a proxy.",
     "The commands lbenroll runs get a minimal environment of their own: PATH=%s, where they "
