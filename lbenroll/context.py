@@ -29,8 +29,10 @@ class Context(object):
         """Called before anything on the host changes: the first call records the watched
         paths, so a run that changes nothing (a repair of a correct host) never reads them."""
         if self.snapshot is None and self.watched is not None and not self.dry_run:
+            from lbenroll import passwd
             from lbenroll.snapshot import Snapshot
-            self.snapshot = Snapshot(self, self.watched)
+            self.snapshot = Snapshot(self, self.watched,
+                                     owner_name=lambda uid: passwd.name_of(self, uid))
 
     @property
     def dry_run(self):

@@ -251,6 +251,21 @@ def in_trusted_dir(real):
         return parent.trusted
 
 
+def walk_to(real):
+    """The end of the walk to real, its last component not followed: (the directory holding
+    it, that component's name). The directory has .fd (to act relative to) and .trusted (see
+    the module's docstring), and closes on leaving a with block. For code that goes on below a
+    path on descriptors itself (snapshot.py). FileNotFoundError or NotADirectoryError when a
+    directory on the way is missing; UnsafePath when the way passes a link a user could make."""
+    return _walk(real, follow_last=False)
+
+
+def trusted_below(st, parent_trusted):
+    """Whether a directory (st: its fstat) reached from a trusted directory or not is trusted
+    itself, by the module's rule."""
+    return _trusted_dir(st, parent_trusted)
+
+
 def metadata(real):
     """(mode, uid, gid, SELinux label) of the existing file at real (a trusted link followed,
     as a write over it keeps its target's), or None when nothing is there."""

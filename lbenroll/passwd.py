@@ -31,6 +31,14 @@ def user(ctx, name):
     return None
 
 
+def name_of(ctx, uid):
+    """The name of the user whose uid is uid, or None."""
+    for fields in _entries(ctx, PASSWD):
+        if len(fields) >= 3 and fields[2] == str(uid):
+            return fields[0]
+    return None
+
+
 def id_of(ctx, database, name):
     """The numeric id of a user (PASSWD) or group (GROUP) name, or None. A number is an id
     already: a user's primary group comes from passwd as a gid, and it may have no line of its

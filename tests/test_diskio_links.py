@@ -372,9 +372,26 @@ def test_rollback_check_does_not_chmod_through_a_link_swapped_in_after_its_write
     assert (stat.S_IMODE(st.st_mode), st.st_uid) == (0o600, 0)
 
 
-def test_rollback_check_puts_back_the_mode_of_a_socket_in_a_users_ssh_dir(ctx, host):
+def test_rollback_check_puts_back_the_mode_of_a_socket_in_roots_ssh_dir(ctx, host):
     """ssh's ControlMaster socket cannot be opened: its mode is set through an O_PATH
     descriptor, still never through a link."""
+    import socket
+    from lbenroll.snapshot import Snapshot
+    path = real(host, "/root/.ssh/cm")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(path)
+    try:
+        os.chmod(path, 0o600)
+        snapshot = Snapshot(ctx, ["/root/.ssh"])
+        os.chmod(path, 0o666)
+        assert snapshot.restore() == []
+        assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
+    finally:
+        sock.close()
+
+
+def test_rollback_check_leaves_a_socket_in_a_users_ssh_dir_as_it_is(ctx, host):
+    """In alice's home the mode she gave her socket is hers: named, not put back."""
     import socket
     from lbenroll.snapshot import Snapshot
     os.makedirs(real(host, HOME + "/.ssh"))
@@ -385,7 +402,8 @@ def test_rollback_check_puts_back_the_mode_of_a_socket_in_a_users_ssh_dir(ctx, h
         os.chmod(path, 0o600)
         snapshot = Snapshot(ctx, [HOME + "/.ssh"])
         os.chmod(path, 0o666)
-        assert snapshot.restore() == []
-        assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
+        [(where, why)] = snapshot.restore()
+        assert where == HOME + "/.ssh/cm" and why.startswith("in uid %d's directory" % UID)
+        assert stat.S_IMODE(os.lstat(path).st_mode) == 0o666
     finally:
         sock.close()
