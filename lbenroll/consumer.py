@@ -5,8 +5,9 @@ import ssl
 
 from lbenroll import fileio, host, webget
 from lbenroll.errors import ConfigError, DataError, LbenrollError, UnavailableError
-from lbenroll.rpmfile import (SENSE_EQUAL, SENSE_GREATER, SENSE_LESS, CpioReader, NotAnRpm,
-                              PayloadTooLarge, RpmPackage, dependency_text, is_plain_file, size)
+from lbenroll.rpmfile import (SENSE_EQUAL, SENSE_GREATER, SENSE_LESS, SENSE_RPMLIB, CpioReader,
+                              NotAnRpm, PayloadTooLarge, RpmPackage, dependency_text,
+                              is_plain_file, size)
 
 STEP = "FETCH_CONSUMER_RPM"
 SCRIPT_PATH = "/usr/bin/katello-rhsm-consumer"
@@ -377,10 +378,11 @@ def check_header(url, package):
 # The dependencies Katello's consumer package has (docs/katello-client-facts.md, "The consumer
 # RPM's dependencies"): its spec's one `Requires: subscription-manager`, the shell its %post and
 # %postun run in and the one its script's #!/bin/bash names (rpmbuild adds those), and rpmlib()
-# features. rpm checks an rpmlib() requirement against its own features only (rpm:
-# lib/depends.cc unsatisfiedDepend; lib/rpmds.cc gives every "rpmlib(" name RPMSENSE_RPMLIB),
-# so none names a package. Each other one is unversioned: a versioned requirement on an
-# installed package would hold that package back from its updates.
+# features. rpm checks a requirement flagged RPMSENSE_RPMLIB against its own features only
+# (rpm: lib/depends.cc unsatisfiedDepend), so it names no package; rpmbuild flags every
+# "rpmlib(" requirement so (build/reqprov.cc addReqProv), and one without the flag (a header
+# with no REQUIREFLAGS) is not taken. Each other one is unversioned: a versioned requirement on
+# an installed package would hold that package back from its updates.
 REQUIRED_PACKAGES = ("subscription-manager",)
 REQUIRED_SHELLS = ("/bin/sh", "/usr/bin/sh", "/bin/bash", "/usr/bin/bash")
 # What each refused dependency kind would do, for the message.
@@ -429,7 +431,7 @@ def _allowed(kind, package, dependency):
     if kind != "Requires":
         return False
     if dependency.name.startswith("rpmlib("):
-        return True
+        return bool(dependency.flags & SENSE_RPMLIB)
     return (dependency.name in REQUIRED_PACKAGES + REQUIRED_SHELLS and not dependency.version
             and not dependency.flags & (SENSE_LESS | SENSE_GREATER | SENSE_EQUAL))
 

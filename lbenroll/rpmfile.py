@@ -77,8 +77,9 @@ DEPENDENCY_TAGS = collections.OrderedDict([
     ("OrderWithRequires", (5035, 5037, 5036)),
     ("Suggests (pre-4.12 tags)", (1156, 1158, 1157)),
     ("Enhances (pre-4.12 tags)", (1159, 1161, 1160))])
-# A dependency's sense flags (rpm: include/rpm/rpmds.h rpmsenseFlags_e): the comparison bits.
-SENSE_LESS, SENSE_GREATER, SENSE_EQUAL = 1 << 1, 1 << 2, 1 << 3
+# A dependency's sense flags (rpm: include/rpm/rpmds.h rpmsenseFlags_e): the comparison bits,
+# and the one marking an rpmlib(feature) requirement.
+SENSE_LESS, SENSE_GREATER, SENSE_EQUAL, SENSE_RPMLIB = 1 << 1, 1 << 2, 1 << 3, 1 << 24
 # One dependency: its name, sense flags (0 when the header gives none) and version ("" if none).
 Dependency = collections.namedtuple("Dependency", "name flags version")
 

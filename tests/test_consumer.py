@@ -480,6 +480,8 @@ def test_a_provides_other_than_its_own_name_is_refused():
     ("lab-extra", 0, "", "lab-extra"),
     ("/bin/sh", 0x04 | 0x08, "1", "/bin/sh >= 1"),
     ("(openssh-server < 8 if sudo)", 0, "", "(openssh-server < 8 if sudo)"),
+    # an rpmlib() name without RPMSENSE_RPMLIB: rpm would look for a package providing it
+    ("rpmlib(Foo)", 0x02, "9", "rpmlib(Foo) < 9"),
 ])
 def test_a_requirement_katellos_package_does_not_have_is_refused(name, flags, version, shown):
     error = dependency_refusal([(1048, 4, [0, flags]), (1049, 8, ["/bin/sh", name]),
