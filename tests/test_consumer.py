@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from lbenroll import consumer
+from lbenroll import consumer, rpmfile
 from lbenroll.errors import ConfigError, DataError, ExitCode
 from tests.conftest import DATA, seed
 from tests.rpmbytes import cpio, rpm
@@ -526,3 +526,23 @@ def test_a_repair_refuses_obsoletes_even_when_the_script_is_the_installed_one():
     with pytest.raises(DataError) as exc:
         consumer.parse(URL, data, _never_unpacked, installed_script=script().encode())
     assert "Obsoletes: sudo (" in exc.value.message
+
+
+def test_the_header_the_real_rpmbuild_wrote_passes_and_reads_as_rpm_qp_shows_it():
+    # tests/data/rpm: the lab's consumer package, built like Katello's (README there); the
+    # lists below are what `rpm -qp --provides` and `--requires` print for it (rpm 4.18).
+    rpm_dir = os.path.join(DATA, "rpm")
+    with open(os.path.join(rpm_dir, "katello-ca-consumer-proxy01.lab.test-1.0-1.noarch.rpm"),
+              "rb") as f:
+        data = f.read()
+    with open(os.path.join(rpm_dir, "katello-ca-consumer-proxy01.lab.test-1.0-1.cpio"),
+              "rb") as f:
+        payload = f.read()
+    package = parse(data, payload).package
+    shown = {kind: [rpmfile.dependency_text(d) for d in dependencies]
+             for kind, dependencies in package.dependencies.items()}
+    assert shown == {
+        "Provides": ["katello-ca-consumer-proxy01.lab.test = 1.0-1"],
+        "Requires": ["/bin/bash", "/bin/sh", "/bin/sh", "rpmlib(CompressedFileNames) <= 3.0.4-1",
+                     "rpmlib(FileDigests) <= 4.6.0-1", "rpmlib(PayloadFilesHavePrefix) <= 4.0-1",
+                     "subscription-manager"]}
