@@ -5,8 +5,9 @@ import ssl
 
 from lbenroll import fileio, host, webget
 from lbenroll.errors import ConfigError, DataError, LbenrollError, UnavailableError
-from lbenroll.rpmfile import (CpioReader, NotAnRpm, PayloadTooLarge, RpmPackage, is_plain_file,
-                              size)
+from lbenroll.rpmfile import (SENSE_EQUAL, SENSE_GREATER, SENSE_LESS, SENSE_RPMLIB, CpioReader,
+                              NotAnRpm, PayloadTooLarge, RpmPackage, dependency_text,
+                              is_plain_file, size)
 
 STEP = "FETCH_CONSUMER_RPM"
 SCRIPT_PATH = "/usr/bin/katello-rhsm-consumer"
@@ -371,6 +372,68 @@ def check_header(url, package):
         problems.append("trigger scriptlets (%s)" % ", ".join(package.trigger_tags))
     if problems:
         _refuse(url, package, problems)
+    check_dependencies(url, package)
+
+
+# The dependencies Katello's consumer package has (docs/katello-client-facts.md, "The consumer
+# RPM's dependencies"): its spec's one `Requires: subscription-manager`, the shell its %post and
+# %postun run in and the one its script's #!/bin/bash names (rpmbuild adds those), and rpmlib()
+# features. rpm checks a requirement flagged RPMSENSE_RPMLIB against its own features only
+# (rpm: lib/depends.cc unsatisfiedDepend), so it names no package; rpmbuild flags every
+# "rpmlib(" requirement so (build/reqprov.cc addReqProv), and one without the flag (a header
+# with no REQUIREFLAGS) is not taken. Each other one is unversioned: a versioned requirement on
+# an installed package would hold that package back from its updates.
+REQUIRED_PACKAGES = ("subscription-manager",)
+REQUIRED_SHELLS = ("/bin/sh", "/usr/bin/sh", "/bin/bash", "/usr/bin/bash")
+# What each refused dependency kind would do, for the message.
+_DEPENDENCY_HARM = {
+    "Obsoletes": "rpm would erase the installed packages it names, --noscripts or not",
+    "Conflicts": "rpm and dnf would refuse to install or update the packages it names",
+    "Provides": "it would stand in for packages that are not there",
+    "Requires": "it would hold packages at a version or need packages Katello's does not",
+}
+
+
+def check_dependencies(url, package):
+    """The dependency rule: a consumer package may provide only its own name and require only
+    what Katello's does (REQUIRED_PACKAGES, REQUIRED_SHELLS, rpmlib() features, unversioned),
+    and it has no Obsoletes, Conflicts, weak dependencies or OrderWithRequires. A package served
+    by a compromised proxy, or by anyone at first contact, that obsoletes openssh-server would
+    have rpm erase it (--noscripts stops scriptlets, not erasures). Anything else is a
+    DataError naming each tag and value; nothing is installed."""
+    problems, options = [], []
+    for kind, dependencies in package.dependencies.items():
+        bad = [dependency for dependency in dependencies if not _allowed(kind, package, dependency)]
+        if bad:
+            listed = ", ".join(_shown(dependency_text(dependency)) for dependency in bad)
+        elif kind not in ("Provides", "Requires"):  # its tags are there, with no names
+            listed = "flags or versions without names"
+        else:
+            continue
+        harm = _DEPENDENCY_HARM.get(kind, "Katello's consumer package has none")
+        problems.append("%s: %s (%s)" % (kind, listed, harm))
+        option = "--%s" % kind.split()[0].lower()
+        if kind != "OrderWithRequires" and option not in options:
+            options.append(option)
+    if problems:
+        raise DataError(
+            "%s from %s declares dependencies Katello's consumer package does not have: %s; "
+            "nothing was installed" % (package.nvr, url, "; ".join(problems)), step=STEP,
+            fix="check the consumer RPM on the Smart Proxies: `rpm -qp %s %s` (Katello's "
+                "provides only its own name and requires only subscription-manager, a shell "
+                "and rpmlib features); find out which proxy, or what answering as the "
+                "balancer, serves this one" % (" ".join(options or ["--requires"]), url))
+
+
+def _allowed(kind, package, dependency):
+    if kind == "Provides":
+        return dependency.name == package.name
+    if kind != "Requires":
+        return False
+    if dependency.name.startswith("rpmlib("):
+        return bool(dependency.flags & SENSE_RPMLIB)
+    return (dependency.name in REQUIRED_PACKAGES + REQUIRED_SHELLS and not dependency.version
+            and not dependency.flags & (SENSE_LESS | SENSE_GREATER | SENSE_EQUAL))
 
 
 def _shown(text):

@@ -66,6 +66,23 @@ TRIGGER_TAGS = {1065: "%trigger scripts", 1066: "%trigger conditions",
                 5066: "%filetrigger scripts", 5069: "%filetrigger conditions",
                 5076: "%transfiletrigger scripts", 5079: "%transfiletrigger conditions"}
 
+# The dependency sets of a header (rpm: include/rpm/rpmtag.h, checked at a8f0192): what rpm -qp
+# calls each, and its NAME, FLAGS and VERSION tags. OrderWithRequires and the pre-4.12 weak
+# dependency tags are listed too: rpm still reads them, and a consumer package carries none.
+DEPENDENCY_TAGS = collections.OrderedDict([
+    ("Provides", (1047, 1112, 1113)), ("Requires", (1049, 1048, 1050)),
+    ("Conflicts", (1054, 1053, 1055)), ("Obsoletes", (1090, 1114, 1115)),
+    ("Recommends", (5046, 5048, 5047)), ("Suggests", (5049, 5051, 5050)),
+    ("Supplements", (5052, 5054, 5053)), ("Enhances", (5055, 5057, 5056)),
+    ("OrderWithRequires", (5035, 5037, 5036)),
+    ("Suggests (pre-4.12 tags)", (1156, 1158, 1157)),
+    ("Enhances (pre-4.12 tags)", (1159, 1161, 1160))])
+# A dependency's sense flags (rpm: include/rpm/rpmds.h rpmsenseFlags_e): the comparison bits,
+# and the one marking an rpmlib(feature) requirement.
+SENSE_LESS, SENSE_GREATER, SENSE_EQUAL, SENSE_RPMLIB = 1 << 1, 1 << 2, 1 << 3, 1 << 24
+# One dependency: its name, sense flags (0 when the header gives none) and version ("" if none).
+Dependency = collections.namedtuple("Dependency", "name flags version")
+
 # One file of the header's list: its path, st_mode, owner, group, link target, digest, caps.
 FileEntry = collections.namedtuple("FileEntry", "path mode user group linkto digest caps size")
 # The size of a file listed only in LONGFILESIZES (64-bit: 4 GiB or more).
@@ -236,6 +253,9 @@ class RpmPackage(object):
         # trigger tags the header carries, whatever their type.
         self.files = _files(header)
         self.trigger_tags = [TRIGGER_TAGS[tag] for tag in sorted(header) if tag in TRIGGER_TAGS]
+        # {kind: [Dependency]} of every dependency set whose tags the header has (a set with
+        # flags or versions but no names is there, empty).
+        self.dependencies = _dependencies(header)
 
     @property
     def nvr(self):
@@ -280,6 +300,29 @@ def _files(header):
              else _column(header, TAG_FILESIZES, int, count))
     return [FileEntry(*row) for row in zip(paths, modes, users, groups, links, digests, caps,
                                            sizes)]
+
+
+def _dependencies(header):
+    found = collections.OrderedDict()
+    for kind, (name_tag, flags_tag, version_tag) in DEPENDENCY_TAGS.items():
+        if not any(tag in header for tag in (name_tag, flags_tag, version_tag)):
+            continue
+        names = list(_list(header, name_tag, str))
+        flags = _column(header, flags_tag, int, len(names))
+        versions = _column(header, version_tag, str, len(names))
+        found[kind] = [Dependency(name, flag or 0, version or "")
+                       for name, flag, version in zip(names, flags, versions)]
+    return found
+
+
+def dependency_text(dependency):
+    """A dependency as `rpm -qp --requires` prints it: "name", "name >= version"."""
+    flags = dependency.flags
+    operator = "".join(sign for bit, sign in ((SENSE_LESS, "<"), (SENSE_GREATER, ">"),
+                                              (SENSE_EQUAL, "=")) if flags & bit)
+    if not dependency.version and not operator:
+        return dependency.name
+    return "%s %s %s" % (dependency.name, operator or "?", dependency.version)
 
 
 def is_plain_file(entry):

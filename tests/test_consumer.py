@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from lbenroll import consumer
+from lbenroll import consumer, rpmfile
 from lbenroll.errors import ConfigError, DataError, ExitCode
 from tests.conftest import DATA, seed
 from tests.rpmbytes import cpio, rpm
@@ -401,3 +401,148 @@ def test_a_consumer_certificate_is_judged_at_the_time_given(ctx, root):
                 "/etc/pki/consumer/cert.pem": _pki("expired.pem")})
     assert consumer.consumer_cert_problem(ctx, now="2020-06-01 00:00:00") is None
     assert consumer.consumer_cert_problem(ctx, now="2021-01-01 00:00:00") is not None
+
+
+# -- the dependency rule: what a consumer package may provide, require, obsolete --------------
+
+# The dependency sets as rpmbuild 4.18 writes them for the lab's consumer package, built the
+# way Katello's is (tests/lab/files/katello-ca-consumer.spec.in): its own name = EVR; the
+# script's #!/bin/bash (flags "auto"), /bin/sh for %post and %postun ("post,interp",
+# "postun,interp"), rpmlib() features ("rpmlib", <=) and the spec's subscription-manager.
+RPMLIB_LE = (1 << 24) | 0x08 | 0x02
+UPSTREAM_LIKE = [
+    (1047, 8, ["katello-ca-consumer-p1"]), (1112, 4, [0x08]), (1113, 8, ["1.0-1"]),
+    (1048, 4, [1 << 14, 0x500, 0x1100, RPMLIB_LE, RPMLIB_LE, RPMLIB_LE, RPMLIB_LE, 0]),
+    (1049, 8, ["/bin/bash", "/bin/sh", "/bin/sh", "rpmlib(CompressedFileNames)",
+               "rpmlib(FileDigests)", "rpmlib(PayloadFilesHavePrefix)", "rpmlib(PayloadIsXz)",
+               "subscription-manager"]),
+    (1050, 8, ["", "", "", "3.0.4-1", "4.6.0-1", "4.0-1", "5.2-1", ""])]
+
+
+def with_dependencies(extra):
+    payload = cpio({"./usr/bin/katello-rhsm-consumer": script().encode()})
+    return rpm("katello-ca-consumer-p1", payload=payload, extra=extra), payload
+
+
+def dependency_refusal(extra):
+    data, payload = with_dependencies(extra)
+    unpacked = []
+    with pytest.raises(DataError) as exc:
+        consumer.parse(URL, data, unpacked.append)
+    assert exc.value.exit_code == ExitCode.DATAERR
+    assert "nothing was installed" in exc.value.message
+    assert unpacked == []  # refused from the header, before rpm2cpio
+    return exc.value
+
+
+def test_a_header_like_upstreams_passes_the_dependency_rule():
+    data, payload = with_dependencies(UPSTREAM_LIKE)
+    parsed = parse(data, payload)
+    assert [d.name for d in parsed.package.dependencies["Requires"]][-1] == "subscription-manager"
+    # and with the usr-merged shell paths a newer rpmbuild may write
+    requires = [(1048, 4, [0x500, 1 << 14]), (1049, 8, ["/usr/bin/sh", "/usr/bin/bash"]),
+                (1050, 8, ["", ""])]
+    assert parse(*with_dependencies(requires)).package.nvr == "katello-ca-consumer-p1-1.0-1"
+
+
+def test_obsoletes_is_refused_naming_the_packages_and_the_rpm_query_to_run():
+    error = dependency_refusal([(1090, 8, ["openssh-server", "audit", "sudo"]),
+                                (1114, 4, [0, 0, 0]), (1115, 8, ["", "", ""])])
+    assert ("Obsoletes: openssh-server, audit, sudo (rpm would erase the installed packages it "
+            "names") in error.message
+    assert "katello-ca-consumer-p1-1.0-1 from %s" % URL in error.message
+    assert error.fix.startswith("check the consumer RPM on the Smart Proxies: `rpm -qp "
+                                "--obsoletes %s`" % URL)
+
+
+def test_the_reviewers_single_obsoletes_is_refused():
+    error = dependency_refusal([(1090, 8, ["openssh-server"]), (1114, 4, [0]), (1115, 8, [""])])
+    assert "Obsoletes: openssh-server (" in error.message
+
+
+def test_conflicts_is_refused_with_its_version():
+    error = dependency_refusal([(1054, 8, ["openssl"]), (1053, 4, [0x02 | 0x08]),
+                                (1055, 8, ["9.9"])])
+    assert "Conflicts: openssl <= 9.9 (rpm and dnf would refuse" in error.message
+    assert "`rpm -qp --conflicts " in error.fix
+
+
+def test_a_provides_other_than_its_own_name_is_refused():
+    error = dependency_refusal([(1047, 8, ["katello-ca-consumer-p1", "openssh-server"]),
+                                (1112, 4, [0x08, 0x08]), (1113, 8, ["1.0-1", "99"])])
+    assert "Provides: openssh-server = 99 (" in error.message
+    assert "katello-ca-consumer-p1 =" not in error.message
+
+
+@pytest.mark.parametrize("name, flags, version, shown", [
+    ("subscription-manager", 0x02, "1.0", "subscription-manager < 1.0"),
+    ("openssh-server", 0x02 | 0x08, "8.0", "openssh-server <= 8.0"),
+    ("lab-extra", 0, "", "lab-extra"),
+    ("/bin/sh", 0x04 | 0x08, "1", "/bin/sh >= 1"),
+    ("(openssh-server < 8 if sudo)", 0, "", "(openssh-server < 8 if sudo)"),
+    # an rpmlib() name without RPMSENSE_RPMLIB: rpm would look for a package providing it
+    ("rpmlib(Foo)", 0x02, "9", "rpmlib(Foo) < 9"),
+])
+def test_a_requirement_katellos_package_does_not_have_is_refused(name, flags, version, shown):
+    error = dependency_refusal([(1048, 4, [0, flags]), (1049, 8, ["/bin/sh", name]),
+                                (1050, 8, ["", version])])
+    assert "Requires: %s (" % shown in error.message
+    assert "/bin/sh," not in error.message  # the allowed one is not named
+
+
+@pytest.mark.parametrize("kind, tags", [
+    ("Recommends", (5046, 5048, 5047)), ("Suggests", (5049, 5051, 5050)),
+    ("Supplements", (5052, 5054, 5053)), ("Enhances", (5055, 5057, 5056)),
+    ("OrderWithRequires", (5035, 5037, 5036)),
+    ("Suggests (pre-4.12 tags)", (1156, 1158, 1157)),
+    ("Enhances (pre-4.12 tags)", (1159, 1161, 1160)),
+])
+def test_weak_dependencies_and_ordering_hints_are_refused(kind, tags):
+    name_tag, flags_tag, version_tag = tags
+    error = dependency_refusal([(name_tag, 8, ["openssh-server"]), (flags_tag, 4, [0]),
+                                (version_tag, 8, [""])])
+    assert "%s: openssh-server (Katello's consumer package has none)" % kind in error.message
+
+
+def test_obsoletes_flags_without_names_are_refused_too():
+    error = dependency_refusal([(1114, 4, [0])])
+    assert "Obsoletes: flags or versions without names" in error.message
+
+
+def test_a_dependency_name_with_a_terminal_escape_is_shown_escaped():
+    error = dependency_refusal([(1054, 8, ["\x1b]0;x\x07evil"])])
+    assert "\x1b" not in error.message and "\\x1b]0;x\\x07evil" in error.message
+
+
+def test_a_dependency_tag_of_the_wrong_type_is_bad_data_not_a_traceback():
+    data, payload = with_dependencies([(1090, 6, "openssh-server")])
+    with pytest.raises(DataError) as exc:
+        parse(data, payload)
+    assert "not a usable RPM (RPM header tag 1090 is not a list of str)" in exc.value.message
+
+
+def test_a_repair_refuses_obsoletes_even_when_the_script_is_the_installed_one():
+    data, _payload = with_dependencies([(1090, 8, ["sudo"])])
+    with pytest.raises(DataError) as exc:
+        consumer.parse(URL, data, _never_unpacked, installed_script=script().encode())
+    assert "Obsoletes: sudo (" in exc.value.message
+
+
+def test_the_header_the_real_rpmbuild_wrote_passes_and_reads_as_rpm_qp_shows_it():
+    # tests/data/rpm: the lab's consumer package, built like Katello's (README there); the
+    # lists below are what `rpm -qp --provides` and `--requires` print for it (rpm 4.18).
+    rpm_dir = os.path.join(DATA, "rpm")
+    with open(os.path.join(rpm_dir, "katello-ca-consumer-proxy01.lab.test-1.0-1.noarch.rpm"),
+              "rb") as f:
+        data = f.read()
+    with open(os.path.join(rpm_dir, "katello-ca-consumer-proxy01.lab.test-1.0-1.cpio"),
+              "rb") as f:
+        payload = f.read()
+    package = parse(data, payload).package
+    shown = {kind: [rpmfile.dependency_text(d) for d in dependencies]
+             for kind, dependencies in package.dependencies.items()}
+    assert shown == {
+        "Provides": ["katello-ca-consumer-proxy01.lab.test = 1.0-1"],
+        "Requires": ["/bin/bash", "/bin/sh", "/bin/sh", "rpmlib(CompressedFileNames) <= 3.0.4-1",
+                     "rpmlib(FileDigests) <= 4.6.0-1", "rpmlib(PayloadFilesHavePrefix) <= 4.0-1",
+                     "subscription-manager"]}

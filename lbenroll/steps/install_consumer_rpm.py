@@ -16,7 +16,9 @@ class InstallConsumerRpm(Step):
     rhsm.conf) the steps after this one do through lbenroll's writers, reading the values from
     the script's text. FETCH_CONSUMER_RPM has checked that the package holds only that script,
     byte for byte the one read (consumer.check_header), so nothing else of it reaches the disk
-    and none of it runs. A killed run can only stop between lbenroll's own atomic steps.
+    and none of it runs, and that it obsoletes, conflicts with and provides nothing else
+    (consumer.check_dependencies), so rpm erases or holds back no other package. A killed run
+    can only stop between lbenroll's own atomic steps.
 
     The new package is installed before the ones it replaces are erased (with --replacefiles:
     they share the script's path; rpm leaves a file another package owns on erase), so a failed

@@ -13,6 +13,28 @@ from tests.lab import build, pki
 # A file the package would drop besides its script: a cron job that runs as root.
 CRON_JOB = "/etc/cron.d/lbenroll-lab-attack"
 BOMB_SIZE = 1100 * 1024 * 1024  # what the payload expands to: more than 1 GiB
+# The package a tampered consumer RPM obsoletes (kind "obsoletes"): installed in the sandbox
+# first (build_victim), as openssh-server or sudo is on a real host.
+VICTIM = "lab-victim"
+
+VICTIM_SPEC = """\
+Name:           %s
+Version:        1.0
+Release:        1.lab
+Summary:        A package of the host that a tampered consumer RPM names
+License:        GPLv3
+BuildArch:      noarch
+
+%%description
+lbenroll lab: stands in for openssh-server, audit or sudo.
+
+%%install
+mkdir -p %%{buildroot}/usr/share/lab-victim
+echo installed > %%{buildroot}/usr/share/lab-victim/installed
+
+%%files
+/usr/share/lab-victim/installed
+""" % VICTIM
 
 SPEC = """\
 Name:           %(name)s
@@ -22,6 +44,7 @@ Summary:        tampered consumer package (%(kind)s)
 License:        GPLv3
 BuildArch:      noarch
 Source0:        katello-rhsm-consumer
+%(tags)s
 %(defines)s
 %%description
 lbenroll lab attacker: %(kind)s.
@@ -52,6 +75,7 @@ def build_tampered(lab, kind, name, release="1"):
                  download stays small: gzip level 1 packs zeros ~1000:1)
     truncated    the genuine package's main header with its data store cut to 64 bytes (its
                  length field saying so, the index still pointing past it), nothing after
+    obsoletes    the genuine package with `Obsoletes: VICTIM` (rpm -U erases VICTIM with it)
     """
     lab_ca = pki.read_pem(lab.ca.cert)
     default_ca = lab_ca
@@ -62,11 +86,13 @@ def build_tampered(lab, kind, name, release="1"):
     script = build.consumer_script(name[len("katello-ca-consumer-"):], build.DEFAULT_LAYOUT,
                                    lab_ca, default_ca)
     values = {"name": name, "release": release, "kind": kind, "defines": "", "install": "",
-              "files": ""}
+              "files": "", "tags": ""}
     if kind == "extra_file":
         values["install"] = ("mkdir -p %%{buildroot}%s\necho '* * * * * root /bin/true' > "
                              "%%{buildroot}%s" % (os.path.dirname(CRON_JOB), CRON_JOB))
         values["files"] = "%%attr(0644,root,root) %s" % CRON_JOB
+    elif kind == "obsoletes":
+        values["tags"] = "Obsoletes:      %s" % VICTIM
     elif kind == "bomb":
         values["defines"] = "%define _binary_payload w1.gzdio\n"
         values["install"] = "truncate -s %d %%{buildroot}%%{_bindir}/katello-rhsm-consumer" % (
@@ -87,15 +113,23 @@ def build_tampered(lab, kind, name, release="1"):
     return path
 
 
+def build_victim(lab):
+    """The path of VICTIM-1.0-1.lab.noarch.rpm, one small file under /usr/share/lab-victim."""
+    return build.rpmbuild(os.path.join(lab.build_dir, "attacker", "victim"), VICTIM_SPEC)
+
+
 def _main_header_offset(data):
     count, size = int.from_bytes(data[104:108], "big"), int.from_bytes(data[108:112], "big")
     end = 96 + 16 + 16 * count + size
     return end + (-end % 8)
 
 
-def serve(lab, path):
-    """Every proxy answers /pub/katello-ca-consumer-latest.noarch.rpm with path."""
-    for proxy in lab.proxies.values():
+def serve(lab, path, only=None):
+    """Every proxy (or the one named only, "proxy02": a compromised proxy) answers
+    /pub/katello-ca-consumer-latest.noarch.rpm with path."""
+    for name, proxy in lab.proxies.items():
+        if only is not None and name != only:
+            continue
         directory = os.path.join(proxy.pub_dir, "attacker")
         os.makedirs(directory, exist_ok=True)
         shutil.copyfile(path, os.path.join(directory, os.path.basename(path)))
