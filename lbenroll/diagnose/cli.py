@@ -97,7 +97,10 @@ def host_check(valid, as_json):
 @click.option("--foreman", metavar="FQDN|URL",
               help="Foreman server whose API lists the smart proxies (GET /api/v2/smart_proxies; "
                    "those with a registration or template URL on the balancer are used unless "
-                   "--proxies names them) and each proxy's registration URL. Needs --login.")
+                   "--proxies names them) and each proxy's registration URL. Needs --login. The "
+                   "password goes only to a server verified against the Katello CA pinned with "
+                   "--ca-fingerprint or, without a pin, installed on this host; with neither it "
+                   "is not sent (FOREMAN_API says so).")
 @click.option("--login", "-l", metavar="USER", help="Foreman API user (with --foreman).")
 @click.option("--password", "-p", metavar="PASSWORD",
               help="Foreman API password; prefer the %s environment variable or "
@@ -114,7 +117,9 @@ def host_check(valid, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--ca-fingerprint", metavar="SHA256",
               help="Expected SHA-256 fingerprint of the Katello CA: 64 hex digits, colons "
-                   "optional. Without it, the CA most proxies serve is taken.")
+                   "optional. Without it, the CA most proxies serve is taken to check their "
+                   "certificates, but the --foreman password is sent only where this host has "
+                   "the Katello CA installed.")
 @click.pass_context
 def command(ctx, server, host_only, proxies, foreman, login, password, password_file, root,
             timeout, as_json, ca_fingerprint):

@@ -84,8 +84,9 @@ class _Run(object):
         self.diagnosis = diagnosis
         self.results = diagnosis.results
         self._via_8141 = None  # future of the Puppet CA that the balancer's 8141 serves
-        # Foreman's Smart Proxy records (read once, with --login) or why they could not be read.
-        self._listed, self._api_problem = None, None
+        # Foreman's Smart Proxy records (read once, with --login) or why they could not be read,
+        # and the CA its server was verified against (or why the password was not sent).
+        self._listed, self._api_problem, self._foreman_trust = None, None, None
 
     def go(self):
         address, problem = sources.resolve(self.balancer)
@@ -138,14 +139,22 @@ class _Run(object):
 
     def _read_foreman(self, first):
         """Every Smart Proxy record of the Foreman API, once: the source of the proxy names
-        (without --proxies) and of their registration URLs (PROXY_REGISTRATION)."""
+        (without --proxies) and of their registration URLs (PROXY_REGISTRATION).
+
+        The password goes only to a server verified against a CA this host has installed or
+        --ca-fingerprint pins (trust.foreman_trust), never against one that only came over
+        plain HTTP on port 80: whoever answers there for the balancer would get it."""
         settings = self.settings
-        ca_pem = self.facts.installed_ca or (first.rpm.server_ca_pem if first.rpm else None)
+        self._foreman_trust = trust.foreman_trust(
+            self.facts.installed_ca, first.rpm.server_ca_pem if first.rpm else None,
+            settings.ca_fingerprint)
+        if self._foreman_trust.ca is None:
+            self._api_problem = "the password was not sent to %s: %s" % (
+                settings.foreman, self._foreman_trust.why)
+            return
         try:
-            if ca_pem is None:
-                raise sources.SourceError("no Katello CA to verify %s against" % settings.foreman)
             get_json = sources.foreman_api(settings.foreman, settings.login, settings.password,
-                                           ca_pem, self.timeout)
+                                           self._foreman_trust.ca.pem, self.timeout)
             self._listed = sources.smart_proxies(get_json)
         except sources.SourceError as exc:
             self._api_problem = str(exc)
@@ -225,7 +234,7 @@ class _Run(object):
             if check.subject == HOST:
                 continue
             if check.subject == BALANCER:
-                started[check.id] = check.start(known)
+                started[check.id] = check.start(known) if check.start else None
                 continue
             for proxy in states:
                 # Checks that read the same requests (PROXY_CONTENT, PROXY_METADATA) share
@@ -252,6 +261,8 @@ class _Run(object):
         known.attempts = min(max(len(known.up), 1), MAX_PROBES_PER_PORT)
         known.rhsm_port, known.rhsm_prefix = self._rhsm_endpoint(states)
         known.listed, known.api_problem = self._listed, self._api_problem
+        if self.settings.login:
+            known.foreman, known.foreman_trust = self.settings.foreman, self._foreman_trust
         return known
 
     def _proxy_results(self, check, known, started):

@@ -4,7 +4,9 @@ PROXY_METADATA asks for it only when two proxies' repomd.xml list primary files 
 checksums. Nothing is held whole: the answer is read in chunks, each chunk decompressed a
 bounded piece at a time and fed to expat, and only the newest build of each name and arch is
 kept. A decompression bomb stops at MAX_XML_BYTES, a slow proxy at the deadline, a document
-type declaration (the only way to declare entities, so to expand a "billion laughs") at once.
+type declaration (the only way to declare entities, so to expand a "billion laughs") at once, a
+name, arch, version or release longer than any package's at MAX_FIELD and a tag or comment that
+expat would have to hold whole at MAX_TOKEN.
 """
 import bz2
 import hashlib
@@ -25,6 +27,16 @@ COMMON_NS = "http://linux.duke.edu/metadata/common"
 MAX_COMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_XML_BYTES = 1024 * 1024 * 1024
 MAX_PACKAGES = 500000           # distinct name.arch pairs kept
+# The longest name, arch, version or release kept. rpmbuild writes a package to
+# %{ARCH}/%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm (rpm: macros.in, %_build_name_fmt, at
+# a8f0192), one file name, which Linux limits to NAME_MAX, 255 bytes (include/uapi/linux/limits.h):
+# no field of a package built so is longer, and real ones are under 100. What is longer is not a
+# package name, and its text is not collected (a 16 KiB gzip unpacks to a 16 MiB <name>).
+MAX_FIELD = 256                 # characters, which are never fewer than bytes
+# The longest tag or comment: expat holds one whole until its end arrives. createrepo_c's
+# longest are an <rpm:entry> or a <location> naming a path (PATH_MAX, 4096 bytes, the same
+# limits.h); what is longer is no primary.xml, and a 1 GiB attribute would be held whole.
+MAX_TOKEN = 64 * 1024           # bytes
 # xz's decoder allocates the dictionary its header asks for, up to 1.5 GiB; xz -9 needs 65 MiB.
 XZ_MEMLIMIT = 96 * 1024 * 1024
 CHUNK = 64 * 1024               # bytes asked of the connection at a time
@@ -259,9 +271,15 @@ def _parse(pieces, name):
     parser.StartElementHandler = state.start
     parser.EndElementHandler = state.end
     parser.CharacterDataHandler = state.text
+    fed = 0
     try:
         for piece in pieces:
             parser.Parse(piece, False)
+            fed += len(piece)
+            # Between calls expat's position is just past its last event: what it holds beyond
+            # is one unfinished tag or comment (text is handed over as it comes).
+            if fed - max(parser.CurrentByteIndex, 0) > MAX_TOKEN:
+                raise NotPrimary("a tag or comment longer than %d KiB" % (MAX_TOKEN // 1024))
         parser.Parse(b"", True)
     except xml.parsers.expat.ExpatError as exc:
         raise NotPrimary("not XML: %s" % exc)
@@ -281,6 +299,7 @@ class _PrimaryReader(object):
         self.package = None     # {"name", "arch", "evr"} of the package being read
         self.field = None       # "name" or "arch" while their text is read
         self.text_parts = []
+        self.text_length = 0    # of text_parts, which never exceeds MAX_FIELD
 
     def start(self, tag, attributes):
         self.depth += 1
@@ -292,16 +311,23 @@ class _PrimaryReader(object):
             self.package = {}
         elif self.depth == 3 and self.package is not None:
             if tag in (COMMON_NS + " name", COMMON_NS + " arch"):
-                self.field, self.text_parts = tag.split(" ")[1], []
+                self.field, self.text_parts, self.text_length = tag.split(" ")[1], [], 0
             elif tag == COMMON_NS + " version":
                 epoch = attributes.get("epoch") or "0"
                 if not epoch.isdigit() or len(epoch) > 10:
                     raise NotPrimary("a package has the epoch %r" % epoch[:20])
+                for key in ("ver", "rel"):
+                    if len(attributes.get(key) or "") > MAX_FIELD:
+                        raise NotPrimary("a <version> whose %s is longer than %d characters"
+                                         % (key, MAX_FIELD))
                 self.package["evr"] = (epoch, attributes.get("ver") or "",
                                        attributes.get("rel") or "")
 
     def text(self, data):
         if self.field is not None:
+            self.text_length += len(data)
+            if self.text_length > MAX_FIELD:
+                raise NotPrimary("a <%s> longer than %d characters" % (self.field, MAX_FIELD))
             self.text_parts.append(data)
 
     def end(self, tag):

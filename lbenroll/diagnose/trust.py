@@ -1,11 +1,20 @@
 """Which CA is the Katello CA for this diagnosis, and what Puppet's ports are verified against."""
 import collections
 
-from lbenroll import consumer
+from lbenroll import consumer, host
 from lbenroll.diagnose.verdicts import failed, listing, passed
 
 KATELLO_CA_FIX = ("if the Katello CA was really replaced, pin the new fingerprint; otherwise find "
                   "out what the proxies were set up with")
+# Where the fingerprint to pin is read (the file the Katello installer writes on the server).
+SERVER_CA_ON_FOREMAN = "/etc/pki/katello/certs/katello-server-ca.crt"
+FOREMAN_CA_FIX = (
+    "give --ca-fingerprint SHA256, the Katello server CA's (on the Foreman server: openssl x509 "
+    "-noout -fingerprint -sha256 -in %s), or run diagnose on a host where the Katello CA is "
+    "installed (%s, as enrolling puts it)" % (SERVER_CA_ON_FOREMAN, host.KATELLO_SERVER_CA))
+FOREMAN_PIN_FIX = (
+    "check the pinned fingerprint against %s on the Foreman server; if it is right, what "
+    "answered port 80 for the balancer is not that Katello" % SERVER_CA_ON_FOREMAN)
 
 
 class KatelloCa(object):
@@ -73,3 +82,62 @@ def puppet_trust(katello_ca, puppet_ca_pems):
     pems = ([katello_ca.pem] if katello_ca else []) + [pem for pem in puppet_ca_pems if pem]
     unique = list(collections.OrderedDict((consumer.fingerprint(p), p) for p in pems).values())
     return "".join(unique) or None
+
+
+class ForemanTrust(object):
+    """What the Foreman API may be asked with, the password sent: ca (a KatelloCa), or None with
+    why (a phrase) and the fix."""
+
+    def __init__(self, ca=None, why=None, fix=None):
+        self.ca = ca
+        self.why = why
+        self.fix = fix
+
+
+def foreman_trust(installed_pem, served_pem, pinned=None):
+    """The CA the Foreman API is verified against before the password goes out, as a
+    ForemanTrust: the CA that --ca-fingerprint pins (installed here, or the one in the consumer
+    RPM served_pem came from), else without a pin the CA installed on this host. Never a CA
+    that only plain HTTP vouches for.
+
+    The enrollment sends its password (FOREMAN_HOST) only once FETCH_CONSUMER_RPM has held the
+    CA to a pin, --ca-file or a CA the host trusts already (consumer.check_trust), except at
+    first contact with nothing given: the trust on first use that docs/security.md names as
+    what it cannot guarantee, which enrolling must accept to enroll at all. diagnose needs no
+    password to do its job (discovery finds the proxies without it) and is run to find
+    trouble, often on a host not enrolled yet, so it does not take that chance with what is
+    usually an administrator's password: with no pin and no CA installed, the password is not
+    sent, and the report says so with the fix. Its choice of the Katello CA (choose) is no
+    help there: without a pin that is the CA most proxies serve over plain HTTP, vouched for by
+    nothing else, and it is made after the API has named the proxies.
+    """
+    installed = consumer.fingerprint(installed_pem) if installed_pem else None
+    served = consumer.fingerprint(served_pem) if served_pem else None
+    if pinned:
+        if installed == pinned:
+            return ForemanTrust(KatelloCa(installed_pem, "pinned, installed on this host"))
+        if served == pinned:
+            return ForemanTrust(KatelloCa(served_pem, "pinned, in the balancer's consumer RPM"))
+        return ForemanTrust(why="no CA at hand has the pinned SHA-256 %s (%s; %s)" % (
+            consumer.pretty_fingerprint(pinned),
+            "this host's is SHA-256 %s" % consumer.pretty_fingerprint(installed) if installed
+            else "none is installed on this host", _served(served)), fix=FOREMAN_PIN_FIX)
+    if installed_pem:
+        return ForemanTrust(KatelloCa(installed_pem, "installed on this host"))
+    nothing = "no Katello CA is installed on this host and none is pinned with --ca-fingerprint"
+    if served is None:
+        why = ("%s, and %s: there is no CA to verify the server that would get it against"
+               % (nothing, _served(served)))
+    else:
+        why = ("%s; the only CA at hand, SHA-256 %s, came in the consumer RPM on the balancer's "
+               "port 80, over plain HTTP, which anyone on the network path can answer: it does "
+               "not vouch for the server that would get the password"
+               % (nothing, consumer.pretty_fingerprint(served)))
+    return ForemanTrust(why=why, fix=FOREMAN_CA_FIX)
+
+
+def _served(fingerprint):
+    if fingerprint is None:
+        return "no consumer RPM was read on the balancer's port 80"
+    return ("the consumer RPM on the balancer's port 80 carries SHA-256 %s"
+            % consumer.pretty_fingerprint(fingerprint))

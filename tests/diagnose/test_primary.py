@@ -271,3 +271,63 @@ def test_a_listed_file_the_proxy_answers_404_for_is_a_broken_publication(monkeyp
     assert isinstance(found, Unread) and found.broken
     assert found.reason.startswith("its repomd.xml lists /pulp/content/hello/repodata/")
     assert found.reason.endswith("-primary.xml.gz, which it answers with HTTP 404")
+
+
+def _peak(found_from):
+    """(what found_from() returned, the peak of memory it allocated)."""
+    tracemalloc.start()
+    try:
+        found = found_from()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return found, peak
+
+
+def _long_field(opening, line, closing, size=16 * 1024 * 1024):
+    """A gzip of a primary.xml whose one package has size bytes of line between opening and
+    closing, compressed as it is made (the document is never held whole)."""
+    compress = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = line * (1024 * 1024 // len(line))
+    out = [compress.compress(HEAD % 1 + b'<package type="rpm">' + opening)]
+    out += [compress.compress(block) for _ in range(size // len(block))]
+    out.append(compress.compress(closing + b'<arch>noarch</arch><version epoch="0" ver="1" '
+                                 b'rel="1"/></package></metadata>\n'))
+    return b"".join(out + [compress.flush()])
+
+
+@pytest.mark.parametrize("element", [b"name", b"arch"])
+def test_a_name_longer_than_any_package_s_is_unread_and_its_text_not_collected(element):
+    # The review's case: 16 MiB of "x\n" in a <name> (16 KiB of gzip) made expat hand over
+    # millions of fragments, all collected: 147 MiB more at the peak, per worker.
+    other = b"arch" if element == b"name" else b"name"
+    bomb = _long_field(b"<%s>" % element, b"x\n", b"</%s><%s>p</%s>" % (element, other, other))
+    assert len(bomb) < 64 * 1024
+    found, peak = _peak(lambda: read_packages(reader(bomb), name="primary.xml.gz"))
+    assert isinstance(found, Unread) and not found.broken, found
+    assert found.reason == ("primary.xml.gz is not a readable gzip primary.xml (a <%s> longer "
+                            "than %d characters); its packages are not compared"
+                            % (element.decode(), primary.MAX_FIELD))
+    assert peak < 2 * 1024 * 1024, peak
+
+
+@pytest.mark.parametrize("opening, closing", [
+    (b'<version epoch="0" rel="1" ver="', b'"/>'),
+    (b"<!-- ", b" -->"),
+], ids=["attribute", "comment"])
+def test_a_tag_expat_would_hold_whole_is_unread_at_the_token_bound(opening, closing):
+    # expat keeps an unfinished tag or comment whole (67 MiB for a 16 MiB attribute): the
+    # reading stops once one is longer than MAX_TOKEN.
+    bomb = _long_field(b"<name>p</name>" + opening, b"x", closing)
+    found, peak = _peak(lambda: read_packages(reader(bomb)))
+    assert isinstance(found, Unread), found
+    assert "(a tag or comment longer than 64 KiB)" in found.reason, found
+    assert peak < 2 * 1024 * 1024, peak
+
+
+def test_a_version_or_release_longer_than_any_package_s_is_unread():
+    found = read_packages(reader(document(("foo", "noarch", "0", "1", "r" * 257))))
+    assert isinstance(found, Unread)
+    assert "(a <version> whose rel is longer than 256 characters)" in found.reason, found
+    kept = read_packages(reader(document(("f" * 256, "noarch", "0", "v" * 256, "r" * 256))))
+    assert kept.newest == {("f" * 256, "noarch"): ("0", "v" * 256, "r" * 256)}

@@ -42,3 +42,27 @@ def test_puppet_trust_is_the_katello_ca_plus_each_distinct_puppet_ca():
     katello = trust.KatelloCa(CA, "served")
     assert trust.puppet_trust(katello, [OTHER_CA, None, OTHER_CA, CA]) == CA + OTHER_CA
     assert trust.puppet_trust(None, [None]) is None
+
+
+def test_the_foreman_api_is_verified_against_a_pinned_or_installed_ca_only():
+    pinned = trust.foreman_trust(None, CA, pinned=CA_SHA)
+    assert pinned.ca.pem == CA and pinned.ca.origin == "pinned, in the balancer's consumer RPM"
+    assert trust.foreman_trust(CA, OTHER_CA, pinned=CA_SHA).ca.pem == CA
+    assert trust.foreman_trust(OTHER_CA, CA, pinned=CA_SHA).ca.pem == CA  # the pin outranks
+    installed = trust.foreman_trust(CA, OTHER_CA)
+    assert installed.ca.pem == CA and installed.ca.origin == "installed on this host"
+    for withheld in (trust.foreman_trust(None, OTHER_CA), trust.foreman_trust(None, None),
+                     trust.foreman_trust(None, OTHER_CA, pinned=CA_SHA),
+                     trust.foreman_trust(OTHER_CA, OTHER_CA, pinned=CA_SHA)):
+        assert withheld.ca is None and withheld.why and withheld.fix
+
+
+def test_a_pin_nothing_at_hand_has_names_what_is_there():
+    withheld = trust.foreman_trust(OTHER_CA, OTHER_CA, pinned=CA_SHA)
+    pretty = consumer.pretty_fingerprint
+    assert withheld.why == (
+        "no CA at hand has the pinned SHA-256 %s (this host's is SHA-256 %s; the consumer RPM on "
+        "the balancer's port 80 carries SHA-256 %s)" % (pretty(CA_SHA), pretty(OTHER_SHA),
+                                                       pretty(OTHER_SHA)))
+    assert withheld.fix.startswith("check the pinned fingerprint against "
+                                   "/etc/pki/katello/certs/katello-server-ca.crt")

@@ -363,3 +363,72 @@ def test_mqtt_connects_as_this_host_with_its_consumer_certificate(lab, sandbox):
     # Every MQTT CONNECT presented the consumer certificate and got its CONNACK.
     assert not [line for line in mqtt["detail"] if "CONNACK" in line or "CONNECT" in line], mqtt
     assert port["status"] == "pass" and "CONNACK" not in port["summary"], port
+
+
+# -- the Foreman password goes only to a server verified against a CA this host may trust --------
+
+def foreman_diagnosis(box, *args):
+    """`lbenroll diagnose --foreman BALANCER --login admin --json ARGS`, the password in the
+    environment: (proc, report, its FOREMAN_API result). Checks that nothing was written and
+    that the password shows nowhere."""
+    from tests.lab.foreman import LOGIN, PASSWORD
+    argv = [sys.executable, "-m", "lbenroll", "diagnose", "--server", BALANCER, "--json",
+            "--foreman", BALANCER, "--login", LOGIN] + list(args)
+    before = box.written_files()
+    proc = box.run(argv, env={"PYTHONPATH": REPO, "LBENROLL_PASSWORD": PASSWORD}, timeout=300)
+    assert box.written_files() == before
+    assert PASSWORD not in proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    api = [r for r in report["results"] if r["id"] == "FOREMAN_API"]
+    return proc, report, api[0] if len(api) == 1 else api
+
+
+def lab_ca_sha256(lab):
+    from lbenroll import consumer
+    from tests.lab import pki
+    return consumer.fingerprint(pki.read_pem(lab.ca.cert))
+
+
+def test_port_80_serving_another_ca_gets_no_login_when_the_ca_is_pinned(lab, sandbox):
+    # The review's attack: a host with no Katello CA installed (diagnose before enrolling), the
+    # real CA pinned; whoever answers for the balancer on 80 and 443 (proxy03 with a CA of its
+    # own, its consumer RPM carrying it) would have had the password verified against that CA.
+    box = sandbox()
+    lab.set_proxy_ca("proxy03", "foreign")
+    lab.haproxy.route_only([80, 443], "proxy03")
+    asked_before = len(lab.foreman.requests())
+    proc, report, api = foreman_diagnosis(box, "--proxies", ALL_PROXIES,
+                                          "--ca-fingerprint", lab_ca_sha256(lab))
+    asked = lab.foreman.requests()[asked_before:]
+    assert [(e["path"], e["user"]) for e in asked] == [], asked  # no login, no request at all
+    assert api["status"] == "warn" and api["data"]["sent"] is False, api
+    assert api["summary"].startswith("the password was not sent to %s: no CA at hand has the "
+                                     "pinned SHA-256" % BALANCER), api
+    assert "the consumer RPM on the balancer's port 80 carries SHA-256" in api["summary"]
+    assert "check the pinned fingerprint" in api["remediation"]
+
+
+def test_without_a_pin_or_an_installed_ca_no_login_is_sent_and_the_fix_is_named(lab, sandbox):
+    box = sandbox()  # not enrolled: /etc/rhsm/ca/katello-server-ca.pem is not there
+    asked_before = len(lab.foreman.requests())
+    proc, report, api = foreman_diagnosis(box, "--proxies", ALL_PROXIES)
+    asked = lab.foreman.requests()[asked_before:]
+    assert [(e["path"], e["user"]) for e in asked] == [], asked
+    assert api["status"] == "warn" and api["data"]["sent"] is False, api
+    assert ("no Katello CA is installed on this host and none is pinned with --ca-fingerprint; "
+            "the only CA at hand, SHA-256 ") in api["summary"]
+    assert api["remediation"].startswith("give --ca-fingerprint SHA256")
+
+
+def test_with_the_ca_pinned_a_host_without_one_reads_the_foreman_api(lab, sandbox):
+    from tests.lab.foreman import LOGIN
+    box = sandbox()
+    asked_before = len(lab.foreman.requests())
+    proc, report, api = foreman_diagnosis(box, "--ca-fingerprint", lab_ca_sha256(lab))
+    assert report["source"]["kind"] == "Foreman API"
+    assert report["source"]["names"] == PROXY_FQDNS
+    assert api["status"] == "pass" and api["data"]["sent"] is True, api
+    assert "(pinned, in the balancer's consumer RPM) before the password was sent" in (
+        api["summary"])
+    asked = lab.foreman.requests()[asked_before:]
+    assert [(e["path"], e["user"]) for e in asked] == [("/api/v2/smart_proxies", LOGIN)] * 2

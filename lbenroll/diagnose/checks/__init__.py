@@ -3,9 +3,9 @@
 A check declares its id, its subject, what it needs and its two functions; diagnosis.py runs the
 table and knows no check by name. Adding a check is one module here and one line in CHECKS.
 
-- BALANCER: `start(known)` asks the balancer (known.submit returns futures); `judge(known,
-  answer)` returns the check's results, answer being start's value with every future replaced
-  by its result.
+- BALANCER: `start(known)` asks the balancer (known.submit returns futures; None: no request
+  of its own); `judge(known, answer)` returns the check's results, answer being start's value
+  with every future replaced by its result.
 - PROXY: `start(known, proxy)` for each proxy that meets the needs (None: no request of its
   own); `judge(known, proxy, answer)` returns that proxy's result.
 - PROXIES: the proxies compared, a pair or more: `start(known, proxy)` as for PROXY, then one
@@ -19,7 +19,8 @@ A proxy that does not meet a check's needs gets a skipped result, which says why
 import collections
 
 from lbenroll.diagnose.checks import (balancer_mqtt, balancer_port, balancer_sticky,
-                                      host_gofer_conf, host_insights_conf, host_katello_ca,
+                                      foreman_api, host_gofer_conf, host_insights_conf,
+                                      host_katello_ca,
                                       host_manage_repos, host_openscap_conf, host_puppet_conf,
                                       host_redhat_repo, host_rex_pull, host_rhsm_conf,
                                       host_yggdrasil_conf,
@@ -44,6 +45,7 @@ def of_files(check):
 
 
 CHECKS = (
+    Check("FOREMAN_API", BALANCER, (), None, foreman_api.judge),
     Check("BALANCER_PORT", BALANCER, (), balancer_port.start, balancer_port.judge),
     Check("BALANCER_STICKY", BALANCER, (), balancer_sticky.start, balancer_sticky.judge),
     Check("BALANCER_MQTT", BALANCER, (), balancer_mqtt.start, balancer_mqtt.judge),
@@ -109,6 +111,8 @@ class Known(object):
         self.rhsm_port, self.rhsm_prefix = 443, "/rhsm"
         self.listed = None          # Foreman's Smart Proxy records, when they were read
         self.api_problem = None     # why they could not be, when they were asked for
+        self.foreman = None         # the Foreman server asked (--foreman with --login), or None
+        self.foreman_trust = None   # trust.ForemanTrust: what it was verified against, or why not
         self.connected = True       # False for --host-only, which makes no connection
 
     @property
