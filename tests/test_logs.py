@@ -11,8 +11,13 @@ from lbenroll.redact import Redactor
 
 @pytest.fixture(autouse=True)
 def no_handlers_left():
+    logger = logging.getLogger("lbenroll")
+    level, propagate = logger.level, logger.propagate
     yield
     logs.configure(Redactor())  # closes the file handlers a test opened
+    # As before: pytest's caplog, in the tests after these, hears lbenroll through the root.
+    logger.setLevel(level)
+    logger.propagate = propagate
 
 
 def test_the_log_file_is_created_for_root_alone_and_redacted(tmp_path):
