@@ -8,7 +8,8 @@ import os
 import socket
 import sys
 
-from lbenroll.errors import UsageError
+from lbenroll import diskio
+from lbenroll.errors import LbenrollError, UsageError
 
 PASSWORD_ENV = "LBENROLL_PASSWORD"
 PASSWORD_FIX = ("give --password-file PATH, set %s, or run on a terminal to be asked"
@@ -19,13 +20,20 @@ PASSWORD_FILE_FIX = ("give a file root can read, with the Foreman API password o
 
 
 def first_line(path):
-    """The first line of a --password-file, without its line end; UsageError if unreadable."""
+    """The first line of a --password-file, without its line end; UsageError if unreadable.
+
+    Read through diskio's walk, as the repair timer reads it again and again as root: a link
+    in a directory root does not own (a user's home) is not followed, so that user cannot
+    point it at another file and have its first line sent to the balancer as the password; a
+    FIFO is refused, not waited on."""
     try:
-        with open(path) as f:
-            return f.readline().rstrip("\r\n")
+        data = diskio.read_file(os.path.abspath(path), path)
     except OSError as exc:
         raise UsageError("--password-file: cannot read %s: %s" % (path, exc.strerror),
                          fix=PASSWORD_FILE_FIX) from None
+    except LbenrollError as exc:
+        raise UsageError("--password-file: %s" % exc.message, fix=PASSWORD_FILE_FIX) from None
+    return data.decode("utf-8", "surrogateescape").split("\n", 1)[0].rstrip("\r")
 
 
 def password(given, password_file, login, ask=True):

@@ -2,8 +2,9 @@
 import errno
 import fcntl
 import os
+import stat
 
-from lbenroll import host
+from lbenroll import diskio, host
 from lbenroll.errors import LockedError, WriteError
 
 
@@ -15,10 +16,18 @@ class RunLock(object):
     def __enter__(self):
         directory = os.path.dirname(self.path)
         try:
-            # Another run may create the directory between a check and makedirs: the lock file,
-            # not the directory, is what decides which run goes on.
-            os.makedirs(directory, 0o755, exist_ok=True)
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            # Through diskio's walk (a --root tree may hold a link a user made), the file itself
+            # opened relative to its directory, never through a link. Another run may create
+            # the directory meanwhile: the lock file, not the directory, decides which goes on.
+            diskio.make_dirs(directory, (0o755, 0, 0))
+            parent, name = diskio.walk_to(self.path)
+            with parent:
+                self.fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+                                  | os.O_NONBLOCK, 0o600, dir_fd=parent.fd)
+            if not stat.S_ISREG(os.fstat(self.fd).st_mode):
+                os.close(self.fd)
+                self.fd = None
+                raise OSError(errno.EINVAL, "not a regular file")
         except OSError as exc:
             raise WriteError("cannot create the lock file %s: %s" % (self.path, exc.strerror),
                              step="LOCK", fix="check that %s is writable" % directory)

@@ -162,6 +162,30 @@ def test_foreman_mode_password_option_wins(monkeypatch, tmp_path):
     assert result.password == "Given123" and result.secrets == ["Given123"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to a user")
+def test_a_password_file_in_a_users_directory_is_never_read_through_her_link(tmp_path):
+    # The repair timer reads --password-file as root, again and again: the user whose
+    # directory holds it must not point it at another file and have its first line sent.
+    home = tmp_path / "alice"
+    home.mkdir()
+    os.chown(str(home), 1234, 1234)
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$hash:19000::::::\n")
+    os.symlink(str(secret), str(home / "pw"))
+    with pytest.raises(UsageError) as caught:
+        foreman_mode(password_file=str(home / "pw"))
+    assert caught.value.message.startswith("--password-file: ")
+    assert "symbolic link in a directory root does not own" in caught.value.message
+    assert "$6$hash" not in caught.value.message
+
+
+def test_a_password_file_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
+    os.mkfifo(str(tmp_path / "pw"))
+    with pytest.raises(UsageError) as caught:
+        foreman_mode(password_file=str(tmp_path / "pw"))
+    assert caught.value.message.startswith("--password-file: ")
+
+
 def test_foreman_mode_password_file_before_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(options.PASSWORD_ENV, "FromEnv99")
     path = tmp_path / "pw"

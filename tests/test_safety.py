@@ -1,11 +1,12 @@
 """The run lock, the command runner and the unit-test guards themselves."""
+import os
 import socket
 import subprocess
 
 import pytest
 
 from lbenroll.context import Context
-from lbenroll.errors import ExitCode, LockedError
+from lbenroll.errors import ExitCode, LockedError, WriteError
 from lbenroll.lock import RunLock
 from lbenroll.redact import MASK, Redactor
 from lbenroll.runner import Runner
@@ -21,6 +22,26 @@ def test_second_run_is_refused_while_the_first_holds_the_lock(root):
         assert exc.value.exit_code == ExitCode.TEMPFAIL
     with RunLock(ctx):  # released on exit
         pass
+
+
+USER = 1234  # a user other than root, as in tests/test_diskio_links.py
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a tree to a user")
+@pytest.mark.parametrize("made_by", ["a user", "root"])
+def test_a_link_in_the_lock_files_place_is_never_followed(root, tmp_path, made_by):
+    # A --root tree a user prepared: a link there must not make root create a file elsewhere.
+    if made_by == "a user":
+        os.chown(str(root), USER, USER)
+    os.makedirs(os.path.join(str(root), "var/lib/lbenroll"))
+    elsewhere = tmp_path / "nologin"
+    os.symlink(str(elsewhere), os.path.join(str(root), "var/lib/lbenroll/lock"))
+    with pytest.raises(WriteError) as caught:
+        with RunLock(Context(root=str(root))):
+            pass
+    assert caught.value.message.startswith("cannot create the lock file %s/var/lib/lbenroll/"
+                                           "lock: " % root)
+    assert not elsewhere.exists()
 
 
 class FakeCompleted(object):
