@@ -103,6 +103,17 @@ def test_role_installs_the_rpm_enrolls_once_and_checks_with_dry_run(lab, sandbox
     assert box.read_text(RHSM_CONF) == drifted
 
 
+def test_role_refuses_a_plain_http_repository_without_its_signing_key(lab, sandbox, tmp_path):
+    box = el_host(sandbox())
+    refused = play(box, tmp_path, lbenroll_rpm_repo_url="http://%s/lbenroll" % BALANCER)
+    assert refused.proc.returncode != 0 and refused.failed == 1, refused.output
+    assert task_status(refused.proc.stdout, "Refuse a plain-http lbenroll repository without "
+                                            "its signing key") == "fatal", refused.output
+    assert "nothing would vouch for the package root installs and runs" in refused.output
+    assert box.run(["rpm", "-q", "lbenroll"]).returncode != 0
+    assert not box.exists("/etc/yum.repos.d/lbenroll.repo")
+
+
 def test_role_installs_the_wheel_into_a_virtual_environment(lab, sandbox, tmp_path):
     box = el_host(sandbox())
     assert_first_run_enrolls_and_second_is_ok(

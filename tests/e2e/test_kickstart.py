@@ -115,3 +115,18 @@ def test_post_with_the_katello_ca_embedded_downloads_verified_against_it(lab, sa
     assert "HTTPS verified against the Katello CA" in proc.stdout
     assert box.read_text("/root/lbenroll-katello-ca.pem").strip() == pem
     assert os.stat(box.host_path("/root/lbenroll-katello-ca.pem")).st_mode & 0o077 == 0
+
+
+def test_a_plain_http_repository_without_a_signing_key_is_refused(lab, sandbox, tmp_path):
+    # Nothing would vouch for the package root installs: dnf is not even asked.
+    box = sandbox()
+    for name, wrap in (("lbenroll-post.ks", []), ("lbenroll-post-nochroot.ks",
+                                                   ["-c", SYSIMAGE])):
+        script = post_script(name, tmp_path, **lab_settings(
+            lab, LBENROLL_REPO_URL="http://%s/lbenroll" % BALANCER))
+        proc = box.run(["/bin/sh"] + wrap + [script], timeout=300)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "lbenroll-ks: LBENROLL_REPO_URL is not https:// or file:// and no " \
+               "LBENROLL_REPO_GPGKEY is given" in proc.stderr
+        assert box.run(["rpm", "-q", "lbenroll"]).returncode != 0
+        assert not box.exists("/etc/lbenroll/lbenroll.conf")
