@@ -8,9 +8,9 @@ import os
 import re
 import shlex
 
-from lbenroll import credentials, host
+from lbenroll import credentials, diskio, host
 from lbenroll.credentials import PASSWORD_ENV, PASSWORD_FIX
-from lbenroll.errors import UsageError
+from lbenroll.errors import LbenrollError, UsageError
 from lbenroll.urls import host_of, userinfo_secrets
 
 # What this version does with an option.
@@ -319,7 +319,8 @@ OPTIONS = (
     _spec(["--json"], "json", "lbenroll", type=FLAG, help="Print the report as JSON.",
           record=PER_RUN, bootstrap_py=False),
     _spec(["--root"], "root", "lbenroll", type=DIR, default="/", metavar="DIR",
-          help="Manage the system installed under DIR (an existing directory), like rpm --root.",
+          help="Manage the system installed under DIR (an existing directory only root can "
+               "change), like rpm --root.",
           record=PER_RUN, bootstrap_py=False),
     _spec(["--ca-fingerprint"], "ca_fingerprint", "lbenroll", type=FINGERPRINT,
           metavar="SHA256", multiple=True, default=(),
@@ -822,7 +823,27 @@ def checked_root(root):
         raise UsageError("--root: %s is not an existing directory" % root,
                          fix="give the directory the host's system is mounted on, e.g. --root "
                              "/mnt/sysimage, or leave --root out for this host")
-    return os.path.abspath(root)
+    root = os.path.abspath(root)
+    # lbenroll acts below DIR as root, and keeps its lock, log and backup store there: a DIR a
+    # user can change (theirs, or writable by others) could hold links that user made.
+    try:
+        # The walk to a name inside DIR ends in DIR itself: whether it is trusted, by diskio's
+        # rule (owned by root, or whoever runs lbenroll, writable by nobody else), and so is
+        # every directory on the way.
+        # Not even sticky: a user could make DIR/var, where lbenroll keeps its state.
+        parent, _name = diskio.walk_to(os.path.join(root, "lbenroll-root-check"))
+        with parent:
+            st = os.fstat(parent.fd)
+            trusted = parent.trusted and st.st_uid in diskio.TRUSTED_UIDS \
+                and not st.st_mode & 0o022
+    except LbenrollError:
+        trusted = False
+    if not trusted:
+        raise UsageError("--root: %s, or a directory on the way to it, can be changed by a user "
+                         "other than root (its owner, or others may write to it)" % root,
+                         fix="give a directory only root can change (chown root:root, chmod "
+                             "go-w), such as the mount point of the installed system")
+    return root
 
 
 def _normalise_fingerprint(options):

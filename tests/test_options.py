@@ -443,3 +443,33 @@ def test_each_activation_key_of_a_list_is_masked_as_subscription_manager_gets_it
         ["subscription-manager", "register", "--activationkey", "ak-one",
          "--activationkey", "ak-two"])
     assert "ak-one" not in shown and "ak-two" not in shown
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to a user")
+@pytest.mark.parametrize("owner, mode", [(1234, 0o755), (0, 0o775), (0, 0o757), (0, 0o1777)])
+def test_a_root_tree_a_user_can_change_is_refused(tmp_path, owner, mode):
+    # lbenroll acts below --root as root and keeps its lock, log and backups there.
+    tree = tmp_path / "sysimage"
+    tree.mkdir()
+    os.chown(str(tree), owner, owner)
+    os.chmod(str(tree), mode)
+    with pytest.raises(UsageError) as caught:
+        options.checked_root(str(tree))
+    assert caught.value.message == (
+        "--root: %s, or a directory on the way to it, can be changed by a user other than "
+        "root (its owner, or others may write to it)" % tree)
+    assert "chown root:root" in caught.value.fix
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to a user")
+def test_a_root_tree_reached_through_a_users_link_is_refused(tmp_path):
+    home = tmp_path / "alice"
+    home.mkdir()
+    os.chown(str(home), 1234, 1234)
+    tree = tmp_path / "sysimage"
+    tree.mkdir()
+    os.symlink(str(tree), str(home / "image"))
+    os.lchown(str(home / "image"), 1234, 1234)
+    with pytest.raises(UsageError):
+        options.checked_root(str(home / "image"))
+    assert options.checked_root(str(tree)) == str(tree)
