@@ -162,13 +162,19 @@ def test_foreman_mode_password_option_wins(monkeypatch, tmp_path):
     assert result.password == "Given123" and result.secrets == ["Given123"]
 
 
+def users_home(tmp_path):
+    """A directory of a user other than root (uid 1234), where links are that user's."""
+    home = tmp_path / "alice"
+    home.mkdir()
+    os.chown(str(home), 1234, 1234)
+    return home
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to a user")
 def test_a_password_file_in_a_users_directory_is_never_read_through_her_link(tmp_path):
     # The repair timer reads --password-file as root, again and again: the user whose
     # directory holds it must not point it at another file and have its first line sent.
-    home = tmp_path / "alice"
-    home.mkdir()
-    os.chown(str(home), 1234, 1234)
+    home = users_home(tmp_path)
     secret = tmp_path / "shadow"
     secret.write_text("root:$6$hash:19000::::::\n")
     os.symlink(str(secret), str(home / "pw"))
@@ -463,9 +469,7 @@ def test_a_root_tree_a_user_can_change_is_refused(tmp_path, owner, mode):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to a user")
 def test_a_root_tree_reached_through_a_users_link_is_refused(tmp_path):
-    home = tmp_path / "alice"
-    home.mkdir()
-    os.chown(str(home), 1234, 1234)
+    home = users_home(tmp_path)
     tree = tmp_path / "sysimage"
     tree.mkdir()
     os.symlink(str(tree), str(home / "image"))
