@@ -474,6 +474,18 @@ def test_a_provides_other_than_its_own_name_is_refused():
     assert "katello-ca-consumer-p1 =" not in error.message
 
 
+def test_a_provides_of_its_own_config_is_no_stand_in():
+    # rpmbuild adds config(<name>) for %config files; Katello's package has none, an older or
+    # hand-built one might.
+    own_config = [(1047, 8, ["katello-ca-consumer-p1", "config(katello-ca-consumer-p1)"]),
+                  (1112, 4, [0x08, 0x08]), (1113, 8, ["1.0-1", "1.0-1"])]
+    data, payload = with_dependencies(UPSTREAM_LIKE[3:] + own_config)
+    parse(data, payload)  # no DataError
+    error = dependency_refusal([(1047, 8, ["katello-ca-consumer-p1", "config(openssh-server)"]),
+                                (1112, 4, [0x08, 0x08]), (1113, 8, ["1.0-1", "1.0-1"])])
+    assert "Provides: config(openssh-server) = 1.0-1" in error.message
+
+
 @pytest.mark.parametrize("name, flags, version, shown", [
     ("subscription-manager", 0x02, "1.0", "subscription-manager < 1.0"),
     ("openssh-server", 0x02 | 0x08, "8.0", "openssh-server <= 8.0"),
