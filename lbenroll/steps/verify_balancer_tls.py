@@ -1,6 +1,5 @@
 """VERIFY_BALANCER_TLS: check that the balancer's RHSM port presents a certificate for the
 balancer name."""
-from lbenroll import consumer, ports
 from lbenroll.errors import ConfigError, UnavailableError
 from lbenroll.probe import tls_probe
 from lbenroll.results import Result, Status
@@ -12,18 +11,11 @@ class VerifyBalancerTls(Step):
     title = "Check that the balancer's RHSM port presents a certificate for the balancer name"
     requires = ("FETCH_CONSUMER_RPM",)
 
-    def early(self, run):
-        """The probe of a host already enrolled: the port Katello's RHSM has today (443) and the
-        Katello CA on the host. Taken only when the consumer RPM says the same port and CA
-        (early.py); anything else is probed then and there."""
-        ca_pem = consumer.installed_ca(run.ctx)
-        if ca_pem:
-            run.early.begin(tls_probe, run.balancer, ports.HTTPS, ca_pem, _timeout(run))
-
     def run(self, run):
         rpm = run.consumer
         port = rpm.rhsm_port
-        probe = run.early.answer(tls_probe, run.balancer, port, rpm.server_ca_pem, _timeout(run))
+        probe = tls_probe(run.balancer, port, rpm.server_ca_pem,
+                          timeout=min(run.options.timeout, 30))
         where = "%s:%d" % (run.balancer, port)
         if not probe.reachable:
             raise UnavailableError(
@@ -45,7 +37,3 @@ class VerifyBalancerTls(Step):
                         run.balancer, run.balancer))
         return Result(self.id, Status.UNCHANGED, "%s presents a valid certificate for %s" % (
             where, run.balancer), detail=["certificate names: %s" % ", ".join(probe.names)])
-
-
-def _timeout(run):
-    return min(run.options.timeout, 30)

@@ -8,8 +8,7 @@ from lbenroll.errors import ExitCode, LbenrollError
 from lbenroll.results import Status
 from lbenroll.steps import verify_balancer_tls
 from lbenroll.steps.verify_balancer_tls import VerifyBalancerTls
-from tests.conftest import seed
-from tests.steps.conftest import BALANCER, CA_SCRIPT, OTHER_CA, served
+from tests.steps.conftest import BALANCER, CA_SCRIPT, served
 
 
 @pytest.fixture
@@ -40,36 +39,6 @@ def test_a_certificate_for_the_balancer_passes_and_changes_nothing(make_run, tmp
     assert result.detail == ["certificate names: %s" % BALANCER]
     # The package's server CA on the package's RHSM port, the probe bounded at 30 s.
     assert presented.calls == [(BALANCER, 443, run.consumer.server_ca_pem, 30)]
-
-
-def test_an_enrolled_host_has_the_probe_begun_early_and_taken_once(make_run, tmp_path,
-                                                                   presented, root):
-    run = make_run(timeout=60)
-    served(run, tmp_path, CA_SCRIPT)
-    seed(root, {"/etc/rhsm/ca/katello-server-ca.pem": run.consumer.server_ca_pem})
-    run_consumer, run.consumer = run.consumer, None
-    VerifyBalancerTls().early(run)
-    assert run.early.pending() == 1
-    run.consumer = run_consumer
-    assert VerifyBalancerTls().run(run).status == Status.UNCHANGED
-    assert run.early.pending() == 0
-    assert presented.calls == [(BALANCER, 443, run.consumer.server_ca_pem, 30)]  # once
-
-
-def test_an_early_probe_with_another_ca_is_not_used(make_run, tmp_path, presented, root):
-    run = make_run(timeout=60)
-    seed(root, {"/etc/rhsm/ca/katello-server-ca.pem": OTHER_CA})
-    VerifyBalancerTls().early(run)
-    served(run, tmp_path, CA_SCRIPT)
-    VerifyBalancerTls().run(run)
-    assert [call[2] for call in presented.calls] == [OTHER_CA, run.consumer.server_ca_pem]
-    assert run.early.pending() == 1
-
-
-def test_a_host_without_a_katello_ca_begins_nothing_early(make_run, presented):
-    run = make_run()
-    VerifyBalancerTls().early(run)
-    assert run.early.pending() == 0 and presented.calls == []
 
 
 def test_a_wildcard_for_the_balancers_domain_passes(make_run, tmp_path, presented):
