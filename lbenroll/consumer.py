@@ -452,12 +452,7 @@ def _refuse(url, package, problems):
             "genuine Katello consumer RPM holds only its configuration script")
 
 
-def verified_url(balancer):
-    """Where the consumer RPM is asked for when a Katello CA verifies the answer."""
-    return "https://%s%s" % (balancer, host.CONSUMER_RPM_PATH)
-
-
-def fetch(ctx, balancer, method, directory, trust=None, get=None):
+def fetch(ctx, balancer, method, directory, trust=None):
     """The consumer RPM the balancer serves, saved in directory (for rpm) and parsed; refused
     unless every CA in it is one trust allows (check_trust). The one download of the
     enrollment, repair and --remove.
@@ -465,16 +460,14 @@ def fetch(ctx, balancer, method, directory, trust=None, get=None):
     With a Katello CA known (the host trusts one, --ca-file gives one, or a --ca-fingerprint
     pins the server CA the balancer publishes) the package comes over HTTPS from the balancer
     name, verified against it; method (--download-method) is used only at first contact, and
-    a repair never installs from an unverified download. get: how download() is asked (a
-    step takes an answer begun early through it, early.py)."""
+    a repair never installs from an unverified download."""
     import os
     trust = trust or Trust()
-    get = get or download
     anchors = trust.anchors
     if not anchors and trust.pins:
         anchors = [published_server_ca(ctx, balancer, method, trust.pins)]
     if anchors:
-        url = verified_url(balancer)
+        url = "https://%s%s" % (balancer, host.CONSUMER_RPM_PATH)
     elif trust.repair:
         raise ConfigError(
             "this host trusts no Katello CA and the record pins none: a repair installs nothing "
@@ -483,7 +476,7 @@ def fetch(ctx, balancer, method, directory, trust=None, get=None):
                 "\"First contact\")")
     else:
         url = "%s://%s%s" % (method, balancer, host.CONSUMER_RPM_PATH)
-    data = get(url, ctx.timeout, "".join(anchors) if anchors else None)
+    data = download(url, ctx.timeout, cadata="".join(anchors) if anchors else None)
     path = os.path.join(directory, "consumer.rpm")
     with open(path, "wb") as f:
         f.write(data)

@@ -9,22 +9,12 @@ class FetchConsumerRpm(Step):
     title = "Download the katello-ca-consumer RPM through the balancer"
     requires = ("PREFLIGHT",)
 
-    def early(self, run):
-        """The verified download, when the host holds a Katello CA to verify it with (a
-        repair's case): begun while PREFLIGHT waits for rpm. The answer is taken only for the
-        same URL, timeout and CA bytes (early.py); an unverified first contact is not begun."""
-        anchors = consumer.Trust.of(run.ctx, run.options).anchors
-        if anchors:
-            run.early.begin(consumer.download, consumer.verified_url(run.balancer),
-                            run.ctx.timeout, "".join(anchors))
-
     def run(self, run):
         ctx, options = run.ctx, run.options
         # Checked before anything changes (consumer.check_trust): a host of one Katello must
         # not be turned over to another by a wrong --server, a DNS mistake or an attacker.
         rpm = consumer.fetch(ctx, run.balancer, options.download_method, run.tmpdir,
-                             consumer.Trust.of(ctx, options),
-                             get=lambda *question: run.early.answer(consumer.download, *question))
+                             consumer.Trust.of(ctx, options))
         run.consumer = rpm
         run.answering_proxy = rpm.answering_proxy
         detail = ["answering proxy: %s" % rpm.answering_proxy,

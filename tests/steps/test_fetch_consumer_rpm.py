@@ -73,39 +73,6 @@ def test_a_host_that_trusts_the_katello_cas_downloads_over_https_verified(make_r
     assert "HTTPS verified against the Katello CA" in result.detail[1]
 
 
-def test_the_verified_download_is_begun_early_and_taken_once(make_run, root, tmp_path,
-                                                             balancer):
-    seed(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA,
-                "/etc/rhsm/ca/katello-default-ca.pem": OTHER_CA})
-    run = make_run()
-    run.tmpdir = str(tmp_path)
-    FetchConsumerRpm().early(run)
-    assert run.early.pending() == 1
-    result = FetchConsumerRpm().run(run)
-    assert result.data["verified"] is True and run.early.pending() == 0
-    assert [url for url, _ in balancer] == [RPM_URL % "https"]  # once, begun early
-
-
-def test_an_early_download_is_not_used_once_the_host_trusts_other_cas(make_run, root, tmp_path,
-                                                                      balancer):
-    # Begun with the CA on the host at the start; by the step, the host holds another as well:
-    # the step asks again, verified against what it trusts then.
-    seed(root, {"/etc/rhsm/ca/katello-server-ca.pem": CA})
-    run = make_run()
-    run.tmpdir = str(tmp_path)
-    FetchConsumerRpm().early(run)
-    seed(root, {"/etc/rhsm/ca/katello-default-ca.pem": OTHER_CA})
-    FetchConsumerRpm().run(run)
-    assert len(balancer) == 2 and OTHER_CA.strip() in balancer[1][1]
-    assert run.early.pending() == 1  # the early answer was left unused
-
-
-def test_first_contact_begins_nothing_early(make_run, balancer):
-    run = make_run(download_method="http")
-    FetchConsumerRpm().early(run)
-    assert run.early.pending() == 0 and balancer == []
-
-
 def test_a_package_of_another_katello_is_refused_before_anything_changes(make_run, root,
                                                                         tmp_path, balancer):
     seed(root, {"/etc/rhsm/ca/katello-server-ca.pem": OTHER_CA})
