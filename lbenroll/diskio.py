@@ -166,8 +166,11 @@ def _walk_from_root(real, follow_last, create, created, to_dir):
             if last:
                 return stack.pop(), name
             if st is None:
-                _make_dir(here, name, create if todo == [_SELF] else (0o755, 0, 0))
-                created.append(os.path.join(*(where + [name])))
+                try:
+                    _make_dir(here, name, create if todo == [_SELF] else (0o755, 0, 0))
+                    created.append(os.path.join(*(where + [name])))
+                except FileExistsError:
+                    pass  # made meanwhile by another process: opened below like any directory
             stack.append(_Dir(_open_dir_at(here, name, real, where), None))
             stack[-1].trusted = _trusted_dir(os.fstat(stack[-1].fd), here.trusted)
             where.append(name)

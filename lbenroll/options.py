@@ -824,6 +824,10 @@ def checked_root(root):
                          fix="give the directory the host's system is mounted on, e.g. --root "
                              "/mnt/sysimage, or leave --root out for this host")
     root = os.path.abspath(root)
+    if root == "/":
+        # The host itself (the default): nothing to hold it to (in a user namespace, / shows
+        # as the overflow user's).
+        return root
     # lbenroll acts below DIR as root, and keeps its lock, log and backup store there: a DIR a
     # user can change (theirs, or writable by others) could hold links that user made.
     try:
