@@ -277,11 +277,7 @@ def metadata(real):
         return None
     try:
         st = os.fstat(fd)
-        try:
-            label = os.getxattr(fd, SELINUX_XATTR)
-        except OSError:
-            label = None
-        return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, label
+        return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, selinux_label(fd)
     finally:
         os.close(fd)
 
@@ -351,6 +347,8 @@ def read_capped(f, path, limit=None):
 
 
 def selinux_label(path):
+    """The SELinux label of a path (its last link followed) or of an open descriptor, or
+    None."""
     try:
         return os.getxattr(path, SELINUX_XATTR)
     except OSError:
@@ -545,11 +543,18 @@ def link_label(real):
     except OSError:
         return None
     with parent:
-        try:
-            return os.getxattr("/proc/self/fd/%d/%s" % (parent.fd, name), SELINUX_XATTR,
-                               follow_symlinks=False)
-        except OSError:
-            return None
+        return label_at(parent.fd, name)
+
+
+def label_at(dir_fd, name):
+    """The SELinux label of the entry name (a link's own) in the directory open at dir_fd:
+    getxattr has no directory-descriptor form, so through the directory's descriptor in /proc,
+    the last component not followed."""
+    try:
+        return os.getxattr("/proc/self/fd/%d/%s" % (dir_fd, name), SELINUX_XATTR,
+                           follow_symlinks=False)
+    except OSError:
+        return None
 
 
 def _write_all(fd, data):

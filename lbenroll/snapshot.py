@@ -77,23 +77,6 @@ def _whose(st, above):
     return st.st_uid if above is None else above
 
 
-def _label_of_fd(fd):
-    try:
-        return os.getxattr(fd, diskio.SELINUX_XATTR)
-    except OSError:
-        return None
-
-
-def _label_at(dir_fd, name):
-    """The label of an entry itself (a link's own): getxattr has no directory-descriptor form,
-    so through the directory's descriptor in /proc, the last component not followed."""
-    try:
-        return os.getxattr("/proc/self/fd/%d/%s" % (dir_fd, name), diskio.SELINUX_XATTR,
-                           follow_symlinks=False)
-    except OSError:
-        return None
-
-
 def _stamp(st):
     """What a file not read is compared by."""
     return "%d bytes, modified at %d ns" % (st.st_size, st.st_mtime_ns)
@@ -125,7 +108,7 @@ def _file(fd, st, whose):
         # O_NONBLOCK (diskio.O_READ) does not apply to a regular file's reads; it kept the
         # open from waiting on a FIFO put here since it was looked at.
         digest, data = _read(fd, limit, KEEP_BYTES if trusted else 0)
-    return Entry(FILE, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, _label_of_fd(fd),
+    return Entry(FILE, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, diskio.selinux_label(fd),
                  digest or _stamp(st), data, None, whose)
 
 
@@ -190,15 +173,15 @@ class Snapshot(object):
             except OSError:  # EINVAL: no longer a link
                 found[path] = _unreadable(whose)
                 return
-            found[path] = Entry(LINK, None, st.st_uid, st.st_gid, _label_at(dir_fd, name), None,
-                                None, target, whose)
+            found[path] = Entry(LINK, None, st.st_uid, st.st_gid, diskio.label_at(dir_fd, name),
+                                None, None, target, whose)
             return
         is_dir = stat.S_ISDIR(st.st_mode)
         if not is_dir and not stat.S_ISREG(st.st_mode):
             # A socket (ssh's ControlMaster in ~/.ssh) or a FIFO: never opened; recorded by
             # kind, mode and owner.
             found[path] = Entry(SPECIAL, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid,
-                                _label_at(dir_fd, name), None, None, None, whose)
+                                diskio.label_at(dir_fd, name), None, None, None, whose)
             return
         if looked_hook is not None:
             looked_hook(self.ctx.path(path))
@@ -216,7 +199,7 @@ class Snapshot(object):
                     else _unreadable(whose)  # a FIFO or directory put there since the stat
                 return
             entry = Entry(DIRECTORY, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid,
-                          _label_of_fd(fd), None, None, None, whose)
+                          diskio.selinux_label(fd), None, None, None, whose)
             if depth is not None and depth >= MAX_DEPTH:
                 entry = entry._replace(kind=NOT_WALKED)
             found[path] = entry
