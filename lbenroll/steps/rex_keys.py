@@ -143,14 +143,6 @@ def signed_by_trusted_ca(run):
     return frozenset(ca.data.get("ca_proxies") or ())
 
 
-def _installed(ctx, path):
-    """The bytes of the keys' file at path, None when there is none or it is not a regular
-    file (_target then says so): the keys a fetch need not count as news."""
-    if _not_a_file(ctx, path):
-        return None
-    return fileio.read_bytes(ctx, path)
-
-
 def _proxies(options):
     return comma_list(options.remote_exec_proxies)
 
@@ -182,11 +174,12 @@ class RexKeys(Step):
                 or options.remote_exec_apikeys \
                 or fileio.read_bytes(run.ctx, host.REX_USER_CA) is not None:
             return
-        path = self._target_path(run)
+        target, _problem = self._where(run)
         ca_pem = run.katello_ca()
-        if ca_pem and path:
+        if ca_pem and target:
+            # The file's bytes now (a directory there raises: then nothing is begun).
             run.early.begin(ask_balancer, ca_pem, key_url(run.balancer), options.timeout,
-                            _installed(run.ctx, path))
+                            fileio.read_bytes(run.ctx, target.path))
 
     def run(self, run):
         if not run.options.remote_exec:
@@ -227,19 +220,9 @@ class RexKeys(Step):
 
     # -- where the keys go ------------------------------------------------------------------
 
-    def _target_path(self, run):
-        """The path of the keys' file, or None when _target finds no file can be written."""
-        options = run.options
-        user = find_user(run.ctx, options.remote_exec_user)
-        if user is None:
-            return None
-        if options.remote_exec_authpath:
-            return options.remote_exec_authpath if os.path.isabs(
-                options.remote_exec_authpath) else None
-        return target_for(user).path if os.path.isabs(user.home) else None
-
-    def _target(self, run):
-        """(Target, None), or (None, a warning Result saying why no file can be written)."""
+    def _where(self, run):
+        """(Target, None), or (None, a warning Result saying why no file can be named): where
+        the keys go by the options and /etc/passwd; nothing is watched, the file not looked at."""
         options, ctx = run.options, run.ctx
         user = find_user(ctx, options.remote_exec_user)
         if user is None:
@@ -254,8 +237,16 @@ class RexKeys(Step):
             return None, self._warning(
                 "the home directory %s of %s does not exist: no keys installed" % (
                     user.home, user.name), "create it, or give the file with --rex-authpath")
-        target = target_for(user, authpath)
-        ctx.watch(target.path if authpath else os.path.dirname(target.path))
+        return target_for(user, authpath), None
+
+    def _target(self, run):
+        """(Target, None), or (None, a warning Result saying why no file can be written)."""
+        target, problem = self._where(run)
+        if problem is not None:
+            return None, problem
+        ctx = run.ctx
+        ctx.watch(target.path if run.options.remote_exec_authpath
+                  else os.path.dirname(target.path))
         if _not_a_file(ctx, target.path):
             # bootstrap.py also reports this and goes on.
             return None, self._warning(
@@ -332,7 +323,7 @@ class RexKeys(Step):
     def _from_balancer(self, run, target, ca_pem):
         url = key_url(run.balancer)
         collected = run.early.answer(ask_balancer, ca_pem, url, run.options.timeout,
-                                     _installed(run.ctx, target.path))
+                                     fileio.read_bytes(run.ctx, target.path))
         count = len(collected.keys)
         note = None
         if count > 1:
