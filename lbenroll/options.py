@@ -831,15 +831,13 @@ def checked_root(root):
     # lbenroll acts below DIR as root, and keeps its lock, log and backup store there: a DIR a
     # user can change (theirs, or writable by others) could hold links that user made.
     try:
-        # The walk to a name inside DIR ends in DIR itself: whether it is trusted, by diskio's
-        # rule (owned by root, or whoever runs lbenroll, writable by nobody else), and so is
-        # every directory on the way.
-        # Not even sticky: a user could make DIR/var, where lbenroll keeps its state.
+        # The walk to a name inside DIR ends in DIR itself: trusted by diskio's rule (owned by
+        # root, or whoever runs lbenroll, and so is every directory on the way), and not
+        # writable by others even with the sticky bit: a user could make DIR/var, where
+        # lbenroll keeps its state.
         parent, _name = diskio.walk_to(os.path.join(root, "lbenroll-root-check"))
         with parent:
-            st = os.fstat(parent.fd)
-            trusted = parent.trusted and st.st_uid in diskio.TRUSTED_UIDS \
-                and not st.st_mode & 0o022
+            trusted = parent.trusted and not os.fstat(parent.fd).st_mode & 0o022
     except LbenrollError:
         trusted = False
     if not trusted:
